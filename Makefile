@@ -1,0 +1,58 @@
+# Tally. `make run` and `make test` are the two commands a newcomer needs;
+# both start a private PostgreSQL under .data/ when DATABASE_URL is unset.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/tally
+
+# Exports DATABASE_URL, MIGRATE_DATABASE_URL and TALLY_TEST_ADMIN_URL for the
+# private cluster, starting it if needed, unless DATABASE_URL is already set.
+DEVDB := if [ -z "$$DATABASE_URL" ]; then eval "$$(./$(BIN) devdb env)" || exit 1; fi
+
+.PHONY: help build run test check generate frontend fuzz db/start db/stop db/reset clean
+
+help: ## list the targets
+	@grep -E '^[a-z/]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/tally
+	$(GO) build -o $(BIN) ./cmd/tally
+
+run: build ## migrate, load the demo data and serve on http://localhost:8080
+	@$(DEVDB); ./$(BIN) migrate && ./$(BIN) seed --demo && exec ./$(BIN) serve
+
+test: build check ## the whole suite against a real PostgreSQL
+	@$(DEVDB); $(GO) test -timeout 9m ./...
+
+check: ## go vet, gofmt, stale templ code, go mod tidy
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l cmd internal web migrations); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	@before=$$(find web -name '*_templ.go' | sort | xargs -r sha256sum); \
+	  $(GO) tool templ generate -log-level error; \
+	  after=$$(find web -name '*_templ.go' | sort | xargs -r sha256sum); \
+	  if [ "$$before" != "$$after" ]; then echo "generated templ code was stale: it has been regenerated; commit it"; exit 1; fi
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+
+generate: ## regenerate templ code
+	$(GO) tool templ generate
+
+frontend: ## rebuild web/static from the pinned npm packages
+	cd web/frontend && npm ci --no-audit --no-fund && npm run build
+
+fuzz: ## run every fuzz target for a bounded time
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run=NONE -fuzz="^$$f$$" -fuzztime=$${FUZZTIME:-30s} $$pkg || exit 1; \
+	  done; \
+	done
+
+db/start: build ## start the private PostgreSQL under .data/
+	./$(BIN) devdb start
+
+db/stop: build ## stop it
+	./$(BIN) devdb stop
+
+db/reset: build ## stop it and delete its data
+	./$(BIN) devdb reset
+
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,101 @@
+// Command tally is Tally's one binary.
+//
+//	tally serve         serve HTTP (DATABASE_URL as the app role)
+//	tally migrate       migrate the schema (MIGRATE_DATABASE_URL as the owner)
+//	tally seed --demo   load the demo organisations, accounts and data
+//	tally devdb CMD     start|stop|reset|env a private PostgreSQL under .data/
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tally-sv/tally/internal/config"
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "tally:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: tally serve | migrate | seed [--demo] | devdb start|stop|reset|env`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, getenv, stdout)
+	case "migrate":
+		url := getenv("MIGRATE_DATABASE_URL")
+		if url == "" {
+			return errors.New("MIGRATE_DATABASE_URL is required (the owner role's connection string)")
+		}
+		if err := postgres.Migrate(url); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "tally: schema is up to date")
+		return nil
+	case "seed":
+		return seed(ctx, args[1:], getenv, stdout)
+	case "devdb":
+		return devdbCommand(ctx, args[1:], stdout)
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}
+
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, cfg.LogLevel)
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := postgres.Ready(ctx, pool); err != nil {
+		return fmt.Errorf("database is not ready (run `tally migrate` first): %w", err)
+	}
+	srv := server.New(cfg, postgres.New(pool), log).HTTPServer()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("serving", "addr", cfg.Addr, "url", cfg.BaseURL)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Finish in-flight requests, then stop.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

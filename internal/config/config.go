@@ -1,0 +1,111 @@
+// Package config reads Tally's configuration from environment variables.
+// The README has the table; keep the two in step.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	Addr            string         // ADDR: listen address
+	DatabaseURL     string         // DATABASE_URL: the app role (owns nothing, no BYPASSRLS)
+	MigrateURL      string         // MIGRATE_DATABASE_URL: the owner role, for migrations
+	BaseURL         string         // BASE_URL: public address, for links in emails
+	SecureCookies   bool           // COOKIE_SECURE: __Host- cookie with Secure, and HSTS
+	TrustedProxies  []netip.Prefix // TRUSTED_PROXIES: whose X-Forwarded-For to believe
+	SMTPAddr        string         // SMTP_ADDR: host:port; empty writes emails to the log
+	SMTPUser        string         // SMTP_USER
+	SMTPPassword    string         // SMTP_PASSWORD
+	MailFrom        string         // MAIL_FROM
+	DBMaxConns      int32          // DB_MAX_CONNS
+	SessionIdle     time.Duration  // SESSION_IDLE_TIMEOUT
+	SessionLifetime time.Duration  // SESSION_LIFETIME
+	ShutdownTimeout time.Duration  // SHUTDOWN_TIMEOUT
+	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:         or(getenv("ADDR"), ":8080"),
+		DatabaseURL:  getenv("DATABASE_URL"),
+		MigrateURL:   getenv("MIGRATE_DATABASE_URL"),
+		BaseURL:      strings.TrimRight(or(getenv("BASE_URL"), "http://localhost:8080"), "/"),
+		SMTPAddr:     getenv("SMTP_ADDR"),
+		SMTPUser:     getenv("SMTP_USER"),
+		SMTPPassword: getenv("SMTP_PASSWORD"),
+		MailFrom:     or(getenv("MAIL_FROM"), "Tally <no-reply@tally.localhost>"),
+		LogLevel:     or(getenv("LOG_LEVEL"), "info"),
+	}
+	var errs []error
+	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)
+	c.DBMaxConns = int32(integer(getenv, "DB_MAX_CONNS", 16, &errs))
+	c.SessionIdle = duration(getenv, "SESSION_IDLE_TIMEOUT", 30*time.Minute, &errs)
+	c.SessionLifetime = duration(getenv, "SESSION_LIFETIME", 12*time.Hour, &errs)
+	c.ShutdownTimeout = duration(getenv, "SHUTDOWN_TIMEOUT", 20*time.Second, &errs)
+	for _, s := range strings.FieldsFunc(getenv("TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or CIDR prefix", s))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL is required (the app role's connection string)"))
+	}
+	return c, errors.Join(errs...)
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func boolean(getenv func(string) string, name string, def bool, errs *[]error) bool {
+	s := getenv(name)
+	if s == "" {
+		return def
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("%s: want true or false, got %q", name, s))
+	}
+	return v
+}
+
+func integer(getenv func(string) string, name string, def int, errs *[]error) int {
+	s := getenv(name)
+	if s == "" {
+		return def
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v <= 0 {
+		*errs = append(*errs, fmt.Errorf("%s: want a positive whole number, got %q", name, s))
+	}
+	return v
+}
+
+func duration(getenv func(string) string, name string, def time.Duration, errs *[]error) time.Duration {
+	s := getenv(name)
+	if s == "" {
+		return def
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		*errs = append(*errs, fmt.Errorf("%s: want a duration like 30m or 12h, got %q", name, s))
+	}
+	return v
+}

@@ -1,0 +1,84 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/golang-migrate/migrate/v4"
+	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // registers pgx5://
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tally-sv/tally/migrations"
+)
+
+// Migrate brings the schema at url up to the newest embedded migration. Run
+// it as the owner role, never as the app role.
+func Migrate(url string) error {
+	m, err := newMigrate(url)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+func newMigrate(url string) (*migrate.Migrate, error) {
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	// golang-migrate's pgx/v5 driver registers the pgx5:// scheme.
+	dbURL := url
+	if i := strings.Index(url, "://"); i >= 0 {
+		dbURL = "pgx5" + url[i:]
+	}
+	m, err := migrate.NewWithSourceInstance("iofs", src, dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return m, nil
+}
+
+// LatestVersion is the newest embedded migration's number.
+func LatestVersion() (uint, error) {
+	names, err := fs.Glob(migrations.FS, "*.up.sql")
+	if err != nil {
+		return 0, err
+	}
+	var latest uint
+	for _, n := range names {
+		v, err := strconv.ParseUint(strings.SplitN(n, "_", 2)[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: bad version", n)
+		}
+		latest = max(latest, uint(v))
+	}
+	return latest, nil
+}
+
+// Ready reports whether the database answers and its schema is at the newest
+// embedded migration and not dirty.
+func Ready(ctx context.Context, pool *pgxpool.Pool) error {
+	latest, err := LatestVersion()
+	if err != nil {
+		return err
+	}
+	var version int64
+	var dirty bool
+	err = pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&version, &dirty)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if dirty || uint(version) != latest {
+		return fmt.Errorf("schema at version %d (dirty %t), want %d", version, dirty, latest)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+// Package postgres holds every SQL statement Tally runs, one file per
+// aggregate. Each store method is one transaction for one user action, with
+// the caller's tally.Scope set inside it for row-level security.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// Store runs Tally's queries on a pool connected as the app role.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a Store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool is the underlying pool (for the session store and health checks).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Open connects a pool to url and checks that the database answers.
+func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return pool, nil
+}
+
+// InTx runs fn in one transaction with scope set for row-level security.
+// The settings are transaction-local (set_config(..., true)), so they end
+// with the transaction whether it commits, rolls back, panics or is
+// cancelled, and never leak to the next user of the pooled connection.
+func (s *Store) InTx(ctx context.Context, scope tally.Scope, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := setScope(ctx, tx, scope); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+func setScope(ctx context.Context, tx pgx.Tx, scope tally.Scope) error {
+	const q = `
+		SELECT set_config('app.user_id', $1, true),
+		       set_config('app.partner_ids', $2, true),
+		       set_config('app.org_ids', $3, true),
+		       set_config('app.supplier_id', $4, true)`
+	_, err := tx.Exec(ctx, q, idText(scope.UserID), idArray(scope.PartnerIDs), idArray(scope.OrgIDs), idText(scope.SupplierID))
+	if err != nil {
+		return fmt.Errorf("set scope: %w", err)
+	}
+	return nil
+}
+
+func idText(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// idArray renders ids as a PostgreSQL array literal: {1,2,3}.
+func idArray(ids []int64) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// translate maps database errors to the domain's sentinels. Call it once,
+// where a store method returns.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return tally.ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s", tally.ErrConflict, pgErr.ConstraintName)
+		case "42501": // insufficient_privilege, including a row-level security refusal
+			return fmt.Errorf("%w: %s", tally.ErrNotFound, pgErr.Message)
+		}
+	}
+	return err
+}
