@@ -7,5 +7,5 @@ import "embed"
 
 // FS is the static file tree.
 //
-//go:embed *.css *.js images
+//go:embed *.css *.js images fonts
 var FS embed.FS
