@@ -1,0 +1,41 @@
+package measurecsv
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+)
+
+// Write writes e in the measures CSV format, with the columns in the order
+// of the format's documentation. It starts with a UTF-8 byte order mark so
+// that Excel shows "£" correctly; Parse skips it. Write does not check e: an
+// edition returned by Parse writes out so that Parse reads it back
+// unchanged.
+func Write(w io.Writer, e Edition) error {
+	if _, err := io.WriteString(w, bom); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(columns); err != nil {
+		return err
+	}
+	for _, m := range e.Measures {
+		var proxy, max string
+		if m.HasProxy {
+			proxy = m.Proxy.String()
+		}
+		if m.HasMax {
+			max = m.MaxPerMillion.String()
+		}
+		// Same order as columns.
+		err := cw.Write([]string{
+			e.Name, m.Theme, m.Outcome, m.Code, m.Title, m.Unit,
+			proxy, strconv.FormatBool(m.Local), m.Plugin, max, m.Description,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
