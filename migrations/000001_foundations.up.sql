@@ -60,7 +60,7 @@ CREATE INDEX memberships_org_idx ON memberships (org_id);
 CREATE TABLE partner_settings (
     partner_id                 bigint PRIMARY KEY REFERENCES organisations (id),
     threshold_pence            bigint  NOT NULL DEFAULT 5000000 CHECK (threshold_pence > 0),
-    default_weighting          integer NOT NULL DEFAULT 20 CHECK (default_weighting BETWEEN 0 AND 100),
+    default_weighting_permille integer NOT NULL DEFAULT 200 CHECK (default_weighting_permille BETWEEN 0 AND 1000),
     local_area                 text[]  NOT NULL DEFAULT '{}',
     max_measures               integer NOT NULL DEFAULT 6 CHECK (max_measures BETWEEN 1 AND 100),
     band_good                  integer NOT NULL DEFAULT 95,

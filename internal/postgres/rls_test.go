@@ -15,7 +15,10 @@ import (
 
 // globalTables hold no tenant data and need no row-level security. A new
 // table must be added here on purpose, or it must have RLS.
-var globalTables = []string{"organisations", "users", "memberships", "sessions", "schema_migrations"}
+var globalTables = []string{
+	"organisations", "users", "memberships", "sessions", "schema_migrations",
+	"invitations", "password_resets", "login_failures",
+}
 
 // twoPartners makes partners A and B with settings and an audit entry each.
 func twoPartners(t *testing.T, db *pgtest.DB) (a, b int64) {

@@ -119,3 +119,10 @@ func translate(err error) error {
 	}
 	return err
 }
+
+// conflictOn reports whether err is a unique violation of constraint, so a
+// store can turn it into a field message before translating the rest.
+func conflictOn(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
+}

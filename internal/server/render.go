@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 
+	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 )
 
@@ -25,7 +27,39 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	return err
 }
 
-// page is the layout information for the current request.
+// page is the layout information for the current request: who is signed
+// in, the organisation, its navigation and any flash message.
 func (s *Server) page(r *http.Request, title string) components.Page {
-	return components.Page{Title: title}
+	p := components.Page{Title: title}
+	if u := userFrom(r.Context()); u != nil {
+		p.UserName = u.Name
+		p.Flash = s.sessions.PopString(r.Context(), sessFlash)
+	}
+	a := accessFrom(r.Context())
+	if a.Org.ID != 0 {
+		p.OrgName, p.OrgSlug = a.Org.Name, a.Org.Slug
+		p.Nav = navFor(a, r.URL.Path)
+	}
+	return p
+}
+
+// navFor is the service navigation for what the user may do in a.Org. The
+// links mirror the permission table.
+func navFor(a tally.Access, path string) []components.NavItem {
+	base := "/o/" + a.Org.Slug
+	var items []components.NavItem
+	add := func(label, href string, roles []tally.Role) {
+		if !a.Can(roles...) {
+			return
+		}
+		current := path == href || (href != base && strings.HasPrefix(path, href+"/"))
+		items = append(items, components.NavItem{Label: label, Href: href, Current: current})
+	}
+	add("Home", base, members)
+	add("People", base+"/users", peopleAdmins)
+	if a.Org.Kind != tally.Supplier {
+		add("Settings", base+"/settings", admins)
+	}
+	add("Audit trail", base+"/audit", auditReaders)
+	return items
 }

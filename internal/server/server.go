@@ -7,13 +7,16 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/config"
+	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/web/static"
 )
@@ -26,6 +29,8 @@ type Server struct {
 	sessions *scs.SessionManager
 	static   fs.FS
 	router   chi.Router
+	hasher   *auth.Hasher
+	mail     mail.Sender
 }
 
 // New builds a server and its routes.
@@ -43,12 +48,20 @@ func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 		sm.Cookie.Name = "__Host-tally_session"
 		sm.Cookie.Secure = true
 	}
-	s := &Server{cfg: cfg, store: store, log: log, sessions: sm, static: static.FS}
+	s := &Server{cfg: cfg, store: store, log: log, sessions: sm, static: static.FS,
+		hasher: auth.NewHasher(max(2, runtime.NumCPU())), mail: newMailer(cfg, log)}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serveError(w, r, err)
 	}
 	s.router = s.routes()
 	return s
+}
+
+func newMailer(cfg config.Config, log *slog.Logger) mail.Sender {
+	if cfg.SMTPAddr == "" {
+		return mail.LogSender{Log: log}
+	}
+	return mail.SMTPSender{Addr: cfg.SMTPAddr, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.MailFrom}
 }
 
 // ServeHTTP serves a request.

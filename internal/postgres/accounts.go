@@ -1,0 +1,139 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// UserByEmail returns the user with email and their password hash, or
+// tally.ErrNotFound.
+func (s *Store) UserByEmail(ctx context.Context, email string) (tally.User, string, error) {
+	var u tally.User
+	var hash string
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, email, name, session_epoch, password_hash FROM users WHERE email = lower($1)`, email).
+		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch, &hash)
+	return u, hash, translate(err)
+}
+
+// User returns a user by id, or tally.ErrNotFound.
+func (s *Store) User(ctx context.Context, id int64) (tally.User, error) {
+	var u tally.User
+	err := s.pool.QueryRow(ctx, `SELECT id, email, name, session_epoch FROM users WHERE id = $1`, id).
+		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
+	return u, translate(err)
+}
+
+// Memberships lists the organisations a user belongs to directly, with
+// their roles there, by organisation name.
+func (s *Store) Memberships(ctx context.Context, userID int64) ([]tally.Membership, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT o.id, o.kind, o.slug, o.name, coalesce(o.shared_service_id, 0), array_agg(m.role ORDER BY m.role)
+		FROM memberships m JOIN organisations o ON o.id = m.org_id
+		WHERE m.user_id = $1
+		GROUP BY o.id ORDER BY o.name`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("memberships: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Membership, error) {
+		var m tally.Membership
+		err := r.Scan(&m.Org.ID, &m.Org.Kind, &m.Org.Slug, &m.Org.Name, &m.Org.SharedServiceID, &m.Roles)
+		return m, err
+	})
+}
+
+// Access resolves what user may do in the organisation with slug: roles held
+// there directly or through its shared service. It returns tally.ErrNotFound
+// when the organisation does not exist or the user holds no role there.
+func (s *Store) Access(ctx context.Context, userID int64, slug string) (tally.Access, error) {
+	var a tally.Access
+	var partners []int64
+	var names, slugs []string
+	err := s.pool.QueryRow(ctx, `
+		SELECT o.id, o.kind, o.slug, o.name, coalesce(o.shared_service_id, 0),
+		       array_agg(DISTINCT m.role),
+		       coalesce(p.ids, '{}'), coalesce(p.names, '{}'), coalesce(p.slugs, '{}')
+		FROM organisations o
+		JOIN memberships m ON m.user_id = $1 AND (m.org_id = o.id OR m.org_id = o.shared_service_id)
+		LEFT JOIN LATERAL (
+			SELECT array_agg(c.id ORDER BY c.name) AS ids, array_agg(c.name ORDER BY c.name) AS names,
+			       array_agg(c.slug ORDER BY c.name) AS slugs
+			FROM organisations c
+			WHERE (o.kind = 'shared_service' AND c.shared_service_id = o.id) OR (o.kind = 'partner' AND c.id = o.id)
+		) p ON true
+		WHERE o.slug = $2
+		GROUP BY o.id, p.ids, p.names, p.slugs`, userID, slug).
+		Scan(&a.Org.ID, &a.Org.Kind, &a.Org.Slug, &a.Org.Name, &a.Org.SharedServiceID, &a.Roles, &partners, &names, &slugs)
+	if err != nil {
+		return tally.Access{}, translate(err)
+	}
+	for i, id := range partners {
+		a.Partners = append(a.Partners, tally.Org{ID: id, Kind: tally.Partner, Slug: slugs[i], Name: names[i], SharedServiceID: a.Org.SharedServiceID})
+	}
+	a.Scope = tally.Scope{UserID: userID, PartnerIDs: partners, OrgIDs: append([]int64{a.Org.ID}, partners...)}
+	if a.Org.Kind == tally.Partner {
+		a.Scope.OrgIDs = []int64{a.Org.ID}
+	}
+	if a.Org.Kind == tally.Supplier {
+		a.Scope.SupplierID = a.Org.ID
+	}
+	return a, nil
+}
+
+// OrgBySlug returns an organisation, or tally.ErrNotFound.
+func (s *Store) OrgBySlug(ctx context.Context, slug string) (tally.Org, error) {
+	var o tally.Org
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, kind, slug, name, coalesce(shared_service_id, 0) FROM organisations WHERE slug = $1`, slug).
+		Scan(&o.ID, &o.Kind, &o.Slug, &o.Name, &o.SharedServiceID)
+	return o, translate(err)
+}
+
+// EndAllSessions signs a user out everywhere: sessions carry the epoch they
+// began in, and a session from an older epoch is refused.
+func (s *Store) EndAllSessions(ctx context.Context, userID int64) (int, error) {
+	var epoch int
+	err := s.pool.QueryRow(ctx, `
+		UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch`, userID).Scan(&epoch)
+	return epoch, translate(err)
+}
+
+// Sign-in throttling (SPEC §9): failures are counted per key over a window.
+
+// LoginFailures counts failures for each key since the start of the window.
+func (s *Store) LoginFailures(ctx context.Context, keys []string, window time.Duration) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `
+		SELECT coalesce(max(c), 0) FROM (
+			SELECT count(*) AS c FROM login_failures
+			WHERE key = ANY ($1) AND at > now() - make_interval(secs => $2)
+			GROUP BY key) k`, keys, window.Seconds()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count login failures: %w", err)
+	}
+	return n, nil
+}
+
+// RecordLoginFailure notes a failure against each key and forgets failures
+// older than the window.
+func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, window time.Duration) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (key) SELECT unnest($1::text[])`, keys); err != nil {
+			return fmt.Errorf("record login failure: %w", err)
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = ANY ($1) AND at < now() - make_interval(secs => $2)`,
+			keys, window.Seconds())
+		return err
+	})
+}
+
+// ClearLoginFailures forgets the failures for key after a successful sign-in.
+func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
+	return err
+}

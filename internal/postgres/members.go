@@ -1,0 +1,188 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// Members lists the people with a role in an organisation. Memberships are
+// global rows; the caller's access to orgID was checked by the handler, and
+// the query names orgID.
+func (s *Store) Members(ctx context.Context, orgID int64) ([]tally.Member, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT u.id, u.email, u.name, array_agg(m.role ORDER BY m.role)
+		FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = $1 GROUP BY u.id ORDER BY u.name, u.email`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Member, error) {
+		var m tally.Member
+		err := r.Scan(&m.UserID, &m.Email, &m.Name, &m.Roles)
+		return m, err
+	})
+}
+
+// SetRoles replaces a member's roles in orgID (an empty list removes them)
+// and audits it. It refuses, as a FormErrors, to leave the organisation
+// without an administrator, and returns tally.ErrNotFound for a non-member.
+func (s *Store) SetRoles(ctx context.Context, scope tally.Scope, orgID, userID int64, roles []tally.Role) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		// Lock the organisation's memberships against a concurrent change.
+		var before []string
+		err := tx.QueryRow(ctx, `
+			SELECT coalesce(array_agg(role ORDER BY role), '{}') FROM (
+				SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2 FOR UPDATE) r`, orgID, userID).Scan(&before)
+		if err != nil {
+			return err
+		}
+		if len(before) == 0 {
+			return tally.ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM memberships WHERE org_id = $1 AND user_id = $2`, orgID, userID); err != nil {
+			return err
+		}
+		for _, r := range roles {
+			if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)`, userID, orgID, r); err != nil {
+				return err
+			}
+		}
+		var admins int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM memberships WHERE org_id = $1 AND role IN ('admin', 'supplier')`, orgID).Scan(&admins); err != nil {
+			return err
+		}
+		if admins == 0 && (slices.Contains(before, "admin") || slices.Contains(before, "supplier")) {
+			return tally.FormErrors{"roles": "The organisation must keep at least one administrator"}
+		}
+		action := "member.roles"
+		if len(roles) == 0 {
+			action = "member.remove"
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: action,
+			Subject: fmt.Sprintf("user %d", userID), Detail: map[string]any{"before": before, "after": roles}})
+	})
+	return translate(err)
+}
+
+// Invitation is an emailed, single-use invitation to join an organisation.
+type Invitation struct {
+	Org     tally.Org
+	Email   string
+	Role    tally.Role
+	Expires time.Time
+}
+
+// Invite records an invitation (by the digest of its token) and audits it.
+func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, role tally.Role, digest []byte, expires time.Time) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO invitations (token_hash, org_id, email, role, invited_by, expires_at)
+			VALUES ($1, $2, lower($3), $4, $5, $6)`, digest, orgID, email, role, scope.UserID, expires)
+		if err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "member.invite",
+			Subject: email, Detail: map[string]any{"role": role}})
+	})
+	return translate(err)
+}
+
+// InvitationByToken returns an open invitation, or tally.ErrNotFound when
+// it does not exist, has expired or was used.
+func (s *Store) InvitationByToken(ctx context.Context, digest []byte) (Invitation, error) {
+	var inv Invitation
+	err := s.pool.QueryRow(ctx, `
+		SELECT o.id, o.kind, o.slug, o.name, i.email, i.role, i.expires_at
+		FROM invitations i JOIN organisations o ON o.id = i.org_id
+		WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > now()`, digest).
+		Scan(&inv.Org.ID, &inv.Org.Kind, &inv.Org.Slug, &inv.Org.Name, &inv.Email, &inv.Role, &inv.Expires)
+	return inv, translate(err)
+}
+
+// AcceptInvitation uses an invitation once: it creates the account (or, for
+// an email that has one, keeps its password) and adds the role. It returns
+// the user.
+func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, name, passwordHash string) (tally.User, error) {
+	var u tally.User
+	err := s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
+		var orgID int64
+		var email, role string
+		err := tx.QueryRow(ctx, `
+			UPDATE invitations SET accepted_at = now()
+			WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
+			RETURNING org_id, email, role`, digest).Scan(&orgID, &email, &role)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `
+			INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
+			ON CONFLICT (email) DO UPDATE SET email = excluded.email
+			RETURNING id, email, name, session_epoch`, email, name, passwordHash).Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, u.ID, orgID, role); err != nil {
+			return err
+		}
+		if err := setScope(ctx, tx, tally.Scope{UserID: u.ID, OrgIDs: []int64{orgID}}); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: u.ID, Action: "member.join",
+			Subject: email, Detail: map[string]any{"role": role}})
+	})
+	return u, translate(err)
+}
+
+// StartPasswordReset records a reset token for the account with email. It
+// reports whether there was one; callers must answer the same either way.
+func (s *Store) StartPasswordReset(ctx context.Context, email string, digest []byte, expires time.Time) (tally.User, bool, error) {
+	var u tally.User
+	err := s.pool.QueryRow(ctx, `
+		WITH u AS (SELECT id, email, name FROM users WHERE email = lower($1))
+		INSERT INTO password_resets (token_hash, user_id, expires_at)
+		SELECT $2, id, $3 FROM u RETURNING user_id, (SELECT email FROM u), (SELECT name FROM u)`, email, digest, expires).
+		Scan(&u.ID, &u.Email, &u.Name)
+	if err == pgx.ErrNoRows {
+		return u, false, nil
+	}
+	return u, err == nil, translate(err)
+}
+
+// PasswordResetValid reports whether a reset token can still be used.
+func (s *Store) PasswordResetValid(ctx context.Context, digest []byte) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now())`,
+		digest).Scan(&ok)
+	return ok, translate(err)
+}
+
+// ResetPassword uses a reset token once: it sets the new password and ends
+// every session of the account. It returns tally.ErrNotFound for a used,
+// expired or unknown token.
+func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var userID int64
+		err := tx.QueryRow(ctx, `
+			UPDATE password_resets SET used_at = now()
+			WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id`, digest).Scan(&userID)
+		if err != nil {
+			return err
+		}
+		// Other outstanding links for the account die with this one.
+		if _, err := tx.Exec(ctx, `UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, userID, passwordHash)
+		return err
+	})
+	return translate(err)
+}

@@ -1,0 +1,70 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// CreateOrganisation adds an organisation with the slug given; suppliers
+// need details. It is for seeding and administration by the owner role:
+// the app role cannot set a partner's shared service.
+func (s *Store) CreateOrganisation(ctx context.Context, o tally.Org, d *tally.SupplierDetails) (tally.Org, error) {
+	var shared *int64
+	if o.SharedServiceID != 0 {
+		shared = &o.SharedServiceID
+	}
+	var postcode, size, company *string
+	vcse := false
+	if d != nil {
+		pc := d.Postcode.String()
+		postcode, size, vcse = &pc, &d.Size, d.VCSE
+		if d.CompanyNumber != "" {
+			company = &d.CompanyNumber
+		}
+	}
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO organisations (kind, slug, name, shared_service_id, postcode, size, vcse, company_number)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		o.Kind, o.Slug, o.Name, shared, postcode, size, vcse, company).Scan(&o.ID)
+	return o, translate(err)
+}
+
+// CreateUser adds a user with a password hash.
+func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash string) (tally.User, error) {
+	var u tally.User
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO users (email, name, password_hash) VALUES (lower($1), $2, $3)
+		RETURNING id, email, name, session_epoch`, email, name, passwordHash).Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
+	return u, translate(err)
+}
+
+// AddRole gives a user a role in an organisation and audits it.
+func (s *Store) AddRole(ctx context.Context, scope tally.Scope, userID, orgID int64, role tally.Role) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, userID, orgID, role); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "member.add",
+			Subject: fmt.Sprintf("user %d", userID), Detail: map[string]any{"role": role}})
+	})
+	return translate(err)
+}
+
+// Partners lists every partner council.
+func (s *Store) Partners(ctx context.Context) ([]tally.Org, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, kind, slug, name, coalesce(shared_service_id, 0) FROM organisations WHERE kind = 'partner' ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Org, error) {
+		var o tally.Org
+		err := r.Scan(&o.ID, &o.Kind, &o.Slug, &o.Name, &o.SharedServiceID)
+		return o, err
+	})
+}

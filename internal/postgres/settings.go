@@ -1,0 +1,66 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// PartnerSettings returns a partner's settings, or tally.ErrNotFound when
+// the partner is out of scope.
+func (s *Store) PartnerSettings(ctx context.Context, scope tally.Scope, partnerID int64) (tally.PartnerSettings, error) {
+	var ps tally.PartnerSettings
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		ps, err = partnerSettings(ctx, tx, partnerID)
+		return err
+	})
+	return ps, translate(err)
+}
+
+func partnerSettings(ctx context.Context, tx pgx.Tx, partnerID int64) (tally.PartnerSettings, error) {
+	ps := tally.PartnerSettings{PartnerID: partnerID}
+	var area string
+	err := tx.QueryRow(ctx, `
+		SELECT threshold_pence, default_weighting_permille, array_to_string(local_area, ' '), max_measures,
+		       band_good, band_approaching, band_requires_improvement
+		FROM partner_settings WHERE partner_id = $1 AND partner_id = ANY (tally_partner_ids())`, partnerID).
+		Scan(&ps.Threshold, &ps.DefaultWeighting, &area, &ps.MaxMeasures,
+			&ps.Bands.Good, &ps.Bands.Approaching, &ps.Bands.RequiresImprovement)
+	if err != nil {
+		return ps, err
+	}
+	ps.LocalArea, err = tally.ParseLocalArea(area)
+	return ps, err
+}
+
+// SavePartnerSettings creates or replaces a partner's settings and audits
+// the change under the partner.
+func (s *Store) SavePartnerSettings(ctx context.Context, scope tally.Scope, ps tally.PartnerSettings) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO partner_settings (partner_id, threshold_pence, default_weighting_permille, local_area, max_measures,
+			                              band_good, band_approaching, band_requires_improvement)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (partner_id) DO UPDATE SET
+				threshold_pence = excluded.threshold_pence,
+				default_weighting_permille = excluded.default_weighting_permille,
+				local_area = excluded.local_area, max_measures = excluded.max_measures,
+				band_good = excluded.band_good, band_approaching = excluded.band_approaching,
+				band_requires_improvement = excluded.band_requires_improvement, updated_at = now()`,
+			ps.PartnerID, ps.Threshold, ps.DefaultWeighting, ps.LocalArea.Codes(), ps.MaxMeasures,
+			ps.Bands.Good, ps.Bands.Approaching, ps.Bands.RequiresImprovement)
+		if err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: ps.PartnerID, UserID: scope.UserID, Action: "settings.update",
+			Detail: map[string]any{
+				"threshold": ps.Threshold.Pounds(), "default_weighting": ps.DefaultWeighting.String(),
+				"local_area": ps.LocalArea.String(), "max_measures": ps.MaxMeasures,
+				"bands": []int{ps.Bands.Good, ps.Bands.Approaching, ps.Bands.RequiresImprovement},
+			}})
+	})
+	return translate(err)
+}

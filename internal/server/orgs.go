@@ -1,0 +1,84 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+// handleOrgHome is an organisation's start page: what the user can do here,
+// and for a supplier, its details and where it counts as local.
+func (s *Server) handleOrgHome(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	p := pages.OrgHomePage{Page: s.page(r, a.Org.Name), OrgName: a.Org.Name, KindName: kindName(a.Org.Kind), Roles: roleList(a.Roles)}
+	if a.Org.Kind == tally.SharedService {
+		for _, partner := range a.Partners {
+			p.Partners = append(p.Partners, partner.Name)
+		}
+	}
+	for _, item := range p.Nav {
+		if text, ok := sectionText[item.Label]; ok {
+			p.Links = append(p.Links, pages.OrgLink{Label: item.Label, Href: item.Href, Text: text})
+		}
+	}
+	if a.Org.Kind == tally.Supplier {
+		summary, err := s.supplierSummary(r, a.Org.ID)
+		if err != nil {
+			return err
+		}
+		p.Supplier = &summary
+	}
+	return s.render(w, r, http.StatusOK, pages.OrgHome(p))
+}
+
+// sectionText describes each section on the organisation's start page.
+var sectionText = map[string]string{
+	"People":      "Invite people, and change or remove their roles.",
+	"Settings":    "Threshold, default weighting, local area and rating bands.",
+	"Audit trail": "Every change made in this organisation, tamper-evident.",
+}
+
+func (s *Server) supplierSummary(r *http.Request, orgID int64) (pages.SupplierSummary, error) {
+	d, err := s.store.SupplierDetails(r.Context(), orgID)
+	if err != nil {
+		return pages.SupplierSummary{}, err
+	}
+	areas, err := s.store.PartnerAreas(r.Context())
+	if err != nil {
+		return pages.SupplierSummary{}, err
+	}
+	vcse := "No"
+	if d.VCSE {
+		vcse = "Yes"
+	}
+	company := d.CompanyNumber
+	if company == "" {
+		company = "Not given"
+	}
+	sum := pages.SupplierSummary{Rows: []components.SummaryRow{
+		{Key: "Name", Value: d.Name},
+		{Key: "Companies House number", Value: company},
+		{Key: "Postcode", Value: d.Postcode.String()},
+		{Key: "Size", Value: sizeLabel(d.Size)},
+		{Key: "Voluntary, community or social enterprise", Value: vcse},
+	}}
+	for _, pa := range areas {
+		sum.Local = append(sum.Local, pages.LocalStatus{Partner: pa.Partner.Name, Local: pa.LocalArea.Contains(d.Postcode), Area: pa.LocalArea.String()})
+	}
+	return sum, nil
+}
+
+func sizeLabel(size string) string {
+	switch size {
+	case tally.SizeMicro:
+		return "Micro"
+	case tally.SizeSmall:
+		return "Small"
+	case tally.SizeMedium:
+		return "Medium"
+	case tally.SizeLarge:
+		return "Large"
+	}
+	return size
+}

@@ -1,0 +1,183 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/auth"
+	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+// rolesFor are the roles an organisation of this kind can give.
+func rolesFor(kind tally.OrgKind) []tally.Role {
+	if kind == tally.Supplier {
+		return []tally.Role{tally.RoleSupplier}
+	}
+	return tally.StaffRoles
+}
+
+func roleOptions(kind tally.OrgKind) []components.Option {
+	var opts []components.Option
+	for _, r := range rolesFor(kind) {
+		opts = append(opts, components.Option{Value: string(r), Text: r.Label(), Hint: roleHints[r]})
+	}
+	return opts
+}
+
+var roleHints = map[tally.Role]string{
+	tally.RoleBuyer:           "Registers tenders, chooses measures and weighting, publishes and awards.",
+	tally.RoleEvaluator:       "Opens offers after the deadline, moderates and scores them.",
+	tally.RoleContractManager: "Checks delivery returns and verifies evidence.",
+	tally.RoleDirector:        "Reads dashboards, reports and the audit trail.",
+	tally.RoleAdmin:           "Manages people and settings.",
+	tally.RoleSupplier:        "Bids, and reports delivery, for this organisation.",
+}
+
+func (s *Server) usersPage(r *http.Request, a tally.Access, in pages.InviteForm, errs map[string]string) (pages.UsersPage, error) {
+	members, err := s.store.Members(r.Context(), a.Org.ID)
+	if err != nil {
+		return pages.UsersPage{}, err
+	}
+	title := "People"
+	if len(errs) > 0 {
+		title = "Error: People"
+	}
+	p := pages.UsersPage{Page: s.page(r, title), Base: "/o/" + a.Org.Slug + "/users", Invite: in,
+		Roles: roleOptions(a.Org.Kind), Errors: errs}
+	for _, m := range members {
+		p.Members = append(p.Members, pages.MemberRow{UserID: m.UserID, Name: m.Name, Email: m.Email, Roles: roleList(m.Roles)})
+	}
+	return p, nil
+}
+
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	p, err := s.usersPage(r, a, pages.InviteForm{}, nil)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.Users(p))
+}
+
+// handleInviteUser emails a single-use invitation with a role.
+func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in := pages.InviteForm{Email: f.email("email", true)}
+	in.Role = f.choice("role", "Select a role", roleStrings(rolesFor(a.Org.Kind))...)
+	if len(f.Errs) > 0 {
+		p, err := s.usersPage(r, a, in, f.Errs)
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Users(p))
+	}
+	token, digest := auth.NewToken()
+	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, tally.Role(in.Role), digest, time.Now().Add(inviteLifetime)); err != nil {
+		return err
+	}
+	u := userFrom(r.Context())
+	s.send(r.Context(), mail.Message{To: in.Email, Subject: "You are invited to " + a.Org.Name + " on Tally", Body: fmt.Sprintf(
+		"Hello,\n\n%s has invited you to join %s on Tally as %s.\n\nUse this link to set up your account. It works once, for 7 days:\n\n%s/invite/%s\n",
+		u.Name, a.Org.Name, tally.Role(in.Role).Label(), s.cfg.BaseURL, token)})
+	s.flash(r, "Invitation sent to "+in.Email+".")
+	http.Redirect(w, r, "/o/"+a.Org.Slug+"/users", http.StatusSeeOther)
+	return nil
+}
+
+func roleStrings(roles []tally.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
+// member finds the person in the URL among the organisation's members.
+func (s *Server) member(r *http.Request, a tally.Access) (tally.Member, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "user"), 10, 64)
+	if err != nil {
+		return tally.Member{}, errNotFound
+	}
+	members, err := s.store.Members(r.Context(), a.Org.ID)
+	if err != nil {
+		return tally.Member{}, err
+	}
+	i := slices.IndexFunc(members, func(m tally.Member) bool { return m.UserID == id })
+	if i < 0 {
+		return tally.Member{}, errNotFound
+	}
+	return members[i], nil
+}
+
+func (s *Server) memberPage(r *http.Request, a tally.Access, m tally.Member, values []string, errs map[string]string) pages.MemberPage {
+	base := "/o/" + a.Org.Slug + "/users"
+	return pages.MemberPage{Page: s.page(r, m.Name), Back: base, Action: base + "/" + strconv.FormatInt(m.UserID, 10),
+		Name: m.Name, Email: m.Email, Roles: roleOptions(a.Org.Kind), Values: values, Errors: errs}
+}
+
+func (s *Server) handleMember(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	m, err := s.member(r, a)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.Member(s.memberPage(r, a, m, roleStrings(m.Roles), nil)))
+}
+
+// handleSetRoles changes a member's roles; none removes them.
+func (s *Server) handleSetRoles(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	m, err := s.member(r, a)
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	allowed := rolesFor(a.Org.Kind)
+	var roles []tally.Role
+	for _, v := range f.r.PostForm["roles"] {
+		if !slices.Contains(allowed, tally.Role(v)) {
+			f.Errs.Add("roles", "Select roles from the list")
+			break
+		}
+		if !slices.Contains(roles, tally.Role(v)) {
+			roles = append(roles, tally.Role(v))
+		}
+	}
+	if len(f.Errs) == 0 {
+		err = s.store.SetRoles(r.Context(), a.Scope, a.Org.ID, m.UserID, roles)
+		var fe tally.FormErrors
+		if errors.As(err, &fe) {
+			f.Errs = fe
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(f.Errs) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Member(s.memberPage(r, a, m, f.r.PostForm["roles"], f.Errs)))
+	}
+	if m.UserID == userFrom(r.Context()).ID {
+		// Your own roles changed: a new session token for the new privileges.
+		if err := s.sessions.RenewToken(r.Context()); err != nil {
+			return err
+		}
+	}
+	if len(roles) == 0 {
+		s.flash(r, m.Name+" has been removed.")
+	} else {
+		s.flash(r, m.Name+"’s roles have been saved.")
+	}
+	http.Redirect(w, r, "/o/"+a.Org.Slug+"/users", http.StatusSeeOther)
+	return nil
+}

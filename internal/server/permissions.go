@@ -1,0 +1,86 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// Who may use a route. Public and signed-in routes are listed for the
+// route test; organisation routes are enforced from this table by s.org.
+var (
+	public   = []tally.Role{"public"}
+	signedIn = []tally.Role{"signed-in"}
+
+	staff   = []tally.Role{tally.RoleBuyer, tally.RoleEvaluator, tally.RoleContractManager, tally.RoleDirector, tally.RoleAdmin}
+	members = append(append([]tally.Role{}, staff...), tally.RoleSupplier)
+	admins  = []tally.Role{tally.RoleAdmin}
+	// Supplier organisations manage their own people.
+	peopleAdmins = []tally.Role{tally.RoleAdmin, tally.RoleSupplier}
+	auditReaders = []tally.Role{tally.RoleDirector, tally.RoleAdmin, tally.RoleSupplier}
+)
+
+// permissions maps "METHOD pattern" to the roles allowed. A route missing
+// here answers 404 to everyone (and fails the route test).
+var permissions = map[string][]tally.Role{
+	"GET /healthz":                      public,
+	"GET /readyz":                       public,
+	"GET /static/*":                     public,
+	"GET /":                             public,
+	"GET /login":                        public,
+	"POST /login":                       public,
+	"POST /logout":                      public,
+	"GET /register":                     public,
+	"POST /register":                    public,
+	"GET /password-reset":               public,
+	"POST /password-reset":              public,
+	"GET /reset/{token}":                public,
+	"POST /reset/{token}":               public,
+	"GET /invite/{token}":               public,
+	"POST /invite/{token}":              public,
+	"GET /account":                      signedIn,
+	"POST /account/sign-out-everywhere": signedIn,
+	"GET /o/{org}":                      members,
+	"GET /o/{org}/users":                peopleAdmins,
+	"POST /o/{org}/users":               peopleAdmins,
+	"GET /o/{org}/users/{user}":         peopleAdmins,
+	"POST /o/{org}/users/{user}":        peopleAdmins,
+	"GET /o/{org}/settings":             admins,
+	"GET /o/{org}/settings/{partner}":   admins,
+	"POST /o/{org}/settings/{partner}":  admins,
+	"GET /o/{org}/audit":                auditReaders,
+}
+
+// orgHandler is a handler inside /o/{org}, given the caller's access there.
+type orgHandler func(w http.ResponseWriter, r *http.Request, a tally.Access) error
+
+// org resolves the organisation in the URL and the caller's roles there,
+// then checks the permission table. Non-members, and members without an
+// allowed role, get 404 so that nothing can be learnt by probing.
+func (s *Server) org(fn orgHandler) http.HandlerFunc {
+	return s.h(func(w http.ResponseWriter, r *http.Request) error {
+		u := userFrom(r.Context())
+		if u == nil {
+			return errNotFound
+		}
+		a, err := s.store.Access(r.Context(), u.ID, chi.URLParam(r, "org"))
+		if err != nil {
+			return err
+		}
+		// chi reports /o/{org} and /o/{org}/ alike for the organisation's home.
+		pattern := r.Method + " " + strings.TrimSuffix(chi.RouteContext(r.Context()).RoutePattern(), "/")
+		allowed, ok := permissions[pattern]
+		if !ok {
+			s.logger(r).Error("route missing from the permission table", "route", pattern)
+			return errNotFound
+		}
+		if !a.Can(allowed...) {
+			return errNotFound
+		}
+		return fn(w, r.WithContext(context.WithValue(r.Context(), accessKey, a)), a)
+	})
+}

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+// handleSettingsList lists the partners whose settings the admin manages;
+// a partner's own admin goes straight to its form.
+func (s *Server) handleSettingsList(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	if a.Org.Kind == tally.Partner {
+		http.Redirect(w, r, "/o/"+a.Org.Slug+"/settings/"+a.Org.Slug, http.StatusSeeOther)
+		return nil
+	}
+	if a.Org.Kind != tally.SharedService {
+		return errNotFound
+	}
+	p := pages.SettingsListPage{Page: s.page(r, "Partner settings")}
+	for _, partner := range a.Partners {
+		p.Partners = append(p.Partners, pages.OrgLink{Label: partner.Name, Href: "/o/" + a.Org.Slug + "/settings/" + partner.Slug})
+	}
+	return s.render(w, r, http.StatusOK, pages.SettingsList(p))
+}
+
+func (s *Server) settingsPage(r *http.Request, a tally.Access, partner tally.Org, in pages.SettingsForm, errs map[string]string) pages.SettingsPage {
+	title := "Settings: " + partner.Name
+	if len(errs) > 0 {
+		title = "Error: " + title
+	}
+	p := pages.SettingsPage{Page: s.page(r, title), Action: "/o/" + a.Org.Slug + "/settings/" + partner.Slug,
+		Partner: partner.Name, Form: in, Errors: errs}
+	if a.Org.Kind == tally.SharedService {
+		p.Back = "/o/" + a.Org.Slug + "/settings"
+	}
+	return p
+}
+
+func (s *Server) handleSettingsForm(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	partner, ok := a.Partner(chi.URLParam(r, "partner"))
+	if !ok {
+		return errNotFound
+	}
+	ps, err := s.store.PartnerSettings(r.Context(), a.Scope, partner.ID)
+	if errors.Is(err, tally.ErrNotFound) {
+		ps, err = tally.DefaultPartnerSettings(), nil
+	}
+	if err != nil {
+		return err
+	}
+	in := pages.SettingsForm{
+		Threshold: ps.Threshold.Pounds(), DefaultWeighting: ps.DefaultWeighting.String(), LocalArea: ps.LocalArea.String(),
+		MaxMeasures: strconv.Itoa(ps.MaxMeasures), Good: strconv.Itoa(ps.Bands.Good),
+		Approaching: strconv.Itoa(ps.Bands.Approaching), RequiresImprovement: strconv.Itoa(ps.Bands.RequiresImprovement),
+	}
+	return s.render(w, r, http.StatusOK, pages.Settings(s.settingsPage(r, a, partner, in, nil)))
+}
+
+// handleSaveSettings validates and saves a partner's settings.
+func (s *Server) handleSaveSettings(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	partner, ok := a.Partner(chi.URLParam(r, "partner"))
+	if !ok {
+		return errNotFound
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in := pages.SettingsForm{
+		Threshold:           f.text("threshold", "a threshold", 20, true),
+		DefaultWeighting:    f.text("default_weighting", "a default weighting", 10, true),
+		LocalArea:           f.text("local_area", "a local area", 2000, true),
+		MaxMeasures:         f.text("max_measures", "the most measures a tender may ask for", 4, true),
+		Good:                f.text("band_good", "the Good band", 4, true),
+		Approaching:         f.text("band_approaching", "the Approaching target band", 4, true),
+		RequiresImprovement: f.text("band_requires_improvement", "the Requires improvement band", 4, true),
+	}
+	ps := tally.PartnerSettings{PartnerID: partner.ID}
+	parse := func(field, value string, fn func(string) error) {
+		if f.Errs[field] == "" {
+			if err := fn(value); err != nil {
+				f.Errs.Add(field, err.Error())
+			}
+		}
+	}
+	parse("threshold", in.Threshold, func(v string) (err error) {
+		ps.Threshold, err = tally.ParsePounds(v)
+		if err == nil && ps.Threshold <= 0 {
+			err = errors.New("Enter a threshold of more than £0")
+		}
+		return err
+	})
+	parse("default_weighting", in.DefaultWeighting, func(v string) (err error) {
+		ps.DefaultWeighting, err = tally.ParseWeighting(v)
+		return err
+	})
+	parse("local_area", in.LocalArea, func(v string) (err error) {
+		ps.LocalArea, err = tally.ParseLocalArea(v)
+		return err
+	})
+	whole := func(field, value string, min, max int, dst *int) {
+		parse(field, value, func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < min || n > max {
+				return errors.New("Enter a whole number from " + strconv.Itoa(min) + " to " + strconv.Itoa(max))
+			}
+			*dst = n
+			return nil
+		})
+	}
+	whole("max_measures", in.MaxMeasures, 1, 50, &ps.MaxMeasures)
+	whole("band_good", in.Good, 1, 100, &ps.Bands.Good)
+	whole("band_approaching", in.Approaching, 1, 100, &ps.Bands.Approaching)
+	whole("band_requires_improvement", in.RequiresImprovement, 1, 100, &ps.Bands.RequiresImprovement)
+	if len(f.Errs) == 0 {
+		if err := ps.Bands.Validate(); err != nil {
+			f.Errs.Add("band_good", err.Error())
+		}
+	}
+	if len(f.Errs) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Settings(s.settingsPage(r, a, partner, in, f.Errs)))
+	}
+	if err := s.store.SavePartnerSettings(r.Context(), a.Scope, ps); err != nil {
+		return err
+	}
+	s.flash(r, "Settings for "+partner.Name+" have been saved.")
+	http.Redirect(w, r, "/o/"+a.Org.Slug+"/settings/"+partner.Slug, http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,172 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+// Sign-in throttling: after this many failures for one account or from one
+// client address within the window, attempts get 429 until it passes.
+const (
+	maxLoginFailures = 10
+	loginWindow      = 15 * time.Minute
+)
+
+// handleHome sends signed-in people to their organisation (or a chooser)
+// and shows everyone else the start page.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	u := userFrom(r.Context())
+	if u == nil {
+		return s.render(w, r, http.StatusOK, pages.Home(s.page(r, "")))
+	}
+	ms, err := s.store.Memberships(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 1 {
+		http.Redirect(w, r, "/o/"+ms[0].Org.Slug, http.StatusSeeOther)
+		return nil
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, r, http.StatusOK, pages.Chooser(pages.ChooserPage{Page: s.page(r, "Choose an organisation"), Orgs: chooserOrgs(ms)}))
+}
+
+func chooserOrgs(ms []tally.Membership) []pages.ChooserOrg {
+	orgs := make([]pages.ChooserOrg, len(ms))
+	for i, m := range ms {
+		orgs[i] = pages.ChooserOrg{Name: m.Org.Name, Slug: m.Org.Slug, Kind: kindName(m.Org.Kind), Roles: roleList(m.Roles)}
+	}
+	return orgs
+}
+
+func kindName(k tally.OrgKind) string {
+	switch k {
+	case tally.SharedService:
+		return "Shared procurement service"
+	case tally.Partner:
+		return "Partner council"
+	}
+	return "Supplier"
+}
+
+func roleList(roles []tally.Role) string {
+	labels := make([]string, len(roles))
+	for i, r := range roles {
+		labels[i] = strings.ToLower(r.Label())
+	}
+	return strings.Join(labels, ", ")
+}
+
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
+	if userFrom(r.Context()) != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
+	}
+	p := pages.LoginPage{Page: s.page(r, "Sign in"), Next: safeNext(r.URL.Query().Get("next"))}
+	return s.render(w, r, http.StatusOK, pages.Login(p))
+}
+
+// handleLogin signs a person in. Wrong passwords and unknown emails take
+// the same time and get the same answer.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	email := strings.ToLower(f.text("email", "your email address", 254, true))
+	password := f.password("password")
+	if password == "" && f.Errs["password"] == "" {
+		f.Errs.Add("password", "Enter your password")
+	}
+	p := pages.LoginPage{Page: s.page(r, "Sign in"), Email: email, Next: safeNext(f.raw("next")), Errors: f.Errs}
+	if len(f.Errs) > 0 {
+		p.Title = "Error: Sign in"
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Login(p))
+	}
+
+	keys := []string{"email:" + email, "addr:" + s.clientAddr(r)}
+	failures, err := s.store.LoginFailures(r.Context(), keys, loginWindow)
+	if err != nil {
+		return err
+	}
+	if failures >= maxLoginFailures {
+		w.Header().Set("Retry-After", "900")
+		return s.render(w, r, http.StatusTooManyRequests, pages.TooMany(s.page(r, "Too many attempts to sign in")))
+	}
+
+	u, hash, err := s.store.UserByEmail(r.Context(), email)
+	if err != nil && !errors.Is(err, tally.ErrNotFound) {
+		return err
+	}
+	ok, err := s.hasher.Verify(r.Context(), hash, password) // an empty hash still costs a full check
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.store.RecordLoginFailure(r.Context(), keys, loginWindow); err != nil {
+			return err
+		}
+		p.Title = "Error: Sign in"
+		p.Errors = map[string]string{"email": "Enter a correct email address and password"}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Login(p))
+	}
+	if err := s.store.ClearLoginFailures(r.Context(), keys[0]); err != nil {
+		return err
+	}
+	if err := s.signIn(r, u); err != nil {
+		return err
+	}
+	s.logger(r).Info("signed in", "user_id", u.ID)
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+	return nil
+}
+
+// signIn starts a fresh session for u: a new token, so a token planted
+// before sign-in is worthless afterwards.
+func (s *Server) signIn(r *http.Request, u tally.User) error {
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessUserID, u.ID)
+	s.sessions.Put(r.Context(), sessEpoch, u.SessionEpoch)
+	return nil
+}
+
+// handleLogout ends the session on the server, not just in the browser.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// handleSignOutEverywhere ends every session of the signed-in user.
+func (s *Server) handleSignOutEverywhere(w http.ResponseWriter, r *http.Request) error {
+	u := userFrom(r.Context())
+	if _, err := s.store.EndAllSessions(r.Context(), u.ID); err != nil {
+		return err
+	}
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		return err
+	}
+	s.logger(r).Info("signed out everywhere", "user_id", u.ID)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// handleAccount shows the signed-in person's account.
+func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) error {
+	u := userFrom(r.Context())
+	ms, err := s.store.Memberships(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.Account(pages.AccountPage{
+		Page: s.page(r, "Your account"), Name: u.Name, Email: u.Email, Orgs: chooserOrgs(ms)}))
+}
