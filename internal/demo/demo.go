@@ -55,7 +55,9 @@ func Load(ctx context.Context, store *postgres.Store, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo organisations: %w", err)
 	}
-	_ = w
+	if err := loadMeasures(ctx, store, w); err != nil {
+		return fmt.Errorf("demo measures: %w", err)
+	}
 	fmt.Fprintln(out, "tally: loaded the demo data")
 	return nil
 }

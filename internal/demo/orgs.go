@@ -13,6 +13,8 @@ type world struct {
 	partners  []tally.Org // Stockport, Trafford, Rochdale, Tameside
 	suppliers []supplier
 	users     map[string]tally.User // by email
+	edition   int64                 // the demo measure edition
+	measures  []tally.Measure
 }
 
 type supplier struct {

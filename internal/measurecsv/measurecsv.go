@@ -21,24 +21,7 @@ type Edition struct {
 }
 
 // Measure is one row of an edition file.
-type Measure struct {
-	Theme   string
-	Outcome string
-	Code    string // unique within the edition, compared case-insensitively
-	Title   string
-	Unit    string
-
-	Proxy    tally.Proxy // £ per unit; meaningful only when HasProxy
-	HasProxy bool        // false for a record-only measure
-
-	Local  bool   // counts as local economic value
-	Plugin string // plug-in set, e.g. "COVID-19 recovery"; "" for the core set
-
-	MaxPerMillion tally.Quantity // most units plausible per £1m; meaningful only when HasMax
-	HasMax        bool
-
-	Description string
-}
+type Measure = tally.Measure
 
 // Column names, in the canonical order Write uses.
 const (

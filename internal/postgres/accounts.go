@@ -76,8 +76,13 @@ func (s *Store) Access(ctx context.Context, userID int64, slug string) (tally.Ac
 		a.Partners = append(a.Partners, tally.Org{ID: id, Kind: tally.Partner, Slug: slugs[i], Name: names[i], SharedServiceID: a.Org.SharedServiceID})
 	}
 	a.Scope = tally.Scope{UserID: userID, PartnerIDs: partners, OrgIDs: append([]int64{a.Org.ID}, partners...)}
+	a.Scope.MeasureOrgIDs = a.Scope.OrgIDs
 	if a.Org.Kind == tally.Partner {
 		a.Scope.OrgIDs = []int64{a.Org.ID}
+		a.Scope.MeasureOrgIDs = []int64{a.Org.ID}
+		if a.Org.SharedServiceID != 0 {
+			a.Scope.MeasureOrgIDs = append(a.Scope.MeasureOrgIDs, a.Org.SharedServiceID)
+		}
 	}
 	if a.Org.Kind == tally.Supplier {
 		a.Scope.SupplierID = a.Org.ID

@@ -18,6 +18,7 @@ import (
 var globalTables = []string{
 	"organisations", "users", "memberships", "sessions", "schema_migrations",
 	"invitations", "password_resets", "login_failures",
+	"editions", "measures", // catalogue: reference tables, no tenant data
 }
 
 // twoPartners makes partners A and B with settings and an audit entry each.

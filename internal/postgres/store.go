@@ -70,8 +70,10 @@ func setScope(ctx context.Context, tx pgx.Tx, scope tally.Scope) error {
 		SELECT set_config('app.user_id', $1, true),
 		       set_config('app.partner_ids', $2, true),
 		       set_config('app.org_ids', $3, true),
-		       set_config('app.supplier_id', $4, true)`
-	_, err := tx.Exec(ctx, q, idText(scope.UserID), idArray(scope.PartnerIDs), idArray(scope.OrgIDs), idText(scope.SupplierID))
+		       set_config('app.supplier_id', $4, true),
+		       set_config('app.measure_org_ids', $5, true)`
+	_, err := tx.Exec(ctx, q, idText(scope.UserID), idArray(scope.PartnerIDs), idArray(scope.OrgIDs), idText(scope.SupplierID),
+		idArray(scope.MeasureOrgIDs))
 	if err != nil {
 		return fmt.Errorf("set scope: %w", err)
 	}

@@ -34,6 +34,7 @@ func (s *Server) handleOrgHome(w http.ResponseWriter, r *http.Request, a tally.A
 
 // sectionText describes each section on the organisation's start page.
 var sectionText = map[string]string{
+	"Measures":    "The social value measures, units and proxy values tenders can use.",
 	"People":      "Invite people, and change or remove their roles.",
 	"Settings":    "Threshold, default weighting, local area and rating bands.",
 	"Audit trail": "Every change made in this organisation, tamper-evident.",

@@ -53,6 +53,19 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/settings/{partner}":   admins,
 	"POST /o/{org}/settings/{partner}":  admins,
 	"GET /o/{org}/audit":                auditReaders,
+
+	"GET /o/{org}/measures":                         members,
+	"GET /o/{org}/measures/import":                  admins,
+	"POST /o/{org}/measures/import":                 admins,
+	"GET /o/{org}/measures/local":                   staff,
+	"GET /o/{org}/measures/local/new":               admins,
+	"POST /o/{org}/measures/local/new":              admins,
+	"GET /o/{org}/measures/local/{measure}":         admins,
+	"POST /o/{org}/measures/local/{measure}":        admins,
+	"POST /o/{org}/measures/local/{measure}/retire": admins,
+	"GET /o/{org}/measures/{edition}":               members,
+	"GET /o/{org}/measures/{edition}/export.csv":    members,
+	"POST /o/{org}/measures/{edition}/choice":       admins,
 }
 
 // orgHandler is a handler inside /o/{org}, given the caller's access there.

@@ -56,6 +56,7 @@ func navFor(a tally.Access, path string) []components.NavItem {
 		items = append(items, components.NavItem{Label: label, Href: href, Current: current})
 	}
 	add("Home", base, members)
+	add("Measures", base+"/measures", members)
 	add("People", base+"/users", peopleAdmins)
 	if a.Org.Kind != tally.Supplier {
 		add("Settings", base+"/settings", admins)

@@ -10,6 +10,9 @@ type Scope struct {
 	PartnerIDs []int64 // partners whose tenant data is in reach
 	OrgIDs     []int64 // organisations whose audit log is in reach
 	SupplierID int64   // the supplier organisation acted for; 0 when none
+	// MeasureOrgIDs are the organisations whose measure choices and local
+	// measures may be read: a partner's and its shared service's.
+	MeasureOrgIDs []int64
 }
 
 // HasPartner reports whether partner id is in scope.

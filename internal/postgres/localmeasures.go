@@ -1,0 +1,125 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// LocalMeasures lists the local measures in reach of scope (an
+// organisation's own and its shared service's), retired ones last.
+func (s *Store) LocalMeasures(ctx context.Context, scope tally.Scope) ([]LocalMeasure, error) {
+	var ms []LocalMeasure
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT l.org_id, o.name, l.id, l.theme, l.outcome, l.code, l.title, l.unit, coalesce(l.proxy, 0), l.proxy IS NOT NULL,
+			       l.local, coalesce(l.max_per_million, 0), l.max_per_million IS NOT NULL, l.description, l.retired_at IS NOT NULL
+			FROM local_measures l JOIN organisations o ON o.id = l.org_id
+			WHERE l.org_id = ANY (tally_measure_org_ids())
+			ORDER BY l.retired_at IS NOT NULL, o.name, l.code`)
+		if err != nil {
+			return err
+		}
+		ms, err = pgx.CollectRows(rows, scanLocalMeasure)
+		return err
+	})
+	return ms, translate(err)
+}
+
+// LocalMeasure is a local measure with its owner.
+type LocalMeasure struct {
+	OrgID   int64
+	OrgName string
+	tally.Measure
+}
+
+func scanLocalMeasure(r pgx.CollectableRow) (LocalMeasure, error) {
+	var m LocalMeasure
+	err := r.Scan(&m.OrgID, &m.OrgName, &m.ID, &m.Theme, &m.Outcome, &m.Code, &m.Title, &m.Unit, &m.Proxy, &m.HasProxy,
+		&m.Local, &m.MaxPerMillion, &m.HasMax, &m.Description, &m.Retired)
+	return m, err
+}
+
+// LocalMeasureByID returns a local measure in reach, or tally.ErrNotFound.
+func (s *Store) LocalMeasureByID(ctx context.Context, scope tally.Scope, id int64) (LocalMeasure, error) {
+	var m LocalMeasure
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT l.org_id, o.name, l.id, l.theme, l.outcome, l.code, l.title, l.unit, coalesce(l.proxy, 0), l.proxy IS NOT NULL,
+			       l.local, coalesce(l.max_per_million, 0), l.max_per_million IS NOT NULL, l.description, l.retired_at IS NOT NULL
+			FROM local_measures l JOIN organisations o ON o.id = l.org_id
+			WHERE l.id = $1 AND l.org_id = ANY (tally_measure_org_ids())`, id)
+		if err != nil {
+			return err
+		}
+		m, err = pgx.CollectExactlyOneRow(rows, scanLocalMeasure)
+		return err
+	})
+	return m, translate(err)
+}
+
+// SaveLocalMeasure creates (m.ID == 0) or updates one of orgID's local
+// measures and audits it. A code the organisation already uses is a
+// FormErrors on "code".
+func (s *Store) SaveLocalMeasure(ctx context.Context, scope tally.Scope, orgID int64, m tally.Measure) (int64, error) {
+	id := m.ID
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		if id == 0 {
+			err = tx.QueryRow(ctx, `
+				INSERT INTO local_measures (org_id, theme, outcome, code, title, unit, proxy, local, max_per_million, description)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+				orgID, m.Theme, m.Outcome, m.Code, m.Title, m.Unit, proxyOrNil(m), m.Local, maxOrNil(m), m.Description).Scan(&id)
+		} else {
+			var tag pgconn.CommandTag
+			tag, err = tx.Exec(ctx, `
+				UPDATE local_measures SET theme = $3, outcome = $4, code = $5, title = $6, unit = $7, proxy = $8, local = $9,
+				       max_per_million = $10, description = $11
+				WHERE org_id = $1 AND id = $2`,
+				orgID, id, m.Theme, m.Outcome, m.Code, m.Title, m.Unit, proxyOrNil(m), m.Local, maxOrNil(m), m.Description)
+			if err == nil && tag.RowsAffected() == 0 {
+				return tally.ErrNotFound
+			}
+		}
+		if conflictOn(err, "local_measures_code_idx") {
+			return tally.FormErrors{"code": "Your organisation already has a local measure with this code: choose another"}
+		}
+		if err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "measures.local.save",
+			Subject: m.Code, Detail: map[string]any{"id": id, "title": m.Title, "proxy": proxyText(m)}})
+	})
+	return id, translate(err)
+}
+
+func proxyText(m tally.Measure) string {
+	if !m.HasProxy {
+		return "record only"
+	}
+	return m.Proxy.String()
+}
+
+// RetireLocalMeasure stops a local measure being offered for new tenders.
+// Tenders that use it keep their frozen copy.
+func (s *Store) RetireLocalMeasure(ctx context.Context, scope tally.Scope, orgID, id int64) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var code string
+		err := tx.QueryRow(ctx, `
+			UPDATE local_measures SET retired_at = coalesce(retired_at, now())
+			WHERE org_id = $1 AND id = $2 RETURNING code`, orgID, id).Scan(&code)
+		if err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "measures.local.retire",
+			Subject: code, Detail: map[string]any{"id": id}})
+	})
+	if err != nil {
+		return translate(fmt.Errorf("retire local measure: %w", err))
+	}
+	return nil
+}

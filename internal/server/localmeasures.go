@@ -1,0 +1,154 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+// handleLocalMeasures lists the local measures in reach: the
+// organisation's own and its shared service's.
+func (s *Server) handleLocalMeasures(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	ms, err := s.store.LocalMeasures(r.Context(), a.Scope)
+	if err != nil {
+		return err
+	}
+	base := measuresBase(a) + "/local"
+	p := pages.LocalMeasuresPage{Page: s.page(r, "Local measures"), Back: measuresBase(a), New: base + "/new", CanAdmin: a.Can(tally.RoleAdmin)}
+	for _, m := range ms {
+		row := pages.LocalMeasureRow{MeasureRow: measureRow(m.Measure), Owner: m.OrgName}
+		if p.CanAdmin && m.OrgID == a.Org.ID {
+			row.Edit = base + "/" + strconv.FormatInt(m.ID, 10)
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	return s.render(w, r, http.StatusOK, pages.LocalMeasures(p))
+}
+
+// localMeasure is the organisation's own local measure in the URL.
+func (s *Server) localMeasure(r *http.Request, a tally.Access) (postgres.LocalMeasure, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "measure"), 10, 64)
+	if err != nil {
+		return postgres.LocalMeasure{}, errNotFound
+	}
+	m, err := s.store.LocalMeasureByID(r.Context(), a.Scope, id)
+	if err != nil {
+		return m, err
+	}
+	if m.OrgID != a.Org.ID {
+		return m, errNotFound // a shared service's measure is read-only to its partners
+	}
+	return m, nil
+}
+
+func (s *Server) localMeasurePage(r *http.Request, a tally.Access, id int64, retired bool, in pages.LocalMeasureForm, errs map[string]string) pages.LocalMeasurePage {
+	base := measuresBase(a) + "/local"
+	p := pages.LocalMeasurePage{Page: s.page(r, "Add a local measure"), Back: base, Action: base + "/new", Heading: "Add a local measure",
+		Form: in, Errors: errs}
+	if id != 0 {
+		p.Title, p.Heading = "Change local measure "+in.Code, "Change local measure"
+		p.Action = base + "/" + strconv.FormatInt(id, 10)
+		if !retired {
+			p.Retire = p.Action + "/retire"
+		}
+	}
+	if len(errs) > 0 {
+		p.Title = "Error: " + p.Title
+	}
+	return p
+}
+
+func (s *Server) handleNewLocalMeasure(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	return s.render(w, r, http.StatusOK, pages.LocalMeasureEdit(s.localMeasurePage(r, a, 0, false, pages.LocalMeasureForm{}, nil)))
+}
+
+func (s *Server) handleLocalMeasure(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	m, err := s.localMeasure(r, a)
+	if err != nil {
+		return err
+	}
+	in := pages.LocalMeasureForm{Theme: m.Theme, Outcome: m.Outcome, Code: m.Code, Title: m.Title, Unit: m.Unit,
+		Local: m.Local, Description: m.Description}
+	if m.HasProxy {
+		in.Proxy = m.Proxy.String()
+	}
+	if m.HasMax {
+		in.Max = m.MaxPerMillion.String()
+	}
+	return s.render(w, r, http.StatusOK, pages.LocalMeasureEdit(s.localMeasurePage(r, a, m.ID, m.Retired, in, nil)))
+}
+
+// handleSaveLocalMeasure creates (no {measure} in the URL) or updates one.
+func (s *Server) handleSaveLocalMeasure(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	var existing postgres.LocalMeasure
+	if chi.URLParam(r, "measure") != "" {
+		var err error
+		if existing, err = s.localMeasure(r, a); err != nil {
+			return err
+		}
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in := pages.LocalMeasureForm{
+		Theme:       f.text("theme", "a theme", 200, true),
+		Outcome:     f.text("outcome", "an outcome", 300, true),
+		Code:        f.text("code", "a code", 50, true),
+		Title:       f.text("title", "a title", 200, true),
+		Unit:        f.text("unit", "a unit", 50, true),
+		Proxy:       f.text("proxy", "a proxy value", 30, false),
+		Max:         f.text("max_per_million", "a sanity bound", 30, false),
+		Description: f.text("description", "guidance", 2000, false),
+		Local:       f.checked("local"),
+	}
+	m := tally.Measure{ID: existing.ID, Theme: in.Theme, Outcome: in.Outcome, Code: in.Code, Title: in.Title, Unit: in.Unit,
+		Local: in.Local, Description: in.Description}
+	if in.Proxy != "" && f.Errs["proxy"] == "" {
+		if m.Proxy, err = tally.ParseProxy(in.Proxy); err != nil {
+			f.Errs.Add("proxy", err.Error())
+		}
+		m.HasProxy = true
+	}
+	if in.Max != "" && f.Errs["max_per_million"] == "" {
+		if m.MaxPerMillion, err = tally.ParseQuantity(in.Max); err != nil {
+			f.Errs.Add("max_per_million", err.Error())
+		}
+		m.HasMax = true
+	}
+	if len(f.Errs) == 0 {
+		_, err = s.store.SaveLocalMeasure(r.Context(), a.Scope, a.Org.ID, m)
+		var fe tally.FormErrors
+		if errors.As(err, &fe) {
+			f.Errs = fe
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(f.Errs) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.LocalMeasureEdit(s.localMeasurePage(r, a, existing.ID, existing.Retired, in, f.Errs)))
+	}
+	s.flash(r, "Local measure "+m.Code+" has been saved.")
+	http.Redirect(w, r, measuresBase(a)+"/local", http.StatusSeeOther)
+	return nil
+}
+
+// handleRetireLocalMeasure stops a local measure being offered.
+func (s *Server) handleRetireLocalMeasure(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	m, err := s.localMeasure(r, a)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RetireLocalMeasure(r.Context(), a.Scope, a.Org.ID, m.ID); err != nil {
+		return err
+	}
+	s.flash(r, "Local measure "+m.Code+" has been retired.")
+	http.Redirect(w, r, measuresBase(a)+"/local", http.StatusSeeOther)
+	return nil
+}
