@@ -186,3 +186,15 @@ func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash s
 	})
 	return translate(err)
 }
+
+// SupplierContacts returns the email addresses of the people who act for
+// the supplier organisations given, for notifications.
+func (s *Store) SupplierContacts(ctx context.Context, supplierIDs []int64) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ANY ($1) AND m.role = 'supplier' ORDER BY 1`, supplierIDs)
+	if err != nil {
+		return nil, fmt.Errorf("supplier contacts: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

@@ -34,10 +34,13 @@ func (s *Server) handleOrgHome(w http.ResponseWriter, r *http.Request, a tally.A
 
 // sectionText describes each section on the organisation's start page.
 var sectionText = map[string]string{
-	"Measures":    "The social value measures, units and proxy values tenders can use.",
-	"People":      "Invite people, and change or remove their roles.",
-	"Settings":    "Threshold, default weighting, local area and rating bands.",
-	"Audit trail": "Every change made in this organisation, tamper-evident.",
+	"Tenders":       "Register tenders over the threshold, choose measures and a weighting, publish.",
+	"Opportunities": "Open tenders from every council, with the social value they ask for.",
+	"Offers":        "Your social value offers: drafts, submissions and receipts.",
+	"Measures":      "The social value measures, units and proxy values tenders can use.",
+	"People":        "Invite people, and change or remove their roles.",
+	"Settings":      "Threshold, default weighting, local area and rating bands.",
+	"Audit trail":   "Every change made in this organisation, tamper-evident.",
 }
 
 func (s *Server) supplierSummary(r *http.Request, orgID int64) (pages.SupplierSummary, error) {

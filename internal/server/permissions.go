@@ -22,6 +22,10 @@ var (
 	// Supplier organisations manage their own people.
 	peopleAdmins = []tally.Role{tally.RoleAdmin, tally.RoleSupplier}
 	auditReaders = []tally.Role{tally.RoleDirector, tally.RoleAdmin, tally.RoleSupplier}
+	buyers       = []tally.Role{tally.RoleBuyer}
+	// Evaluators and directors follow tenders too; only buyers change them.
+	tenderReaders = []tally.Role{tally.RoleBuyer, tally.RoleEvaluator, tally.RoleDirector}
+	suppliers     = []tally.Role{tally.RoleSupplier}
 )
 
 // permissions maps "METHOD pattern" to the roles allowed. A route missing
@@ -66,6 +70,30 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/measures/{edition}":               members,
 	"GET /o/{org}/measures/{edition}/export.csv":    members,
 	"POST /o/{org}/measures/{edition}/choice":       admins,
+
+	"GET /o/{org}/tenders":                   tenderReaders,
+	"GET /o/{org}/tenders/new":               buyers,
+	"POST /o/{org}/tenders/new":              buyers,
+	"GET /o/{org}/tenders/{tender}":          tenderReaders,
+	"GET /o/{org}/tenders/{tender}/edit":     buyers,
+	"POST /o/{org}/tenders/{tender}/edit":    buyers,
+	"POST /o/{org}/tenders/{tender}/publish": buyers,
+	"GET /o/{org}/tenders/{tender}/extend":   buyers,
+	"POST /o/{org}/tenders/{tender}/extend":  buyers,
+	"GET /o/{org}/tenders/{tender}/cancel":   buyers,
+	"POST /o/{org}/tenders/{tender}/cancel":  buyers,
+	"POST /o/{org}/tenders/{tender}/copy":    buyers,
+
+	"GET /o/{org}/opportunities":                 suppliers,
+	"GET /o/{org}/opportunities/{tender}":        suppliers,
+	"POST /o/{org}/opportunities/{tender}/offer": suppliers,
+	"GET /o/{org}/offers":                        suppliers,
+	"GET /o/{org}/offers/{offer}":                suppliers,
+	"POST /o/{org}/offers/{offer}":               suppliers,
+	"GET /o/{org}/offers/{offer}/submit":         suppliers,
+	"POST /o/{org}/offers/{offer}/submit":        suppliers,
+	"GET /o/{org}/offers/{offer}/receipt":        suppliers,
+	"POST /o/{org}/offers/{offer}/withdraw":      suppliers,
 }
 
 // orgHandler is a handler inside /o/{org}, given the caller's access there.

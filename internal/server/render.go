@@ -56,6 +56,11 @@ func navFor(a tally.Access, path string) []components.NavItem {
 		items = append(items, components.NavItem{Label: label, Href: href, Current: current})
 	}
 	add("Home", base, members)
+	if a.Org.Kind != tally.Supplier {
+		add("Tenders", base+"/tenders", tenderReaders)
+	}
+	add("Opportunities", base+"/opportunities", suppliers)
+	add("Offers", base+"/offers", suppliers)
 	add("Measures", base+"/measures", members)
 	add("People", base+"/users", peopleAdmins)
 	if a.Org.Kind != tally.Supplier {

@@ -1,0 +1,479 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// StartOffer returns the supplier's offer on an open tender, creating an
+// empty draft the first time. It returns tally.ErrNotFound for a tender the
+// supplier cannot see, and a FormErrors when it is not open.
+func (s *Store) StartOffer(ctx context.Context, scope tally.Scope, tenderID int64) (int64, error) {
+	var id int64
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		t, err := tender(ctx, tx, tenderID)
+		if err != nil {
+			return err
+		}
+		if t.Status != tally.TenderPublished {
+			return tally.FormErrors{"offer": "This tender is not open for offers"}
+		}
+		err = tx.QueryRow(ctx, `
+			INSERT INTO offers (partner_id, tender_id, supplier_id) VALUES ($1, $2, $3)
+			ON CONFLICT (partner_id, tender_id, supplier_id) DO UPDATE SET updated_at = offers.updated_at
+			RETURNING id`, t.Partner.ID, t.ID, scope.SupplierID).Scan(&id)
+		return err
+	})
+	return id, translate(err)
+}
+
+// offerColumns are read by scanOffer.
+const offerColumns = `
+	f.id, f.tender_id, f.partner_id, f.supplier_id, o.slug, o.name, f.status, coalesce(f.bid_price, 0), f.bid_price IS NOT NULL,
+	f.social_value, f.version, f.revision, coalesce(f.submitted_at, 'epoch')`
+
+func scanOffer(r pgx.Row) (tally.Offer, error) {
+	var f tally.Offer
+	err := r.Scan(&f.ID, &f.TenderID, &f.PartnerID, &f.Supplier.ID, &f.Supplier.Slug, &f.Supplier.Name, &f.Status, &f.BidPrice,
+		&f.HasBidPrice, &f.SocialValue, &f.Version, &f.Revision, &f.SubmittedAt)
+	f.Supplier.Kind = tally.Supplier
+	return f, err
+}
+
+// Offer returns an offer in scope with its lines and its tender. Buyers
+// reach an offer only once sealed_until has passed; suppliers only their
+// own: anything else is tally.ErrNotFound.
+func (s *Store) Offer(ctx context.Context, scope tally.Scope, id int64) (tally.Offer, tally.Tender, error) {
+	var f tally.Offer
+	var t tally.Tender
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		if f, err = offer(ctx, tx, id, false); err != nil {
+			return err
+		}
+		t, err = tender(ctx, tx, f.TenderID)
+		return err
+	})
+	return f, t, translate(err)
+}
+
+func offer(ctx context.Context, tx pgx.Tx, id int64, lock bool) (tally.Offer, error) {
+	q := `SELECT ` + offerColumns + ` FROM offers f JOIN organisations o ON o.id = f.supplier_id WHERE f.id = $1`
+	if lock {
+		q += ` FOR UPDATE OF f`
+	}
+	f, err := scanOffer(tx.QueryRow(ctx, q, id))
+	if err != nil {
+		return f, err
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT l.tender_measure_id, l.quantity, l.statement, l.value
+		FROM offer_lines l JOIN tender_measures tm ON tm.partner_id = l.partner_id AND tm.id = l.tender_measure_id
+		WHERE l.partner_id = $1 AND l.offer_id = $2 ORDER BY tm.position`, f.PartnerID, f.ID)
+	if err != nil {
+		return f, err
+	}
+	f.Lines, err = pgx.CollectRows(rows, pgx.RowToStructByPos[tally.OfferLine])
+	return f, err
+}
+
+// OfferInput is what a supplier entered: the bid price and, for each
+// requested measure answered so far, a quantity and a statement.
+type OfferInput struct {
+	BidPrice    tally.Pence
+	HasBidPrice bool
+	Lines       []tally.OfferLine // TenderMeasureID, Quantity, Statement
+}
+
+// SaveOffer stores a draft of the supplier's offer, computing each line's
+// value from the tender's frozen proxies. Saving a submitted offer starts a
+// revision: the submission stands until it is resubmitted. version must be
+// the one the form was drawn from (else tally.ErrConflict).
+func (s *Store) SaveOffer(ctx context.Context, scope tally.Scope, id int64, version int, in OfferInput) (tally.Offer, error) {
+	var f tally.Offer
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var t tally.Tender
+		var err error
+		if f, t, err = lockOpenOffer(ctx, tx, id, version); err != nil {
+			return err
+		}
+		sv, err := writeLines(ctx, tx, f, t, in.Lines)
+		if err != nil {
+			return err
+		}
+		var bid any
+		if in.HasBidPrice {
+			bid = int64(in.BidPrice)
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE offers SET bid_price = $3, social_value = $4, version = version + 1, updated_at = now(),
+			       status = 'draft', sealed_until = 'infinity'
+			WHERE partner_id = $1 AND id = $2`, f.PartnerID, f.ID, bid, int64(sv))
+		if err != nil {
+			return err
+		}
+		f, err = offer(ctx, tx, id, false)
+		return err
+	})
+	return f, translate(err)
+}
+
+// lockOpenOffer locks the supplier's offer and checks that its tender is
+// still open by the database clock and that the form is not stale.
+func lockOpenOffer(ctx context.Context, tx pgx.Tx, id int64, version int) (tally.Offer, tally.Tender, error) {
+	f, err := offer(ctx, tx, id, true)
+	if err != nil {
+		return f, tally.Tender{}, err
+	}
+	t, err := tender(ctx, tx, f.TenderID)
+	if err != nil {
+		return f, t, err
+	}
+	if t.Status != tally.TenderPublished {
+		return f, t, tally.FormErrors{"offer": "The deadline for offers on this tender has passed, so the offer cannot be changed"}
+	}
+	if version != f.Version {
+		return f, t, fmt.Errorf("%w: offer %d is at version %d, the form was for %d", tally.ErrConflict, id, f.Version, version)
+	}
+	return f, t, nil
+}
+
+// writeLines replaces the offer's lines, valuing each with the tender's
+// frozen proxy, and returns the offer's social value.
+func writeLines(ctx context.Context, tx pgx.Tx, f tally.Offer, t tally.Tender, lines []tally.OfferLine) (tally.Pence, error) {
+	measures := map[int64]tally.TenderMeasure{}
+	for _, m := range t.Measures {
+		measures[m.ID] = m
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM offer_lines WHERE partner_id = $1 AND offer_id = $2`, f.PartnerID, f.ID); err != nil {
+		return 0, err
+	}
+	var values []tally.ValueLine
+	for _, l := range lines {
+		m, ok := measures[l.TenderMeasureID]
+		if !ok {
+			return 0, tally.FormErrors{"offer": "The offer names a measure this tender does not ask for"}
+		}
+		v, err := tally.LineValue(l.Quantity, proxyOf(m))
+		if err != nil {
+			return 0, tally.FormErrors{"quantity-" + fmt.Sprint(m.ID): "This quantity is too large: check it"}
+		}
+		values = append(values, tally.ValueLine{Quantity: l.Quantity, Proxy: proxyOf(m)})
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO offer_lines (partner_id, offer_id, tender_id, tender_measure_id, supplier_id, quantity, statement, value)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			f.PartnerID, f.ID, f.TenderID, m.ID, f.Supplier.ID, int64(l.Quantity), l.Statement, int64(v)); err != nil {
+			return 0, err
+		}
+	}
+	sv, err := tally.OfferValue(values)
+	if err != nil {
+		return 0, tally.FormErrors{"offer": "The offer's total social value is too large: check the quantities"}
+	}
+	return sv, nil
+}
+
+// proxyOf is a measure's frozen proxy; record-only measures count £0.
+func proxyOf(m tally.TenderMeasure) tally.Proxy {
+	if !m.HasProxy {
+		return 0
+	}
+	return m.Proxy
+}
+
+// submission is the content a receipt's SHA-256 covers.
+type submission struct {
+	Reference   string           `json:"reference"`
+	Tender      string           `json:"tender"`
+	TenderID    int64            `json:"tender_id"`
+	SupplierID  int64            `json:"supplier_id"`
+	Revision    int              `json:"revision"`
+	SubmittedAt time.Time        `json:"submitted_at"`
+	BidPrice    int64            `json:"bid_price_pence"`
+	SocialValue int64            `json:"social_value_pence"`
+	Lines       []submissionLine `json:"lines"`
+}
+
+type submissionLine struct {
+	TenderMeasureID int64  `json:"tender_measure_id"`
+	Edition         string `json:"edition"`
+	Code            string `json:"code"`
+	Quantity        string `json:"quantity"`
+	Proxy           string `json:"proxy_gbp"`
+	Statement       string `json:"statement"`
+	Value           int64  `json:"value_pence"`
+}
+
+// SubmitOffer submits the supplier's offer before the deadline (database
+// clock): every requested measure answered, a bid price, and a statement
+// for every quantity above zero. A repeat of the same submit (a double
+// click, a replayed request) returns the first receipt and records nothing.
+func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, version int) (tally.Receipt, error) {
+	var rc tally.Receipt
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		f, t, err := lockOpenOffer(ctx, tx, id, version)
+		if err != nil {
+			var repeat bool
+			if repeat, rc, err = repeatedSubmit(ctx, tx, f, version, err); repeat {
+				return nil
+			}
+			return err
+		}
+		if errs := incomplete(f, t); len(errs) > 0 {
+			return errs
+		}
+		var now time.Time
+		if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+			return err
+		}
+		content := submission{Reference: fmt.Sprintf("OFR-%06d-%d", f.ID, f.Revision+1), Tender: t.Reference, TenderID: t.ID,
+			SupplierID: f.Supplier.ID, Revision: f.Revision + 1, SubmittedAt: now.UTC(), BidPrice: int64(f.BidPrice),
+			SocialValue: int64(f.SocialValue)}
+		measures := map[int64]tally.TenderMeasure{}
+		for _, m := range t.Measures {
+			measures[m.ID] = m
+		}
+		for _, l := range f.Lines {
+			m := measures[l.TenderMeasureID]
+			content.Lines = append(content.Lines, submissionLine{TenderMeasureID: m.ID, Edition: m.Edition, Code: m.Code,
+				Quantity: l.Quantity.String(), Proxy: proxyOf(m).String(), Statement: l.Statement, Value: int64(l.Value)})
+		}
+		body, err := json.Marshal(content)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		rc = tally.Receipt{Reference: content.Reference, Revision: content.Revision, SubmittedAt: now, SHA256: hex.EncodeToString(sum[:])}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO offer_submissions (partner_id, offer_id, tender_id, revision, kind, supplier_id, sealed_until, reference, submitted_at, sha256, content)
+			VALUES ($1, $2, $3, $4, 'submit', $5, $6, $7, $8, $9, $10)`,
+			f.PartnerID, f.ID, t.ID, rc.Revision, f.Supplier.ID, t.Deadline, rc.Reference, now, rc.SHA256, body); err != nil {
+			return err
+		}
+		var wasCounted bool
+		if err := tx.QueryRow(ctx, `
+			UPDATE offers o SET status = 'submitted', counted = true, revision = $3, version = version + 1, sealed_until = $4,
+			       submitted_at = $5, updated_at = now()
+			FROM (SELECT counted FROM offers WHERE partner_id = $1 AND id = $2) before
+			WHERE o.partner_id = $1 AND o.id = $2 RETURNING before.counted`,
+			f.PartnerID, f.ID, rc.Revision, t.Deadline, now).Scan(&wasCounted); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE offer_lines SET sealed_until = $3 WHERE partner_id = $1 AND offer_id = $2`,
+			f.PartnerID, f.ID, t.Deadline); err != nil {
+			return err
+		}
+		if !wasCounted {
+			if err := countOffer(ctx, tx, t, +1); err != nil {
+				return err
+			}
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: f.Supplier.ID, UserID: scope.UserID, Action: "offer.submit",
+			Subject: rc.Reference, Detail: map[string]any{"tender": t.Reference, "partner": t.Partner.Name, "sha256": rc.SHA256}})
+	})
+	return rc, translate(err)
+}
+
+// repeatedSubmit recognises a submit of a form whose submission has just
+// been recorded: the offer is submitted, one version on from the form.
+func repeatedSubmit(ctx context.Context, tx pgx.Tx, f tally.Offer, version int, cause error) (bool, tally.Receipt, error) {
+	if f.ID == 0 || f.Status != tally.OfferSubmitted || f.Version != version+1 {
+		return false, tally.Receipt{}, cause
+	}
+	rc, err := latestReceipt(ctx, tx, f)
+	if err != nil {
+		return false, rc, err
+	}
+	return true, rc, nil
+}
+
+func latestReceipt(ctx context.Context, tx pgx.Tx, f tally.Offer) (tally.Receipt, error) {
+	var rc tally.Receipt
+	err := tx.QueryRow(ctx, `
+		SELECT reference, revision, submitted_at, sha256 FROM offer_submissions
+		WHERE partner_id = $1 AND offer_id = $2 AND kind = 'submit' ORDER BY revision DESC LIMIT 1`, f.PartnerID, f.ID).
+		Scan(&rc.Reference, &rc.Revision, &rc.SubmittedAt, &rc.SHA256)
+	return rc, err
+}
+
+// incomplete lists what stops an offer being submitted, by form field.
+func incomplete(f tally.Offer, t tally.Tender) tally.FormErrors {
+	errs := tally.FormErrors{}
+	if !f.HasBidPrice {
+		errs.Add("bid_price", "Enter your bid price")
+	}
+	answered := map[int64]tally.OfferLine{}
+	for _, l := range f.Lines {
+		answered[l.TenderMeasureID] = l
+	}
+	for _, m := range t.Measures {
+		l, ok := answered[m.ID]
+		switch {
+		case !ok:
+			errs.Add(fmt.Sprintf("quantity-%d", m.ID), fmt.Sprintf("Enter a quantity for %s, or 0 if you will not commit to it", m.Code))
+		case l.Quantity > 0 && l.Statement == "":
+			errs.Add(fmt.Sprintf("statement-%d", m.ID), fmt.Sprintf("Enter a delivery statement for %s: say how you will deliver it", m.Code))
+		}
+	}
+	return errs
+}
+
+// countOffer moves the tender's count of standing offers. Suppliers may
+// change that column and no other (a trigger checks).
+func countOffer(ctx context.Context, tx pgx.Tx, t tally.Tender, delta int) error {
+	_, err := tx.Exec(ctx, `UPDATE tenders SET submitted_offers = submitted_offers + $3 WHERE partner_id = $1 AND id = $2`,
+		t.Partner.ID, t.ID, delta)
+	return err
+}
+
+// WithdrawOffer withdraws the supplier's offer before the deadline: its
+// submission no longer stands.
+func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, version int) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		f, t, err := lockOpenOffer(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if f.Revision == 0 {
+			return tally.FormErrors{"offer": "This offer has not been submitted, so there is nothing to withdraw"}
+		}
+		var counted bool
+		if err := tx.QueryRow(ctx, `SELECT counted FROM offers WHERE partner_id = $1 AND id = $2`, f.PartnerID, f.ID).Scan(&counted); err != nil {
+			return err
+		}
+		if !counted {
+			return tally.FormErrors{"offer": "This offer has been withdrawn already"}
+		}
+		ref := fmt.Sprintf("OFR-%06d-%d", f.ID, f.Revision+1)
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO offer_submissions (partner_id, offer_id, tender_id, revision, kind, supplier_id, sealed_until, reference, sha256, content)
+			VALUES ($1, $2, $3, $4, 'withdraw', $5, $6, $7, '', '{"withdrawn": true}')`,
+			f.PartnerID, f.ID, t.ID, f.Revision+1, f.Supplier.ID, t.Deadline, ref); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE offers SET status = 'withdrawn', counted = false, revision = revision + 1, version = version + 1,
+			       sealed_until = 'infinity', updated_at = now()
+			WHERE partner_id = $1 AND id = $2`, f.PartnerID, f.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE offer_lines SET sealed_until = 'infinity' WHERE partner_id = $1 AND offer_id = $2`, f.PartnerID, f.ID); err != nil {
+			return err
+		}
+		if err := countOffer(ctx, tx, t, -1); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: f.Supplier.ID, UserID: scope.UserID, Action: "offer.withdraw",
+			Subject: ref, Detail: map[string]any{"tender": t.Reference}})
+	})
+	return translate(err)
+}
+
+// OfferReceipt returns the latest submission's receipt of an offer in scope.
+func (s *Store) OfferReceipt(ctx context.Context, scope tally.Scope, id int64) (tally.Receipt, error) {
+	var rc tally.Receipt
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		f, err := offer(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		rc, err = latestReceipt(ctx, tx, f)
+		return err
+	})
+	return rc, translate(err)
+}
+
+// OfferSummary is one offer in a list.
+type OfferSummary struct {
+	Offer  tally.Offer
+	Tender tally.Tender
+	Stands bool // a submission stands (it counts if the deadline passes now)
+}
+
+// SupplierOffers lists the supplier's own offers, newest first.
+func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope) ([]OfferSummary, error) {
+	var list []OfferSummary
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+offerColumns+`, f.counted, `+tenderColumns+`
+			FROM offers f JOIN organisations o ON o.id = f.supplier_id
+			JOIN tenders t ON t.partner_id = f.partner_id AND t.id = f.tender_id
+			JOIN organisations po ON po.id = t.partner_id
+			WHERE f.supplier_id = $1 ORDER BY f.updated_at DESC LIMIT 500`, scope.SupplierID)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (OfferSummary, error) {
+			var o OfferSummary
+			var f tally.Offer
+			var t tally.Tender
+			err := r.Scan(&f.ID, &f.TenderID, &f.PartnerID, &f.Supplier.ID, &f.Supplier.Slug, &f.Supplier.Name, &f.Status, &f.BidPrice,
+				&f.HasBidPrice, &f.SocialValue, &f.Version, &f.Revision, &f.SubmittedAt, &o.Stands,
+				&t.ID, &t.Partner.ID, &t.Partner.Slug, &t.Partner.Name, &t.Reference, &t.Title, &t.Description, &t.Category,
+				&t.EstimatedValue, &t.ContractStart, &t.ContractEnd, &t.Weighting, &t.WeightingReason, &t.QuantitativeShare, &t.Method,
+				&t.Deadline, &t.Status, &t.PublishedAt, &t.CancelReason, &t.SubmittedOffers)
+			o.Offer, o.Tender = f, t
+			return o, err
+		})
+		return err
+	})
+	return list, translate(err)
+}
+
+// SubmittedOffer is the standing submission of one supplier on a tender,
+// as buyers see it after the deadline.
+type SubmittedOffer struct {
+	OfferID     int64
+	Supplier    tally.Org
+	Reference   string
+	SubmittedAt time.Time
+	BidPrice    tally.Pence
+	SocialValue tally.Pence
+}
+
+// TenderSubmissions lists the standing submissions on a tender. Under the
+// buyer's scope the database returns none before the deadline.
+func (s *Store) TenderSubmissions(ctx context.Context, scope tally.Scope, tenderID int64) ([]SubmittedOffer, error) {
+	var list []SubmittedOffer
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT DISTINCT ON (s.offer_id) s.offer_id, o.id, o.slug, o.name, s.kind, s.reference, s.submitted_at,
+			       coalesce((s.content->>'bid_price_pence')::bigint, 0), coalesce((s.content->>'social_value_pence')::bigint, 0)
+			FROM offer_submissions s JOIN organisations o ON o.id = s.supplier_id
+			WHERE s.tender_id = $1
+			ORDER BY s.offer_id, s.revision DESC`, tenderID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var o SubmittedOffer
+			var kind string
+			if err := rows.Scan(&o.OfferID, &o.Supplier.ID, &o.Supplier.Slug, &o.Supplier.Name, &kind, &o.Reference, &o.SubmittedAt,
+				&o.BidPrice, &o.SocialValue); err != nil {
+				return err
+			}
+			if kind == "submit" {
+				list = append(list, o)
+			}
+		}
+		return rows.Err()
+	})
+	return list, translate(err)
+}
+
+// SupplierOfferOn returns the id of the supplier's offer on a tender, or
+// tally.ErrNotFound.
+func (s *Store) SupplierOfferOn(ctx context.Context, scope tally.Scope, tenderID int64) (int64, error) {
+	var id int64
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM offers WHERE tender_id = $1 AND supplier_id = $2`, tenderID, scope.SupplierID).Scan(&id)
+	})
+	return id, translate(err)
+}

@@ -1,0 +1,467 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// MeasureChoice is a measure picked for a tender: from an edition
+// (MeasureID) or the local measures (LocalMeasureID), with an optional
+// target quantity.
+type MeasureChoice struct {
+	MeasureID      int64
+	LocalMeasureID int64
+	Target         tally.Quantity
+	HasTarget      bool
+}
+
+// tenderColumns are read by scanTender, with status derived: a published
+// tender whose deadline has passed by the database clock is closed.
+const tenderColumns = `
+	t.id, t.partner_id, o.slug, o.name, t.reference, t.title, t.description, t.category, t.estimated_value,
+	t.contract_start, t.contract_end, t.weighting, t.weighting_reason, t.quantitative_share, t.scoring_method,
+	t.deadline, CASE WHEN t.status = 'published' AND t.deadline <= now() THEN 'closed' ELSE t.status END,
+	coalesce(t.published_at, 'epoch'), t.cancel_reason, t.submitted_offers`
+
+func scanTender(r pgx.Row) (tally.Tender, error) {
+	var t tally.Tender
+	err := r.Scan(&t.ID, &t.Partner.ID, &t.Partner.Slug, &t.Partner.Name, &t.Reference, &t.Title, &t.Description, &t.Category,
+		&t.EstimatedValue, &t.ContractStart, &t.ContractEnd, &t.Weighting, &t.WeightingReason, &t.QuantitativeShare, &t.Method,
+		&t.Deadline, &t.Status, &t.PublishedAt, &t.CancelReason, &t.SubmittedOffers)
+	t.Partner.Kind = tally.Partner
+	return t, err
+}
+
+// Tender returns a tender in scope with its measures, or tally.ErrNotFound.
+// Suppliers see published tenders of every partner; staff their partners'.
+func (s *Store) Tender(ctx context.Context, scope tally.Scope, id int64) (tally.Tender, error) {
+	var t tally.Tender
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		t, err = tender(ctx, tx, id)
+		return err
+	})
+	return t, translate(err)
+}
+
+func tender(ctx context.Context, tx pgx.Tx, id int64) (tally.Tender, error) {
+	t, err := scanTender(tx.QueryRow(ctx, `SELECT `+tenderColumns+`
+		FROM tenders t JOIN organisations o ON o.id = t.partner_id WHERE t.id = $1`, id))
+	if err != nil {
+		return t, err
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT id, coalesce(measure_id, 0), coalesce(local_measure_id, 0), edition, code, title, unit,
+		       coalesce(proxy, 0), proxy IS NOT NULL, local, plugin, coalesce(max_per_million, 0), max_per_million IS NOT NULL,
+		       coalesce(target, 0), target IS NOT NULL
+		FROM tender_measures WHERE partner_id = $1 AND tender_id = $2 ORDER BY position`, t.Partner.ID, t.ID)
+	if err != nil {
+		return t, err
+	}
+	t.Measures, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.TenderMeasure, error) {
+		var m tally.TenderMeasure
+		err := r.Scan(&m.ID, &m.MeasureID, &m.LocalMeasureID, &m.Edition, &m.Code, &m.Title, &m.Unit, &m.Proxy, &m.HasProxy,
+			&m.Local, &m.Plugin, &m.MaxPerMillion, &m.HasMax, &m.Target, &m.HasTarget)
+		return m, err
+	})
+	return t, err
+}
+
+// TenderFilter narrows a list of tenders.
+type TenderFilter struct {
+	Status    tally.TenderStatus // "" for any
+	PartnerID int64              // 0 for every partner in scope
+	Query     string             // words in the reference or title
+	Category  string
+	OpenOnly  bool // published and before the deadline (opportunities)
+	Limit     int
+	Offset    int
+}
+
+// Tenders lists tenders in scope, newest deadline first, with the total
+// that match.
+func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) ([]tally.Tender, int, error) {
+	var list []tally.Tender
+	var total int
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var like *string
+		if q := strings.TrimSpace(f.Query); q != "" {
+			p := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
+			like = &p
+		}
+		where := `
+			FROM tenders t JOIN organisations o ON o.id = t.partner_id
+			WHERE ($1 = 0 OR t.partner_id = $1)
+			  AND ($2::text IS NULL OR lower(t.title) LIKE $2 OR lower(t.reference) LIKE $2)
+			  AND ($3 = '' OR t.category = $3)
+			  AND (CASE $4
+			       WHEN '' THEN true
+			       WHEN 'closed' THEN t.status = 'published' AND t.deadline <= now()
+			       WHEN 'published' THEN t.status = 'published' AND t.deadline > now()
+			       ELSE t.status = $4 END)`
+		args := []any{f.PartnerID, like, f.Category, string(f.Status)}
+		if err := tx.QueryRow(ctx, `SELECT count(*) `+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+tenderColumns+where+` ORDER BY t.deadline DESC, t.id DESC LIMIT $5 OFFSET $6`,
+			append(args, max(f.Limit, 1), max(f.Offset, 0))...)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Tender, error) { return scanTender(r) })
+		return err
+	})
+	return list, total, translate(err)
+}
+
+// SaveTender creates a draft (t.ID == 0) or replaces a draft's fields and
+// measures, in one transaction, and audits it. A reference the partner has
+// used is a FormErrors on "reference"; a tender no longer in draft is
+// tally.ErrConflict.
+func (s *Store) SaveTender(ctx context.Context, scope tally.Scope, t tally.Tender, choices []MeasureChoice) (int64, error) {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		args := []any{t.Partner.ID, t.Reference, t.Title, t.Description, t.Category, t.EstimatedValue, t.ContractStart, t.ContractEnd,
+			t.Weighting, t.WeightingReason, t.QuantitativeShare, string(t.Method), t.Deadline}
+		var err error
+		if t.ID == 0 {
+			err = tx.QueryRow(ctx, `
+				INSERT INTO tenders (partner_id, reference, title, description, category, estimated_value, contract_start, contract_end,
+				                     weighting, weighting_reason, quantitative_share, scoring_method, deadline, created_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+				append(args, nullID(scope.UserID))...).Scan(&t.ID)
+		} else {
+			var status string
+			if err := tx.QueryRow(ctx, `SELECT status FROM tenders WHERE partner_id = $1 AND id = $2 FOR UPDATE`, t.Partner.ID, t.ID).Scan(&status); err != nil {
+				return err
+			}
+			if status != string(tally.TenderDraft) {
+				return fmt.Errorf("%w: only a draft can be edited", tally.ErrConflict)
+			}
+			_, err = tx.Exec(ctx, `
+				UPDATE tenders SET reference = $2, title = $3, description = $4, category = $5, estimated_value = $6,
+				       contract_start = $7, contract_end = $8, weighting = $9, weighting_reason = $10, quantitative_share = $11,
+				       scoring_method = $12, deadline = $13, updated_at = now()
+				WHERE partner_id = $1 AND id = $14`, append(args, t.ID)...)
+		}
+		if conflictOn(err, "tenders_reference_idx") {
+			return tally.FormErrors{"reference": "This partner already has a tender with this reference: choose another"}
+		}
+		if err != nil {
+			return err
+		}
+		if err := setTenderMeasures(ctx, tx, t.Partner.ID, t.ID, choices); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.save",
+			Subject: "tender " + t.Reference, Detail: map[string]any{"id": t.ID, "measures": len(choices)}})
+	})
+	return t.ID, translate(err)
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// setTenderMeasures replaces a draft's measures with copies of the chosen
+// catalogue and local measures (in reach of the scope: RLS hides others).
+func setTenderMeasures(ctx context.Context, tx pgx.Tx, partnerID, tenderID int64, choices []MeasureChoice) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM tender_measures WHERE partner_id = $1 AND tender_id = $2`, partnerID, tenderID); err != nil {
+		return err
+	}
+	for i, c := range choices {
+		var target any
+		if c.HasTarget {
+			target = int64(c.Target)
+		}
+		var tag pgconn.CommandTag
+		var err error
+		if c.MeasureID != 0 {
+			tag, err = tx.Exec(ctx, `
+				INSERT INTO tender_measures (partner_id, tender_id, position, measure_id, edition, code, title, unit, proxy, local, plugin, max_per_million, target)
+				SELECT $1, $2, $3, m.id, e.name, m.code, m.title, m.unit, m.proxy, m.local, m.plugin, m.max_per_million, $5
+				FROM measures m JOIN editions e ON e.id = m.edition_id WHERE m.id = $4`, partnerID, tenderID, i+1, c.MeasureID, target)
+		} else {
+			tag, err = tx.Exec(ctx, `
+				INSERT INTO tender_measures (partner_id, tender_id, position, local_measure_id, edition, code, title, unit, proxy, local, max_per_million, target)
+				SELECT $1, $2, $3, l.id, o.name || ' local measures', l.code, l.title, l.unit, l.proxy, l.local, l.max_per_million, $5
+				FROM local_measures l JOIN organisations o ON o.id = l.org_id
+				WHERE l.id = $4 AND l.retired_at IS NULL`, partnerID, tenderID, i+1, c.LocalMeasureID, target)
+		}
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return tally.FormErrors{"measures": "One of the measures you selected is no longer available: select again"}
+		}
+	}
+	return nil
+}
+
+// freezeTenderMeasures copies the catalogue's current values onto a
+// tender's measures and marks them published. After this no catalogue
+// edit reaches the tender, its offers or its contract.
+func freezeTenderMeasures(ctx context.Context, tx pgx.Tx, partnerID, tenderID int64) error {
+	if _, err := tx.Exec(ctx, `
+		UPDATE tender_measures tm SET code = m.code, title = m.title, unit = m.unit, proxy = m.proxy, local = m.local,
+		       plugin = m.plugin, max_per_million = m.max_per_million
+		FROM measures m WHERE tm.measure_id = m.id AND tm.partner_id = $1 AND tm.tender_id = $2`, partnerID, tenderID); err != nil {
+		return fmt.Errorf("freeze measures: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE tender_measures tm SET code = l.code, title = l.title, unit = l.unit, proxy = l.proxy, local = l.local,
+		       max_per_million = l.max_per_million
+		FROM local_measures l WHERE tm.local_measure_id = l.id AND tm.partner_id = $1 AND tm.tender_id = $2`, partnerID, tenderID); err != nil {
+		return fmt.Errorf("freeze local measures: %w", err)
+	}
+	_, err := tx.Exec(ctx, `UPDATE tender_measures SET published = true WHERE partner_id = $1 AND tender_id = $2`, partnerID, tenderID)
+	return err
+}
+
+// lockTender locks a tender in scope and returns it, with the database's
+// clock, for a lifecycle change.
+func lockTender(ctx context.Context, tx pgx.Tx, id int64) (tally.Tender, time.Time, error) {
+	var partnerID int64
+	var now time.Time
+	if err := tx.QueryRow(ctx, `SELECT partner_id, now() FROM tenders WHERE id = $1 FOR UPDATE`, id).Scan(&partnerID, &now); err != nil {
+		return tally.Tender{}, now, err
+	}
+	t, err := tender(ctx, tx, id)
+	return t, now, err
+}
+
+// PublishTender freezes the measures' values onto a draft and opens it for
+// offers. It refuses (FormErrors) a draft without measures or whose
+// deadline has passed.
+func (s *Store) PublishTender(ctx context.Context, scope tally.Scope, id int64) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		t, now, err := lockTender(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if t.Status != tally.TenderDraft {
+			return fmt.Errorf("%w: tender %d is %s", tally.ErrConflict, id, t.Status)
+		}
+		switch {
+		case len(t.Measures) == 0:
+			return tally.FormErrors{"publish": "Add at least 1 measure before you publish"}
+		case !t.Deadline.After(now):
+			return tally.FormErrors{"publish": "The deadline has passed: change it before you publish"}
+		}
+		if err := freezeTenderMeasures(ctx, tx, t.Partner.ID, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE tenders SET status = 'published', published_at = now(), updated_at = now() WHERE partner_id = $1 AND id = $2`,
+			t.Partner.ID, id); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.publish",
+			Subject: "tender " + t.Reference, Detail: map[string]any{"id": id, "deadline": t.Deadline}})
+	})
+	return translate(err)
+}
+
+// ExtendDeadline moves an open tender's deadline later, before it passes,
+// and reseals its submitted offers to the new deadline, in one transaction.
+// It returns the suppliers with an offer on the tender, to be told (the
+// caller sees who they are, never what they offered).
+func (s *Store) ExtendDeadline(ctx context.Context, scope tally.Scope, id int64, deadline time.Time, reason string) (tally.Tender, []int64, error) {
+	var t tally.Tender
+	var suppliers []int64
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var now time.Time
+		var err error
+		t, now, err = lockTender(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case t.Status != tally.TenderPublished:
+			return tally.FormErrors{"deadline": "Only an open tender's deadline can be extended: this one has " + strings.ToLower(t.Status.Label()) + " already"}
+		case !deadline.After(t.Deadline):
+			return tally.FormErrors{"deadline": "The new deadline must be later than the current one"}
+		case !deadline.After(now):
+			return tally.FormErrors{"deadline": "The new deadline must be in the future"}
+		}
+		old := t.Deadline
+		if _, err := tx.Exec(ctx, `UPDATE tenders SET deadline = $3, updated_at = now() WHERE partner_id = $1 AND id = $2`,
+			t.Partner.ID, id, deadline); err != nil {
+			return err
+		}
+		// Reseal: this transaction may move sealed_until on this tender's
+		// offers, and nothing else (a trigger checks).
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.reseal_tender', $1, true)`, fmt.Sprint(id)); err != nil {
+			return err
+		}
+		for _, table := range []string{"offers", "offer_lines", "offer_submissions"} {
+			if _, err := tx.Exec(ctx, `UPDATE `+table+` SET sealed_until = $3
+				WHERE partner_id = $1 AND tender_id = $2 AND sealed_until <> 'infinity'`, t.Partner.ID, id, deadline); err != nil {
+				return fmt.Errorf("reseal %s: %w", table, err)
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT supplier_id FROM offers WHERE partner_id = $1 AND tender_id = $2`, t.Partner.ID, id)
+		if err != nil {
+			return err
+		}
+		if suppliers, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.reseal_tender', '', true)`); err != nil {
+			return err
+		}
+		t.Deadline = deadline
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.extend",
+			Subject: "tender " + t.Reference, Detail: map[string]any{"id": id, "from": old, "to": deadline, "reason": reason}})
+	})
+	return t, suppliers, translate(err)
+}
+
+// CancelTender cancels a tender that has not been awarded.
+func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, reason string) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		t, _, err := lockTender(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if t.Status == tally.TenderCancelled || t.Status == tally.TenderAwarded {
+			return fmt.Errorf("%w: tender %d is %s", tally.ErrConflict, id, t.Status)
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE tenders SET status = 'cancelled', cancelled_at = now(), cancel_reason = $3, updated_at = now()
+			WHERE partner_id = $1 AND id = $2`, t.Partner.ID, id, reason); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.cancel",
+			Subject: "tender " + t.Reference, Detail: map[string]any{"id": id, "reason": reason}})
+	})
+	return translate(err)
+}
+
+// CopyTender makes a new draft from a tender: same fields and measures, a
+// new reference and a deadline four weeks out. The catalogue's current
+// values apply to the copy.
+func (s *Store) CopyTender(ctx context.Context, scope tally.Scope, id int64) (int64, error) {
+	var newID int64
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		t, err := tender(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ref, err := freeReference(ctx, tx, t.Partner.ID, t.Reference)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `
+			INSERT INTO tenders (partner_id, reference, title, description, category, estimated_value, contract_start, contract_end,
+			                     weighting, weighting_reason, quantitative_share, scoring_method, deadline, created_by)
+			SELECT partner_id, $3, 'Copy of ' || left(title, 192), description, category, estimated_value,
+			       greatest(contract_start, (now() + interval '8 weeks')::date),
+			       greatest(contract_start, (now() + interval '8 weeks')::date) + (contract_end - contract_start),
+			       weighting, weighting_reason, quantitative_share, scoring_method,
+			       date_trunc('day', now() + interval '4 weeks') + interval '12 hours', $4
+			FROM tenders WHERE partner_id = $1 AND id = $2 RETURNING id`, t.Partner.ID, id, ref, nullID(scope.UserID)).Scan(&newID)
+		if err != nil {
+			return err
+		}
+		var choices []MeasureChoice
+		for _, m := range t.Measures {
+			choices = append(choices, MeasureChoice{MeasureID: m.MeasureID, LocalMeasureID: m.LocalMeasureID, Target: m.Target, HasTarget: m.HasTarget})
+		}
+		if err := setTenderMeasures(ctx, tx, t.Partner.ID, newID, choices); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.copy",
+			Subject: "tender " + ref, Detail: map[string]any{"id": newID, "from": id}})
+	})
+	return newID, translate(err)
+}
+
+// freeReference finds an unused reference based on ref: REF-COPY, REF-COPY-2…
+func freeReference(ctx context.Context, tx pgx.Tx, partnerID int64, ref string) (string, error) {
+	base := ref
+	if len(base) > 40 {
+		base = base[:40]
+	}
+	for i := 1; ; i++ {
+		candidate := base + "-COPY"
+		if i > 1 {
+			candidate = fmt.Sprintf("%s-COPY-%d", base, i)
+		}
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenders WHERE partner_id = $1 AND lower(reference) = lower($2))`,
+			partnerID, candidate).Scan(&taken); err != nil {
+			return "", err
+		}
+		if !taken {
+			return candidate, nil
+		}
+	}
+}
+
+// AvailableMeasures lists the measures a partner's buyers may put on a
+// tender: those of editions (and plug-ins) chosen by the organisations in
+// scope.MeasureOrgIDs (the partner and its shared service), and their
+// local measures, excluding retired ones.
+func (s *Store) AvailableMeasures(ctx context.Context, scope tally.Scope) ([]tally.TenderMeasure, error) {
+	var ms []tally.TenderMeasure
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT m.id, 0::bigint, e.name, m.code, m.title, m.unit, coalesce(m.proxy, 0), m.proxy IS NOT NULL, m.local, m.plugin,
+			       m.theme, m.position
+			FROM measures m JOIN editions e ON e.id = m.edition_id
+			WHERE EXISTS (SELECT 1 FROM edition_choices c WHERE c.edition_id = m.edition_id
+			              AND c.org_id = ANY (tally_measure_org_ids()) AND (m.plugin = '' OR m.plugin = ANY (c.plugins)))
+			UNION ALL
+			SELECT 0::bigint, l.id, o.name || ' local measures', l.code, l.title, l.unit, coalesce(l.proxy, 0), l.proxy IS NOT NULL,
+			       l.local, '', l.theme, 0
+			FROM local_measures l JOIN organisations o ON o.id = l.org_id
+			WHERE l.retired_at IS NULL AND l.org_id = ANY (tally_measure_org_ids())
+			ORDER BY 3, 12, 4`)
+		if err != nil {
+			return err
+		}
+		ms, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.TenderMeasure, error) {
+			var m tally.TenderMeasure
+			var position int
+			err := r.Scan(&m.MeasureID, &m.LocalMeasureID, &m.Edition, &m.Code, &m.Title, &m.Unit, &m.Proxy, &m.HasProxy, &m.Local,
+				&m.Plugin, &m.Theme, &position)
+			return m, err
+		})
+		return err
+	})
+	return ms, translate(err)
+}
+
+// TenderMeasureCodes lists the codes of the measures each tender asks for,
+// by tender id ("JOB1, ENV2").
+func (s *Store) TenderMeasureCodes(ctx context.Context, scope tally.Scope, ids []int64) (map[int64]string, error) {
+	counts := map[int64]string{}
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT tender_id, string_agg(code, ', ' ORDER BY position)
+			FROM tender_measures WHERE tender_id = ANY ($1) GROUP BY tender_id`, ids)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var codes string
+			if err := rows.Scan(&id, &codes); err != nil {
+				return err
+			}
+			counts[id] = codes
+		}
+		return rows.Err()
+	})
+	return counts, translate(err)
+}

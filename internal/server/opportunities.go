@@ -1,0 +1,113 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+func opportunitiesBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/opportunities" }
+
+// handleOpportunities lists open tenders from every partner for suppliers,
+// filterable by council, category and words.
+func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	q := r.URL.Query()
+	page := max(1, atoiOr(q.Get("page"), 1))
+	f := postgres.TenderFilter{Query: clip(q.Get("q"), 200), Category: clip(q.Get("category"), 20), Status: tally.TenderPublished,
+		Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
+	partners, err := s.store.Partners(r.Context())
+	if err != nil {
+		return err
+	}
+	p := pages.OpportunitiesPage{Page: s.page(r, "Opportunities"), Query: f.Query, Category: f.Category, Partner: clip(q.Get("partner"), 50),
+		Partners: []components.Option{{Value: "", Text: "Any council"}}}
+	for _, pa := range partners {
+		p.Partners = append(p.Partners, components.Option{Value: pa.Slug, Text: pa.Name})
+		if pa.Slug == p.Partner {
+			f.PartnerID = pa.ID
+		}
+	}
+	list, total, err := s.store.Tenders(r.Context(), a.Scope, f)
+	if err != nil {
+		return err
+	}
+	p.Total, p.PageNum, p.Pages = total, page, max(1, (total+tendersPageSize-1)/tendersPageSize)
+	p.PageLinks = components.PageLinks(r.URL.Path, q, "page")
+	counts, err := s.store.TenderMeasureCodes(r.Context(), a.Scope, tenderIDs(list))
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		row := tenderRow(t, opportunitiesBase(a)+"/"+strconv.FormatInt(t.ID, 10))
+		row.Measures = counts[t.ID]
+		p.Rows = append(p.Rows, row)
+	}
+	return s.render(w, r, http.StatusOK, pages.Opportunities(p))
+}
+
+func tenderIDs(ts []tally.Tender) []int64 {
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids
+}
+
+// handleOpportunity shows a published tender to a supplier, with a way to
+// start or continue its offer.
+func (s *Server) handleOpportunity(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	return s.renderOpportunity(w, r, a, t, http.StatusOK, nil)
+}
+
+func (s *Server) renderOpportunity(w http.ResponseWriter, r *http.Request, a tally.Access, t tally.Tender, status int, errs map[string]string) error {
+	base := opportunitiesBase(a) + "/" + strconv.FormatInt(t.ID, 10)
+	p := pages.OpportunityPage{Page: s.page(r, t.Title), Back: opportunitiesBase(a), Title: t.Title, Ref: t.Reference,
+		Status: t.Status.Label(), Colour: t.Status.Colour(), Summary: tenderSummary(t), Errors: errs}
+	for _, m := range t.Measures {
+		row := pages.MeasureRow{Code: m.Code, Title: m.Title, Unit: m.Unit, Local: m.Local, Plugin: m.Plugin}
+		if m.HasProxy {
+			row.Proxy = "£" + m.Proxy.String()
+		}
+		if m.HasTarget {
+			row.Description = "Target: " + m.Target.String() + " " + m.Unit
+		}
+		p.Measures = append(p.Measures, row)
+	}
+	offerID, err := s.store.SupplierOfferOn(r.Context(), a.Scope, t.ID)
+	if err != nil && !errors.Is(err, tally.ErrNotFound) {
+		return err
+	}
+	if offerID != 0 {
+		p.Offer = offersBase(a) + "/" + strconv.FormatInt(offerID, 10)
+	} else if t.Status == tally.TenderPublished {
+		p.Start = base + "/offer"
+	}
+	return s.render(w, r, status, pages.Opportunity(p))
+}
+
+// handleStartOffer starts (or finds) the supplier's offer on a tender.
+func (s *Server) handleStartOffer(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	id, err := s.store.StartOffer(r.Context(), a.Scope, t.ID)
+	var fe tally.FormErrors
+	if errors.As(err, &fe) {
+		return s.renderOpportunity(w, r, a, t, http.StatusUnprocessableEntity, fe)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, offersBase(a)+"/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,273 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+// measureKey names a choosable measure in the form: m12 (edition), l3 (local).
+func measureKey(m tally.TenderMeasure) string {
+	if m.LocalMeasureID != 0 {
+		return "l" + strconv.FormatInt(m.LocalMeasureID, 10)
+	}
+	return "m" + strconv.FormatInt(m.MeasureID, 10)
+}
+
+// tenderPartner is the partner a tender form is for: the buyer's own
+// partner, or the one a shared-service buyer picked (or the first).
+func tenderPartner(a tally.Access, slug string) (tally.Org, bool) {
+	if a.Org.Kind == tally.Partner {
+		return a.Partners[0], true
+	}
+	if slug == "" && len(a.Partners) > 0 {
+		return a.Partners[0], true
+	}
+	return a.Partner(slug)
+}
+
+// partnerScope narrows a scope to one partner's measure choices: its own
+// and its shared service's.
+func partnerScope(a tally.Access, p tally.Org) tally.Scope {
+	scope := a.Scope
+	scope.MeasureOrgIDs = []int64{p.ID}
+	if p.SharedServiceID != 0 {
+		scope.MeasureOrgIDs = append(scope.MeasureOrgIDs, p.SharedServiceID)
+	}
+	return scope
+}
+
+func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pages.TenderForm, errs map[string]string) (pages.TenderEditPage, error) {
+	partner, ok := tenderPartner(a, in.Partner)
+	if !ok {
+		partner = a.Partners[0]
+	}
+	settings, err := s.store.PartnerSettings(r.Context(), a.Scope, partner.ID)
+	if errors.Is(err, tally.ErrNotFound) {
+		settings, err = tally.DefaultPartnerSettings(), nil
+	}
+	if err != nil {
+		return pages.TenderEditPage{}, err
+	}
+	available, err := s.store.AvailableMeasures(r.Context(), partnerScope(a, partner))
+	if err != nil {
+		return pages.TenderEditPage{}, err
+	}
+	p := pages.TenderEditPage{Page: s.page(r, "Register a tender"), Back: tendersBase(a), Action: tendersBase(a) + "/new",
+		Heading: "Register a tender", Form: in, MaxMeasures: settings.MaxMeasures, Threshold: settings.Threshold.String(), Errors: errs}
+	if id != 0 {
+		p.Title, p.Heading = "Edit "+in.Reference, "Edit draft tender"
+		p.Back = tendersBase(a) + "/" + strconv.FormatInt(id, 10)
+		p.Action = p.Back + "/edit"
+	}
+	if len(errs) > 0 {
+		p.Title = "Error: " + p.Title
+	}
+	if a.Org.Kind == tally.SharedService {
+		for _, pa := range a.Partners {
+			p.Partners = append(p.Partners, components.Option{Value: pa.Slug, Text: pa.Name})
+		}
+	}
+	for _, m := range available {
+		row := pages.MeasureChoiceRow{Key: measureKey(m), Group: m.Edition + " · " + m.Theme, Code: m.Code, Title: m.Title, Unit: m.Unit, Plugin: m.Plugin, Proxy: "Record only"}
+		if m.HasProxy {
+			row.Proxy = "£" + m.Proxy.String()
+		}
+		p.Measures = append(p.Measures, row)
+	}
+	return p, nil
+}
+
+// handleNewTender shows an empty tender form with the partner's defaults.
+func (s *Server) handleNewTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	partner, ok := tenderPartner(a, clip(r.URL.Query().Get("partner"), 50))
+	if !ok {
+		return errNotFound
+	}
+	settings, err := s.store.PartnerSettings(r.Context(), a.Scope, partner.ID)
+	if errors.Is(err, tally.ErrNotFound) {
+		settings, err = tally.DefaultPartnerSettings(), nil
+	}
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().In(tally.London()).AddDate(0, 0, 28)
+	in := pages.TenderForm{Partner: partner.Slug, Weighting: settings.DefaultWeighting.String(), QuantitativeShare: "50",
+		Method: string(tally.RelativeValue), DeadlineDate: deadline.Format("2006-01-02"), DeadlineTime: "12:00",
+		ContractStart: deadline.AddDate(0, 1, 0).Format("2006-01-02"), ContractEnd: deadline.AddDate(2, 1, -1).Format("2006-01-02")}
+	p, err := s.tenderEditPage(r, a, 0, in, nil)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.TenderEdit(p))
+}
+
+// handleEditTender shows a draft's form.
+func (s *Server) handleEditTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	if !t.Editable() {
+		return errConflict
+	}
+	in := pages.TenderForm{Partner: t.Partner.Slug, Reference: t.Reference, Title: t.Title, Description: t.Description,
+		Category: t.Category, EstimatedValue: t.EstimatedValue.Pounds(), ContractStart: t.ContractStart.Format("2006-01-02"),
+		ContractEnd: t.ContractEnd.Format("2006-01-02"), Weighting: t.Weighting.String(), WeightingReason: t.WeightingReason,
+		QuantitativeShare: strconv.Itoa(t.QuantitativeShare), Method: string(t.Method),
+		DeadlineDate: t.Deadline.In(tally.London()).Format("2006-01-02"), DeadlineTime: t.Deadline.In(tally.London()).Format("15:04"),
+		Chosen: map[string]bool{}, Targets: map[string]string{}}
+	for _, m := range t.Measures {
+		in.Chosen[measureKey(m)] = true
+		if m.HasTarget {
+			in.Targets[measureKey(m)] = m.Target.String()
+		}
+	}
+	p, err := s.tenderEditPage(r, a, t.ID, in, nil)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.TenderEdit(p))
+}
+
+// handleSaveTender validates and saves a draft (new, or an edit).
+func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	var existing tally.Tender
+	if r.URL.Path != tendersBase(a)+"/new" {
+		var err error
+		if existing, err = s.tenderInScope(r, a); err != nil {
+			return err
+		}
+		if !existing.Editable() {
+			return errConflict
+		}
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in, t, choices := readTenderForm(f, a)
+	if existing.ID != 0 {
+		t.ID, t.Partner, in.Partner = existing.ID, existing.Partner, existing.Partner.Slug // a draft stays with its partner
+	}
+	if t.Partner.ID != 0 {
+		settings, err := s.store.PartnerSettings(r.Context(), a.Scope, t.Partner.ID)
+		if errors.Is(err, tally.ErrNotFound) {
+			settings, err = tally.DefaultPartnerSettings(), nil
+		}
+		if err != nil {
+			return err
+		}
+		tally.CheckTender(t, settings, time.Now(), f.Errs)
+	}
+	var id int64
+	if len(f.Errs) == 0 {
+		id, err = s.store.SaveTender(r.Context(), partnerScope(a, t.Partner), t, choices)
+		var fe tally.FormErrors
+		if errors.As(err, &fe) {
+			f.Errs = fe
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(f.Errs) > 0 {
+		p, err := s.tenderEditPage(r, a, existing.ID, in, f.Errs)
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.TenderEdit(p))
+	}
+	s.flash(r, "Draft "+t.Reference+" is saved. Publish it when it is ready.")
+	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+// readTenderForm reads and checks the tender form's fields.
+func readTenderForm(f *form, a tally.Access) (pages.TenderForm, tally.Tender, []postgres.MeasureChoice) {
+	in := pages.TenderForm{
+		Partner:           f.raw("partner"),
+		Reference:         f.text("reference", "a reference", 50, true),
+		Title:             f.text("title", "a title", 200, true),
+		Description:       f.text("description", "a description", 5000, false),
+		EstimatedValue:    f.text("estimated_value", "the estimated contract value", 30, true),
+		ContractStart:     f.text("contract_start", "the contract start date", 10, true),
+		ContractEnd:       f.text("contract_end", "the contract end date", 10, true),
+		Weighting:         f.text("weighting", "a weighting", 10, true),
+		WeightingReason:   f.text("weighting_reason", "a reason", 2000, false),
+		QuantitativeShare: f.text("quantitative_share", "a quantitative share", 5, true),
+		DeadlineDate:      f.text("deadline_date", "a deadline date", 10, false),
+		DeadlineTime:      f.text("deadline_time", "a deadline time", 5, false),
+		Chosen:            map[string]bool{},
+		Targets:           map[string]string{},
+	}
+	in.Category = f.choice("category", "Select the category", tally.Categories...)
+	in.Method = f.choice("scoring_method", "Select a scoring method", string(tally.RelativeValue), string(tally.RelativePercentage))
+	t := tally.Tender{Reference: in.Reference, Title: in.Title, Description: in.Description, Category: in.Category,
+		WeightingReason: in.WeightingReason, Method: tally.ScoringMethod(in.Method)}
+	partner, ok := tenderPartner(a, in.Partner)
+	if !ok {
+		f.Errs.Add("partner", "Select the partner council")
+	}
+	t.Partner = partner
+	check := func(field string, err error) {
+		if err != nil && f.Errs[field] == "" {
+			f.Errs.Add(field, err.Error())
+		}
+	}
+	var err error
+	if f.Errs["estimated_value"] == "" {
+		t.EstimatedValue, err = tally.ParsePounds(in.EstimatedValue)
+		check("estimated_value", err)
+	}
+	if f.Errs["weighting"] == "" {
+		t.Weighting, err = tally.ParseWeighting(in.Weighting)
+		check("weighting", err)
+	}
+	if f.Errs["quantitative_share"] == "" {
+		t.QuantitativeShare, err = strconv.Atoi(in.QuantitativeShare)
+		if err != nil || t.QuantitativeShare < 0 || t.QuantitativeShare > 100 {
+			f.Errs.Add("quantitative_share", "Enter a whole number from 0 to 100")
+		}
+	}
+	for field, dst := range map[string]*time.Time{"contract_start": &t.ContractStart, "contract_end": &t.ContractEnd} {
+		if f.Errs[field] == "" {
+			d, err := time.Parse("2006-01-02", f.raw(field))
+			if err != nil {
+				f.Errs.Add(field, "Enter a real date, like 2027-04-01")
+			}
+			*dst = d
+		}
+	}
+	t.Deadline, err = parseDeadline(in.DeadlineDate, in.DeadlineTime)
+	check("deadline", err)
+	var choices []postgres.MeasureChoice
+	for _, key := range f.r.PostForm["measure"] {
+		id, err := strconv.ParseInt(key[min(1, len(key)):], 10, 64)
+		if len(key) < 2 || err != nil || (key[0] != 'm' && key[0] != 'l') || in.Chosen[key] {
+			continue
+		}
+		in.Chosen[key] = true
+		c := postgres.MeasureChoice{}
+		if key[0] == 'm' {
+			c.MeasureID = id
+		} else {
+			c.LocalMeasureID = id
+		}
+		if target := f.text("target-"+key, "a target", 30, false); target != "" {
+			in.Targets[key] = target
+			if c.Target, err = tally.ParseQuantity(target); err != nil {
+				f.Errs.Add("target-"+key, err.Error())
+			}
+			c.HasTarget = true
+		}
+		choices = append(choices, c)
+		t.Measures = append(t.Measures, tally.TenderMeasure{MeasureID: c.MeasureID, LocalMeasureID: c.LocalMeasureID})
+	}
+	return in, t, choices
+}

@@ -1,0 +1,319 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+const tendersPageSize = 50
+
+func tendersBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/tenders" }
+
+// handleTenders lists the organisation's tenders by status, partner and
+// text, a page at a time, each with its count of submitted offers.
+func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	q := r.URL.Query()
+	page := max(1, atoiOr(q.Get("page"), 1))
+	f := postgres.TenderFilter{Query: clip(q.Get("q"), 200), Status: tally.TenderStatus(clip(q.Get("status"), 20)),
+		Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
+	partnerSlug := clip(q.Get("partner"), 50)
+	if p, ok := a.Partner(partnerSlug); ok {
+		f.PartnerID = p.ID
+	}
+	list, total, err := s.store.Tenders(r.Context(), a.Scope, f)
+	if err != nil {
+		return err
+	}
+	p := pages.TendersPage{Page: s.page(r, "Tenders"), Base: tendersBase(a), CanCreate: a.Can(tally.RoleBuyer),
+		Query: f.Query, Status: string(f.Status), Partner: partnerSlug, Total: total, PageNum: page,
+		Pages: max(1, (total+tendersPageSize-1)/tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
+	p.Statuses = []components.Option{{Value: "", Text: "Any status"}}
+	for _, st := range []tally.TenderStatus{tally.TenderDraft, tally.TenderPublished, tally.TenderClosed, tally.TenderAwarded, tally.TenderCancelled} {
+		p.Statuses = append(p.Statuses, components.Option{Value: string(st), Text: st.Label()})
+	}
+	p.Partners = []components.Option{{Value: "", Text: "All partners"}}
+	for _, partner := range a.Partners {
+		p.Partners = append(p.Partners, components.Option{Value: partner.Slug, Text: partner.Name})
+	}
+	for _, t := range list {
+		p.Rows = append(p.Rows, tenderRow(t, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10)))
+	}
+	return s.render(w, r, http.StatusOK, pages.Tenders(p))
+}
+
+func tenderRow(t tally.Tender, href string) pages.TenderRow {
+	return pages.TenderRow{Href: href, Reference: t.Reference, Title: t.Title, Partner: t.Partner.Name,
+		Value: t.EstimatedValue.String(), Deadline: londonTime(t.Deadline), Status: t.Status.Label(), Colour: t.Status.Colour(),
+		Offers: strconv.Itoa(t.SubmittedOffers), Weighting: t.Weighting.String() + "%", Measures: strconv.Itoa(len(t.Measures))}
+}
+
+// londonTime shows a moment as UK people read it: 14 March 2026, 12:00pm.
+func londonTime(t time.Time) string {
+	return t.In(tally.London()).Format("2 January 2006, 3:04pm")
+}
+
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n > 1_000_000 {
+		return def
+	}
+	return n
+}
+
+// tenderInScope loads the tender in the URL.
+func (s *Server) tenderInScope(r *http.Request, a tally.Access) (tally.Tender, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "tender"), 10, 64)
+	if err != nil {
+		return tally.Tender{}, errNotFound
+	}
+	return s.store.Tender(r.Context(), a.Scope, id)
+}
+
+// handleTender shows a tender; before the deadline its offers are only
+// counted, never shown.
+func (s *Server) handleTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	return s.renderTender(w, r, a, t, http.StatusOK, nil)
+}
+
+func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Access, t tally.Tender, status int, errs map[string]string) error {
+	base := tendersBase(a) + "/" + strconv.FormatInt(t.ID, 10)
+	buyer := a.Can(tally.RoleBuyer)
+	p := pages.TenderPage{Page: s.page(r, t.Title), Back: tendersBase(a), Base: base, Title: t.Title, Reference: t.Reference,
+		Status: t.Status.Label(), Colour: t.Status.Colour(), Errors: errs,
+		CanEdit: buyer && t.Editable(), CanPublish: buyer && t.Editable(), CanExtend: buyer && t.Status == tally.TenderPublished,
+		CanCancel: buyer && t.Status != tally.TenderCancelled && t.Status != tally.TenderAwarded, CanCopy: buyer,
+		Sealed: t.Status == tally.TenderDraft || t.Status == tally.TenderPublished, Count: t.SubmittedOffers}
+	p.Summary = tenderSummary(t)
+	for _, m := range t.Measures {
+		row := pages.MeasureRow{Code: m.Code, Title: m.Title, Unit: m.Unit, Local: m.Local, Plugin: m.Plugin}
+		if m.HasProxy {
+			row.Proxy = "£" + m.Proxy.String()
+		}
+		if m.HasTarget {
+			row.Description = "Target: " + m.Target.String() + " " + m.Unit
+		}
+		p.Measures = append(p.Measures, row)
+	}
+	if !p.Sealed {
+		offers, err := s.store.TenderSubmissions(r.Context(), a.Scope, t.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range offers {
+			p.Offers = append(p.Offers, []string{o.Supplier.Name, o.Reference, londonTime(o.SubmittedAt), o.BidPrice.String(),
+				o.SocialValue.String(), tally.SocialValuePercent(o.SocialValue, o.BidPrice).Percent1() + "%"})
+		}
+	}
+	if len(errs) > 0 {
+		p.Title = "Error: " + p.Title
+	}
+	return s.render(w, r, status, pages.TenderShow(p))
+}
+
+func tenderSummary(t tally.Tender) []components.SummaryRow {
+	rows := []components.SummaryRow{
+		{Key: "Partner", Value: t.Partner.Name},
+		{Key: "Category", Value: capitalise(t.Category)},
+		{Key: "Estimated value", Value: t.EstimatedValue.String()},
+		{Key: "Contract", Value: t.ContractStart.Format("2 January 2006") + " to " + t.ContractEnd.Format("2 January 2006")},
+		{Key: "Deadline for offers", Value: londonTime(t.Deadline)},
+		{Key: "Social value weighting", Value: t.Weighting.String() + "%"},
+		{Key: "Quantitative share", Value: strconv.Itoa(t.QuantitativeShare) + "% (" + t.Method.Label() + ")"},
+	}
+	if t.WeightingReason != "" {
+		rows = append(rows, components.SummaryRow{Key: "Reason for the weighting", Value: t.WeightingReason})
+	}
+	if t.Description != "" {
+		rows = append(rows, components.SummaryRow{Key: "Description", Value: t.Description})
+	}
+	if t.Status == tally.TenderCancelled {
+		rows = append(rows, components.SummaryRow{Key: "Cancelled because", Value: t.CancelReason})
+	}
+	return rows
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// handlePublishTender freezes the measures' proxy values and opens the
+// tender for offers.
+func (s *Server) handlePublishTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	err = s.store.PublishTender(r.Context(), a.Scope, t.ID)
+	var fe tally.FormErrors
+	if errors.As(err, &fe) {
+		return s.renderTender(w, r, a, t, http.StatusUnprocessableEntity, fe)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(r, t.Reference+" is published: suppliers can now submit offers until "+londonTime(t.Deadline)+".")
+	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// handleCopyTender makes a new draft from a tender.
+func (s *Server) handleCopyTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	id, err := s.store.CopyTender(r.Context(), a.Scope, t.ID)
+	if err != nil {
+		return err
+	}
+	s.flash(r, "A new draft was made from "+t.Reference+". Check the dates before you publish it.")
+	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(id, 10)+"/edit", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) reasonPage(r *http.Request, a tally.Access, t tally.Tender, extend bool) pages.ReasonPage {
+	base := tendersBase(a) + "/" + strconv.FormatInt(t.ID, 10)
+	if extend {
+		d := t.Deadline.In(tally.London())
+		return pages.ReasonPage{Page: s.page(r, "Extend the deadline"), Back: base, Action: base + "/extend",
+			Heading: "Extend the deadline for " + t.Reference, AskDeadline: true, Button: "Extend the deadline",
+			Intro:        "The current deadline is " + londonTime(t.Deadline) + ". Suppliers who have started an offer are told.",
+			DeadlineDate: d.Add(7 * 24 * time.Hour).Format("2006-01-02"), DeadlineTime: d.Format("15:04")}
+	}
+	return pages.ReasonPage{Page: s.page(r, "Cancel this tender"), Back: base, Action: base + "/cancel",
+		Heading: "Cancel " + t.Reference, Intro: "Cancelling cannot be undone. Offers already submitted stay sealed and are not evaluated.",
+		Button: "Cancel this tender", Warning: true}
+}
+
+func (s *Server) handleExtendForm(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	if t.Status != tally.TenderPublished {
+		return errConflict
+	}
+	return s.render(w, r, http.StatusOK, pages.Reason(s.reasonPage(r, a, t, true)))
+}
+
+// handleExtend moves an open tender's deadline later, with a reason, and
+// tells the suppliers who have started offers.
+func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	p := s.reasonPage(r, a, t, true)
+	p.DeadlineDate, p.DeadlineTime = f.text("deadline_date", "a date", 20, true), f.text("deadline_time", "a time", 10, true)
+	p.Reason = f.text("reason", "a reason for the extension", 2000, true)
+	deadline, derr := parseDeadline(p.DeadlineDate, p.DeadlineTime)
+	if derr != nil {
+		f.Errs.Add("deadline", derr.Error())
+		delete(f.Errs, "deadline_date")
+		delete(f.Errs, "deadline_time")
+	}
+	if len(f.Errs) == 0 {
+		var suppliers []int64
+		_, suppliers, err = s.store.ExtendDeadline(r.Context(), a.Scope, t.ID, deadline, p.Reason)
+		if err == nil {
+			s.notifyExtension(r, t, suppliers, deadline, p.Reason)
+		}
+		var fe tally.FormErrors
+		if errors.As(err, &fe) {
+			f.Errs = fe
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(f.Errs) > 0 {
+		p.Errors, p.Title = f.Errs, "Error: "+p.Title
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Reason(p))
+	}
+	s.flash(r, "The deadline for "+t.Reference+" is now "+londonTime(deadline)+".")
+	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) handleCancelForm(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.Reason(s.reasonPage(r, a, t, false)))
+}
+
+// handleCancel cancels a tender with a reason.
+func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	t, err := s.tenderInScope(r, a)
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	p := s.reasonPage(r, a, t, false)
+	p.Reason = f.text("reason", "a reason for cancelling", 2000, true)
+	if len(f.Errs) > 0 {
+		p.Errors, p.Title = f.Errs, "Error: "+p.Title
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Reason(p))
+	}
+	if err := s.store.CancelTender(r.Context(), a.Scope, t.ID, p.Reason); err != nil {
+		return err
+	}
+	s.flash(r, t.Reference+" has been cancelled.")
+	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// parseDeadline reads a date (YYYY-MM-DD) and time (HH:MM) in UK time.
+func parseDeadline(date, clock string) (time.Time, error) {
+	if date == "" || clock == "" {
+		return time.Time{}, errors.New("Enter the date and time of the deadline")
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", date+" "+clock, tally.London())
+	if err != nil {
+		return time.Time{}, fmt.Errorf("Enter a real date and time, like 2026-12-31 and 12:00")
+	}
+	return t, nil
+}
+
+// notifyExtension emails the suppliers with an offer on the tender.
+func (s *Server) notifyExtension(r *http.Request, t tally.Tender, suppliers []int64, deadline time.Time, reason string) {
+	if len(suppliers) == 0 {
+		return
+	}
+	emails, err := s.store.SupplierContacts(r.Context(), suppliers)
+	if err != nil {
+		s.logger(r).Error("find suppliers to notify", "err", err.Error())
+		return
+	}
+	for _, e := range emails {
+		s.send(r.Context(), mail.Message{To: e, Subject: "Deadline extended: " + t.Reference + " " + t.Title, Body: fmt.Sprintf(
+			"%s has extended the deadline for offers on %s (%s).\n\nThe new deadline is %s.\n\nReason: %s\n\nYou can revise your offer until then in Tally.\n",
+			t.Partner.Name, t.Title, t.Reference, londonTime(deadline), reason)})
+	}
+}
