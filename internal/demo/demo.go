@@ -58,6 +58,9 @@ func Load(ctx context.Context, store *postgres.Store, out io.Writer) error {
 	if err := loadMeasures(ctx, store, w); err != nil {
 		return fmt.Errorf("demo measures: %w", err)
 	}
+	if err := loadTenders(ctx, store, w); err != nil {
+		return fmt.Errorf("demo tenders: %w", err)
+	}
 	fmt.Fprintln(out, "tally: loaded the demo data")
 	return nil
 }

@@ -15,6 +15,7 @@ type world struct {
 	users     map[string]tally.User // by email
 	edition   int64                 // the demo measure edition
 	measures  []tally.Measure
+	tenders   []demoTender
 }
 
 type supplier struct {
