@@ -84,16 +84,18 @@ var permissions = map[string][]tally.Role{
 	"POST /o/{org}/tenders/{tender}/cancel":  buyers,
 	"POST /o/{org}/tenders/{tender}/copy":    buyers,
 
-	"GET /o/{org}/opportunities":                 suppliers,
-	"GET /o/{org}/opportunities/{tender}":        suppliers,
-	"POST /o/{org}/opportunities/{tender}/offer": suppliers,
-	"GET /o/{org}/offers":                        suppliers,
-	"GET /o/{org}/offers/{offer}":                suppliers,
-	"POST /o/{org}/offers/{offer}":               suppliers,
-	"GET /o/{org}/offers/{offer}/submit":         suppliers,
-	"POST /o/{org}/offers/{offer}/submit":        suppliers,
-	"GET /o/{org}/offers/{offer}/receipt":        suppliers,
-	"POST /o/{org}/offers/{offer}/withdraw":      suppliers,
+	"GET /o/{org}/opportunities":                    suppliers,
+	"GET /o/{org}/opportunities/{tender}":           suppliers,
+	"POST /o/{org}/opportunities/{tender}/offer":    suppliers,
+	"GET /o/{org}/offers":                           suppliers,
+	"GET /o/{org}/offers/{offer}":                   suppliers,
+	"POST /o/{org}/offers/{offer}":                  suppliers,
+	"GET /o/{org}/offers/{offer}/submit":            suppliers,
+	"POST /o/{org}/offers/{offer}/submit":           suppliers,
+	"GET /o/{org}/offers/{offer}/receipt":           suppliers,
+	"POST /o/{org}/offers/{offer}/withdraw":         suppliers,
+	"GET /o/{org}/offers/{offer}/template.{format}": suppliers,
+	"POST /o/{org}/offers/{offer}/upload":           suppliers,
 }
 
 // orgHandler is a handler inside /o/{org}, given the caller's access there.

@@ -90,6 +90,8 @@ func (s *Server) routes() chi.Router {
 				r.Post("/offers/{offer}/submit", s.org(s.handleSubmitOffer))
 				r.Get("/offers/{offer}/receipt", s.org(s.handleOfferReceipt))
 				r.Post("/offers/{offer}/withdraw", s.org(s.handleWithdrawOffer))
+				r.Get("/offers/{offer}/template.{format}", s.org(s.handleOfferTemplate))
+				r.Post("/offers/{offer}/upload", s.org(s.handleOfferUpload))
 			})
 		})
 	})
