@@ -26,6 +26,10 @@ var (
 	// Evaluators and directors follow tenders too; only buyers change them.
 	tenderReaders = []tally.Role{tally.RoleBuyer, tally.RoleEvaluator, tally.RoleDirector}
 	suppliers     = []tally.Role{tally.RoleSupplier}
+	evaluators    = []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}
+	// Buyers, contract managers, directors and the supplier itself.
+	contractReaders  = []tally.Role{tally.RoleBuyer, tally.RoleContractManager, tally.RoleDirector, tally.RoleSupplier}
+	contractChangers = []tally.Role{tally.RoleBuyer, tally.RoleContractManager}
 )
 
 // permissions maps "METHOD pattern" to the roles allowed. A route missing
@@ -83,6 +87,20 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/tenders/{tender}/cancel":   buyers,
 	"POST /o/{org}/tenders/{tender}/cancel":  buyers,
 	"POST /o/{org}/tenders/{tender}/copy":    buyers,
+
+	"GET /o/{org}/tenders/{tender}/evaluation":           evaluators,
+	"GET /o/{org}/tenders/{tender}/evaluation.csv":       evaluators,
+	"GET /o/{org}/tenders/{tender}/evaluation.xlsx":      evaluators,
+	"POST /o/{org}/tenders/{tender}/evaluation/moderate": evaluators,
+	"POST /o/{org}/tenders/{tender}/evaluation/scores":   evaluators,
+	"POST /o/{org}/tenders/{tender}/evaluation/award":    buyers,
+
+	"GET /o/{org}/contracts":                        contractReaders,
+	"GET /o/{org}/contracts/new":                    buyers,
+	"POST /o/{org}/contracts/new":                   buyers,
+	"GET /o/{org}/contracts/{contract}":             contractReaders,
+	"GET /o/{org}/contracts/{contract}/kpis/{kpi}":  contractChangers,
+	"POST /o/{org}/contracts/{contract}/kpis/{kpi}": contractChangers,
 
 	"GET /o/{org}/opportunities":                    suppliers,
 	"GET /o/{org}/opportunities/{tender}":           suppliers,

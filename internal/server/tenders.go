@@ -110,6 +110,14 @@ func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 		}
 		p.Measures = append(p.Measures, row)
 	}
+	if (t.Status == tally.TenderClosed || t.Status == tally.TenderAwarded) && a.Can(evaluators...) {
+		p.Evaluation = evaluationBase(a, t.ID)
+	}
+	if t.Status == tally.TenderAwarded {
+		if id, err := s.store.ContractForTender(r.Context(), a.Scope, t.ID); err == nil {
+			p.Contract = contractsBase(a) + "/" + strconv.FormatInt(id, 10)
+		}
+	}
 	if !p.Sealed {
 		offers, err := s.store.TenderSubmissions(r.Context(), a.Scope, t.ID)
 		if err != nil {

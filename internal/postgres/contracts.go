@@ -1,0 +1,310 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// NewContract is a contract to create: from an award, or directly.
+type NewContract struct {
+	PartnerID   int64
+	SupplierID  int64
+	TenderID    int64 // 0 for a direct contract
+	OfferID     int64
+	Reference   string
+	Title       string
+	Value       tally.Pence
+	Start, End  time.Time // dates; End is the last day
+	AwardedOn   time.Time
+	AwardReason string
+	KPIs        []NewKPI
+}
+
+// NewKPI is a committed measure of a new contract.
+type NewKPI struct {
+	Measure  tally.TenderMeasure // frozen values (a direct contract copies the catalogue's)
+	Quantity tally.Quantity
+}
+
+// insertContract writes a contract, its KPIs and their linearly phased
+// quarterly targets inside the caller's transaction.
+func insertContract(ctx context.Context, tx pgx.Tx, scope tally.Scope, c NewContract) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `
+		INSERT INTO contracts (partner_id, supplier_id, tender_id, offer_id, reference, title, value, start_date, end_date,
+		                       awarded_on, award_reason, direct, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		c.PartnerID, c.SupplierID, nullID(c.TenderID), nullID(c.OfferID), c.Reference, c.Title, int64(c.Value), c.Start, c.End,
+		c.AwardedOn, c.AwardReason, c.TenderID == 0, nullID(scope.UserID)).Scan(&id)
+	if conflictOn(err, "contracts_tender_idx") {
+		return 0, tally.FormErrors{"award": "This tender has been awarded already"}
+	}
+	if conflictOn(err, "contracts_reference_idx") {
+		return 0, tally.FormErrors{"reference": "This partner already has a contract with this reference: choose another"}
+	}
+	if err != nil {
+		return 0, err
+	}
+	periods := tally.ReportingPeriods(c.Start, c.End)
+	for i, k := range c.KPIs {
+		m := k.Measure
+		var proxy, measureID, tmID any
+		if m.HasProxy {
+			proxy = int64(m.Proxy)
+		}
+		if m.MeasureID != 0 {
+			measureID = m.MeasureID
+		}
+		if m.ID != 0 {
+			tmID = m.ID
+		}
+		var kpiID int64
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO kpis (partner_id, contract_id, supplier_id, position, tender_measure_id, measure_id, edition, code, title, unit,
+			                  proxy, local, plugin, quantity)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			c.PartnerID, id, c.SupplierID, i+1, tmID, measureID, m.Edition, m.Code, m.Title, m.Unit, proxy, m.Local, m.Plugin,
+			int64(k.Quantity)).Scan(&kpiID); err != nil {
+			return 0, fmt.Errorf("kpi %s: %w", m.Code, err)
+		}
+		if err := writeTargets(ctx, tx, c.PartnerID, id, kpiID, c.SupplierID, periods, tally.PhaseTarget(k.Quantity, periods)); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+func writeTargets(ctx context.Context, tx pgx.Tx, partnerID, contractID, kpiID, supplierID int64, periods []tally.Period, targets []tally.Quantity) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM kpi_targets WHERE partner_id = $1 AND contract_id = $2 AND kpi_id = $3`, partnerID, contractID, kpiID); err != nil {
+		return err
+	}
+	for i, p := range periods {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO kpi_targets (partner_id, contract_id, kpi_id, supplier_id, period, period_start, period_end, due, target)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			partnerID, contractID, kpiID, supplierID, p.Number, p.Start, p.End, p.Due, int64(targets[i])); err != nil {
+			return fmt.Errorf("kpi target: %w", err)
+		}
+	}
+	return nil
+}
+
+// CreateDirectContract registers a contract that did not come through a
+// tender (a legacy or direct award), with or without KPIs, and audits it.
+func (s *Store) CreateDirectContract(ctx context.Context, scope tally.Scope, c NewContract) (int64, error) {
+	var id int64
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		c.TenderID, c.OfferID = 0, 0
+		var err error
+		if id, err = insertContract(ctx, tx, scope, c); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: c.PartnerID, UserID: scope.UserID, Action: "contract.direct",
+			Subject: "contract " + c.Reference, Detail: map[string]any{"id": id, "value": c.Value.Pounds(), "kpis": len(c.KPIs)}})
+	})
+	return id, translate(err)
+}
+
+const contractColumns = `
+	c.id, c.partner_id, p.slug, p.name, c.supplier_id, s.slug, s.name, coalesce(c.tender_id, 0), c.reference, c.title, c.value,
+	c.start_date, c.end_date, c.awarded_on, c.award_reason, c.direct,
+	coalesce((SELECT sum(CASE WHEN k.proxy IS NULL THEN 0 ELSE round(k.quantity::numeric * k.proxy / 100000) END)
+	          FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id), 0)::bigint`
+
+func scanContract(r pgx.Row) (tally.Contract, error) {
+	var c tally.Contract
+	err := r.Scan(&c.ID, &c.Partner.ID, &c.Partner.Slug, &c.Partner.Name, &c.Supplier.ID, &c.Supplier.Slug, &c.Supplier.Name,
+		&c.TenderID, &c.Reference, &c.Title, &c.Value, &c.Start, &c.End, &c.AwardedOn, &c.AwardReason, &c.Direct, &c.Committed)
+	c.Partner.Kind, c.Supplier.Kind = tally.Partner, tally.Supplier
+	return c, err
+}
+
+// ContractFilter narrows a list of contracts.
+type ContractFilter struct {
+	PartnerID int64
+	Query     string
+	Limit     int
+	Offset    int
+}
+
+// Contracts lists contracts in scope (a supplier's own, or its partners'),
+// newest award first, with the number that match.
+func (s *Store) Contracts(ctx context.Context, scope tally.Scope, f ContractFilter) ([]tally.Contract, int, error) {
+	var list []tally.Contract
+	var total int
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var like *string
+		if q := strings.TrimSpace(f.Query); q != "" {
+			p := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
+			like = &p
+		}
+		where := `
+			FROM contracts c JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
+			WHERE ($1 = 0 OR c.partner_id = $1)
+			  AND ($2::text IS NULL OR lower(c.title) LIKE $2 OR lower(c.reference) LIKE $2 OR lower(s.name) LIKE $2)`
+		if err := tx.QueryRow(ctx, `SELECT count(*) `+where, f.PartnerID, like).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+contractColumns+where+` ORDER BY c.awarded_on DESC, c.id DESC LIMIT $3 OFFSET $4`,
+			f.PartnerID, like, max(f.Limit, 1), max(f.Offset, 0))
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Contract, error) { return scanContract(r) })
+		return err
+	})
+	return list, total, translate(err)
+}
+
+// Contract returns a contract in scope with its KPIs and targets.
+func (s *Store) Contract(ctx context.Context, scope tally.Scope, id int64) (tally.Contract, error) {
+	var c tally.Contract
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		c, err = contract(ctx, tx, id)
+		return err
+	})
+	return c, translate(err)
+}
+
+func contract(ctx context.Context, tx pgx.Tx, id int64) (tally.Contract, error) {
+	c, err := scanContract(tx.QueryRow(ctx, `SELECT `+contractColumns+`
+		FROM contracts c JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
+		WHERE c.id = $1`, id))
+	if err != nil {
+		return c, err
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT id, edition, code, title, unit, coalesce(proxy, 0), proxy IS NOT NULL, local, plugin, quantity
+		FROM kpis WHERE partner_id = $1 AND contract_id = $2 ORDER BY position`, c.Partner.ID, c.ID)
+	if err != nil {
+		return c, err
+	}
+	if c.KPIs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.KPI, error) {
+		var k tally.KPI
+		err := r.Scan(&k.ID, &k.Edition, &k.Code, &k.Title, &k.Unit, &k.Proxy, &k.HasProxy, &k.Local, &k.Plugin, &k.Quantity)
+		return k, err
+	}); err != nil {
+		return c, err
+	}
+	trows, err := tx.Query(ctx, `
+		SELECT kpi_id, period, period_start, period_end, due, target FROM kpi_targets
+		WHERE partner_id = $1 AND contract_id = $2 ORDER BY kpi_id, period`, c.Partner.ID, c.ID)
+	if err != nil {
+		return c, err
+	}
+	for trows.Next() {
+		var kpiID int64
+		var t tally.KPITarget
+		if err := trows.Scan(&kpiID, &t.Period.Number, &t.Period.Start, &t.Period.End, &t.Period.Due, &t.Target); err != nil {
+			return c, err
+		}
+		for i := range c.KPIs {
+			if c.KPIs[i].ID == kpiID {
+				c.KPIs[i].Targets = append(c.KPIs[i].Targets, t)
+			}
+		}
+	}
+	return c, trows.Err()
+}
+
+// SetKPITargets changes a KPI's phased targets after award, with a reason,
+// and audits the change. The committed quantity becomes their sum.
+func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID, kpiID int64, targets []tally.Quantity, reason string) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		c, err := contract(ctx, tx, contractID)
+		if err != nil {
+			return err
+		}
+		var k *tally.KPI
+		for i := range c.KPIs {
+			if c.KPIs[i].ID == kpiID {
+				k = &c.KPIs[i]
+			}
+		}
+		if k == nil {
+			return tally.ErrNotFound
+		}
+		if len(targets) != len(k.Targets) {
+			return tally.FormErrors{"targets": "Enter a target for every period"}
+		}
+		var before, after []string
+		var total tally.Quantity
+		periods := make([]tally.Period, len(k.Targets))
+		for i, t := range k.Targets {
+			before, after = append(before, t.Target.String()), append(after, targets[i].String())
+			total += targets[i]
+			periods[i] = t.Period
+		}
+		if err := writeTargets(ctx, tx, c.Partner.ID, c.ID, k.ID, c.Supplier.ID, periods, targets); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE kpis SET quantity = $3 WHERE partner_id = $1 AND id = $2`, c.Partner.ID, k.ID, int64(total)); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: c.Partner.ID, UserID: scope.UserID, Action: "kpi.change",
+			Subject: "contract " + c.Reference + " " + k.Code, Detail: map[string]any{"before": before, "after": after, "reason": reason}})
+	})
+	return translate(err)
+}
+
+// Notify adds an in-app notification for an organisation.
+func (s *Store) Notify(ctx context.Context, scope tally.Scope, orgID int64, subject, body, link string) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO notifications (org_id, subject, body, link) VALUES ($1, $2, $3, $4)`, orgID, subject, body, link)
+		return err
+	})
+	return translate(err)
+}
+
+// Notification is an in-app message to an organisation.
+type Notification struct {
+	At      time.Time
+	Subject string
+	Body    string
+	Link    string
+}
+
+// Notifications lists an organisation's recent notifications.
+func (s *Store) Notifications(ctx context.Context, scope tally.Scope, orgID int64, limit int) ([]Notification, error) {
+	var list []Notification
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT at, subject, body, link FROM notifications WHERE org_id = $1 AND org_id = ANY (tally_org_ids())
+			ORDER BY at DESC LIMIT $2`, orgID, limit)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Notification])
+		return err
+	})
+	return list, translate(err)
+}
+
+// ContractForTender returns the id of the contract awarded from a tender.
+func (s *Store) ContractForTender(ctx context.Context, scope tally.Scope, tenderID int64) (int64, error) {
+	var id int64
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM contracts WHERE tender_id = $1`, tenderID).Scan(&id)
+	})
+	return id, translate(err)
+}
+
+// Suppliers lists every supplier organisation, for a direct contract.
+func (s *Store) Suppliers(ctx context.Context) ([]tally.Org, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, kind, slug, name, 0::bigint FROM organisations WHERE kind = 'supplier' ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Org, error) {
+		var o tally.Org
+		err := r.Scan(&o.ID, &o.Kind, &o.Slug, &o.Name, &o.SharedServiceID)
+		return o, err
+	})
+}

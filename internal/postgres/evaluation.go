@@ -1,0 +1,283 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// Evaluation loads a closed (or awarded) tender's standing submissions
+// with the evaluators' moderations, marks and points, and scores them. A
+// tender still open, or out of scope, is tally.ErrNotFound: its offers are
+// sealed.
+func (s *Store) Evaluation(ctx context.Context, scope tally.Scope, tenderID int64) (tally.Evaluation, error) {
+	var e tally.Evaluation
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		e, err = evaluation(ctx, tx, tenderID)
+		return err
+	})
+	return e, translate(err)
+}
+
+func evaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Evaluation, error) {
+	t, err := tender(ctx, tx, tenderID)
+	if err != nil {
+		return tally.Evaluation{}, err
+	}
+	if t.Status != tally.TenderClosed && t.Status != tally.TenderAwarded {
+		return tally.Evaluation{}, tally.ErrNotFound
+	}
+	e := tally.Evaluation{Tender: t}
+	measures := map[int64]tally.TenderMeasure{}
+	for _, m := range t.Measures {
+		measures[m.ID] = m
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT s.offer_id, o.id, o.slug, o.name, s.reference, s.submitted_at, s.content,
+		       e.mark, coalesce(e.price_points, 0), coalesce(e.quality_points, 0)
+		FROM (SELECT DISTINCT ON (offer_id) * FROM offer_submissions
+		      WHERE partner_id = $1 AND tender_id = $2 ORDER BY offer_id, revision DESC) s
+		JOIN organisations o ON o.id = s.supplier_id
+		LEFT JOIN offer_evaluations e ON e.partner_id = s.partner_id AND e.offer_id = s.offer_id
+		WHERE s.kind = 'submit'
+		ORDER BY o.name`, t.Partner.ID, t.ID)
+	if err != nil {
+		return e, err
+	}
+	for rows.Next() {
+		var o tally.EvalOffer
+		var content []byte
+		var mark *int
+		if err := rows.Scan(&o.OfferID, &o.Supplier.ID, &o.Supplier.Slug, &o.Supplier.Name, &o.Reference, &o.SubmittedAt, &content,
+			&mark, &o.PricePoints, &o.QualityPoints); err != nil {
+			return e, err
+		}
+		if mark != nil {
+			o.Mark, o.Marked = *mark, true
+		}
+		var sub submission
+		if err := json.Unmarshal(content, &sub); err != nil {
+			return e, fmt.Errorf("submission %s: %w", o.Reference, err)
+		}
+		o.BidPrice = tally.Pence(sub.BidPrice)
+		for _, l := range sub.Lines {
+			q, err := tally.ParseQuantity(l.Quantity)
+			if err != nil {
+				return e, fmt.Errorf("submission %s: %w", o.Reference, err)
+			}
+			o.Lines = append(o.Lines, tally.EvalLine{Measure: measures[l.TenderMeasureID], Statement: l.Statement, Submitted: q, Accepted: q})
+		}
+		e.Offers = append(e.Offers, o)
+	}
+	if err := rows.Err(); err != nil {
+		return e, err
+	}
+	mods, err := tx.Query(ctx, `
+		SELECT offer_id, tender_measure_id, accepted, reason FROM line_moderations WHERE partner_id = $1 AND tender_id = $2`,
+		t.Partner.ID, t.ID)
+	if err != nil {
+		return e, err
+	}
+	for mods.Next() {
+		var offerID, tmID int64
+		var accepted tally.Quantity
+		var reason string
+		if err := mods.Scan(&offerID, &tmID, &accepted, &reason); err != nil {
+			return e, err
+		}
+		for i := range e.Offers {
+			for j := range e.Offers[i].Lines {
+				l := &e.Offers[i].Lines[j]
+				if e.Offers[i].OfferID == offerID && l.Measure.ID == tmID {
+					l.Accepted, l.Moderated, l.Reason = accepted, true, reason
+				}
+			}
+		}
+	}
+	if err := mods.Err(); err != nil {
+		return e, err
+	}
+	err = tx.QueryRow(ctx, `SELECT coalesce(offer_id, 0), award_reason FROM contracts WHERE partner_id = $1 AND tender_id = $2`,
+		t.Partner.ID, t.ID).Scan(&e.AwardedOfferID, &e.AwardReason)
+	if err != nil && err != pgx.ErrNoRows {
+		return e, err
+	}
+	return e, tally.Evaluate(&e)
+}
+
+// openForEvaluation locks a tender that is closed and not yet awarded.
+func openForEvaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Tender, error) {
+	t, _, err := lockTender(ctx, tx, tenderID)
+	if err != nil {
+		return t, err
+	}
+	switch t.Status {
+	case tally.TenderClosed:
+		return t, nil
+	case tally.TenderAwarded:
+		return t, tally.FormErrors{"award": "This tender has been awarded: its evaluation can no longer change"}
+	}
+	return t, tally.ErrNotFound
+}
+
+// Moderate sets the accepted quantity of one line of an offer, with a
+// reason. It may only reduce the submitted quantity; accepting the
+// submitted quantity again removes the moderation.
+func (s *Store) Moderate(ctx context.Context, scope tally.Scope, tenderID, offerID, tenderMeasureID int64, accepted tally.Quantity, reason string) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		t, err := openForEvaluation(ctx, tx, tenderID)
+		if err != nil {
+			return err
+		}
+		e, err := evaluation(ctx, tx, tenderID)
+		if err != nil {
+			return err
+		}
+		line, ok := findLine(e, offerID, tenderMeasureID)
+		if !ok {
+			return tally.ErrNotFound
+		}
+		field := fmt.Sprintf("accepted-%d-%d", offerID, tenderMeasureID)
+		switch {
+		case accepted > line.Submitted:
+			return tally.FormErrors{field: fmt.Sprintf("Moderation can only reduce a quantity: enter %s or less", line.Submitted)}
+		case accepted == line.Submitted:
+			_, err = tx.Exec(ctx, `DELETE FROM line_moderations WHERE partner_id = $1 AND offer_id = $2 AND tender_measure_id = $3`,
+				t.Partner.ID, offerID, tenderMeasureID)
+		case reason == "":
+			return tally.FormErrors{"reason-" + field[len("accepted-"):]: "Give a reason for reducing the quantity"}
+		default:
+			_, err = tx.Exec(ctx, `
+				INSERT INTO line_moderations (partner_id, offer_id, tender_id, tender_measure_id, accepted, reason, moderated_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (partner_id, offer_id, tender_measure_id) DO UPDATE
+				SET accepted = excluded.accepted, reason = excluded.reason, moderated_by = excluded.moderated_by, moderated_at = now()`,
+				t.Partner.ID, offerID, tenderID, tenderMeasureID, int64(accepted), reason, nullID(scope.UserID))
+		}
+		if err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "evaluation.moderate",
+			Subject: "tender " + t.Reference, Detail: map[string]any{"offer": offerID, "measure": line.Measure.Code,
+				"submitted": line.Submitted.String(), "accepted": accepted.String(), "reason": reason}})
+	})
+	return translate(err)
+}
+
+func findLine(e tally.Evaluation, offerID, tenderMeasureID int64) (tally.EvalLine, bool) {
+	for _, o := range e.Offers {
+		if o.OfferID != offerID {
+			continue
+		}
+		for _, l := range o.Lines {
+			if l.Measure.ID == tenderMeasureID {
+				return l, true
+			}
+		}
+	}
+	return tally.EvalLine{}, false
+}
+
+// Marks is the evaluators' and buyer's input on one offer.
+type Marks struct {
+	OfferID       int64
+	Mark          int
+	Marked        bool
+	PricePoints   tally.Points
+	QualityPoints tally.Points
+}
+
+// SaveMarks records qualitative marks and the wider evaluation's points.
+func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64, marks []Marks) error {
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		t, err := openForEvaluation(ctx, tx, tenderID)
+		if err != nil {
+			return err
+		}
+		e, err := evaluation(ctx, tx, tenderID)
+		if err != nil {
+			return err
+		}
+		standing := map[int64]bool{}
+		for _, o := range e.Offers {
+			standing[o.OfferID] = true
+		}
+		for _, m := range marks {
+			if !standing[m.OfferID] {
+				return tally.ErrNotFound
+			}
+			var mark any
+			if m.Marked {
+				mark = m.Mark
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO offer_evaluations (partner_id, offer_id, tender_id, mark, price_points, quality_points, updated_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (partner_id, offer_id) DO UPDATE SET mark = excluded.mark, price_points = excluded.price_points,
+				       quality_points = excluded.quality_points, updated_by = excluded.updated_by, updated_at = now()`,
+				t.Partner.ID, m.OfferID, tenderID, mark, int64(m.PricePoints), int64(m.QualityPoints), nullID(scope.UserID)); err != nil {
+				return err
+			}
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "evaluation.score",
+			Subject: "tender " + t.Reference, Detail: map[string]any{"offers": len(marks)}})
+	})
+	return translate(err)
+}
+
+// Award awards a closed tender to one standing offer, in one transaction:
+// the contract (value = bid price), one KPI per committed line at its
+// accepted quantity and frozen proxy, phased quarterly, and the tender's
+// status. Choosing other than the top total needs a reason. It returns the
+// contract id and the evaluation it was made from.
+func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID int64, reason string, awardedOn time.Time) (int64, tally.Evaluation, error) {
+	var contractID int64
+	var e tally.Evaluation
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		t, err := openForEvaluation(ctx, tx, tenderID)
+		if err != nil {
+			return err
+		}
+		if e, err = evaluation(ctx, tx, tenderID); err != nil {
+			return err
+		}
+		var winner *tally.EvalOffer
+		for i := range e.Offers {
+			if e.Offers[i].OfferID == offerID {
+				winner = &e.Offers[i]
+			}
+		}
+		if winner == nil {
+			return tally.FormErrors{"offer": "Select an offer to award"}
+		}
+		if winner.TotalRank != 1 && reason == "" {
+			return tally.FormErrors{"reason": "Give a reason for awarding to an offer that does not have the top total"}
+		}
+		c := NewContract{PartnerID: t.Partner.ID, SupplierID: winner.Supplier.ID, TenderID: t.ID, OfferID: offerID,
+			Reference: t.Reference, Title: t.Title, Value: winner.BidPrice, Start: t.ContractStart, End: t.ContractEnd,
+			AwardedOn: awardedOn, AwardReason: reason}
+		for _, l := range winner.Lines {
+			if l.Accepted > 0 {
+				c.KPIs = append(c.KPIs, NewKPI{Measure: l.Measure, Quantity: l.Accepted})
+			}
+		}
+		if contractID, err = insertContract(ctx, tx, scope, c); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tenders SET status = 'awarded', updated_at = now() WHERE partner_id = $1 AND id = $2`,
+			t.Partner.ID, t.ID); err != nil {
+			return err
+		}
+		e.AwardedOfferID, e.AwardReason = offerID, reason
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.award",
+			Subject: "tender " + t.Reference, Detail: map[string]any{"offer": offerID, "supplier": winner.Supplier.Name,
+				"contract": contractID, "value": winner.BidPrice.Pounds(), "reason": reason, "kpis": len(c.KPIs)}})
+	})
+	return contractID, e, translate(err)
+}

@@ -1,0 +1,312 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+func contractsBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/contracts" }
+
+// handleContracts lists contracts in scope: a supplier's own, or its
+// partners' for staff.
+func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	q := r.URL.Query()
+	page := max(1, atoiOr(q.Get("page"), 1))
+	f := postgres.ContractFilter{Query: clip(q.Get("q"), 200), Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
+	list, total, err := s.store.Contracts(r.Context(), a.Scope, f)
+	if err != nil {
+		return err
+	}
+	p := pages.ContractsPage{Page: s.page(r, "Contracts"), Query: f.Query, Total: total, PageNum: page,
+		Pages: max(1, (total+tendersPageSize-1)/tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
+	if a.Can(tally.RoleBuyer) {
+		p.NewHref = contractsBase(a) + "/new"
+	}
+	for _, c := range list {
+		p.Rows = append(p.Rows, []components.Cell{{Text: c.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)},
+			{Text: c.Partner.Name}, {Text: c.Supplier.Name}, {Text: c.AwardedOn.Format("2 Jan 2006")}, {Text: c.Value.String()},
+			{Text: c.Committed.String()}})
+	}
+	return s.render(w, r, http.StatusOK, pages.Contracts(p))
+}
+
+func (s *Server) contractInScope(r *http.Request, a tally.Access) (tally.Contract, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "contract"), 10, 64)
+	if err != nil {
+		return tally.Contract{}, errNotFound
+	}
+	c, err := s.store.Contract(r.Context(), a.Scope, id)
+	if err == nil && a.Org.Kind == tally.Supplier && c.Supplier.ID != a.Org.ID {
+		err = errNotFound
+	}
+	return c, err
+}
+
+// handleContract shows a contract: value, dates, KPIs with targets per
+// period, and committed social value.
+func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	c, err := s.contractInScope(r, a)
+	if err != nil {
+		return err
+	}
+	base := contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)
+	how := "Awarded through tender"
+	if c.Direct {
+		how = "Registered directly"
+	}
+	p := pages.ContractPage{Page: s.page(r, c.Title), Back: contractsBase(a), Title: c.Title, Reference: c.Reference,
+		CanChange: a.Can(tally.RoleBuyer, tally.RoleContractManager),
+		Summary: []components.SummaryRow{
+			{Key: "Partner", Value: c.Partner.Name}, {Key: "Supplier", Value: c.Supplier.Name},
+			{Key: "Contract value", Value: c.Value.String()}, {Key: "Social value committed", Value: c.Committed.String()},
+			{Key: "Social value % of contract value", Value: tally.SocialValuePercent(c.Committed, c.Value).Percent1() + "%"},
+			{Key: "Runs", Value: c.Start.Format("2 January 2006") + " to " + c.End.Format("2 January 2006")},
+			{Key: "Awarded", Value: c.AwardedOn.Format("2 January 2006") + " · " + how},
+		}}
+	if c.AwardReason != "" {
+		p.Summary = append(p.Summary, components.SummaryRow{Key: "Reason for the award", Value: c.AwardReason})
+	}
+	for _, k := range c.KPIs {
+		v := pages.KPIView{Code: k.Code, Title: k.Title, Unit: k.Unit, Quantity: k.Quantity.String(), Value: k.Value().String(),
+			Local: k.Local, Plugin: k.Plugin, Proxy: "no £ value (record only)", ChangeURL: base + "/kpis/" + strconv.FormatInt(k.ID, 10)}
+		if k.HasProxy {
+			v.Proxy = "£" + k.Proxy.String() + " per " + k.Unit
+		}
+		for _, t := range k.Targets {
+			v.Targets = append(v.Targets, []string{strconv.Itoa(t.Period.Number),
+				t.Period.Start.Format("2 Jan 2006") + " to " + t.Period.LastDay().Format("2 Jan 2006"), t.Period.Due.Format("2 Jan 2006"),
+				t.Target.String() + " " + k.Unit})
+		}
+		p.KPIs = append(p.KPIs, v)
+	}
+	return s.render(w, r, http.StatusOK, pages.Contract(p))
+}
+
+func kpiOf(c tally.Contract, r *http.Request) (tally.KPI, bool) {
+	id, _ := strconv.ParseInt(chi.URLParam(r, "kpi"), 10, 64)
+	for _, k := range c.KPIs {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return tally.KPI{}, false
+}
+
+func (s *Server) kpiChangePage(r *http.Request, a tally.Access, c tally.Contract, k tally.KPI, values map[string]string, reason string, errs map[string]string) pages.KPIChangePage {
+	base := contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)
+	p := pages.KPIChangePage{Page: s.page(r, "Change targets for "+k.Code), Back: base, Action: base + "/kpis/" + strconv.FormatInt(k.ID, 10),
+		Heading: "Change targets for " + k.Code + " " + k.Title, Reason: reason, Errors: errs}
+	if len(errs) > 0 {
+		p.Title = "Error: " + p.Title
+	}
+	for _, t := range k.Targets {
+		name := "target-" + strconv.Itoa(t.Period.Number)
+		v, ok := values[name]
+		if !ok {
+			v = t.Target.String()
+		}
+		p.Periods = append(p.Periods, pages.KPIPeriodInput{Name: name, Value: v,
+			Label: "Period " + strconv.Itoa(t.Period.Number) + " (" + t.Period.Start.Format("Jan 2006") + " to " + t.Period.LastDay().Format("Jan 2006") + "), in " + k.Unit})
+	}
+	return p
+}
+
+func (s *Server) handleKPIForm(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	c, err := s.contractInScope(r, a)
+	if err != nil {
+		return err
+	}
+	k, ok := kpiOf(c, r)
+	if !ok {
+		return errNotFound
+	}
+	return s.render(w, r, http.StatusOK, pages.KPIChange(s.kpiChangePage(r, a, c, k, nil, "", nil)))
+}
+
+// handleKPIChange saves a KPI's new phasing, with a required reason.
+func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	c, err := s.contractInScope(r, a)
+	if err != nil {
+		return err
+	}
+	k, ok := kpiOf(c, r)
+	if !ok {
+		return errNotFound
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	values := map[string]string{}
+	var targets []tally.Quantity
+	for _, t := range k.Targets {
+		name := "target-" + strconv.Itoa(t.Period.Number)
+		values[name] = f.text(name, "a target", 30, true)
+		q, err := tally.ParseQuantity(values[name])
+		if err != nil && f.Errs[name] == "" {
+			f.Errs.Add(name, err.Error())
+		}
+		targets = append(targets, q)
+	}
+	reason := f.text("reason", "a reason for the change", 2000, true)
+	if len(f.Errs) == 0 {
+		if err := s.store.SetKPITargets(r.Context(), a.Scope, c.ID, k.ID, targets, reason); err != nil {
+			var fe tally.FormErrors
+			if !errors.As(err, &fe) {
+				return err
+			}
+			f.Errs = fe
+		}
+	}
+	if len(f.Errs) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.KPIChange(s.kpiChangePage(r, a, c, k, values, reason, f.Errs)))
+	}
+	s.flash(r, "The targets for "+k.Code+" are changed.")
+	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) directContractPage(r *http.Request, a tally.Access, in pages.DirectContractForm, errs map[string]string) (pages.DirectContractPage, error) {
+	p := pages.DirectContractPage{Page: s.page(r, "Register a direct contract"), Back: contractsBase(a), Action: contractsBase(a) + "/new",
+		Form: in, Errors: errs}
+	if len(errs) > 0 {
+		p.Title = "Error: " + p.Title
+	}
+	if a.Org.Kind == tally.SharedService {
+		for _, pa := range a.Partners {
+			p.Partners = append(p.Partners, components.Option{Value: pa.Slug, Text: pa.Name})
+		}
+	}
+	suppliers, err := s.store.Suppliers(r.Context())
+	if err != nil {
+		return p, err
+	}
+	p.Suppliers = []components.Option{{Value: "", Text: "Choose a supplier"}}
+	for _, su := range suppliers {
+		p.Suppliers = append(p.Suppliers, components.Option{Value: su.Slug, Text: su.Name})
+	}
+	partner, _ := tenderPartner(a, in.Partner)
+	ms, err := s.store.AvailableMeasures(r.Context(), partnerScope(a, partner))
+	if err != nil {
+		return p, err
+	}
+	p.Measures = []components.Option{{Value: "", Text: "None"}}
+	for _, m := range ms {
+		p.Measures = append(p.Measures, components.Option{Value: measureKey(m), Text: m.Code + " " + m.Title + " (" + m.Unit + ")"})
+	}
+	return p, nil
+}
+
+func (s *Server) handleNewContract(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	p, err := s.directContractPage(r, a, pages.DirectContractForm{}, nil)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.DirectContract(p))
+}
+
+// handleCreateContract registers a direct contract, with or without KPIs.
+func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in := pages.DirectContractForm{Partner: f.raw("partner"), Supplier: f.raw("supplier"),
+		Reference: f.text("reference", "a reference", 50, true), Title: f.text("title", "a title", 200, true),
+		Value: f.text("value", "the contract value", 30, true), Start: f.text("start", "the start date", 10, true),
+		End: f.text("end", "the end date", 10, true), AwardedOn: f.text("awarded_on", "the date awarded", 10, true),
+		Measures: f.r.PostForm["measure"], Quantities: f.r.PostForm["quantity"]}
+	partner, ok := tenderPartner(a, in.Partner)
+	if !ok {
+		f.Errs.Add("partner", "Select the partner council")
+	}
+	c := postgres.NewContract{PartnerID: partner.ID, Reference: in.Reference, Title: in.Title, AwardReason: "Registered directly"}
+	suppliers, err := s.store.Suppliers(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, su := range suppliers {
+		if su.Slug == in.Supplier {
+			c.SupplierID = su.ID
+		}
+	}
+	if c.SupplierID == 0 {
+		f.Errs.Add("supplier", "Select the supplier")
+	}
+	if f.Errs["value"] == "" {
+		if c.Value, err = tally.ParsePounds(in.Value); err != nil || c.Value <= 0 {
+			f.Errs.Add("value", "Enter the contract value in pounds, like 250,000")
+		}
+	}
+	for field, dst := range map[string]*time.Time{"start": &c.Start, "end": &c.End, "awarded_on": &c.AwardedOn} {
+		if f.Errs[field] == "" {
+			if *dst, err = time.Parse("2006-01-02", f.raw(field)); err != nil {
+				f.Errs.Add(field, "Enter a real date, like 2026-04-01")
+			}
+		}
+	}
+	if len(f.Errs) == 0 && c.End.Before(c.Start) {
+		f.Errs.Add("end", "The end date must be the same as or after the start date")
+	}
+	available, err := s.store.AvailableMeasures(r.Context(), partnerScope(a, partner))
+	if err != nil {
+		return err
+	}
+	for i, key := range in.Measures {
+		if key == "" || i >= 6 {
+			continue
+		}
+		field := "kpi-" + strconv.Itoa(i)
+		var chosen *tally.TenderMeasure
+		for j := range available {
+			if measureKey(available[j]) == key {
+				chosen = &available[j]
+			}
+		}
+		q, qerr := tally.ParseQuantity(at(in.Quantities, i))
+		switch {
+		case chosen == nil:
+			f.Errs.Add(field, "Select a measure from the list")
+		case qerr != nil:
+			f.Errs.Add(field, chosen.Code+": "+qerr.Error())
+		default:
+			c.KPIs = append(c.KPIs, postgres.NewKPI{Measure: *chosen, Quantity: q})
+		}
+	}
+	var id int64
+	if len(f.Errs) == 0 {
+		id, err = s.store.CreateDirectContract(r.Context(), a.Scope, c)
+		var fe tally.FormErrors
+		if errors.As(err, &fe) {
+			f.Errs = fe
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(f.Errs) > 0 {
+		p, err := s.directContractPage(r, a, in, f.Errs)
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.DirectContract(p))
+	}
+	s.flash(r, "Contract "+c.Reference+" is registered.")
+	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+func at(xs []string, i int) string {
+	if i < len(xs) {
+		return xs[i]
+	}
+	return ""
+}
