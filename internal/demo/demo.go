@@ -61,6 +61,9 @@ func Load(ctx context.Context, store *postgres.Store, out io.Writer) error {
 	if err := loadTenders(ctx, store, w); err != nil {
 		return fmt.Errorf("demo tenders: %w", err)
 	}
+	if err := loadAwards(ctx, store, w); err != nil {
+		return fmt.Errorf("demo awards: %w", err)
+	}
 	fmt.Fprintln(out, "tally: loaded the demo data")
 	return nil
 }

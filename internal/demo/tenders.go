@@ -250,9 +250,9 @@ func makeOffers(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *w
 // svShare is the share of its bid price a supplier typically commits as
 // social value, in per mille: local SMEs and VCSEs more, nationals less.
 func svShare(rng *rand.Rand, s supplier, pc tally.LocalArea) int {
-	base := 180
+	base := 260
 	if pc.Contains(s.details.Postcode) {
-		base = 290
+		base = 360
 	}
 	if s.details.VCSE {
 		base += 40
@@ -287,6 +287,13 @@ func submitDemoOffer(ctx context.Context, store *postgres.Store, rng *rand.Rand,
 			share := int64(target) / int64(priced) * int64(60+rng.IntN(80)) / 100 // pence
 			// value (pence) = q (10^-3 units) × proxy (10^-4 £) ÷ 10^5
 			q = tally.Quantity(share * 100_000 / int64(m.Proxy))
+			// Stay within the measure's sanity bound, as most honest
+			// offers do: bound × bid ÷ £1m.
+			if m.HasMax {
+				if bound := tally.Quantity(int64(m.MaxPerMillion) * int64(bid) / 100_000_000); q > bound*9/10 {
+					q = bound * 9 / 10
+				}
+			}
 			if m.Proxy >= 10_000_000 { // £1,000 or more per unit: tenths
 				q = q / 100 * 100
 			} else {
