@@ -64,6 +64,9 @@ func Load(ctx context.Context, store *postgres.Store, out io.Writer) error {
 	if err := loadAwards(ctx, store, w); err != nil {
 		return fmt.Errorf("demo awards: %w", err)
 	}
+	if err := loadReturns(ctx, store, w); err != nil {
+		return fmt.Errorf("demo returns: %w", err)
+	}
 	fmt.Fprintln(out, "tally: loaded the demo data")
 	return nil
 }

@@ -105,10 +105,13 @@ func (s *Store) InvitationByToken(ctx context.Context, digest []byte) (Invitatio
 	return inv, translate(err)
 }
 
-// AcceptInvitation uses an invitation once: it creates the account (or, for
-// an email that has one, keeps its password) and adds the role. It returns
-// the user.
-func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, name, passwordHash string) (tally.User, error) {
+// AcceptInvitation uses an invitation once and adds its role. With userID 0
+// it creates the account from name and passwordHash, and returns
+// tally.ErrConflict when the email has an account (it may have gained one
+// since the form was shown). Otherwise it adds the role to that existing
+// account, which must have the invitation's email (tally.ErrNotFound if
+// not): an invitation alone never signs anyone in to an existing account.
+func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int64, name, passwordHash string) (tally.User, error) {
 	var u tally.User
 	err := s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
 		var orgID int64
@@ -120,10 +123,15 @@ func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, name, passw
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, `
-			INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
-			ON CONFLICT (email) DO UPDATE SET email = excluded.email
-			RETURNING id, email, name, session_epoch`, email, name, passwordHash).Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
+		if userID == 0 {
+			err = tx.QueryRow(ctx, `
+				INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
+				RETURNING id, email, name, session_epoch`, email, name, passwordHash).Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
+		} else {
+			err = tx.QueryRow(ctx, `
+				SELECT id, email, name, session_epoch FROM users WHERE id = $1 AND email = $2`, userID, email).
+				Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
+		}
 		if err != nil {
 			return err
 		}
@@ -195,6 +203,19 @@ func (s *Store) SupplierContacts(ctx context.Context, supplierIDs []int64) ([]st
 		WHERE m.org_id = ANY ($1) AND m.role = 'supplier' ORDER BY 1`, supplierIDs)
 	if err != nil {
 		return nil, fmt.Errorf("supplier contacts: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// StaffContacts returns the email addresses of the people with role in a
+// partner, directly or through its shared service.
+func (s *Store) StaffContacts(ctx context.Context, partnerID int64, role tally.Role) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+		JOIN organisations p ON p.id = $1
+		WHERE m.role = $2 AND (m.org_id = p.id OR m.org_id = p.shared_service_id) ORDER BY 1`, partnerID, role)
+	if err != nil {
+		return nil, fmt.Errorf("staff contacts: %w", err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }

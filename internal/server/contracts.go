@@ -88,6 +88,9 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 		}
 		p.KPIs = append(p.KPIs, v)
 	}
+	if err := s.contractDelivery(r, a, c, &p); err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, pages.Contract(p))
 }
 
@@ -309,4 +312,48 @@ func at(xs []string, i int) string {
 		return xs[i]
 	}
 	return ""
+}
+
+// contractDelivery adds the contract's ratings and its returns by period.
+func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contract, p *pages.ContractPage) error {
+	statuses, err := s.store.ContractStatuses(r.Context(), a.Scope, c.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, cs := range statuses {
+		p.Rating, p.RatingTag = cs.Rating.Label(), ragColour(cs.Rating)
+		p.Delivered, p.Expected = cs.Delivered.String(), cs.Expected.String()
+		for i, ks := range cs.KPIs {
+			if i < len(p.KPIs) {
+				p.KPIs[i].Rating, p.KPIs[i].RatingTag = ks.Rating.Label(), ragColour(ks.Rating)
+				p.KPIs[i].Delivered, p.KPIs[i].Expected = ks.Delivered.String(), ks.Expected.String()
+			}
+		}
+	}
+	periods, err := s.store.ContractPeriods(r.Context(), a.Scope, c.ID)
+	if err != nil {
+		return err
+	}
+	canStart := a.Can(returnEditors...)
+	for _, pe := range periods {
+		row := []components.Cell{{Text: strconv.Itoa(pe.Period)},
+			{Text: pe.Start.Format("2 Jan 2006") + " to " + pe.End.AddDate(0, 0, -1).Format("2 Jan 2006")}, {Text: pe.Due.Format("2 Jan 2006")}}
+		switch {
+		case pe.ReturnID != 0:
+			row = append(row, components.Cell{Text: pe.Status.Label(), Href: returnHref(a, pe.ReturnID)})
+		case pe.Overdue:
+			row = append(row, components.Cell{Content: components.Tag("Overdue", "red")})
+		case !pe.Ended:
+			row = append(row, components.Cell{Text: "Not due yet"})
+		case canStart:
+			row = append(row, components.Cell{Content: pages.StartReturnButton(contractsBase(a)+"/"+strconv.FormatInt(c.ID, 10)+"/returns", pe.Period)})
+		default:
+			row = append(row, components.Cell{Text: "Due"})
+		}
+		if pe.Overdue && canStart && pe.ReturnID == 0 {
+			row[3] = components.Cell{Content: pages.StartReturnButton(contractsBase(a)+"/"+strconv.FormatInt(c.ID, 10)+"/returns", pe.Period)}
+		}
+		p.Periods = append(p.Periods, row)
+	}
+	return nil
 }

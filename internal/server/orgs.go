@@ -34,6 +34,7 @@ func (s *Server) handleOrgHome(w http.ResponseWriter, r *http.Request, a tally.A
 
 // sectionText describes each section on the organisation's start page.
 var sectionText = map[string]string{
+	"Returns":       "Delivery returns with evidence: what is due, overdue, awaiting verification or behind target.",
 	"Contracts":     "Awarded contracts with their KPIs, targets and committed social value.",
 	"Tenders":       "Register tenders over the threshold, choose measures and a weighting, publish.",
 	"Opportunities": "Open tenders from every council, with the social value they ask for.",

@@ -30,6 +30,10 @@ var (
 	// Buyers, contract managers, directors and the supplier itself.
 	contractReaders  = []tally.Role{tally.RoleBuyer, tally.RoleContractManager, tally.RoleDirector, tally.RoleSupplier}
 	contractChangers = []tally.Role{tally.RoleBuyer, tally.RoleContractManager}
+	contractManagers = []tally.Role{tally.RoleContractManager}
+	// The supplier reports delivery; a contract manager may on its behalf.
+	returnEditors = []tally.Role{tally.RoleSupplier, tally.RoleContractManager}
+	returnReaders = []tally.Role{tally.RoleSupplier, tally.RoleContractManager, tally.RoleDirector}
 )
 
 // permissions maps "METHOD pattern" to the roles allowed. A route missing
@@ -101,6 +105,15 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/contracts/{contract}":             contractReaders,
 	"GET /o/{org}/contracts/{contract}/kpis/{kpi}":  contractChangers,
 	"POST /o/{org}/contracts/{contract}/kpis/{kpi}": contractChangers,
+	"POST /o/{org}/contracts/{contract}/returns":    returnEditors,
+
+	"GET /o/{org}/returns":                                  returnReaders,
+	"GET /o/{org}/returns/{return}":                         returnReaders,
+	"POST /o/{org}/returns/{return}":                        returnEditors,
+	"POST /o/{org}/returns/{return}/verify":                 contractManagers,
+	"POST /o/{org}/returns/{return}/evidence":               returnEditors,
+	"GET /o/{org}/returns/{return}/evidence/{file}":         returnReaders,
+	"POST /o/{org}/returns/{return}/evidence/{file}/remove": returnEditors,
 
 	"GET /o/{org}/opportunities":                    suppliers,
 	"GET /o/{org}/opportunities/{tender}":           suppliers,

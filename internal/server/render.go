@@ -62,6 +62,7 @@ func navFor(a tally.Access, path string) []components.NavItem {
 	add("Opportunities", base+"/opportunities", suppliers)
 	add("Offers", base+"/offers", suppliers)
 	add("Contracts", base+"/contracts", contractReaders)
+	add("Returns", base+"/returns", returnReaders)
 	add("Measures", base+"/measures", members)
 	add("People", base+"/users", peopleAdmins)
 	if a.Org.Kind != tally.Supplier {

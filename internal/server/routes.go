@@ -92,6 +92,15 @@ func (s *Server) routes() chi.Router {
 				r.Get("/contracts/{contract}", s.org(s.handleContract))
 				r.Get("/contracts/{contract}/kpis/{kpi}", s.org(s.handleKPIForm))
 				r.Post("/contracts/{contract}/kpis/{kpi}", s.org(s.handleKPIChange))
+				r.Post("/contracts/{contract}/returns", s.org(s.handleStartReturn))
+
+				r.Get("/returns", s.org(s.handleReturns))
+				r.Get("/returns/{return}", s.org(s.handleReturn))
+				r.Post("/returns/{return}", s.org(s.handleSaveReturn))
+				r.Post("/returns/{return}/verify", s.org(s.handleVerifyReturn))
+				r.Post("/returns/{return}/evidence", s.org(s.handleUploadEvidence))
+				r.Get("/returns/{return}/evidence/{file}", s.org(s.handleEvidence))
+				r.Post("/returns/{return}/evidence/{file}/remove", s.org(s.handleRemoveEvidence))
 
 				r.Get("/opportunities", s.org(s.handleOpportunities))
 				r.Get("/opportunities/{tender}", s.org(s.handleOpportunity))

@@ -1,0 +1,188 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// ContractStatuses rates every live contract in scope that has KPIs (or
+// just contractID when it is not 0): verified delivery to date against the
+// phased targets of the periods whose returns were due by asOf (a quarter
+// counts once its return is due), per KPI and by committed value, with
+// each partner's bands, and counts overdue returns.
+func (s *Store) ContractStatuses(ctx context.Context, scope tally.Scope, contractID int64, asOf time.Time) ([]tally.ContractStatus, error) {
+	var out []tally.ContractStatus
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		bands := map[int64]tally.Bands{}
+		brows, err := tx.Query(ctx, `SELECT partner_id, band_good, band_approaching, band_requires_improvement FROM partner_settings`)
+		if err != nil {
+			return err
+		}
+		for brows.Next() {
+			var id int64
+			var b tally.Bands
+			if err := brows.Scan(&id, &b.Good, &b.Approaching, &b.RequiresImprovement); err != nil {
+				return err
+			}
+			bands[id] = b
+		}
+		if err := brows.Err(); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT c.id, c.partner_id, p.name, c.supplier_id, s.name, c.reference, c.title, c.value,
+			       k.id, k.code, k.title, k.unit, coalesce(k.proxy, 0), k.proxy IS NOT NULL, k.quantity,
+			       coalesce((SELECT sum(t.target) FROM kpi_targets t
+			                 WHERE t.partner_id = k.partner_id AND t.kpi_id = k.id AND t.due <= $2::date), 0),
+			       coalesce((SELECT sum(l.quantity) FROM return_lines l
+			                 WHERE l.partner_id = k.partner_id AND l.kpi_id = k.id AND l.decision = 'verified'), 0),
+			       (SELECT count(DISTINCT t.period) FROM kpi_targets t
+			        WHERE t.partner_id = c.partner_id AND t.contract_id = c.id AND t.due < $2::date
+			          AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.partner_id = t.partner_id AND r.contract_id = t.contract_id
+			                          AND r.period = t.period AND r.status <> 'draft'))
+			FROM contracts c JOIN kpis k ON k.partner_id = c.partner_id AND k.contract_id = c.id
+			JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
+			WHERE ($1 = 0 AND c.end_date >= $2::date - 90 OR c.id = $1)
+			ORDER BY c.id, k.position`, contractID, asOf)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c tally.Contract
+			var k tally.KPI
+			var st tally.KPIStatus
+			var overdue int
+			if err := rows.Scan(&c.ID, &c.Partner.ID, &c.Partner.Name, &c.Supplier.ID, &c.Supplier.Name, &c.Reference, &c.Title, &c.Value,
+				&k.ID, &k.Code, &k.Title, &k.Unit, &k.Proxy, &k.HasProxy, &k.Quantity, &st.Expected, &st.Delivered, &overdue); err != nil {
+				return err
+			}
+			if len(out) == 0 || out[len(out)-1].Contract.ID != c.ID {
+				out = append(out, tally.ContractStatus{Contract: c, Overdue: overdue})
+			}
+			cs := &out[len(out)-1]
+			b, ok := bands[c.Partner.ID]
+			if !ok {
+				b = tally.DefaultBands()
+			}
+			st.KPI = k
+			st.Rating = tally.Rate(st.Delivered, st.Expected, b)
+			cs.KPIs = append(cs.KPIs, st)
+			if k.HasProxy {
+				d, _ := tally.LineValue(st.Delivered, k.Proxy)
+				e, _ := tally.LineValue(st.Expected, k.Proxy)
+				cs.Delivered += d
+				cs.Expected += e
+				cs.Contract.Committed += k.Value()
+			}
+			cs.Rating = tally.Rate(cs.Delivered, cs.Expected, b)
+		}
+		return rows.Err()
+	})
+	return out, translate(err)
+}
+
+// ReturnSummary is a return in a list.
+type ReturnSummary struct {
+	ID         int64
+	ContractID int64
+	Contract   string
+	Reference  string
+	Partner    string
+	Supplier   string
+	Period     int
+	Due        time.Time
+	Status     tally.ReturnStatus
+}
+
+// Returns lists returns in scope with the given statuses, oldest due first.
+func (s *Store) Returns(ctx context.Context, scope tally.Scope, statuses []tally.ReturnStatus, limit int) ([]ReturnSummary, error) {
+	var list []ReturnSummary
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		st := make([]string, len(statuses))
+		for i, x := range statuses {
+			st[i] = string(x)
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT r.id, r.contract_id, c.title, c.reference, p.name, s.name, r.period, r.due, r.status
+			FROM returns r JOIN contracts c ON c.partner_id = r.partner_id AND c.id = r.contract_id
+			JOIN organisations p ON p.id = r.partner_id JOIN organisations s ON s.id = r.supplier_id
+			WHERE r.status = ANY ($1) ORDER BY r.due, r.id LIMIT $2`, st, limit)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReturnSummary])
+		return err
+	})
+	return list, translate(err)
+}
+
+// DuePeriod is a reporting period whose return is not yet submitted.
+type DuePeriod struct {
+	ContractID int64
+	Contract   string
+	Reference  string
+	Partner    string
+	Supplier   string
+	Period     int
+	End        time.Time // exclusive
+	Due        time.Time
+	ReturnID   int64 // a draft, if started
+	Overdue    bool
+}
+
+// DuePeriods lists ended periods of contracts in scope whose return has
+// not been submitted, most overdue first.
+func (s *Store) DuePeriods(ctx context.Context, scope tally.Scope, asOf time.Time, limit int) ([]DuePeriod, error) {
+	var list []DuePeriod
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT t.contract_id, c.title, c.reference, p.name, s.name, t.period, t.period_end, t.due, coalesce(r.id, 0), t.due < $1::date
+			FROM (SELECT DISTINCT partner_id, contract_id, period, period_end, due FROM kpi_targets WHERE period_end <= $1::date) t
+			JOIN contracts c ON c.partner_id = t.partner_id AND c.id = t.contract_id
+			JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
+			LEFT JOIN returns r ON r.partner_id = t.partner_id AND r.contract_id = t.contract_id AND r.period = t.period
+			WHERE r.id IS NULL OR r.status = 'draft'
+			ORDER BY t.due, c.id LIMIT $2`, asOf, limit)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[DuePeriod])
+		return err
+	})
+	return list, translate(err)
+}
+
+// ContractPeriod is a contract's reporting period with its return, if any.
+type ContractPeriod struct {
+	Period   int
+	Start    time.Time
+	End      time.Time // exclusive
+	Due      time.Time
+	ReturnID int64
+	Status   tally.ReturnStatus // "" when no return was started
+	Ended    bool
+	Overdue  bool
+}
+
+// ContractPeriods lists a contract's reporting periods and their returns.
+func (s *Store) ContractPeriods(ctx context.Context, scope tally.Scope, contractID int64) ([]ContractPeriod, error) {
+	var list []ContractPeriod
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT t.period, t.period_start, t.period_end, t.due, coalesce(r.id, 0), coalesce(r.status, ''),
+			       t.period_end <= current_date, t.due < current_date AND coalesce(r.status, 'draft') = 'draft'
+			FROM (SELECT DISTINCT partner_id, contract_id, period, period_start, period_end, due FROM kpi_targets WHERE contract_id = $1) t
+			LEFT JOIN returns r ON r.partner_id = t.partner_id AND r.contract_id = t.contract_id AND r.period = t.period
+			ORDER BY t.period`, contractID)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ContractPeriod])
+		return err
+	})
+	return list, translate(err)
+}

@@ -1,0 +1,560 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+func returnsBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/returns" }
+
+func returnHref(a tally.Access, id int64) string {
+	return returnsBase(a) + "/" + strconv.FormatInt(id, 10)
+}
+
+// handleReturns is the returns worklist: what is due and overdue, what
+// awaits verification (or an answer), and the contracts behind target.
+func (s *Server) handleReturns(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	supplier := a.Org.Kind == tally.Supplier
+	p := pages.ReturnsPage{Page: s.page(r, "Delivery returns"), Supplier: supplier}
+	waiting := []tally.ReturnStatus{tally.ReturnSubmitted}
+	if supplier {
+		waiting = []tally.ReturnStatus{tally.ReturnQueried}
+	}
+	list, err := s.store.Returns(r.Context(), a.Scope, waiting, 200)
+	if err != nil {
+		return err
+	}
+	for _, rt := range list {
+		p.Waiting = append(p.Waiting, returnRow(a, rt, supplier))
+	}
+	recent, err := s.store.Returns(r.Context(), a.Scope, []tally.ReturnStatus{tally.ReturnComplete}, 20)
+	if err != nil {
+		return err
+	}
+	for i := len(recent) - 1; i >= 0; i-- {
+		p.Recent = append(p.Recent, returnRow(a, recent[i], supplier))
+	}
+	due, err := s.store.DuePeriods(r.Context(), a.Scope, time.Now(), 200)
+	if err != nil {
+		return err
+	}
+	for _, d := range due {
+		status, colour := "Due", "blue"
+		if d.Overdue {
+			status, colour = "Overdue", "red"
+		}
+		who := d.Supplier
+		if supplier {
+			who = d.Partner
+		}
+		action := components.Cell{Content: pages.StartReturnButton(contractsBase(a)+"/"+strconv.FormatInt(d.ContractID, 10)+"/returns", d.Period)}
+		if d.ReturnID != 0 {
+			action = components.Cell{Text: "Continue the draft", Href: returnHref(a, d.ReturnID)}
+		}
+		p.Due = append(p.Due, []components.Cell{{Text: d.Contract + " (" + d.Reference + ")"}, {Text: who},
+			{Text: "Quarter " + strconv.Itoa(d.Period) + " to " + d.End.AddDate(0, 0, -1).Format("2 Jan 2006")},
+			{Text: d.Due.Format("2 Jan 2006")}, {Content: components.Tag(status, colour)}, action})
+	}
+	if !supplier {
+		statuses, err := s.store.ContractStatuses(r.Context(), a.Scope, 0, time.Now())
+		if err != nil {
+			return err
+		}
+		sort.SliceStable(statuses, func(i, j int) bool { return statuses[i].AtRisk() > statuses[j].AtRisk() })
+		for _, cs := range statuses {
+			if cs.Rating != tally.RatingRequiresImprovement && cs.Rating != tally.RatingInadequate {
+				continue
+			}
+			p.AtRisk = append(p.AtRisk, []components.Cell{
+				{Text: cs.Contract.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(cs.Contract.ID, 10)}, {Text: cs.Contract.Supplier.Name},
+				{Content: components.Tag(cs.Rating.Label(), ragColour(cs.Rating))}, {Text: cs.Delivered.String()}, {Text: cs.Expected.String()},
+				{Text: cs.AtRisk().String()}, {Text: strconv.Itoa(cs.Overdue)}})
+		}
+	}
+	return s.render(w, r, http.StatusOK, pages.Returns(p))
+}
+
+func returnRow(a tally.Access, rt postgres.ReturnSummary, supplier bool) []components.Cell {
+	who := rt.Supplier
+	if supplier {
+		who = rt.Partner
+	}
+	return []components.Cell{{Text: rt.Contract + " (" + rt.Reference + ")", Href: returnHref(a, rt.ID)}, {Text: who},
+		{Text: "Quarter " + strconv.Itoa(rt.Period)}, {Text: rt.Due.Format("2 Jan 2006")}, {Text: rt.Status.Label()}}
+}
+
+// ragColour maps a rating to its tag colour: Good green, the next two
+// amber, Inadequate red. The tag always carries the words too.
+func ragColour(r tally.Rating) string {
+	switch r.RAG() {
+	case "green":
+		return "green"
+	case "amber":
+		return "yellow"
+	case "red":
+		return "red"
+	}
+	return "grey"
+}
+
+// handleStartReturn opens the return for a period of a contract.
+func (s *Server) handleStartReturn(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	c, err := s.contractInScope(r, a)
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	id, err := s.store.StartReturn(r.Context(), a.Scope, c.ID, atoiOr(f.raw("period"), -1))
+	var fe tally.FormErrors
+	if errors.As(err, &fe) {
+		return &httpError{http.StatusUnprocessableEntity, "This return cannot be started yet", fe["period"]}
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, returnHref(a, id), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) returnInScope(r *http.Request, a tally.Access) (tally.Return, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "return"), 10, 64)
+	if err != nil {
+		return tally.Return{}, errNotFound
+	}
+	rt, err := s.store.Return(r.Context(), a.Scope, id)
+	if err == nil && a.Org.Kind == tally.Supplier && rt.Contract.Supplier.ID != a.Org.ID {
+		err = errNotFound
+	}
+	return rt, err
+}
+
+// returnEditor reports whether this user may fill in the return: its
+// supplier, or a contract manager on its behalf.
+func returnEditor(a tally.Access) bool { return a.Can(tally.RoleSupplier, tally.RoleContractManager) }
+
+func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, typed map[string]string, errs map[string]string) pages.ReturnPage {
+	base := returnHref(a, rt.ID)
+	editable := (rt.Status == tally.ReturnDraft || rt.Status == tally.ReturnQueried) && returnEditor(a)
+	p := pages.ReturnPage{Page: s.page(r, "Delivery return"), Back: returnsBase(a), Action: base, Upload: base + "/evidence",
+		Verify: base + "/verify", Contract: rt.Contract.Title + " (" + rt.Contract.Reference + ") · " + rt.Contract.Supplier.Name,
+		Period: "quarter " + strconv.Itoa(rt.Period.Number) + ", " + rt.Period.Start.Format("2 Jan 2006") + " to " + rt.Period.LastDay().Format("2 Jan 2006"),
+		Due:    rt.Period.Due.Format("2 January 2006"), Status: rt.Status.Label(), Version: rt.Version, Editable: editable,
+		Verifiable: rt.Status == tally.ReturnSubmitted && a.Can(tally.RoleContractManager) && a.Org.Kind != tally.Supplier,
+		Narrative:  rt.Narrative, AttestContract: rt.AttestContract, AttestPeriod: rt.AttestPeriod, Errors: errs}
+	if len(errs) > 0 {
+		p.Title = "Error: " + p.Title
+	}
+	for _, l := range rt.Lines {
+		id := strconv.FormatInt(l.KPI.ID, 10)
+		v := pages.ReturnLineView{KPIID: l.KPI.ID, Code: l.KPI.Code, Title: l.KPI.Title, Unit: l.KPI.Unit, Target: l.Target.String(),
+			Quantity: l.Quantity.String(), Decision: decisionLabel(l.Decision), Colour: decisionColour(l.Decision), Note: l.Note, Answer: l.Answer,
+			Queried:   l.Decision == tally.DecisionQueried,
+			Editable:  editable && (rt.Status == tally.ReturnDraft || l.Decision == tally.DecisionQueried),
+			Decidable: p.Verifiable && l.Decision == tally.DecisionPending}
+		if q, ok := typed["quantity-"+id]; ok {
+			v.Quantity, v.Answer = q, typed["answer-"+id]
+		}
+		p.Lines = append(p.Lines, v)
+	}
+	if typed != nil {
+		p.Narrative, p.AttestContract, p.AttestPeriod = typed["narrative"], typed["attest_contract"] != "", typed["attest_period"] != ""
+	}
+	for _, e := range rt.Evidence {
+		ev := pages.EvidenceView{Name: e.Name, Href: base + "/evidence/" + strconv.FormatInt(e.ID, 10), Size: byteSize(e.Size), SHA256: e.SHA256}
+		if editable {
+			ev.Remove = ev.Href + "/remove"
+		}
+		if a.Org.Kind != tally.Supplier {
+			for _, x := range e.Elsewhere {
+				copyOf := pages.EvidenceElsewhere{Text: fmt.Sprintf("return %d of contract %d", x.ReturnID, x.ContractID)}
+				if x.Visible {
+					copyOf.Href = returnHref(a, x.ReturnID)
+				} else {
+					copyOf.Text = "a return you cannot see (another council or contract)"
+				}
+				ev.Elsewhere = append(ev.Elsewhere, copyOf)
+			}
+		}
+		p.Evidence = append(p.Evidence, ev)
+	}
+	return p
+}
+
+func decisionLabel(d tally.Decision) string {
+	switch d {
+	case tally.DecisionVerified:
+		return "Verified"
+	case tally.DecisionQueried:
+		return "Queried"
+	case tally.DecisionRejected:
+		return "Rejected"
+	}
+	return "Not yet checked"
+}
+
+func decisionColour(d tally.Decision) string {
+	switch d {
+	case tally.DecisionVerified:
+		return "green"
+	case tally.DecisionQueried:
+		return "yellow"
+	case tally.DecisionRejected:
+		return "red"
+	}
+	return "grey"
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	rt, err := s.returnInScope(r, a)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.Return(s.returnPage(r, a, rt, nil, nil)))
+}
+
+// handleSaveReturn saves the draft (or the answers to queries) and, when
+// asked, submits it in the same request.
+func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	rt, err := s.returnInScope(r, a)
+	if err != nil {
+		return err
+	}
+	if !returnEditor(a) {
+		return errNotFound
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	typed := map[string]string{"narrative": f.text("narrative", "a description of what you delivered", 5000, false)}
+	if f.checked("attest_contract") {
+		typed["attest_contract"] = "yes"
+	}
+	if f.checked("attest_period") {
+		typed["attest_period"] = "yes"
+	}
+	in := postgres.ReturnInput{Narrative: typed["narrative"], AttestContract: f.checked("attest_contract"), AttestPeriod: f.checked("attest_period"),
+		Quantities: map[int64]tally.Quantity{}, Answers: map[int64]string{}}
+	for _, l := range rt.Lines {
+		id := strconv.FormatInt(l.KPI.ID, 10)
+		q := f.text("quantity-"+id, "the quantity delivered for "+l.KPI.Code, 30, false)
+		typed["quantity-"+id] = q
+		typed["answer-"+id] = f.text("answer-"+id, "an answer", 2000, false)
+		in.Answers[l.KPI.ID] = typed["answer-"+id]
+		if q == "" {
+			continue
+		}
+		v, err := tally.ParseQuantity(q)
+		if err != nil && f.Errs["quantity-"+id] == "" {
+			f.Errs.Add("quantity-"+id, l.KPI.Code+": "+err.Error())
+		}
+		in.Quantities[l.KPI.ID] = v
+	}
+	version := atoiOr(f.raw("version"), -1)
+	if len(f.Errs) == 0 {
+		if err = s.store.SaveReturn(r.Context(), a.Scope, rt.ID, version, in); err == nil && f.raw("action") == "submit" {
+			_, err = s.store.SubmitReturn(r.Context(), a.Scope, rt.ID, version+1)
+			if err == nil {
+				s.notifyReturnSubmitted(r, a, rt)
+			}
+		}
+		var fe tally.FormErrors
+		switch {
+		case errors.As(err, &fe):
+			f.Errs = fe
+			rt, _ = s.store.Return(r.Context(), a.Scope, rt.ID) // the draft was saved
+		case errors.Is(err, tally.ErrConflict):
+			f.Errs = tally.FormErrors{"return": "This return was changed in another window or tab. Check it and save again"}
+			rt, _ = s.store.Return(r.Context(), a.Scope, rt.ID)
+		case err != nil:
+			return err
+		}
+	}
+	if len(f.Errs) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, typed, f.Errs)))
+	}
+	if f.raw("action") == "submit" {
+		s.flash(r, "Your return is submitted. The council's contract manager will verify it.")
+	} else {
+		s.flash(r, "Your draft return is saved. It is not submitted yet.")
+	}
+	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
+	return nil
+}
+
+// notifyReturnSubmitted tells the partner's contract managers.
+func (s *Server) notifyReturnSubmitted(r *http.Request, a tally.Access, rt tally.Return) {
+	subject := fmt.Sprintf("Return submitted: %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
+	body := fmt.Sprintf("%s has submitted its delivery return for %s (%s), quarter %d. It is waiting for verification in Tally.",
+		rt.Contract.Supplier.Name, rt.Contract.Title, rt.Contract.Reference, rt.Period.Number)
+	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Partner.ID, subject, body, ""); err != nil {
+		s.logger(r).Error("notify return", "err", err.Error())
+	}
+	emails, err := s.store.StaffContacts(r.Context(), rt.Contract.Partner.ID, tally.RoleContractManager)
+	if err != nil {
+		s.logger(r).Error("staff contacts", "err", err.Error())
+		return
+	}
+	for _, to := range emails {
+		s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n"})
+	}
+}
+
+// handleVerifyReturn records a contract manager's decisions; queries and
+// rejections need a note. The supplier is told.
+func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	rt, err := s.returnInScope(r, a)
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	var verdicts []postgres.Verdict
+	for _, l := range rt.Lines {
+		if l.Decision != tally.DecisionPending {
+			continue
+		}
+		id := strconv.FormatInt(l.KPI.ID, 10)
+		d := tally.Decision(f.raw("decision-" + id))
+		note := f.text("note-"+id, "a question or reason", 2000, false)
+		switch d {
+		case "":
+			continue
+		case tally.DecisionVerified:
+		case tally.DecisionQueried, tally.DecisionRejected:
+			if note == "" {
+				f.Errs.Add("note-"+id, "Give the question or the reason for "+l.KPI.Code)
+			}
+		default:
+			f.Errs.Add("decision-"+id, "Select a decision for "+l.KPI.Code)
+		}
+		verdicts = append(verdicts, postgres.Verdict{KPIID: l.KPI.ID, Decision: d, Note: note})
+	}
+	if len(verdicts) == 0 && len(f.Errs) == 0 {
+		f.Errs.Add("return", "Select a decision for at least one line")
+	}
+	if len(f.Errs) == 0 {
+		rt, err = s.store.VerifyReturn(r.Context(), a.Scope, rt.ID, verdicts)
+		var fe tally.FormErrors
+		if errors.As(err, &fe) {
+			f.Errs = fe
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(f.Errs) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, nil, f.Errs)))
+	}
+	s.tellReturnDecision(r, a, rt)
+	s.flash(r, "Your decisions are saved.")
+	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) tellReturnDecision(r *http.Request, a tally.Access, rt tally.Return) {
+	subject := fmt.Sprintf("Your return for %s, quarter %d, has been checked", rt.Contract.Reference, rt.Period.Number)
+	body := fmt.Sprintf("%s has checked your delivery return for %s. Status: %s.", rt.Contract.Partner.Name, rt.Contract.Title, rt.Status.Label())
+	if rt.Status == tally.ReturnQueried {
+		subject = fmt.Sprintf("Question about your return for %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
+		body += " Some lines have a question for you: answer them and resubmit the return in Tally."
+	}
+	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Supplier.ID, subject, body, ""); err != nil {
+		s.logger(r).Error("notify decision", "err", err.Error())
+	}
+	emails, err := s.store.SupplierContacts(r.Context(), []int64{rt.Contract.Supplier.ID})
+	if err != nil {
+		return
+	}
+	for _, to := range emails {
+		s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n"})
+	}
+}
+
+// handleUploadEvidence attaches one file: at most 10 MiB (larger gets 413
+// and stores nothing), typed by its content.
+func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	rt, err := s.returnInScope(r, a)
+	if err != nil {
+		return err
+	}
+	if !returnEditor(a) {
+		return errNotFound
+	}
+	fail := func(status int, msg string) error {
+		return s.render(w, r, status, pages.Return(s.returnPage(r, a, rt, nil, map[string]string{"file": msg})))
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxEvidenceBytes+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return fail(http.StatusBadRequest, "Choose a file to upload")
+	}
+	version := -1
+	var file postgres.EvidenceFile
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail(http.StatusRequestEntityTooLarge, "The file must be 10 MB or smaller")
+		}
+		if err != nil {
+			return fail(http.StatusBadRequest, "The upload could not be read: try again")
+		}
+		switch part.FormName() {
+		case "version":
+			b, _ := io.ReadAll(io.LimitReader(part, 20))
+			version = atoiOr(strings.TrimSpace(string(b)), -1)
+		case "file":
+			data, err := io.ReadAll(io.LimitReader(part, maxEvidenceBytes+1))
+			if errors.As(err, &tooBig) || len(data) > maxEvidenceBytes {
+				return fail(http.StatusRequestEntityTooLarge, "The file must be 10 MB or smaller")
+			}
+			if err != nil {
+				return fail(http.StatusBadRequest, "The upload could not be read: try again")
+			}
+			file.Name, file.Data = cleanFileName(part.FileName()), data
+		}
+		part.Close()
+	}
+	if file.Data == nil {
+		return fail(http.StatusUnprocessableEntity, "Choose a file to upload")
+	}
+	if file.ContentType, err = evidenceType(file.Data); err != nil {
+		return fail(http.StatusUnprocessableEntity, err.Error())
+	}
+	sum := sha256.Sum256(file.Data)
+	file.SHA256 = hex.EncodeToString(sum[:])
+	err = s.store.AddEvidence(r.Context(), a.Scope, rt.ID, version, file)
+	var fe tally.FormErrors
+	switch {
+	case errors.As(err, &fe):
+		for _, msg := range fe {
+			return fail(http.StatusUnprocessableEntity, msg)
+		}
+	case errors.Is(err, tally.ErrConflict):
+		rt, _ = s.store.Return(r.Context(), a.Scope, rt.ID)
+		return fail(http.StatusUnprocessableEntity, "This return was changed in another window or tab. Choose the file again")
+	case err != nil:
+		return err
+	}
+	s.flash(r, file.Name+" is attached.")
+	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
+	return nil
+}
+
+// cleanFileName keeps the base name, for display only, without control
+// characters.
+func cleanFileName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[:200])
+	}
+	if name == "" || name == "." || name == "/" {
+		name = "evidence"
+	}
+	return name
+}
+
+// handleEvidence downloads a file: always an attachment, never sniffed,
+// sandboxed, and only within scope (otherwise 404).
+func (s *Server) handleEvidence(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	rt, err := s.returnInScope(r, a)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(chi.URLParam(r, "file"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	f, err := s.store.EvidenceData(r.Context(), a.Scope, rt.ID, id)
+	if err != nil {
+		return err
+	}
+	ct := f.ContentType
+	if _, _, err := mime.ParseMediaType(ct); err != nil {
+		ct = "application/octet-stream"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Content-Disposition", attachment(f.Name))
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
+	h.Set("Cache-Control", "private, no-store")
+	_, err = w.Write(f.Data)
+	return err
+}
+
+// handleRemoveEvidence detaches a file from a draft or queried return.
+func (s *Server) handleRemoveEvidence(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	rt, err := s.returnInScope(r, a)
+	if err != nil {
+		return err
+	}
+	if !returnEditor(a) {
+		return errNotFound
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(chi.URLParam(r, "file"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	err = s.store.RemoveEvidence(r.Context(), a.Scope, rt.ID, atoiOr(f.raw("version"), -1), id)
+	var fe tally.FormErrors
+	switch {
+	case errors.As(err, &fe):
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, nil, fe)))
+	case errors.Is(err, tally.ErrConflict):
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, nil,
+			map[string]string{"file": "This return was changed in another window or tab. Try again"})))
+	case err != nil:
+		return err
+	}
+	s.flash(r, "The file is removed.")
+	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
+	return nil
+}
