@@ -38,8 +38,8 @@ func (s *Store) ContractStatuses(ctx context.Context, scope tally.Scope, contrac
 			       k.id, k.code, k.title, k.unit, coalesce(k.proxy, 0), k.proxy IS NOT NULL, k.quantity,
 			       coalesce((SELECT sum(t.target) FROM kpi_targets t
 			                 WHERE t.partner_id = k.partner_id AND t.kpi_id = k.id AND t.due <= $2::date), 0),
-			       coalesce((SELECT sum(l.quantity) FROM return_lines l
-			                 WHERE l.partner_id = k.partner_id AND l.kpi_id = k.id AND l.decision = 'verified'), 0),
+			       coalesce((SELECT sum(l.quantity) FROM return_lines l JOIN returns r ON r.partner_id = l.partner_id AND r.id = l.return_id
+			                 WHERE l.partner_id = k.partner_id AND l.kpi_id = k.id AND l.decision = 'verified' AND r.due <= $2::date), 0),
 			       (SELECT count(DISTINCT t.period) FROM kpi_targets t
 			        WHERE t.partner_id = c.partner_id AND t.contract_id = c.id AND t.due < $2::date
 			          AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.partner_id = t.partner_id AND r.contract_id = t.contract_id

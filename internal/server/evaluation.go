@@ -136,7 +136,7 @@ func (s *Server) handleModerate(w http.ResponseWriter, r *http.Request, a tally.
 		return s.renderEvaluation(w, r, a, e, http.StatusUnprocessableEntity, errs, map[string]string{"key": key, "accepted": accepted, "reason": reason})
 	}
 	s.flash(r, "The moderation is saved and the scores are updated.")
-	http.Redirect(w, r, evaluationBase(a, e.Tender.ID)+"#offer-"+strconv.FormatInt(offerID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, evaluationBase(a, e.Tender.ID)+"#bid-"+strconv.FormatInt(offerID, 10), http.StatusSeeOther)
 	return nil
 }
 
@@ -209,8 +209,9 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 		f.Errs.Add("offer", "Select an offer to award")
 	}
 	var contractID int64
+	var awarded tally.Evaluation
 	if len(f.Errs) == 0 {
-		contractID, e, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, time.Now())
+		contractID, awarded, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, time.Now())
 		var fe tally.FormErrors
 		switch {
 		case errors.As(err, &fe):
@@ -220,9 +221,11 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 		}
 	}
 	if len(f.Errs) > 0 {
+		// The evaluation loaded above: a refused award may return none
+		// (one awarded meanwhile, say).
 		return s.renderEvaluation(w, r, a, e, http.StatusUnprocessableEntity, f.Errs, nil)
 	}
-	s.tellOutcome(r, a, e)
+	s.tellOutcome(r, a, awarded)
 	s.flash(r, "The contract is awarded and every bidder has been told the outcome.")
 	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(contractID, 10), http.StatusSeeOther)
 	return nil
@@ -255,8 +258,12 @@ func (s *Server) tellOutcome(r *http.Request, a tally.Access, e tally.Evaluation
 	}
 }
 
-// csvSafe neutralises a cell a spreadsheet would run as a formula.
+// csvSafe neutralises a cell a spreadsheet would run as a formula. Plain
+// numbers, negative ones included, are left as they are.
 func csvSafe(s string) string {
+	if _, ok := number(strings.TrimPrefix(s, "-")); ok {
+		return s
+	}
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

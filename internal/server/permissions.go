@@ -31,6 +31,7 @@ var (
 	contractReaders  = []tally.Role{tally.RoleBuyer, tally.RoleContractManager, tally.RoleDirector, tally.RoleSupplier}
 	contractChangers = []tally.Role{tally.RoleBuyer, tally.RoleContractManager}
 	contractManagers = []tally.Role{tally.RoleContractManager}
+	dashboardReaders = []tally.Role{tally.RoleDirector, tally.RoleBuyer, tally.RoleContractManager, tally.RoleAdmin}
 	// The supplier reports delivery; a contract manager may on its behalf.
 	returnEditors = []tally.Role{tally.RoleSupplier, tally.RoleContractManager}
 	returnReaders = []tally.Role{tally.RoleSupplier, tally.RoleContractManager, tally.RoleDirector}
@@ -106,6 +107,10 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/contracts/{contract}/kpis/{kpi}":  contractChangers,
 	"POST /o/{org}/contracts/{contract}/kpis/{kpi}": contractChangers,
 	"POST /o/{org}/contracts/{contract}/returns":    returnEditors,
+
+	"GET /o/{org}/dashboard":                  dashboardReaders,
+	"GET /o/{org}/dashboard.csv":              dashboardReaders,
+	"GET /o/{org}/dashboard/{table}.{format}": dashboardReaders,
 
 	"GET /o/{org}/returns":                                  returnReaders,
 	"GET /o/{org}/returns/{return}":                         returnReaders,

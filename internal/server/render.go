@@ -57,6 +57,9 @@ func navFor(a tally.Access, path string) []components.NavItem {
 	}
 	add("Home", base, members)
 	if a.Org.Kind != tally.Supplier {
+		add("Dashboard", base+"/dashboard", dashboardReaders)
+	}
+	if a.Org.Kind != tally.Supplier {
 		add("Tenders", base+"/tenders", tenderReaders)
 	}
 	add("Opportunities", base+"/opportunities", suppliers)

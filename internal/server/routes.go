@@ -94,6 +94,10 @@ func (s *Server) routes() chi.Router {
 				r.Post("/contracts/{contract}/kpis/{kpi}", s.org(s.handleKPIChange))
 				r.Post("/contracts/{contract}/returns", s.org(s.handleStartReturn))
 
+				r.Get("/dashboard", s.org(s.handleDashboard))
+				r.Get("/dashboard.csv", s.org(s.handleDashboardCSV))
+				r.Get("/dashboard/{table}.{format}", s.org(s.handleDashboardTable))
+
 				r.Get("/returns", s.org(s.handleReturns))
 				r.Get("/returns/{return}", s.org(s.handleReturn))
 				r.Post("/returns/{return}", s.org(s.handleSaveReturn))

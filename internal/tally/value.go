@@ -132,3 +132,14 @@ func roundHalfUp(x *big.Rat) *big.Int {
 	}
 	return n
 }
+
+// PointsChange formats the change from prev to r in percentage points to 1
+// decimal place, with a sign: "+2.5", "-0.3", "0.0".
+func (r Ratio) PointsChange(prev Ratio) string {
+	diff := new(big.Rat).Sub(r.Rat(), prev.Rat())
+	s := formatRat1(diff.Mul(diff, big.NewRat(100, 1)))
+	if diff.Sign() > 0 && s != "0.0" {
+		return "+" + s
+	}
+	return s
+}

@@ -1,0 +1,347 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+// dashboardScope is what a dashboard request covers: the year and the
+// partners (all in reach, or the one named by &partner=).
+type dashboardScope struct {
+	Year     tally.FinancialYear
+	Partners []int64
+	Partner  tally.Org // set when narrowed to one partner
+	Name     string
+	Query    url.Values // fy and partner, for links
+}
+
+// dashboardFor reads ?fy= and &partner=. A partner outside the
+// organisation's reach answers 404.
+func dashboardFor(r *http.Request, a tally.Access) (dashboardScope, error) {
+	now := time.Now()
+	d := dashboardScope{Year: tally.FinancialYear(tally.FinancialYearOf(now)), Name: a.Org.Name, Query: url.Values{}}
+	if fy := r.URL.Query().Get("fy"); fy != "" {
+		y, err := tally.ParseFinancialYear(fy)
+		if err != nil {
+			return d, errNotFound
+		}
+		d.Year = y
+	}
+	d.Query.Set("fy", strconv.Itoa(int(d.Year)))
+	if slug := r.URL.Query().Get("partner"); slug != "" {
+		p, ok := a.Partner(slug)
+		if !ok {
+			return d, errNotFound
+		}
+		d.Partner, d.Partners, d.Name = p, []int64{p.ID}, p.Name
+		d.Query.Set("partner", slug)
+		return d, nil
+	}
+	for _, p := range a.Partners {
+		d.Partners = append(d.Partners, p.ID)
+	}
+	if a.Org.Kind == tally.SharedService {
+		d.Name += ": all partners"
+	}
+	return d, nil
+}
+
+// asOf is the day "to date" figures are measured at: the year's last day,
+// or today while the year runs.
+func asOf(y tally.FinancialYear) time.Time {
+	last := y.End().AddDate(0, 0, -1)
+	if now := time.Now(); now.Before(last) {
+		return now
+	}
+	return last
+}
+
+// handleDashboard shows a year's headline figures beside the previous
+// year's, with breakdowns as charts and tables.
+func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	d, err := dashboardFor(r, a)
+	if err != nil {
+		return err
+	}
+	cur, err := s.store.Figures(r.Context(), a.Scope, d.Partners, d.Year, asOf(d.Year))
+	if err != nil {
+		return err
+	}
+	prev, err := s.store.Figures(r.Context(), a.Scope, d.Partners, d.Year.Previous(), asOf(d.Year.Previous()))
+	if err != nil {
+		return err
+	}
+	b, err := s.store.DashboardBreakdowns(r.Context(), a.Scope, d.Partners, d.Year)
+	if err != nil {
+		return err
+	}
+	base := "/o/" + a.Org.Slug + "/dashboard"
+	p := pages.DashboardPage{Page: s.page(r, "Dashboard "+d.Year.Label()), Scope: d.Name, Year: d.Year.Label(),
+		Previous: d.Year.Previous().Label(), YearValue: strconv.Itoa(int(d.Year)), Partner: d.Partner.Slug,
+		Headline: base + ".csv?" + d.Query.Encode()}
+	for y := tally.FinancialYear(tally.FinancialYearOf(time.Now())); y >= tally.FinancialYear(tally.FinancialYearOf(time.Now()))-5; y-- {
+		p.Years = append(p.Years, components.Option{Value: strconv.Itoa(int(y)), Text: y.Label()})
+	}
+	if a.Org.Kind == tally.SharedService {
+		p.Partners = []components.Option{{Value: "", Text: "All partners"}}
+		for _, pa := range a.Partners {
+			p.Partners = append(p.Partners, components.Option{Value: pa.Slug, Text: pa.Name})
+		}
+	}
+	for _, h := range headline(cur, prev) {
+		if h.Hidden {
+			continue // in the CSV; on the page it is a note of its total
+		}
+		p.Figures = append(p.Figures, pages.FigureView{Label: h.Label, Value: h.Show, Previous: h.PrevShow, Change: h.Change, Note: h.Note})
+	}
+	statuses, err := s.store.ContractStatuses(r.Context(), a.Scope, 0, asOf(d.Year))
+	if err != nil {
+		return err
+	}
+	for _, t := range dashboardTables(b, statuses, d) {
+		q := d.Query.Encode()
+		p.Sections = append(p.Sections, pages.DashboardSection{ID: t.key, Title: t.title, Summary: t.summary, Bars: t.bars,
+			Table: t.spec(), CSV: base + "/" + t.key + ".csv?" + q, XLSX: base + "/" + t.key + ".xlsx?" + q})
+	}
+	return s.render(w, r, http.StatusOK, pages.Dashboard(p))
+}
+
+// figure is one headline figure: its CSV name and value, and how to show
+// it beside the previous year.
+type figure struct {
+	Key, Label, Value, Show, PrevShow, Change, Note string
+	Hidden                                          bool // shown as part of another figure's note
+}
+
+func money(key, label string, cur, prev tally.Pence, note string) figure {
+	return figure{Key: key, Label: label, Value: cur.Pounds(), Show: cur.String(), PrevShow: prev.String(),
+		Change: signed(int64(cur-prev), func(v int64) string { return tally.Pence(v).String() }), Note: note}
+}
+
+func share(key, label string, cur, prev tally.Ratio, note string) figure {
+	f := figure{Key: key, Label: label, Value: cur.Percent1(), Show: cur.Percent1() + "%", PrevShow: prev.Percent1() + "%", Note: note}
+	f.Change = "change " + cur.PointsChange(prev) + " points"
+	return f
+}
+
+func count(key, label string, cur, prev int, note string) figure {
+	return figure{Key: key, Label: label, Value: strconv.Itoa(cur), Show: strconv.Itoa(cur), PrevShow: strconv.Itoa(prev),
+		Change: signed(int64(cur-prev), func(v int64) string { return strconv.FormatInt(v, 10) }), Note: note}
+}
+
+func hidden(f figure) figure {
+	f.Hidden = true
+	return f
+}
+
+func signed(v int64, show func(int64) string) string {
+	switch {
+	case v > 0:
+		return "change +" + show(v)
+	case v < 0:
+		return "change −" + show(-v)
+	}
+	return "no change"
+}
+
+// headline lists the SPEC §8 figures in order; the same list drives the
+// page and the CSV.
+func headline(cur, prev tally.Figures) []figure {
+	fs := []figure{
+		money("contract_value_awarded", "Contract value awarded", cur.ContractValue, prev.ContractValue, fmt.Sprintf("%d contracts", cur.Contracts)),
+		money("social_value_committed", "Social value committed", cur.Committed, prev.Committed, ""),
+		share("social_value_percent", "Social value as a share of contract value", cur.SocialValueShare(), prev.SocialValueShare(), ""),
+		money("social_value_delivered", "Social value delivered (verified)", cur.Delivered, prev.Delivered, "On returns for periods ending in the year"),
+		money("delivery_gap", "Delivery gap on live contracts", cur.Gap(), prev.Gap(), "Committed to date less delivered"),
+		share("local_share_of_social_value", "Local share of social value", cur.LocalShare(), prev.LocalShare(), ""),
+		share("local_share_of_spend", "Local share of spend", cur.LocalSpendShare(), prev.LocalSpendShare(), ""),
+		count("tenders_over_threshold", "Tenders over threshold", cur.Tenders, prev.Tenders, "Published in the year"),
+		money("tenders_over_threshold_value", "Estimated value of those tenders", cur.TenderValue, prev.TenderValue, ""),
+		share("average_weighting", "Average social value weighting", cur.AverageWeighting(), prev.AverageWeighting(), ""),
+		share("contracts_with_performance_measures", "Contracts with performance measures", cur.KPIShare(), prev.KPIShare(),
+			fmt.Sprintf("%d of %d contracts", cur.ContractsWithKPIs, cur.Contracts)),
+		count("bidders", "Bidders", cur.Bidders, prev.Bidders, fmt.Sprintf("%d local, %d SME, %d VCSE", cur.BiddersLocal, cur.BiddersSME, cur.BiddersVCSE)),
+		hidden(count("bidders_local", "Local bidders", cur.BiddersLocal, prev.BiddersLocal, "")),
+		hidden(count("bidders_sme", "SME bidders", cur.BiddersSME, prev.BiddersSME, "")),
+		hidden(count("bidders_vcse", "VCSE bidders", cur.BiddersVCSE, prev.BiddersVCSE, "")),
+		count("winners", "Winners", cur.Winners, prev.Winners, fmt.Sprintf("%d local, %d SME, %d VCSE", cur.WinnersLocal, cur.WinnersSME, cur.WinnersVCSE)),
+		hidden(count("winners_local", "Local winners", cur.WinnersLocal, prev.WinnersLocal, "")),
+		hidden(count("winners_sme", "SME winners", cur.WinnersSME, prev.WinnersSME, "")),
+		hidden(count("winners_vcse", "VCSE winners", cur.WinnersVCSE, prev.WinnersVCSE, "")),
+	}
+	prevPlugins := map[string]tally.Pence{}
+	for _, pv := range prev.Plugins {
+		prevPlugins[pv.Plugin] = pv.Value
+	}
+	for _, pv := range cur.Plugins {
+		fs = append(fs, money("plugin_value:"+pv.Plugin, "Committed on "+pv.Plugin+" measures", pv.Value, prevPlugins[pv.Plugin], "Plug-in value"))
+	}
+	return fs
+}
+
+// handleDashboardCSV exports the headline figures: one row per figure,
+// money in pounds to 2 places, shares as percentages to 1 place.
+func (s *Server) handleDashboardCSV(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	d, err := dashboardFor(r, a)
+	if err != nil {
+		return err
+	}
+	cur, err := s.store.Figures(r.Context(), a.Scope, d.Partners, d.Year, asOf(d.Year))
+	if err != nil {
+		return err
+	}
+	t := table{Name: "headline-" + strconv.Itoa(int(d.Year)), Head: []string{"figure", "value"}}
+	for _, f := range headline(cur, tally.Figures{}) {
+		t.Rows = append(t.Rows, []string{f.Key, f.Value})
+	}
+	return writeCSV(w, t)
+}
+
+// dashboardTable is a breakdown as shown and exported.
+type dashboardTable struct {
+	key, title, summary string
+	head                []string
+	numeric             []bool
+	rows                [][]string
+	bars                []components.Bar
+}
+
+func (t dashboardTable) spec() components.TableSpec {
+	spec := components.TableSpec{Caption: t.title, CaptionClass: "govuk-visually-hidden", Head: t.head, Numeric: t.numeric}
+	for _, row := range t.rows {
+		cells := make([]components.Cell, len(row))
+		for i, c := range row {
+			cells[i] = components.Cell{Text: c}
+		}
+		spec.Rows = append(spec.Rows, cells)
+	}
+	return spec
+}
+
+// dashboardTables are the year's breakdowns, each a chart and a table.
+func dashboardTables(b postgres.Breakdowns, statuses []tally.ContractStatus, d dashboardScope) []dashboardTable {
+	committed := func(key, title, what string, rows []postgres.Breakdown, withValue bool) dashboardTable {
+		t := dashboardTable{key: key, title: title, head: []string{what, "Social value committed"}, numeric: []bool{false, true}}
+		if withValue {
+			t.head = append(t.head, "Contract value", "Contracts")
+			t.numeric = append(t.numeric, true, true)
+		}
+		var top postgres.Breakdown
+		for _, r := range rows {
+			row := []string{r.Label, r.Committed.String()}
+			if withValue {
+				row = append(row, r.Value.String(), strconv.Itoa(r.Count))
+			}
+			t.rows = append(t.rows, row)
+			t.bars = append(t.bars, components.Bar{Label: r.Label, Value: int64(r.Committed), Text: r.Committed.String()})
+			if r.Committed > top.Committed {
+				top = r
+			}
+		}
+		t.summary = "No social value was committed in this year."
+		if top.Label != "" {
+			t.summary = fmt.Sprintf("The largest is %s, with %s committed.", top.Label, top.Committed)
+		}
+		return t
+	}
+	tables := []dashboardTable{
+		committed("themes", "Committed social value by theme", "Theme", b.Themes, false),
+		committed("measures", "Top 10 measures by committed social value", "Measure", b.Measures, false),
+	}
+	if d.Partner.ID == 0 && len(d.Partners) > 1 {
+		tables = append(tables, committed("partners", "By partner", "Partner", b.Partners, true))
+	}
+	tables = append(tables, committed("sizes", "By supplier size", "Size", sizeLabels(b.Sizes), true))
+	months := dashboardTable{key: "months", title: "Committed and delivered by month", head: []string{"Month", "Committed (by award)", "Delivered (verified, by period end)"},
+		numeric: []bool{false, true, true}, summary: "Committed social value by month of award, and verified delivery by the month a reporting period ended."}
+	delivered := map[string]tally.Pence{}
+	for _, r := range b.Delivered {
+		delivered[r.Label] = r.Committed
+	}
+	committedBy := map[string]tally.Pence{}
+	for _, r := range b.Committed {
+		committedBy[r.Label] = r.Committed
+	}
+	for m := d.Year.Start(); m.Before(d.Year.End()); m = m.AddDate(0, 1, 0) {
+		key := m.Format("2006-01")
+		months.rows = append(months.rows, []string{m.Format("January 2006"), committedBy[key].String(), delivered[key].String()})
+		months.bars = append(months.bars, components.Bar{Label: m.Format("Jan 2006") + " committed", Value: int64(committedBy[key]), Text: committedBy[key].String()})
+	}
+	tables = append(tables, months)
+	ratings := dashboardTable{key: "ratings", title: "Ratings of live contracts", head: []string{"Rating", "Contracts", "Committed social value"},
+		numeric: []bool{false, true, true}}
+	counts := map[tally.Rating]int{}
+	values := map[tally.Rating]tally.Pence{}
+	for _, cs := range statuses {
+		if !inPartners(cs.Contract.Partner.ID, d.Partners) {
+			continue
+		}
+		counts[cs.Rating]++
+		values[cs.Rating] += cs.Contract.Committed
+	}
+	for _, rt := range []tally.Rating{tally.RatingGood, tally.RatingApproaching, tally.RatingRequiresImprovement, tally.RatingInadequate, tally.RatingNotYetDue} {
+		ratings.rows = append(ratings.rows, []string{rt.Label(), strconv.Itoa(counts[rt]), values[rt].String()})
+		ratings.bars = append(ratings.bars, components.Bar{Label: rt.Label(), Value: int64(counts[rt]), Text: strconv.Itoa(counts[rt]) + " contracts"})
+	}
+	ratings.summary = fmt.Sprintf("%d live contracts are Good, %d Approaching target, %d Require improvement and %d are Inadequate.",
+		counts[tally.RatingGood], counts[tally.RatingApproaching], counts[tally.RatingRequiresImprovement], counts[tally.RatingInadequate])
+	return append(tables, ratings)
+}
+
+func inPartners(id int64, ids []int64) bool {
+	for _, p := range ids {
+		if p == id {
+			return true
+		}
+	}
+	return false
+}
+
+func sizeLabels(rows []postgres.Breakdown) []postgres.Breakdown {
+	out := make([]postgres.Breakdown, len(rows))
+	for i, r := range rows {
+		r.Label = sizeLabel(r.Label)
+		out[i] = r
+	}
+	return out
+}
+
+// handleDashboardTable exports one breakdown as CSV or XLSX.
+func (s *Server) handleDashboardTable(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	d, err := dashboardFor(r, a)
+	if err != nil {
+		return err
+	}
+	b, err := s.store.DashboardBreakdowns(r.Context(), a.Scope, d.Partners, d.Year)
+	if err != nil {
+		return err
+	}
+	statuses, err := s.store.ContractStatuses(r.Context(), a.Scope, 0, asOf(d.Year))
+	if err != nil {
+		return err
+	}
+	key, format := chi.URLParam(r, "table"), chi.URLParam(r, "format")
+	for _, t := range dashboardTables(b, statuses, d) {
+		if t.key != key {
+			continue
+		}
+		out := table{Name: key + "-" + strconv.Itoa(int(d.Year)), Head: t.head, Rows: t.rows}
+		switch format {
+		case "csv":
+			return writeCSV(w, out)
+		case "xlsx":
+			return writeXLSX(w, out)
+		}
+	}
+	return errNotFound
+}
