@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,16 +53,14 @@ func New(t testing.TB) *DB {
 	if setupErr != nil {
 		t.Fatalf("pgtest: %v", setupErr)
 	}
+	return newFrom(t, template)
+}
+
+// open connects pools to the test database name and drops it when the
+// test ends.
+func open(t testing.TB, name string) *DB {
+	t.Helper()
 	ctx := context.Background()
-	name := "test_" + randomHex(8)
-	admin, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		t.Fatalf("pgtest: connect: %v", err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s", name, template, devdb.OwnerRole)); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
-	}
 	db := &DB{Name: name, AppURL: withRole(adminURL, devdb.AppRole, name), OwnerURL: withRole(adminURL, devdb.OwnerRole, name)}
 	t.Cleanup(func() {
 		if db.App != nil {
@@ -70,11 +69,15 @@ func New(t testing.TB) *DB {
 		if db.Owner != nil {
 			db.Owner.Close()
 		}
+		if !strings.HasPrefix(db.Name, "test_") {
+			return // a seed template, renamed: kept for the next test
+		}
 		if c, err := pgx.Connect(context.Background(), adminURL); err == nil {
-			c.Exec(context.Background(), fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
+			c.Exec(context.Background(), fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db.Name))
 			c.Close(context.Background())
 		}
 	})
+	var err error
 	if db.Owner, err = postgres.Open(ctx, db.OwnerURL, 4); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}

@@ -16,19 +16,19 @@ import (
 
 	"github.com/tally-sv/tally/internal/demo"
 	"github.com/tally-sv/tally/internal/measurecsv"
+	"github.com/tally-sv/tally/internal/pgtest"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
-// demoServer is a test server with the demo organisations, accounts and
-// measure edition loaded.
+// demoServer is a test server on a fresh copy of the demo data (loaded
+// once per test binary, then cloned).
 func demoServer(t *testing.T) *testServer {
 	t.Helper()
-	ts := newTestServer(t)
-	if err := demo.Load(context.Background(), postgres.New(ts.db.Owner), io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	return ts
+	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
+		return demo.Load(context.Background(), postgres.New(db.Owner), io.Discard)
+	})
+	return newTestServerOn(t, db)
 }
 
 // measuresLogin signs a demo account in and returns its client.

@@ -40,7 +40,12 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	db := pgtest.New(t)
+	return newTestServerOn(t, pgtest.New(t))
+}
+
+// newTestServerOn serves the real router on db.
+func newTestServerOn(t *testing.T, db *pgtest.DB) *testServer {
+	t.Helper()
 	logs := &syncBuffer{}
 	cfg := config.Config{
 		Addr: "127.0.0.1:0", DatabaseURL: db.AppURL, BaseURL: "http://localhost",

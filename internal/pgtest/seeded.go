@@ -1,0 +1,146 @@
+package pgtest
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/devdb"
+)
+
+var (
+	seedMu    sync.Mutex
+	seedNames = map[string]string{} // seed name → template database
+)
+
+// NewSeeded gives a test a fresh database that already holds what load
+// puts there (the demo, say). The first call in a test binary builds a
+// template with load and later calls clone it, which takes milliseconds
+// instead of seconds. Templates are named by the test binary, the
+// migrations and the day, so a changed binary or a new day builds afresh.
+func NewSeeded(t testing.TB, name string, load func(owner *DB) error) *DB {
+	t.Helper()
+	setupOnce.Do(func() { adminURL, template, setupErr = setup() })
+	if setupErr != nil {
+		t.Fatalf("pgtest: %v", setupErr)
+	}
+	seedMu.Lock()
+	tmpl, ok := seedNames[name]
+	if !ok {
+		var err error
+		if tmpl, err = buildSeed(t, name, load); err != nil {
+			seedMu.Unlock()
+			t.Fatalf("pgtest: seed %s: %v", name, err)
+		}
+		seedNames[name] = tmpl
+	}
+	seedMu.Unlock()
+	return newFrom(t, tmpl)
+}
+
+// buildSeed makes (or finds, when another run of the same binary made it
+// today) the template database for a seed.
+func buildSeed(t testing.TB, name string, load func(owner *DB) error) (string, error) {
+	key, err := binaryKey()
+	if err != nil {
+		return "", err
+	}
+	prefix := fmt.Sprintf("tally_seed_%s_%s_", name, binaryName())
+	tmpl := prefix + key
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(7303)"); err != nil {
+		return "", err
+	}
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock(7303)")
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", tmpl).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return tmpl, nil
+	}
+	// Older seeds of this binary are stale: drop them.
+	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE $1", prefix+"%")
+	if err != nil {
+		return "", err
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", err
+	}
+	for _, db := range stale {
+		conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db))
+	}
+	db := newFrom(t, template)
+	if err := load(db); err != nil {
+		return "", err
+	}
+	db.App.Close()
+	db.Owner.Close()
+	building := db.Name
+	if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s RENAME TO %s", building, tmpl)); err != nil {
+		return "", err
+	}
+	db.Name = tmpl // its cleanup now drops nothing of ours: the renamed database stays
+	return tmpl, nil
+}
+
+// newFrom creates a test database from a template and drops it at the end.
+func newFrom(t testing.TB, tmpl string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	name := "test_" + randomHex(8)
+	admin, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s", name, tmpl, devdb.OwnerRole)); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	return open(t, name)
+}
+
+// binaryKey names what a seed depends on: the test binary and the day.
+func binaryKey() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	h.Write([]byte(time.Now().Format("2006-01-02")))
+	return fmt.Sprintf("%x", h.Sum(nil)[:6]), nil
+}
+
+func binaryName() string {
+	base := strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, strings.ToLower(base))
+}
