@@ -44,6 +44,7 @@ var permissions = map[string][]tally.Role{
 	"GET /readyz":                       public,
 	"GET /static/*":                     public,
 	"GET /":                             public,
+	"GET /accessibility":                public,
 	"GET /login":                        public,
 	"POST /login":                       public,
 	"POST /logout":                      public,
@@ -65,6 +66,7 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/settings":             admins,
 	"GET /o/{org}/settings/{partner}":   admins,
 	"POST /o/{org}/settings/{partner}":  admins,
+	"GET /o/{org}/notifications":        members,
 	"GET /o/{org}/audit":                auditReaders,
 
 	"GET /o/{org}/measures":                         members,

@@ -71,6 +71,7 @@ func navFor(a tally.Access, path string) []components.NavItem {
 	if a.Org.Kind != tally.Supplier {
 		add("Settings", base+"/settings", admins)
 	}
+	add("Messages", base+"/notifications", members)
 	add("Audit trail", base+"/audit", auditReaders)
 	return items
 }

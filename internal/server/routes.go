@@ -23,6 +23,7 @@ func (s *Server) routes() chi.Router {
 
 		// Public.
 		r.Get("/", s.h(s.handleHome))
+		r.Get("/accessibility", s.h(s.handleAccessibility))
 		r.Get("/login", s.h(s.handleLoginForm))
 		r.Post("/login", s.h(s.handleLogin))
 		r.Post("/logout", s.h(s.handleLogout))
@@ -53,6 +54,7 @@ func (s *Server) routes() chi.Router {
 				r.Get("/settings/{partner}", s.org(s.handleSettingsForm))
 				r.Post("/settings/{partner}", s.org(s.handleSaveSettings))
 				r.Get("/audit", s.org(s.handleAudit))
+				r.Get("/notifications", s.org(s.handleNotifications))
 
 				r.Get("/measures", s.org(s.handleMeasures))
 				r.Get("/measures/import", s.org(s.handleImportForm))
