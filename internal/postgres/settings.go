@@ -39,6 +39,10 @@ func partnerSettings(ctx context.Context, tx pgx.Tx, partnerID int64) (tally.Par
 // SavePartnerSettings creates or replaces a partner's settings and audits
 // the change under the partner.
 func (s *Store) SavePartnerSettings(ctx context.Context, scope tally.Scope, ps tally.PartnerSettings) error {
+	codes := ps.LocalArea.Codes()
+	if codes == nil {
+		codes = []string{} // an empty area is '{}', not NULL
+	}
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO partner_settings (partner_id, threshold_pence, default_weighting_permille, local_area, max_measures,
@@ -50,7 +54,7 @@ func (s *Store) SavePartnerSettings(ctx context.Context, scope tally.Scope, ps t
 				local_area = excluded.local_area, max_measures = excluded.max_measures,
 				band_good = excluded.band_good, band_approaching = excluded.band_approaching,
 				band_requires_improvement = excluded.band_requires_improvement, updated_at = now()`,
-			ps.PartnerID, ps.Threshold, ps.DefaultWeighting, ps.LocalArea.Codes(), ps.MaxMeasures,
+			ps.PartnerID, ps.Threshold, ps.DefaultWeighting, codes, ps.MaxMeasures,
 			ps.Bands.Good, ps.Bands.Approaching, ps.Bands.RequiresImprovement)
 		if err != nil {
 			return err

@@ -9,13 +9,18 @@ import (
 	"github.com/tally-sv/tally/web/pages"
 )
 
-const auditPageSize = 50
+const (
+	auditPageSize = 50
+	maxAuditPage  = 1_000_000
+)
 
 // handleAudit shows the organisation's audit log, newest first, and whether
 // its hash chain is intact.
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	// A page number past any real log still gets a page, and never an
+	// offset that overflows.
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
+	page = min(max(page, 1), maxAuditPage)
 	events, err := s.store.AuditLog(r.Context(), a.Scope, a.Org.ID, auditPageSize+1, (page-1)*auditPageSize)
 	if err != nil {
 		return err

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tally-sv/tally/internal/tally"
 )
@@ -58,6 +60,8 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			s.serveError(w, r, err)
 			return
 		}
+		// Every page for a signed-in person shows who they are: never cache it.
+		w.Header().Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, &u)))
 	})
 }
@@ -81,9 +85,15 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 }
 
 // safeNext keeps a post-sign-in redirect on this site: a local path only.
+// Browsers drop tabs and new lines from a URL and read \ as /, so
+// "/\t/evil.example" would leave the site: any control character, space or
+// backslash is refused, not just a leading "//".
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || !utf8.ValidString(next) ||
+		strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) }) {
+		return "/"
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" {
 		return "/"
 	}
 	return next

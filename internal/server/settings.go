@@ -101,6 +101,10 @@ func (s *Server) handleSaveSettings(w http.ResponseWriter, r *http.Request, a ta
 	})
 	parse("local_area", in.LocalArea, func(v string) (err error) {
 		ps.LocalArea, err = tally.ParseLocalArea(v)
+		if err == nil && ps.LocalArea.IsZero() {
+			// Only separators, like ",": as empty as no answer at all.
+			err = errors.New("Enter a local area: postcode areas like M or districts like WA3, separated by commas")
+		}
 		return err
 	})
 	whole := func(field, value string, min, max int, dst *int) {

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -72,6 +74,14 @@ func (s *Server) resetPage(r *http.Request, errs map[string]string) pages.NewPas
 // handleReset sets the new password, uses up the link and ends every
 // session of the account.
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
+	// A dead link says so before any complaint about the form.
+	ok, err := s.store.PasswordResetValid(r.Context(), auth.TokenDigest(chi.URLParam(r, "token")))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.linkExpired(w, r, "password reset", "You can ask for a new one.")
+	}
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
@@ -106,7 +116,24 @@ func (s *Server) handleInviteForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	existing, err := s.invitee(r, inv)
+	if err != nil {
+		return err
+	}
+	if existing != 0 {
+		return s.render(w, r, http.StatusOK, pages.Join(s.joinPage(r, inv)))
+	}
 	return s.render(w, r, http.StatusOK, pages.NewPassword(s.invitePage(r, inv.Org.Name, inv.Email, "", nil)))
+}
+
+// invitee is the id of the account the invitation's email already has, or
+// 0 when it has none.
+func (s *Server) invitee(r *http.Request, inv postgres.Invitation) (int64, error) {
+	u, _, err := s.store.UserByEmail(r.Context(), inv.Email)
+	if errors.Is(err, tally.ErrNotFound) {
+		return 0, nil
+	}
+	return u.ID, err
 }
 
 func (s *Server) invitePage(r *http.Request, org, email, name string, errs map[string]string) pages.NewPasswordPage {
@@ -115,7 +142,23 @@ func (s *Server) invitePage(r *http.Request, org, email, name string, errs map[s
 		Action: "/invite/" + chi.URLParam(r, "token"), AskName: true, Name: name, Email: email, Errors: errs}
 }
 
-// handleInvite accepts an invitation: it creates the account and the role.
+// joinPage accepts an invitation for an email that has an account already:
+// only when signed in as that account.
+func (s *Server) joinPage(r *http.Request, inv postgres.Invitation) pages.JoinPage {
+	link := "/invite/" + chi.URLParam(r, "token")
+	p := pages.JoinPage{Page: s.page(r, "Join "+inv.Org.Name), Org: inv.Org.Name, Email: inv.Email, Action: link}
+	switch u := userFrom(r.Context()); {
+	case u == nil:
+		p.SignIn = "/login?next=" + url.QueryEscape(link)
+	case u.Email != inv.Email:
+		p.Other = u.Email
+	}
+	return p
+}
+
+// handleInvite accepts an invitation. A new person chooses a name and a
+// password; a person who has an account must be signed in to it, because
+// the link alone must not open everything that account can reach.
 func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 	digest := auth.TokenDigest(chi.URLParam(r, "token"))
 	inv, err := s.store.InvitationByToken(r.Context(), digest)
@@ -125,26 +168,43 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := parseForm(w, r)
+	existing, err := s.invitee(r, inv)
 	if err != nil {
 		return err
 	}
-	name := f.text("name", "your full name", 200, true)
-	password := s.newPassword(f)
-	if len(f.Errs) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.NewPassword(s.invitePage(r, inv.Org.Name, inv.Email, name, f.Errs)))
+	var u tally.User
+	if existing != 0 {
+		if me := userFrom(r.Context()); me == nil || me.ID != existing {
+			return s.render(w, r, http.StatusForbidden, pages.Join(s.joinPage(r, inv)))
+		}
+		u, err = s.store.AcceptInvitation(r.Context(), digest, existing, "", "")
+	} else {
+		f, ferr := parseForm(w, r)
+		if ferr != nil {
+			return ferr
+		}
+		name := f.text("name", "your full name", 200, true)
+		password := s.newPassword(f)
+		if len(f.Errs) > 0 {
+			return s.render(w, r, http.StatusUnprocessableEntity, pages.NewPassword(s.invitePage(r, inv.Org.Name, inv.Email, name, f.Errs)))
+		}
+		hash, herr := s.hasher.Hash(r.Context(), password)
+		if herr != nil {
+			return herr
+		}
+		u, err = s.store.AcceptInvitation(r.Context(), digest, 0, name, hash)
+		if errors.Is(err, tally.ErrConflict) {
+			// The email gained an account since the form was shown.
+			return s.render(w, r, http.StatusConflict, pages.Join(s.joinPage(r, inv)))
+		}
 	}
-	hash, err := s.hasher.Hash(r.Context(), password)
-	if err != nil {
-		return err
-	}
-	u, err := s.store.AcceptInvitation(r.Context(), digest, name, hash)
 	if errors.Is(err, tally.ErrNotFound) {
 		return s.linkExpired(w, r, "invitation", "Ask your administrator to invite you again.")
 	}
 	if err != nil {
 		return err
 	}
+	// A new session token either way: new account, or new privileges.
 	if err := s.signIn(r, u); err != nil {
 		return err
 	}

@@ -1,0 +1,279 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tally-sv/tally/internal/demo"
+)
+
+const newPassword = "correct horse battery staple"
+
+func expired(t *testing.T, resp *http.Response, body, what string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "This link has expired") {
+		t.Errorf("%s: %d, want the expired-link page", what, resp.StatusCode)
+	}
+}
+
+func TestInvitationWorksOnceAndExpires(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	admin := signIn(t, ts, "admin@star.example")
+	resp, _ := post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"Nia@Star.example"}, "role": {"buyer"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/star/users" {
+		t.Fatalf("invite: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := get(t, admin, ts.URL+"/o/star/users"); !strings.Contains(body, "Invitation sent to nia@star.example") {
+		t.Error("no confirmation of the invitation")
+	}
+	link := lastLink(t, ts, "nia@star.example")
+	if strings.Contains(ts.log.String(), `"path":"`+link+`"`) {
+		t.Error("the request log shows the invitation token")
+	}
+
+	c := ts.client(t)
+	resp, body := get(t, c, ts.URL+link)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Join STAR Shared Procurement") || !strings.Contains(body, "nia@star.example") {
+		t.Fatalf("the invitation page: %d\n%s", resp.StatusCode, body)
+	}
+	accept := url.Values{"name": {"Nia Newcomer"}, "password": {newPassword}, "confirm": {newPassword}}
+	resp, body = post(t, c, ts.URL+link, accept)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/star" {
+		t.Fatalf("accept: %d to %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	_, resp, body = follow(t, ts, c, "/o/star")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "You are signed in as buyer") || !strings.Contains(body, "Welcome to STAR") {
+		t.Errorf("after accepting: %d\n%s", resp.StatusCode, body)
+	}
+	if got := auditActions(t, ts, "star"); !contains(got, "member.invite") || !contains(got, "member.join") {
+		t.Errorf("audit %v", got)
+	}
+
+	// The link works once.
+	before := snapshot(t, ts)
+	resp, body = get(t, ts.client(t), ts.URL+link)
+	expired(t, resp, body, "GET a used invitation")
+	resp, body = post(t, ts.client(t), ts.URL+link, accept)
+	expired(t, resp, body, "POST a used invitation")
+	unchanged(t, "a used invitation", before, snapshot(t, ts))
+
+	// An expired link shows the expired page and creates nobody.
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"late@star.example"}, "role": {"director"}})
+	late := lastLink(t, ts, "late@star.example")
+	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'late@star.example'`); err != nil {
+		t.Fatal(err)
+	}
+	before = snapshot(t, ts)
+	resp, body = get(t, ts.client(t), ts.URL+late)
+	expired(t, resp, body, "GET an expired invitation")
+	resp, body = post(t, ts.client(t), ts.URL+late, accept)
+	expired(t, resp, body, "POST an expired invitation")
+	unchanged(t, "an expired invitation", before, snapshot(t, ts))
+
+	// Removing every role removes access at once.
+	nia := itoa64(userID(t, ts, "nia@star.example"))
+	resp, _ = post(t, admin, ts.URL+"/o/star/users/"+nia, url.Values{})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove: %d", resp.StatusCode)
+	}
+	for _, path := range []string{"/o/star", "/o/stockport", "/o/star/audit"} {
+		if resp, _ := get(t, c, ts.URL+path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("removed member: %s: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	if got := auditActions(t, ts, "star"); got[len(got)-1] != "member.remove" {
+		t.Errorf("audit %v", got)
+	}
+	if resp, _ := get(t, admin, ts.URL+"/o/star/users/"+nia); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a removed member's page: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestRoleChanges(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	admin := signIn(t, ts, "admin@star.example")
+	adminID := itoa64(userID(t, ts, "admin@star.example"))
+
+	// The last administrator stays.
+	before := snapshot(t, ts)
+	for _, roles := range []url.Values{{"roles": {"buyer"}}, {}} {
+		resp, body := post(t, admin, ts.URL+"/o/star/users/"+adminID, roles)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, "roles") ||
+			!strings.Contains(body, "must keep at least one administrator") {
+			t.Errorf("remove the last admin (%v): %d", roles, resp.StatusCode)
+		}
+	}
+	unchanged(t, "removing the last admin", before, snapshot(t, ts))
+
+	// Your own role change renews your session token.
+	old := sessionCookie(ts, admin)
+	resp, _ := post(t, admin, ts.URL+"/o/star/users/"+adminID, url.Values{"roles": {"admin", "director"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add a role to yourself: %d", resp.StatusCode)
+	}
+	if now := sessionCookie(ts, admin); now == old || now == "" {
+		t.Error("the session token did not renew on a role change")
+	}
+	if resp, _ := get(t, withCookie(old), ts.URL+"/o/star"); !signedOut(resp) {
+		t.Errorf("the token from before the role change still works: %d", resp.StatusCode)
+	}
+	if resp, body := get(t, admin, ts.URL+"/o/star"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "director") {
+		t.Errorf("after the role change: %d", resp.StatusCode)
+	}
+
+	// Only members' roles can be changed, and only in scope.
+	before = snapshot(t, ts)
+	for _, path := range []string{
+		"/o/star/users/" + itoa64(userID(t, ts, "buyer@stockport.example")), // a Stockport member, not STAR's
+		"/o/star/users/999999", "/o/star/users/abc", "/o/star/users/-1",
+		"/o/stockport/users/" + itoa64(userID(t, ts, "contracts@trafford.example")),
+	} {
+		if resp, _ := post(t, admin, ts.URL+path, url.Values{"roles": {"admin"}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("POST %s: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	unchanged(t, "changing non-members", before, snapshot(t, ts))
+
+	// A shared-service admin manages a partner's people.
+	stockportBuyer := itoa64(userID(t, ts, "buyer@stockport.example"))
+	if resp, _ := post(t, admin, ts.URL+"/o/stockport/users/"+stockportBuyer, url.Values{"roles": {"buyer", "director"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("change a partner member's roles: %d", resp.StatusCode)
+	}
+	if got := auditActions(t, ts, "stockport"); got[len(got)-1] != "member.roles" {
+		t.Errorf("stockport audit %v", got)
+	}
+}
+
+func TestPasswordReset(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	bystander := signIn(t, ts, "buyer@star.example")
+
+	ask := func(email string) (*http.Response, string) {
+		return post(t, ts.client(t), ts.URL+"/password-reset", url.Values{"email": {email}})
+	}
+	known, knownBody := ask("buyer@star.example")
+	unknown, unknownBody := ask("nobody@star.example")
+	if known.StatusCode != http.StatusOK || unknown.StatusCode != known.StatusCode ||
+		normalise(known, knownBody, "buyer@star.example") != normalise(unknown, unknownBody, "nobody@star.example") {
+		t.Errorf("known and unknown emails are answered differently: %d and %d", known.StatusCode, unknown.StatusCode)
+	}
+	if !strings.Contains(knownBody, "Check your email") {
+		t.Errorf("no confirmation:\n%s", knownBody)
+	}
+	if len(emailsTo(ts, "nobody@star.example")) != 0 {
+		t.Error("emailed an address with no account")
+	}
+	first := lastLink(t, ts, "buyer@star.example")
+	ask("buyer@star.example")
+	link := lastLink(t, ts, "buyer@star.example")
+
+	c := ts.client(t)
+	if resp, body := get(t, c, ts.URL+link); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Choose a new password") {
+		t.Fatalf("the reset page: %d", resp.StatusCode)
+	}
+	resp, _ := post(t, c, ts.URL+link, url.Values{"password": {newPassword}, "confirm": {newPassword}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+		t.Fatalf("reset: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := get(t, bystander, ts.URL+"/o/star"); !signedOut(resp) {
+		t.Errorf("a session from before the reset still works: %d", resp.StatusCode)
+	}
+
+	// The link works once, and an older link died with it.
+	before := snapshot(t, ts)
+	for _, l := range []string{link, first} {
+		resp, body := get(t, ts.client(t), ts.URL+l)
+		expired(t, resp, body, "GET a used reset link")
+		resp, body = post(t, ts.client(t), ts.URL+l, url.Values{"password": {"another long password"}, "confirm": {"another long password"}})
+		expired(t, resp, body, "POST a used reset link")
+	}
+	unchanged(t, "used reset links", before, snapshot(t, ts))
+
+	if resp := login(t, ts, "buyer@star.example", demo.Password, ""); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("the old password: %d, want 422", resp.StatusCode)
+	}
+	if resp := login(t, ts, "buyer@star.example", newPassword, ""); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the new password: %d, want 303", resp.StatusCode)
+	}
+
+	// An expired link.
+	ask("director@star.example")
+	late := lastLink(t, ts, "director@star.example")
+	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE password_resets SET expires_at = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	before = snapshot(t, ts)
+	resp, body := get(t, ts.client(t), ts.URL+late)
+	expired(t, resp, body, "GET an expired reset link")
+	resp, body = post(t, ts.client(t), ts.URL+late, url.Values{"password": {newPassword}, "confirm": {newPassword}})
+	expired(t, resp, body, "POST an expired reset link")
+	resp, body = post(t, ts.client(t), ts.URL+"/reset/made-up-token", url.Values{"password": {"short"}, "confirm": {""}})
+	expired(t, resp, body, "POST a made-up reset link with a bad form")
+	unchanged(t, "expired reset links", before, snapshot(t, ts))
+}
+
+func TestInvitationForAnExistingAccountNeedsItsSignIn(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	admin := signIn(t, ts, "admin@star.example")
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"buyer@stockport.example"}, "role": {"director"}})
+	link := lastLink(t, ts, "buyer@stockport.example")
+	accept := url.Values{"name": {"Mallory"}, "password": {newPassword}, "confirm": {newPassword}}
+
+	// The link alone signs nobody in to the existing account.
+	before := snapshot(t, ts)
+	anon := ts.client(t)
+	resp, body := get(t, anon, ts.URL+link)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Sign in to accept the invitation") ||
+		!strings.Contains(body, `href="/login?next=`+url.QueryEscape(link)+`"`) || strings.Contains(body, `name="password"`) {
+		t.Errorf("signed out: %d\n%s", resp.StatusCode, body)
+	}
+	resp, _ = post(t, anon, ts.URL+link, accept)
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Set-Cookie") != "" {
+		t.Errorf("accept signed out: %d, cookie %q", resp.StatusCode, resp.Header.Get("Set-Cookie"))
+	}
+	other := signIn(t, ts, "bids@northernbuild.example")
+	if _, body := get(t, other, ts.URL+link); !strings.Contains(body, "you are signed in as bids@northernbuild.example") {
+		t.Errorf("signed in as someone else:\n%s", body)
+	}
+	if resp, _ := post(t, other, ts.URL+link, accept); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("accept as someone else: %d", resp.StatusCode)
+	}
+	unchanged(t, "accepting without the account", before, snapshot(t, ts))
+
+	// Signed in as the invitee, the link adds the role and renews the token.
+	c := ts.client(t)
+	resp, _ = post(t, c, ts.URL+"/login", url.Values{"email": {"buyer@stockport.example"}, "password": {demo.Password}, "next": {link}})
+	if resp.Header.Get("Location") != link {
+		t.Fatalf("sign in to accept: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := get(t, c, ts.URL+link); !strings.Contains(body, "Accept the invitation") {
+		t.Errorf("signed in as the invitee:\n%s", body)
+	}
+	old := sessionCookie(ts, c)
+	resp, _ = post(t, c, ts.URL+link, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/star" {
+		t.Fatalf("accept: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if sessionCookie(ts, c) == old {
+		t.Error("the session token did not renew with the new role")
+	}
+	if resp, body := get(t, c, ts.URL+"/o/star"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "director") {
+		t.Errorf("/o/star after accepting: %d", resp.StatusCode)
+	}
+	var name string
+	ts.db.Owner.QueryRow(t.Context(), `SELECT name FROM users WHERE email = 'buyer@stockport.example'`).Scan(&name)
+	if name != "Sam Stockport" {
+		t.Errorf("the account's name became %q", name)
+	}
+	if resp := login(t, ts, "buyer@stockport.example", demo.Password, ""); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the account's password changed: %d", resp.StatusCode)
+	}
+	resp, body = get(t, c, ts.URL+link)
+	expired(t, resp, body, "a used invitation")
+}

@@ -1,0 +1,185 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func registration(org, postcode, email string) url.Values {
+	pw := "correct horse battery staple"
+	return url.Values{"org_name": {org}, "company_number": {"1234567"}, "postcode": {postcode}, "size": {"micro"},
+		"name": {"Reg Istrar"}, "email": {email}, "password": {pw}, "confirm": {pw}}
+}
+
+func TestSupplierRegistersAndSeesWhereItIsLocal(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	for _, tc := range []struct {
+		org, postcode, email, slug string
+		local                      int
+	}{
+		{"Manchester Widgets Ltd", "m1 1ae", "owner@mcrwidgets.example", "manchester-widgets-ltd", 4},
+		{"London Widgets Ltd", "SW1A 1AA", "owner@ldnwidgets.example", "london-widgets-ltd", 0},
+		{"Manchester Widgets Ltd", "SK1 3XE", "other@mcrwidgets.example", "manchester-widgets-ltd-2", 4},
+	} {
+		c := ts.client(t)
+		resp, body := post(t, c, ts.URL+"/register", registration(tc.org, tc.postcode, tc.email))
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/"+tc.slug {
+			t.Fatalf("%s: %d to %q\n%s", tc.org, resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		path, resp, body := follow(t, ts, c, "/")
+		if path != "/o/"+tc.slug || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: not signed in to its organisation: %s %d", tc.org, path, resp.StatusCode)
+		}
+		if got := strings.Count(body, ">Local</strong>"); got != tc.local {
+			t.Errorf("%s in %s: local to %d partners, want %d", tc.org, tc.postcode, got, tc.local)
+		}
+		if got := strings.Count(body, ">Not local</strong>"); got != 4-tc.local {
+			t.Errorf("%s in %s: not local to %d partners, want %d", tc.org, tc.postcode, got, 4-tc.local)
+		}
+		var kind, postcode, company, role, size string
+		err := ts.db.Owner.QueryRow(t.Context(), `
+			SELECT o.kind, o.postcode, o.company_number, m.role, o.size
+			FROM organisations o JOIN memberships m ON m.org_id = o.id JOIN users u ON u.id = m.user_id
+			WHERE o.slug = $1 AND u.email = $2`, tc.slug, tc.email).Scan(&kind, &postcode, &company, &role, &size)
+		if err != nil {
+			t.Fatalf("%s: the organisation, user or membership is missing: %v", tc.org, err)
+		}
+		if kind != "supplier" || postcode != strings.ToUpper(tc.postcode) || company != "01234567" || role != "supplier" || size != "micro" {
+			t.Errorf("%s: stored %s %s %s %s %s", tc.org, kind, postcode, company, role, size)
+		}
+		if got := auditActions(t, ts, tc.slug); len(got) != 1 || got[0] != "supplier.register" {
+			t.Errorf("%s: audit %v", tc.org, got)
+		}
+	}
+}
+
+func TestRegistrationRefusesBadDetails(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	for _, tc := range []struct {
+		name, field, value, message string
+	}{
+		{"company number", "company_number", "ABC", "Enter a Companies House number in the correct format"},
+		{"postcode", "postcode", "12345", "Enter a real UK postcode"},
+		{"taken email", "email", "BIDS@NorthernBuild.example", "An account with this email address already exists"},
+	} {
+		before := snapshot(t, ts)
+		form := registration("Bolton Bricks Ltd", "BL1 1AA", "owner@boltonbricks.example")
+		form.Set(tc.field, tc.value)
+		resp, body := post(t, ts.client(t), ts.URL+"/register", form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, tc.field) || !strings.Contains(body, tc.message) {
+			t.Errorf("%s: %d, want 422 with %q", tc.name, resp.StatusCode, tc.message)
+		}
+		if !strings.Contains(body, `value="Bolton Bricks Ltd"`) {
+			t.Errorf("%s: the organisation name is not shown back", tc.name)
+		}
+		if resp.Header.Get("Set-Cookie") != "" {
+			t.Errorf("%s: signed in anyway", tc.name)
+		}
+		unchanged(t, tc.name, before, snapshot(t, ts))
+	}
+}
+
+func TestInjectionStringsAreStoredAndShownLiterally(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	c := ts.client(t)
+	form := registration("<script>alert(1)</script> Ltd", "OL1 1AB", "xss@example.com")
+	form.Set("name", "{{7*7}} ' OR 1=1 --")
+	resp, body := post(t, c, ts.URL+"/register", form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("register: %d\n%s", resp.StatusCode, body)
+	}
+	slug := strings.TrimPrefix(resp.Header.Get("Location"), "/o/")
+	for _, path := range []string{"/o/" + slug, "/o/" + slug + "/users", "/o/" + slug + "/audit", "/account"} {
+		resp, body := get(t, c, ts.URL+path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		if strings.Contains(strings.ToLower(body), "<script>alert(1)") {
+			t.Errorf("%s: the organisation name is not escaped", path)
+		}
+		if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt; Ltd") {
+			t.Errorf("%s: the organisation name is not shown literally", path)
+		}
+	}
+	if _, body := get(t, c, ts.URL+"/o/"+slug+"/users"); !strings.Contains(body, "{{7*7}} &#39; OR 1=1 --") {
+		t.Error("the person's name is not shown literally")
+	}
+	var name string
+	ts.db.Owner.QueryRow(t.Context(), `SELECT name FROM users WHERE email = 'xss@example.com'`).Scan(&name)
+	if name != "{{7*7}} ' OR 1=1 --" {
+		t.Errorf("stored name %q", name)
+	}
+}
+
+func TestAdminSavesPartnerSettings(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	admin := signIn(t, ts, "admin@star.example")
+	settings := url.Values{"threshold": {"50000"}, "default_weighting": {"20"}, "local_area": {"wa3, M, SK"}, "max_measures": {"6"},
+		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}}
+	resp, body := post(t, admin, ts.URL+"/o/star/settings/stockport", settings)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/star/settings/stockport" {
+		t.Fatalf("save: %d to %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	_, resp, body = follow(t, ts, admin, "/o/star/settings/stockport")
+	for _, want := range []string{"Settings for Stockport Council have been saved", `value="50000.00"`, `value="20"`,
+		">M, SK, WA3</textarea>", `value="95"`, `value="90"`, `value="85"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the saved form does not show %s", want)
+		}
+	}
+	var threshold, weighting int64
+	var area string
+	tx, err := ts.db.Owner.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(t.Context())
+	stockport := orgID(t, ts, "stockport")
+	err = tx.QueryRow(t.Context(), `
+		WITH scope AS (SELECT set_config('app.partner_ids', '{' || $1::bigint || '}', true))
+		SELECT threshold_pence, default_weighting_permille, array_to_string(local_area, ',') FROM scope, partner_settings
+		WHERE partner_id = $1`, stockport).Scan(&threshold, &weighting, &area)
+	if err != nil || threshold != 5_000_000 || weighting != 200 || area != "M,SK,WA3" {
+		t.Errorf("stored %d pence, %d‰, %q (%v)", threshold, weighting, area, err)
+	}
+	if got := auditActions(t, ts, "stockport"); got[len(got)-1] != "settings.update" {
+		t.Errorf("audit %v", got)
+	}
+	if resp, body := get(t, admin, ts.URL+"/o/stockport/audit"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "settings.update") {
+		t.Errorf("/o/stockport/audit: %d, no settings.update", resp.StatusCode)
+	}
+	for _, page := range []string{"0", "-3", "x", "2", "184467440737095518", "99999999999999999999"} {
+		if resp, _ := get(t, admin, ts.URL+"/o/stockport/audit?page="+page); resp.StatusCode != http.StatusOK {
+			t.Errorf("audit page %s: %d", page, resp.StatusCode)
+		}
+	}
+
+	// Bands that do not go down are refused, and nothing changes.
+	before := snapshot(t, ts)
+	for _, bands := range [][3]string{{"90", "95", "85"}, {"95", "95", "85"}, {"95", "85", "90"}} {
+		settings.Set("band_good", bands[0])
+		settings.Set("band_approaching", bands[1])
+		settings.Set("band_requires_improvement", bands[2])
+		resp, body := post(t, admin, ts.URL+"/o/star/settings/stockport", settings)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, "band_good") || !strings.Contains(body, "Enter bands that go down") {
+			t.Errorf("bands %v: %d, want 422 with a message", bands, resp.StatusCode)
+		}
+	}
+	unchanged(t, "refused bands", before, snapshot(t, ts))
+
+	// The local area decides where a supplier counts as local.
+	settings = url.Values{"threshold": {"50000"}, "default_weighting": {"20"}, "local_area": {"WA3"}, "max_measures": {"6"},
+		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}}
+	if resp, _ := post(t, admin, ts.URL+"/o/stockport/settings/stockport", settings); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save through the partner: %d", resp.StatusCode)
+	}
+	if _, body := get(t, signIn(t, ts, "bids@northernbuild.example"), ts.URL+"/o/northernbuild"); strings.Count(body, ">Local</strong>") != 3 {
+		t.Errorf("SK4 should now be local to 3 partners, not Stockport (WA3 only)")
+	}
+}
