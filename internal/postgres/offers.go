@@ -126,6 +126,23 @@ func (s *Store) SaveOffer(ctx context.Context, scope tally.Scope, id int64, vers
 	return f, translate(err)
 }
 
+// lockOffersTender locks the tender of offer id before anything reads its
+// deadline, for a change that seals the offer to that deadline. Extending
+// a deadline locks the tender first too, so the two take turns: either the
+// extension sees the submission and reseals it, or the submission reads
+// the new deadline. (Without the lock a submission could read the old
+// deadline, the extension skip the not-yet-submitted offer, and the offer
+// stay sealed only until the old deadline.) Taking the tender before the
+// offer, as the extension does, also keeps the two from deadlocking. A
+// tender the supplier may not update (no longer published) is not
+// locked, and lockOpenOffer refuses the change.
+func lockOffersTender(ctx context.Context, tx pgx.Tx, id int64) error {
+	_, err := tx.Exec(ctx, `
+		SELECT 1 FROM tenders t JOIN offers f ON f.partner_id = t.partner_id AND f.tender_id = t.id
+		WHERE f.id = $1 FOR NO KEY UPDATE OF t`, id)
+	return err
+}
+
 // lockOpenOffer locks the supplier's offer and checks that its tender is
 // still open by the database clock and that the form is not stale.
 func lockOpenOffer(ctx context.Context, tx pgx.Tx, id int64, version int) (tally.Offer, tally.Tender, error) {
@@ -219,6 +236,9 @@ type submissionLine struct {
 func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, version int) (tally.Receipt, error) {
 	var rc tally.Receipt
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		if err := lockOffersTender(ctx, tx, id); err != nil {
+			return err
+		}
 		f, t, err := lockOpenOffer(ctx, tx, id, version)
 		if err != nil {
 			var repeat bool
@@ -338,6 +358,9 @@ func countOffer(ctx context.Context, tx pgx.Tx, t tally.Tender, delta int) error
 // submission no longer stands.
 func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, version int) error {
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		if err := lockOffersTender(ctx, tx, id); err != nil {
+			return err
+		}
 		f, t, err := lockOpenOffer(ctx, tx, id, version)
 		if err != nil {
 			return err

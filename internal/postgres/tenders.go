@@ -173,7 +173,11 @@ func nullID(id int64) any {
 }
 
 // setTenderMeasures replaces a draft's measures with copies of the chosen
-// catalogue and local measures (in reach of the scope: RLS hides others).
+// catalogue and local measures. Only what the tender's partner (or its
+// shared service) has enabled may be copied: an edition it chose, with the
+// plug-ins it chose, or its own live local measures. The catalogue has no
+// row-level security (it is reference data), so the query checks the
+// choice itself; anything else is a FormErrors on "measures".
 func setTenderMeasures(ctx context.Context, tx pgx.Tx, partnerID, tenderID int64, choices []MeasureChoice) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM tender_measures WHERE partner_id = $1 AND tender_id = $2`, partnerID, tenderID); err != nil {
 		return err
@@ -189,13 +193,18 @@ func setTenderMeasures(ctx context.Context, tx pgx.Tx, partnerID, tenderID int64
 			tag, err = tx.Exec(ctx, `
 				INSERT INTO tender_measures (partner_id, tender_id, position, measure_id, edition, code, title, unit, proxy, local, plugin, max_per_million, target)
 				SELECT $1, $2, $3, m.id, e.name, m.code, m.title, m.unit, m.proxy, m.local, m.plugin, m.max_per_million, $5
-				FROM measures m JOIN editions e ON e.id = m.edition_id WHERE m.id = $4`, partnerID, tenderID, i+1, c.MeasureID, target)
+				FROM measures m JOIN editions e ON e.id = m.edition_id
+				WHERE m.id = $4 AND EXISTS (
+				      SELECT 1 FROM edition_choices c JOIN organisations p ON p.id = $1
+				      WHERE c.edition_id = m.edition_id AND (c.org_id = p.id OR c.org_id = p.shared_service_id)
+				        AND (m.plugin = '' OR m.plugin = ANY (c.plugins)))`, partnerID, tenderID, i+1, c.MeasureID, target)
 		} else {
 			tag, err = tx.Exec(ctx, `
 				INSERT INTO tender_measures (partner_id, tender_id, position, local_measure_id, edition, code, title, unit, proxy, local, max_per_million, target)
 				SELECT $1, $2, $3, l.id, o.name || ' local measures', l.code, l.title, l.unit, l.proxy, l.local, l.max_per_million, $5
-				FROM local_measures l JOIN organisations o ON o.id = l.org_id
-				WHERE l.id = $4 AND l.retired_at IS NULL`, partnerID, tenderID, i+1, c.LocalMeasureID, target)
+				FROM local_measures l JOIN organisations o ON o.id = l.org_id JOIN organisations p ON p.id = $1
+				WHERE l.id = $4 AND l.retired_at IS NULL AND (l.org_id = p.id OR l.org_id = p.shared_service_id)`,
+				partnerID, tenderID, i+1, c.LocalMeasureID, target)
 		}
 		if err != nil {
 			return err

@@ -98,7 +98,10 @@ func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 		Status: t.Status.Label(), Colour: t.Status.Colour(), Errors: errs,
 		CanEdit: buyer && t.Editable(), CanPublish: buyer && t.Editable(), CanExtend: buyer && t.Status == tally.TenderPublished,
 		CanCancel: buyer && t.Status != tally.TenderCancelled && t.Status != tally.TenderAwarded, CanCopy: buyer,
-		Sealed: t.Status == tally.TenderDraft || t.Status == tally.TenderPublished, Count: t.SubmittedOffers}
+		// A cancelled tender's offers are never opened, as the cancel page
+		// promises, even once its deadline has passed.
+		Sealed:    t.Status == tally.TenderDraft || t.Status == tally.TenderPublished || t.Status == tally.TenderCancelled,
+		Cancelled: t.Status == tally.TenderCancelled, Count: t.SubmittedOffers}
 	p.Summary = tenderSummary(t)
 	for _, m := range t.Measures {
 		row := pages.MeasureRow{Code: m.Code, Title: m.Title, Unit: m.Unit, Local: m.Local, Plugin: m.Plugin}
@@ -190,6 +193,10 @@ func (s *Server) handleCopyTender(w http.ResponseWriter, r *http.Request, a tall
 		return err
 	}
 	id, err := s.store.CopyTender(r.Context(), a.Scope, t.ID)
+	if errors.Is(err, tally.ErrInvalid) {
+		return s.renderTender(w, r, a, t, http.StatusUnprocessableEntity, map[string]string{"copy": "This tender asks for a measure " +
+			"that is no longer available to its partner, so it cannot be copied. Register a new tender instead."})
+	}
 	if err != nil {
 		return err
 	}

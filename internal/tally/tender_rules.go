@@ -9,7 +9,9 @@ import (
 // registered or edited, adding messages to errs by form field. now is the
 // current time, for the deadline.
 func CheckTender(t Tender, s PartnerSettings, now time.Time, errs FormErrors) {
-	if t.EstimatedValue > 0 && t.EstimatedValue < s.Threshold {
+	// Zero is below every threshold (the database refuses it too). A value
+	// that did not parse has its own message already, and Add keeps it.
+	if t.EstimatedValue < s.Threshold {
 		errs.Add("estimated_value", fmt.Sprintf("The estimated value must be at least %s, the threshold for tenders tracked in Tally", s.Threshold))
 	}
 	if t.Weighting.NeedsReason() && t.WeightingReason == "" {
