@@ -214,8 +214,9 @@ func contract(ctx context.Context, tx pgx.Tx, id int64) (tally.Contract, error) 
 	return c, trows.Err()
 }
 
-// SetKPITargets changes a KPI's phased targets after award, with a reason,
-// and audits the change. The committed quantity becomes their sum.
+// SetKPITargets changes a KPI's phased targets after award, with a reason
+// (FormErrors when blank, or when there is not one target per period), and
+// audits the change. The committed quantity becomes their sum.
 func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID, kpiID int64, targets []tally.Quantity, reason string) error {
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		c, err := contract(ctx, tx, contractID)
@@ -231,8 +232,15 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 		if k == nil {
 			return tally.ErrNotFound
 		}
+		errs := tally.FormErrors{}
 		if len(targets) != len(k.Targets) {
-			return tally.FormErrors{"targets": "Enter a target for every period"}
+			errs.Add("targets", "Enter a target for every period")
+		}
+		if strings.TrimSpace(reason) == "" {
+			errs.Add("reason", "Enter a reason for the change")
+		}
+		if len(errs) > 0 {
+			return errs
 		}
 		var before, after []string
 		var total tally.Quantity

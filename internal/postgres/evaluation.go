@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -127,8 +128,8 @@ func openForEvaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Te
 }
 
 // Moderate sets the accepted quantity of one line of an offer, with a
-// reason. It may only reduce the submitted quantity; accepting the
-// submitted quantity again removes the moderation.
+// reason (not blank). It may only reduce the submitted quantity; accepting
+// the submitted quantity again removes the moderation.
 func (s *Store) Moderate(ctx context.Context, scope tally.Scope, tenderID, offerID, tenderMeasureID int64, accepted tally.Quantity, reason string) error {
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, err := openForEvaluation(ctx, tx, tenderID)
@@ -150,7 +151,7 @@ func (s *Store) Moderate(ctx context.Context, scope tally.Scope, tenderID, offer
 		case accepted == line.Submitted:
 			_, err = tx.Exec(ctx, `DELETE FROM line_moderations WHERE partner_id = $1 AND offer_id = $2 AND tender_measure_id = $3`,
 				t.Partner.ID, offerID, tenderMeasureID)
-		case reason == "":
+		case strings.TrimSpace(reason) == "":
 			return tally.FormErrors{"reason-" + field[len("accepted-"):]: "Give a reason for reducing the quantity"}
 		default:
 			_, err = tx.Exec(ctx, `
@@ -234,8 +235,9 @@ func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64
 // Award awards a closed tender to one standing offer, in one transaction:
 // the contract (value = bid price), one KPI per committed line at its
 // accepted quantity and frozen proxy, phased quarterly, and the tender's
-// status. Choosing other than the top total needs a reason. It returns the
-// contract id and the evaluation it was made from.
+// status. Choosing other than the top total needs a reason. The contract
+// is awarded on awardedOn's Europe/London date. It returns the contract id
+// and the evaluation it was made from.
 func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID int64, reason string, awardedOn time.Time) (int64, tally.Evaluation, error) {
 	var contractID int64
 	var e tally.Evaluation
@@ -256,12 +258,16 @@ func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID 
 		if winner == nil {
 			return tally.FormErrors{"offer": "Select an offer to award"}
 		}
-		if winner.TotalRank != 1 && reason == "" {
+		if winner.TotalRank != 1 && strings.TrimSpace(reason) == "" {
 			return tally.FormErrors{"reason": "Give a reason for awarding to an offer that does not have the top total"}
 		}
+		ref, err := contractReference(ctx, tx, t.Partner.ID, t.Reference)
+		if err != nil {
+			return err
+		}
 		c := NewContract{PartnerID: t.Partner.ID, SupplierID: winner.Supplier.ID, TenderID: t.ID, OfferID: offerID,
-			Reference: t.Reference, Title: t.Title, Value: winner.BidPrice, Start: t.ContractStart, End: t.ContractEnd,
-			AwardedOn: awardedOn, AwardReason: reason}
+			Reference: ref, Title: t.Title, Value: winner.BidPrice, Start: t.ContractStart, End: t.ContractEnd,
+			AwardedOn: awardedOn.In(tally.London()), AwardReason: reason}
 		for _, l := range winner.Lines {
 			if l.Accepted > 0 {
 				c.KPIs = append(c.KPIs, NewKPI{Measure: l.Measure, Quantity: l.Accepted})
@@ -280,4 +286,27 @@ func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID 
 				"contract": contractID, "value": winner.BidPrice.Pounds(), "reason": reason, "kpis": len(c.KPIs)}})
 	})
 	return contractID, e, translate(err)
+}
+
+// contractReference is the reference for a tender's contract: the tender's
+// own, or REF-2, REF-3… when another of the partner's contracts (a direct
+// one registered under the same reference) already has it, so that the
+// tender can still be awarded.
+func contractReference(ctx context.Context, tx pgx.Tx, partnerID int64, ref string) (string, error) {
+	for i := 1; ; i++ {
+		candidate := ref
+		if i > 1 {
+			suffix := fmt.Sprintf("-%d", i)
+			r := []rune(ref)
+			candidate = string(r[:min(len(r), 50-len(suffix))]) + suffix
+		}
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contracts WHERE partner_id = $1 AND lower(reference) = lower($2))`,
+			partnerID, candidate).Scan(&taken); err != nil {
+			return "", err
+		}
+		if !taken {
+			return candidate, nil
+		}
+	}
 }

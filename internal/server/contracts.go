@@ -72,7 +72,9 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 			{Key: "Runs", Value: c.Start.Format("2 January 2006") + " to " + c.End.Format("2 January 2006")},
 			{Key: "Awarded", Value: c.AwardedOn.Format("2 January 2006") + " · " + how},
 		}}
-	if c.AwardReason != "" {
+	// The reason is part of the evaluation record and may weigh other
+	// bids: suppliers never see it.
+	if c.AwardReason != "" && a.Org.Kind != tally.Supplier {
 		p.Summary = append(p.Summary, components.SummaryRow{Key: "Reason for the award", Value: c.AwardReason})
 	}
 	for _, k := range c.KPIs {

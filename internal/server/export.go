@@ -47,11 +47,10 @@ func writeCSV(w http.ResponseWriter, t table) error {
 func writeXLSX(w http.ResponseWriter, t table) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	sheet := t.Name
-	if len(sheet) > 31 {
-		sheet = sheet[:31]
+	sheet := sheetName(t.Name)
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
 	}
-	f.SetSheetName("Sheet1", sheet)
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
@@ -82,6 +81,25 @@ func writeXLSX(w http.ResponseWriter, t table) error {
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", attachment(t.Name+".xlsx"))
 	return f.Write(w)
+}
+
+// sheetName makes a valid sheet name of s, which may hold a tender's
+// free-text reference: none of : \ / ? * [ ], no apostrophe at either end,
+// at most 31 characters.
+func sheetName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || strings.ContainsRune(`:\/?*[]`, r) {
+			return '-'
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > 31 {
+		s = string(r[:31])
+	}
+	if s = strings.Trim(s, "'"); s == "" {
+		return "Sheet1"
+	}
+	return s
 }
 
 // evaluationRecord is the evaluation for audit and challenge: one row per

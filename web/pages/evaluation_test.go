@@ -1,0 +1,41 @@
+package pages
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tally-sv/tally/web/components"
+)
+
+var evIDAttr = regexp.MustCompile(`\sid="([^"]*)"`)
+
+// TestEvaluationIDsAreUnique renders an evaluation whose offers have the
+// small ids of a new installation: each offer's heading must not share an
+// id with the award form's radios (offer, offer-2, …), or the scores
+// table's links and the error summary land on the wrong element.
+func TestEvaluationIDsAreUnique(t *testing.T) {
+	p := EvaluationPage{Page: components.Page{Title: "Evaluation"}, Base: "/o/p/tenders/1/evaluation", Tender: "T",
+		CanModerate: true, CanScore: true, CanAward: true}
+	for id := int64(1); id <= 3; id++ {
+		p.Offers = append(p.Offers, EvalOfferView{ID: id, Supplier: "S", Rank: "1",
+			Lines: []EvalLineView{{MeasureID: 1, Code: "JOB1"}, {MeasureID: 2, Code: "ENV1"}}})
+	}
+	var b strings.Builder
+	if err := Evaluation(p).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range evIDAttr.FindAllStringSubmatch(b.String(), -1) {
+		if seen[m[1]] {
+			t.Errorf("id %q is used twice", m[1])
+		}
+		seen[m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`href="#([^"]+)"`).FindAllStringSubmatch(b.String(), -1) {
+		if m[1] != "main-content" && !seen[m[1]] {
+			t.Errorf("a link to #%s has no target", m[1])
+		}
+	}
+}
