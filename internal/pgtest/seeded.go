@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -55,7 +56,6 @@ func buildSeed(t testing.TB, name string, load func(owner *DB) error) (string, e
 		return "", err
 	}
 	prefix := fmt.Sprintf("tally_seed_%s_%s_", name, binaryName())
-	tmpl := prefix + key
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, adminURL)
@@ -67,25 +67,33 @@ func buildSeed(t testing.TB, name string, load func(owner *DB) error) (string, e
 		return "", err
 	}
 	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock(7303)")
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", tmpl).Scan(&exists); err != nil {
-		return "", err
-	}
-	if exists {
-		return tmpl, nil
-	}
-	// Older seeds of this binary are stale: drop them.
 	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE $1", prefix+"%")
 	if err != nil {
 		return "", err
 	}
-	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	seeds, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return "", err
 	}
-	for _, db := range stale {
-		conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db))
+	// Seeds are named prefix_key_unixtime. Reuse this binary's; drop other
+	// builds' once they are a few hours old (a concurrent run of another
+	// build may still be cloning a recent one).
+	var found string
+	for _, db := range seeds {
+		rest := strings.TrimPrefix(db, prefix)
+		k, stamp, _ := strings.Cut(rest, "_")
+		if k == key {
+			found = db
+			continue
+		}
+		if at, err := strconv.ParseInt(stamp, 10, 64); err == nil && time.Since(time.Unix(at, 0)) > 3*time.Hour {
+			conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db))
+		}
 	}
+	if found != "" {
+		return found, nil
+	}
+	tmpl := fmt.Sprintf("%s%s_%d", prefix, key, time.Now().Unix())
 	db := newFrom(t, template)
 	if err := load(db); err != nil {
 		return "", err

@@ -72,8 +72,12 @@ func (s *Store) Access(ctx context.Context, userID int64, slug string) (tally.Ac
 	if err != nil {
 		return tally.Access{}, translate(err)
 	}
+	shared := a.Org.SharedServiceID // a partner's own
+	if a.Org.Kind == tally.SharedService {
+		shared = a.Org.ID // the shared service's partners
+	}
 	for i, id := range partners {
-		a.Partners = append(a.Partners, tally.Org{ID: id, Kind: tally.Partner, Slug: slugs[i], Name: names[i], SharedServiceID: a.Org.SharedServiceID})
+		a.Partners = append(a.Partners, tally.Org{ID: id, Kind: tally.Partner, Slug: slugs[i], Name: names[i], SharedServiceID: shared})
 	}
 	a.Scope = tally.Scope{UserID: userID, PartnerIDs: partners, OrgIDs: append([]int64{a.Org.ID}, partners...)}
 	a.Scope.MeasureOrgIDs = a.Scope.OrgIDs

@@ -36,7 +36,7 @@ func (s *Store) Backdate(ctx context.Context, scope tally.Scope, tenderID int64,
 		for _, q := range []string{
 			`UPDATE offers SET sealed_until = $3 WHERE partner_id = $1 AND tender_id = $2 AND sealed_until <> 'infinity'`,
 			`UPDATE offer_lines SET sealed_until = $3 WHERE partner_id = $1 AND tender_id = $2 AND sealed_until <> 'infinity'`,
-			`UPDATE offer_submissions SET sealed_until = $3 WHERE partner_id = $1 AND tender_id = $2`,
+			`UPDATE offer_submissions SET sealed_until = $3 WHERE partner_id = $1 AND tender_id = $2 AND sealed_until <> 'infinity'`,
 		} {
 			if _, err := tx.Exec(ctx, q, partnerID, tenderID, deadline); err != nil {
 				return fmt.Errorf("backdate: %w", err)

@@ -388,6 +388,11 @@ func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, 
 			WHERE partner_id = $1 AND id = $2`, f.PartnerID, f.ID); err != nil {
 			return err
 		}
+		// A withdrawn offer is never opened: its earlier submissions are
+		// sealed for good (a later resubmission is sealed to the deadline).
+		if _, err := tx.Exec(ctx, `UPDATE offer_submissions SET sealed_until = 'infinity' WHERE partner_id = $1 AND offer_id = $2`, f.PartnerID, f.ID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE offer_lines SET sealed_until = 'infinity' WHERE partner_id = $1 AND offer_id = $2`, f.PartnerID, f.ID); err != nil {
 			return err
 		}

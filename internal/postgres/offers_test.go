@@ -358,17 +358,17 @@ func TestOffersAreSealedUntilTheDeadline(t *testing.T) {
 		`SELECT count(*) FROM offer_lines WHERE offer_id = $1`:                    len(tn.Measures),
 		`SELECT count(*) FROM offer_submissions WHERE offer_id = $1`:              1,
 		`SELECT count(*) FROM offer_lines WHERE offer_id <> $1`:                   0,
-		`SELECT count(*) FROM offer_submissions WHERE kind = 'submit' AND $1 > 0`: 2,
+		`SELECT count(*) FROM offer_submissions WHERE kind = 'submit' AND $1 > 0`: 1,
 	}
 	for q, n := range want {
 		if got := w.seen(t, w.buyer, q, submittedID); got != n {
 			t.Errorf("after the deadline, buyer: %s = %d, want %d", q, got, n)
 		}
 	}
-	// The withdrawal is on the record (the submission it withdrew stays in
-	// the record too, for the bidder counts); the working copy is not.
-	if n := w.seen(t, w.buyer, `SELECT count(*) FROM offer_submissions WHERE offer_id = $1 AND kind = 'withdraw'`, withdrawnID); n != 1 {
-		t.Errorf("buyer sees %d withdrawals, want 1", n)
+	// A withdrawn offer is sealed for good: neither the submission it
+	// withdrew nor the withdrawal opens to buyers.
+	if n := w.seen(t, w.buyer, `SELECT count(*) FROM offer_submissions WHERE offer_id = $1`, withdrawnID); n != 0 {
+		t.Errorf("buyer sees %d rows of the withdrawn offer's record, want 0", n)
 	}
 	if f, _, err := w.store.Offer(ctx, w.buyer, submittedID); err != nil || f.Supplier.ID != w.suppliers[0] {
 		t.Errorf("buyer reads the submitted offer after the deadline: %v", err)

@@ -37,14 +37,8 @@ func tenderPartner(a tally.Access, slug string) (tally.Org, bool) {
 func partnerScope(a tally.Access, p tally.Org) tally.Scope {
 	scope := a.Scope
 	scope.MeasureOrgIDs = []int64{p.ID}
-	shared := p.SharedServiceID
-	if a.Org.Kind == tally.SharedService {
-		// Working in a shared service, its partners are its own (and the
-		// partners listed in its Access do not carry its id).
-		shared = a.Org.ID
-	}
-	if shared != 0 {
-		scope.MeasureOrgIDs = append(scope.MeasureOrgIDs, shared)
+	if p.SharedServiceID != 0 {
+		scope.MeasureOrgIDs = append(scope.MeasureOrgIDs, p.SharedServiceID)
 	}
 	return scope
 }
