@@ -194,15 +194,20 @@ func contract(ctx context.Context, tx pgx.Tx, id int64) (tally.Contract, error) 
 		return c, err
 	}
 	trows, err := tx.Query(ctx, `
-		SELECT kpi_id, period, period_start, period_end, due, target FROM kpi_targets
-		WHERE partner_id = $1 AND contract_id = $2 ORDER BY kpi_id, period`, c.Partner.ID, c.ID)
+		SELECT t.kpi_id, t.period, t.period_start, t.period_end, t.due, t.target,
+		       coalesce(l.quantity, 0), coalesce(l.quantity * (l.decision = 'verified')::int, 0), coalesce(r.status <> 'draft', false)
+		FROM kpi_targets t
+		LEFT JOIN returns r ON r.partner_id = t.partner_id AND r.contract_id = t.contract_id AND r.period = t.period
+		LEFT JOIN return_lines l ON l.partner_id = r.partner_id AND l.return_id = r.id AND l.kpi_id = t.kpi_id
+		WHERE t.partner_id = $1 AND t.contract_id = $2 ORDER BY t.kpi_id, t.period`, c.Partner.ID, c.ID)
 	if err != nil {
 		return c, err
 	}
 	for trows.Next() {
 		var kpiID int64
 		var t tally.KPITarget
-		if err := trows.Scan(&kpiID, &t.Period.Number, &t.Period.Start, &t.Period.End, &t.Period.Due, &t.Target); err != nil {
+		if err := trows.Scan(&kpiID, &t.Period.Number, &t.Period.Start, &t.Period.End, &t.Period.Due, &t.Target,
+			&t.Reported, &t.Verified, &t.HasReturn); err != nil {
 			return c, err
 		}
 		for i := range c.KPIs {

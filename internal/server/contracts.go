@@ -84,9 +84,13 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 			v.Proxy = "£" + k.Proxy.String() + " per " + k.Unit
 		}
 		for _, t := range k.Targets {
+			reported, verified := "–", "–"
+			if t.HasReturn {
+				reported, verified = t.Reported.String(), t.Verified.String()
+			}
 			v.Targets = append(v.Targets, []string{strconv.Itoa(t.Period.Number),
 				t.Period.Start.Format("2 Jan 2006") + " to " + t.Period.LastDay().Format("2 Jan 2006"), t.Period.Due.Format("2 Jan 2006"),
-				t.Target.String() + " " + k.Unit})
+				t.Target.String(), reported, verified})
 		}
 		p.KPIs = append(p.KPIs, v)
 	}

@@ -46,8 +46,12 @@ func (k KPI) Value() Pence {
 	return v
 }
 
-// KPITarget is a KPI's target for one reporting period.
+// KPITarget is a KPI's target for one reporting period, and what was
+// delivered against it.
 type KPITarget struct {
-	Period Period
-	Target Quantity
+	Period    Period
+	Target    Quantity
+	Reported  Quantity // on the period's return, whatever its decision
+	Verified  Quantity // of which verified: what counts as delivered
+	HasReturn bool
 }

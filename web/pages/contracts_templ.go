@@ -127,7 +127,7 @@ type KPIView struct {
 	Value     string
 	Local     bool
 	Plugin    string
-	Targets   [][]string // period, dates, due, target
+	Targets   [][]string // period, dates, due, target, reported, verified
 	ChangeURL string
 	Delivered string
 	Expected  string
@@ -431,7 +431,7 @@ func Contract(p ContractPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Table("Targets for "+k.Code+" by reporting period", []string{"Period", "Dates", "Return due", "Target"}, k.Targets).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.Table("Targets and delivery for "+k.Code+" by reporting period, in "+k.Unit, []string{"Period", "Dates", "Return due", "Target", "Reported", "Verified"}, k.Targets).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
