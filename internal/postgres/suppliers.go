@@ -153,3 +153,25 @@ func (s *Store) PartnerAreas(ctx context.Context) ([]PartnerArea, error) {
 	})
 	return areas, translate(err)
 }
+
+// DirectoryEntry is a supplier organisation in the directory.
+type DirectoryEntry struct {
+	tally.SupplierDetails
+	Slug string
+}
+
+// SupplierDirectory lists every supplier organisation with its details.
+func (s *Store) SupplierDirectory(ctx context.Context) ([]DirectoryEntry, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT slug, name, coalesce(company_number, ''), postcode, size, vcse FROM organisations WHERE kind = 'supplier' ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("supplier directory: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (DirectoryEntry, error) {
+		var d DirectoryEntry
+		var postcode string
+		err := r.Scan(&d.Slug, &d.Name, &d.CompanyNumber, &postcode, &d.Size, &d.VCSE)
+		d.Postcode, _ = tally.ParsePostcode(postcode)
+		return d, err
+	})
+}

@@ -34,6 +34,9 @@ func (s *Server) handleOrgHome(w http.ResponseWriter, r *http.Request, a tally.A
 
 // sectionText describes each section on the organisation's start page.
 var sectionText = map[string]string{
+	"Suppliers":     "Each supplier's offers, wins and delivery record.",
+	"Reports":       "Which measures deliver the most verified social value.",
+	"Your record":   "Your offers, wins, contracts and ratings with every council.",
 	"Dashboard":     "Social value committed and delivered, local share, SME and VCSE engagement, by year.",
 	"Returns":       "Delivery returns with evidence: what is due, overdue, awaiting verification or behind target.",
 	"Contracts":     "Awarded contracts with their KPIs, targets and committed social value.",

@@ -32,6 +32,7 @@ var (
 	contractChangers = []tally.Role{tally.RoleBuyer, tally.RoleContractManager}
 	contractManagers = []tally.Role{tally.RoleContractManager}
 	dashboardReaders = []tally.Role{tally.RoleDirector, tally.RoleBuyer, tally.RoleContractManager, tally.RoleAdmin}
+	recordReaders    = []tally.Role{tally.RoleDirector, tally.RoleBuyer, tally.RoleEvaluator, tally.RoleContractManager}
 	// The supplier reports delivery; a contract manager may on its behalf.
 	returnEditors = []tally.Role{tally.RoleSupplier, tally.RoleContractManager}
 	returnReaders = []tally.Role{tally.RoleSupplier, tally.RoleContractManager, tally.RoleDirector}
@@ -113,6 +114,11 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/dashboard":                  dashboardReaders,
 	"GET /o/{org}/dashboard.csv":              dashboardReaders,
 	"GET /o/{org}/dashboard/{table}.{format}": dashboardReaders,
+	"GET /o/{org}/reports/measures":           dashboardReaders,
+	"GET /o/{org}/reports/measures.{format}":  dashboardReaders,
+	"GET /o/{org}/suppliers":                  recordReaders,
+	"GET /o/{org}/suppliers/{supplier}":       recordReaders,
+	"GET /o/{org}/record":                     suppliers,
 
 	"GET /o/{org}/returns":                                  returnReaders,
 	"GET /o/{org}/returns/{return}":                         returnReaders,

@@ -66,6 +66,12 @@ func navFor(a tally.Access, path string) []components.NavItem {
 	add("Offers", base+"/offers", suppliers)
 	add("Contracts", base+"/contracts", contractReaders)
 	add("Returns", base+"/returns", returnReaders)
+	if a.Org.Kind == tally.Supplier {
+		add("Your record", base+"/record", suppliers)
+	} else {
+		add("Suppliers", base+"/suppliers", recordReaders)
+		add("Reports", base+"/reports/measures", dashboardReaders)
+	}
 	add("Measures", base+"/measures", members)
 	add("People", base+"/users", peopleAdmins)
 	if a.Org.Kind != tally.Supplier {

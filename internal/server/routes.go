@@ -99,6 +99,11 @@ func (s *Server) routes() chi.Router {
 				r.Get("/dashboard", s.org(s.handleDashboard))
 				r.Get("/dashboard.csv", s.org(s.handleDashboardCSV))
 				r.Get("/dashboard/{table}.{format}", s.org(s.handleDashboardTable))
+				r.Get("/reports/measures", s.org(s.handleMeasureReport))
+				r.Get("/reports/measures.{format}", s.org(s.handleMeasureReport))
+				r.Get("/suppliers", s.org(s.handleSuppliers))
+				r.Get("/suppliers/{supplier}", s.org(s.handleSupplierRecord))
+				r.Get("/record", s.org(s.handleOwnRecord))
 
 				r.Get("/returns", s.org(s.handleReturns))
 				r.Get("/returns/{return}", s.org(s.handleReturn))

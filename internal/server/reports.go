@@ -1,0 +1,148 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+// handleSuppliers lists supplier organisations for buyers and directors.
+func (s *Server) handleSuppliers(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	list, err := s.store.SupplierDirectory(r.Context())
+	if err != nil {
+		return err
+	}
+	p := pages.SuppliersPage{Page: s.page(r, "Suppliers")}
+	for _, sup := range list {
+		vcse := "No"
+		if sup.VCSE {
+			vcse = "Yes"
+		}
+		p.Rows = append(p.Rows, []components.Cell{{Text: sup.Name, Href: "/o/" + a.Org.Slug + "/suppliers/" + sup.Slug},
+			{Text: sizeLabel(sup.Size)}, {Text: vcse}, {Text: sup.Postcode.String()}})
+	}
+	return s.render(w, r, http.StatusOK, pages.Suppliers(p))
+}
+
+// handleSupplierRecord shows a supplier's offers, wins and delivery record
+// across the partners the viewer may see.
+func (s *Server) handleSupplierRecord(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	sup, err := s.store.OrgBySlug(r.Context(), chi.URLParam(r, "supplier"))
+	if err != nil || sup.Kind != tally.Supplier {
+		return errNotFound
+	}
+	return s.renderRecord(w, r, a, sup, "/o/"+a.Org.Slug+"/suppliers")
+}
+
+// handleOwnRecord is a supplier's own record.
+func (s *Server) handleOwnRecord(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	return s.renderRecord(w, r, a, a.Org, "")
+}
+
+func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Access, sup tally.Org, back string) error {
+	offers, contracts, err := s.store.SupplierRecord(r.Context(), a.Scope, sup.ID)
+	if err != nil {
+		return err
+	}
+	statuses, err := s.store.ContractStatuses(r.Context(), a.Scope, 0, time.Now())
+	if err != nil {
+		return err
+	}
+	rating := map[int64]tally.Rating{}
+	for _, cs := range statuses {
+		rating[cs.Contract.ID] = cs.Rating
+	}
+	won := 0
+	for _, o := range offers {
+		if o.Won {
+			won++
+		}
+	}
+	var value, committed tally.Pence
+	p := pages.SupplierRecordPage{Page: s.page(r, sup.Name), Back: back, Name: sup.Name,
+		Offers: components.TableSpec{Caption: "Offers", CaptionClass: "govuk-table__caption--m",
+			Head: []string{"Tender", "Council", "Submitted", "Bid price", "Social value", "Outcome"}, Numeric: []bool{false, false, false, true, true, false}},
+		Contracts: components.TableSpec{Caption: "Contracts and delivery", CaptionClass: "govuk-table__caption--m",
+			Head: []string{"Contract", "Council", "Awarded", "Value", "Social value committed", "Rating"}, Numeric: []bool{false, false, false, true, true, false}}}
+	for _, o := range offers {
+		outcome := "Not won"
+		if o.Won {
+			outcome = "Won"
+		}
+		p.Offers.Rows = append(p.Offers.Rows, []components.Cell{{Text: o.Tender + " (" + o.Reference + ")"}, {Text: o.Partner},
+			{Text: o.SubmittedAt.In(tally.London()).Format("2 Jan 2006")}, {Text: o.BidPrice.String()}, {Text: o.SocialValue.String()}, {Text: outcome}})
+	}
+	for _, c := range contracts {
+		value += c.Value
+		committed += c.Committed
+		rt, ok := rating[c.ID]
+		cell := components.Cell{Text: "No KPIs"}
+		if ok {
+			cell = components.Cell{Content: components.Tag(rt.Label(), ragColour(rt))}
+		}
+		p.Contracts.Rows = append(p.Contracts.Rows, []components.Cell{
+			{Text: c.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)}, {Text: c.Partner.Name},
+			{Text: c.AwardedOn.Format("2 Jan 2006")}, {Text: c.Value.String()}, {Text: c.Committed.String()}, cell})
+	}
+	p.Summary = []components.SummaryRow{
+		{Key: "Offers", Value: strconv.Itoa(len(offers)) + " (" + strconv.Itoa(won) + " won)"},
+		{Key: "Contracts", Value: strconv.Itoa(len(contracts)) + ", worth " + value.String()},
+		{Key: "Social value committed", Value: committed.String()},
+	}
+	return s.render(w, r, http.StatusOK, pages.SupplierRecord(p))
+}
+
+// handleMeasureReport ranks measures by the verified value they delivered.
+func (s *Server) handleMeasureReport(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	d, err := dashboardFor(r, a)
+	if err != nil {
+		return err
+	}
+	list, err := s.store.MeasureReport(r.Context(), a.Scope, d.Partners, d.Year)
+	if err != nil {
+		return err
+	}
+	t := measureTable(list, d.Year)
+	if chi.URLParam(r, "format") == "csv" {
+		return writeCSV(w, t)
+	}
+	p := pages.MeasureReportPage{Page: s.page(r, "Measure report "+d.Year.Label()), Year: d.Year.Label(), YearValue: strconv.Itoa(int(d.Year)),
+		CSV: "/o/" + a.Org.Slug + "/reports/measures.csv?" + d.Query.Encode(),
+		Table: components.TableSpec{Caption: "Measures by verified social value delivered", CaptionClass: "govuk-table__caption--m", Head: t.Head,
+			Numeric: []bool{false, false, false, true, true, true, true}}}
+	for y := tally.FinancialYear(tally.FinancialYearOf(time.Now())); y >= tally.FinancialYear(tally.FinancialYearOf(time.Now()))-5; y-- {
+		p.Years = append(p.Years, components.Option{Value: strconv.Itoa(int(y)), Text: y.Label()})
+	}
+	for i, m := range list {
+		p.Table.Rows = append(p.Table.Rows, cells(t.Rows[i]))
+		if i < 10 && m.Delivered > 0 {
+			p.Bars = append(p.Bars, components.Bar{Label: m.Code + " " + m.Title, Value: int64(m.Delivered), Text: m.Delivered.String()})
+		}
+	}
+	return s.render(w, r, http.StatusOK, pages.MeasureReport(p))
+}
+
+func measureTable(list []postgres.MeasureDelivery, y tally.FinancialYear) table {
+	t := table{Name: "measures-" + strconv.Itoa(int(y)),
+		Head: []string{"Measure", "Edition", "Unit", "Quantity delivered (verified)", "Delivered (verified)", "Committed", "Contracts"}}
+	for _, m := range list {
+		t.Rows = append(t.Rows, []string{m.Code + " " + m.Title, m.Edition, m.Unit, m.Quantity.String(), m.Delivered.Pounds(),
+			m.Committed.Pounds(), strconv.Itoa(m.Contracts)})
+	}
+	return t
+}
+
+func cells(row []string) []components.Cell {
+	out := make([]components.Cell, len(row))
+	for i, c := range row {
+		out[i] = components.Cell{Text: c}
+	}
+	return out
+}
