@@ -8,7 +8,7 @@ BIN   := bin/tally
 # private cluster, starting it if needed, unless DATABASE_URL is already set.
 DEVDB := if [ -z "$$DATABASE_URL" ]; then eval "$$(./$(BIN) devdb env)" || exit 1; fi
 
-.PHONY: help build run test check generate frontend fuzz db/start db/stop db/reset clean
+.PHONY: help build run test check generate frontend fuzz vulncheck db/start db/stop db/reset clean
 
 help: ## list the targets
 	@grep -E '^[a-z/]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ fuzz: ## run every fuzz target for a bounded time
 	    echo "fuzz $$pkg $$f"; $(GO) test -run=NONE -fuzz="^$$f$$" -fuzztime=$${FUZZTIME:-30s} $$pkg || exit 1; \
 	  done; \
 	done
+
+vulncheck: ## check dependencies for known vulnerabilities (needs vuln.go.dev)
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.9.0 ./...
 
 db/start: build ## start the private PostgreSQL under .data/
 	./$(BIN) devdb start
