@@ -81,7 +81,7 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 		v := pages.KPIView{Code: k.Code, Title: k.Title, Unit: k.Unit, Quantity: k.Quantity.String(), Value: k.Value().String(),
 			Local: k.Local, Plugin: k.Plugin, Proxy: "no £ value (record only)", ChangeURL: base + "/kpis/" + strconv.FormatInt(k.ID, 10)}
 		if k.HasProxy {
-			v.Proxy = "£" + k.Proxy.String() + " per " + k.Unit
+			v.Proxy = proxyPounds(k.Proxy) + " per " + k.Unit
 		}
 		for _, t := range k.Targets {
 			reported, verified := "–", "–"

@@ -98,7 +98,7 @@ func measureRow(m tally.Measure) pages.MeasureRow {
 	row := pages.MeasureRow{Code: m.Code, Title: m.Title, Description: m.Description, Unit: m.Unit, Local: m.Local,
 		Plugin: m.Plugin, Retired: m.Retired}
 	if m.HasProxy {
-		row.Proxy = "£" + m.Proxy.String()
+		row.Proxy = proxyPounds(m.Proxy)
 	}
 	if m.HasMax {
 		row.Max = m.MaxPerMillion.String()

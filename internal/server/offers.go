@@ -118,7 +118,7 @@ func (s *Server) offerPage(r *http.Request, a tally.Access, f tally.Offer, t tal
 		row := pages.OfferLineRow{ID: m.ID, Code: m.Code, Title: m.Title, Unit: m.Unit, Quantity: in.Quantities[m.ID],
 			Statement: in.Statements[m.ID], Value: values[m.ID].String(), ProxyRaw: "0"}
 		if m.HasProxy {
-			row.Proxy, row.ProxyRaw = "£"+m.Proxy.String(), m.Proxy.String()
+			row.Proxy, row.ProxyRaw = proxyPounds(m.Proxy), m.Proxy.String()
 		}
 		if m.HasTarget {
 			row.Target = m.Target.String()

@@ -75,7 +75,7 @@ func (s *Server) renderOpportunity(w http.ResponseWriter, r *http.Request, a tal
 	for _, m := range t.Measures {
 		row := pages.MeasureRow{Code: m.Code, Title: m.Title, Unit: m.Unit, Local: m.Local, Plugin: m.Plugin}
 		if m.HasProxy {
-			row.Proxy = "£" + m.Proxy.String()
+			row.Proxy = proxyPounds(m.Proxy)
 		}
 		if m.HasTarget {
 			row.Description = "Target: " + m.Target.String() + " " + m.Unit

@@ -77,7 +77,7 @@ func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pa
 	for _, m := range available {
 		row := pages.MeasureChoiceRow{Key: measureKey(m), Group: m.Edition + " · " + m.Theme, Code: m.Code, Title: m.Title, Unit: m.Unit, Plugin: m.Plugin, Proxy: "Record only"}
 		if m.HasProxy {
-			row.Proxy = "£" + m.Proxy.String()
+			row.Proxy = proxyPounds(m.Proxy)
 		}
 		p.Measures = append(p.Measures, row)
 	}
