@@ -28,8 +28,12 @@ func evidenceType(data []byte) (string, error) {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		return officeType(data)
 	}
-	if utf8.Valid(data) && !bytes.ContainsRune(data, 0) && strings.HasPrefix(http.DetectContentType(data), "text/plain") &&
-		!looksLikeMarkup(data) {
+	if !bytes.ContainsRune(data, 0) && strings.HasPrefix(http.DetectContentType(data), "text/plain") && !looksLikeMarkup(data) {
+		if !utf8.Valid(data) {
+			// Text in another encoding, such as a CSV saved by older Excel
+			// with a £ in it: say how to fix it rather than refuse it blankly.
+			return "", errors.New("The CSV file must be saved as UTF-8: in Excel choose Save As, then CSV UTF-8, and upload that")
+		}
 		return "text/csv", nil
 	}
 	return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
@@ -45,6 +49,10 @@ func officeType(data []byte) (string, error) {
 	var types, xl, word bool
 	for _, f := range zr.File {
 		switch {
+		case strings.HasSuffix(strings.ToLower(f.Name), "vbaproject.bin"):
+			// A macro-enabled workbook or document (.xlsm, .docm) is not
+			// evidence, and its macros would run on the verifier's computer.
+			return "", errors.New("The file contains macros: save it as an ordinary .xlsx or .docx without macros and upload that")
 		case f.Name == "[Content_Types].xml":
 			types = true
 		case strings.HasPrefix(f.Name, "xl/"):
@@ -62,8 +70,26 @@ func officeType(data []byte) (string, error) {
 	return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
 }
 
-// looksLikeMarkup catches HTML or XML that DetectContentType calls text.
+// looksLikeMarkup catches HTML, SVG or XML that DetectContentType calls
+// text: anything starting with a tag (after a byte order mark or spaces,
+// which browsers skip too), or holding an active tag anywhere.
 func looksLikeMarkup(data []byte) bool {
-	head := strings.ToLower(string(bytes.TrimSpace(data[:min(len(data), 512)])))
-	return strings.HasPrefix(head, "<")
+	head := bytes.TrimSpace(bytes.TrimPrefix(data[:min(len(data), 512)], []byte("\xEF\xBB\xBF")))
+	if bytes.HasPrefix(head, []byte("<")) {
+		return true
+	}
+	lower := bytes.ToLower(data)
+	for _, tag := range markupTags {
+		if bytes.Contains(lower, tag) {
+			return true
+		}
+	}
+	return false
+}
+
+// markupTags are the starts of tags that make text a page a browser would
+// render or run; no CSV of figures holds them.
+var markupTags = [][]byte{
+	[]byte("<!doctype"), []byte("<html"), []byte("<head"), []byte("<body"), []byte("<script"), []byte("<svg"),
+	[]byte("<iframe"), []byte("<object"), []byte("<embed"), []byte("<meta"), []byte("<?xml"), []byte("<style"),
 }

@@ -490,7 +490,7 @@ func cleanFileName(name string) string {
 	if r := []rune(name); len(r) > 200 {
 		name = string(r[:200])
 	}
-	if name == "" || name == "." || name == "/" {
+	if name == "" || name == "." || name == ".." || name == "/" {
 		name = "evidence"
 	}
 	return name
