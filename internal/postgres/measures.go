@@ -181,6 +181,9 @@ func (s *Store) ExportEdition(ctx context.Context, scope tally.Scope, orgID, edi
 // ChooseEdition sets whether an organisation's buyers may use an edition,
 // and which of its plug-ins, and audits it.
 func (s *Store) ChooseEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64, chosen bool, plugins []string) error {
+	if plugins == nil {
+		plugins = []string{} // the column is NOT NULL: no plug-ins is an empty list
+	}
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		if chosen {

@@ -154,7 +154,13 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 	}
 	in, t, choices := readTenderForm(f, a)
 	if existing.ID != 0 {
-		t.ID, t.Partner, in.Partner = existing.ID, existing.Partner, existing.Partner.Slug // a draft stays with its partner
+		// A draft stays with its partner: the one in the caller's access,
+		// which knows its shared service (whose measures it may use).
+		partner, ok := a.Partner(existing.Partner.Slug)
+		if !ok {
+			return errNotFound
+		}
+		t.ID, t.Partner, in.Partner = existing.ID, partner, partner.Slug
 	}
 	if t.Partner.ID != 0 {
 		settings, err := s.store.PartnerSettings(r.Context(), a.Scope, t.Partner.ID)
