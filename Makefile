@@ -38,6 +38,9 @@ generate: ## regenerate templ code
 frontend: ## rebuild web/static from the pinned npm packages
 	cd web/frontend && npm ci --no-audit --no-fund && npm run build
 
+bench: build ## performance on the scale dataset (BENCH_SCALE=large|medium); local only, not part of test
+	@$(DEVDB); $(GO) build -o bin/tallybench ./cmd/tallybench && ./bin/tallybench -scale=$${BENCH_SCALE:-large} $(BENCH_FLAGS)
+
 fuzz: ## run every fuzz target for a bounded time
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
