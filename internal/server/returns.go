@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -518,7 +519,7 @@ func (s *Server) handleEvidence(w http.ResponseWriter, r *http.Request, a tally.
 	h := w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("Content-Disposition", attachment(f.Name))
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
 	h.Set("Cache-Control", "private, no-store")
@@ -540,8 +541,8 @@ func (s *Server) handleRemoveEvidence(w http.ResponseWriter, r *http.Request, a 
 		return err
 	}
 	id, err := strconv.ParseInt(chi.URLParam(r, "file"), 10, 64)
-	if err != nil {
-		return errNotFound
+	if err != nil || !slices.ContainsFunc(rt.Evidence, func(e tally.Evidence) bool { return e.ID == id }) {
+		return errNotFound // another return's file is not found here, whatever this return's state
 	}
 	err = s.store.RemoveEvidence(r.Context(), a.Scope, rt.ID, atoiOr(f.raw("version"), -1), id)
 	var fe tally.FormErrors
