@@ -12,7 +12,10 @@ import (
 // localSQL is true when the supplier s is local to the partner whose
 // settings are ps: its postcode's area (letters) or district (outward code)
 // is in the partner's local area. It mirrors tally.LocalArea.Contains.
-const localSQL = `(substring(s.postcode from '^[A-Z]+') = ANY (ps.local_area) OR split_part(s.postcode, ' ', 1) = ANY (ps.local_area))`
+// Queries LEFT JOIN the settings and pass $4, the default local area: a
+// partner that has never saved its settings still counts, local to the
+// area its settings page shows it (tally.DefaultPartnerSettings).
+const localSQL = `(substring(s.postcode from '^[A-Z]+') = ANY (coalesce(ps.local_area, $4)) OR split_part(s.postcode, ' ', 1) = ANY (coalesce(ps.local_area, $4)))`
 
 // committedSQL is a KPI's committed value in pence: quantity × proxy,
 // rounded half up to the penny (numeric round), as tally.LineValue does.
@@ -24,6 +27,7 @@ const committedSQL = `coalesce(round(k.quantity::numeric * k.proxy / 100000), 0)
 func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear, asOf time.Time) (tally.Figures, error) {
 	f := tally.Figures{Year: fy}
 	start, end := fy.Start(), fy.End()
+	area := tally.DefaultPartnerSettings().LocalArea.Codes()
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		// Contracts awarded in the year, their value and commitments.
 		err := tx.QueryRow(ctx, `
@@ -32,11 +36,11 @@ func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64
 				       (SELECT coalesce(sum(`+committedSQL+`), 0) FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id) AS committed,
 				       EXISTS (SELECT 1 FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id) AS has_kpis
 				FROM contracts c JOIN organisations s ON s.id = c.supplier_id
-				JOIN partner_settings ps ON ps.partner_id = c.partner_id
+				LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
 				WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3)
 			SELECT count(*), count(*) FILTER (WHERE has_kpis), coalesce(sum(value), 0), coalesce(sum(value) FILTER (WHERE local), 0),
 			       coalesce(sum(committed), 0), coalesce(sum(committed) FILTER (WHERE local), 0)
-			FROM c`, partners, start, end).
+			FROM c`, partners, start, end, area).
 			Scan(&f.Contracts, &f.ContractsWithKPIs, &f.ContractValue, &f.LocalSpend, &f.Committed, &f.CommittedLocal)
 		if err != nil {
 			return err
@@ -73,34 +77,51 @@ func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64
 			return err
 		}
 		// Bidders: distinct suppliers whose offer was submitted in the year
-		// (a standing or later-withdrawn submission counts as bidding);
-		// winners: distinct suppliers awarded a contract in the year. A
-		// supplier is local if local to a partner it bid with or won from.
+		// and has been opened. A withdrawn offer is sealed for good and is
+		// no bid; one on a tender still open stays sealed until its
+		// deadline, so its bidder counts only then (buyers may not learn
+		// who has bid before). Row-level security hides both from staff
+		// anyway; the query says so too. Winners: distinct suppliers
+		// awarded a contract in the year. A supplier is local if local to
+		// a partner it bid with or won from.
 		if err := tx.QueryRow(ctx, `
 			WITH b AS (
 				SELECT s.id, bool_or(`+localSQL+`) AS local, bool_or(s.size <> 'large') AS sme, bool_or(s.vcse) AS vcse
-				FROM offer_submissions o JOIN organisations s ON s.id = o.supplier_id JOIN partner_settings ps ON ps.partner_id = o.partner_id
-				WHERE o.partner_id = ANY ($1) AND o.kind = 'submit' AND o.submitted_at >= $2 AND o.submitted_at < $3
+				FROM offer_submissions o JOIN organisations s ON s.id = o.supplier_id LEFT JOIN partner_settings ps ON ps.partner_id = o.partner_id
+				WHERE o.partner_id = ANY ($1) AND o.kind = 'submit' AND o.sealed_until <= now() AND o.submitted_at >= $2 AND o.submitted_at < $3
 				GROUP BY s.id)
 			SELECT count(*), count(*) FILTER (WHERE local), count(*) FILTER (WHERE sme), count(*) FILTER (WHERE vcse) FROM b`,
-			partners, start, end).Scan(&f.Bidders, &f.BiddersLocal, &f.BiddersSME, &f.BiddersVCSE); err != nil {
+			partners, start, end, area).Scan(&f.Bidders, &f.BiddersLocal, &f.BiddersSME, &f.BiddersVCSE); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `
 			WITH w AS (
 				SELECT s.id, bool_or(`+localSQL+`) AS local, bool_or(s.size <> 'large') AS sme, bool_or(s.vcse) AS vcse
-				FROM contracts c JOIN organisations s ON s.id = c.supplier_id JOIN partner_settings ps ON ps.partner_id = c.partner_id
+				FROM contracts c JOIN organisations s ON s.id = c.supplier_id LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
 				WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3
 				GROUP BY s.id)
 			SELECT count(*), count(*) FILTER (WHERE local), count(*) FILTER (WHERE sme), count(*) FILTER (WHERE vcse) FROM w`,
-			partners, start, end).Scan(&f.Winners, &f.WinnersLocal, &f.WinnersSME, &f.WinnersVCSE); err != nil {
+			partners, start, end, area).Scan(&f.Winners, &f.WinnersLocal, &f.WinnersSME, &f.WinnersVCSE); err != nil {
 			return err
 		}
+		// Plug-in value: every plug-in of an edition the partners (or their
+		// shared service) have enabled, £0 when nothing was committed on it, so
+		// the headline CSV has the same rows whatever the year or partner;
+		// and any other plug-in with commitments in the year.
 		rows, err := tx.Query(ctx, `
-			SELECT k.plugin, sum(`+committedSQL+`)
-			FROM kpis k JOIN contracts c ON c.partner_id = k.partner_id AND c.id = k.contract_id
-			WHERE k.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3 AND k.plugin <> ''
-			GROUP BY k.plugin ORDER BY k.plugin`, partners, start, end)
+			WITH v AS (
+				SELECT k.plugin, sum(`+committedSQL+`) AS value
+				FROM kpis k JOIN contracts c ON c.partner_id = k.partner_id AND c.id = k.contract_id
+				WHERE k.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3 AND k.plugin <> ''
+				GROUP BY k.plugin),
+			enabled AS (
+				SELECT m.plugin
+				FROM edition_choices ch JOIN organisations p ON ch.org_id = p.id OR ch.org_id = p.shared_service_id
+				JOIN measures m ON m.edition_id = ch.edition_id AND m.plugin = ANY (ch.plugins)
+				WHERE p.id = ANY ($1))
+			SELECT x.plugin, coalesce(v.value, 0)
+			FROM (SELECT plugin FROM v UNION SELECT plugin FROM enabled) x LEFT JOIN v ON v.plugin = x.plugin
+			ORDER BY x.plugin`, partners, start, end)
 		if err != nil {
 			return err
 		}
@@ -156,7 +177,7 @@ func (s *Store) DashboardBreakdowns(ctx context.Context, scope tally.Scope, part
 				LEFT JOIN (SELECT c.partner_id, c.id, c.value,
 				                  (SELECT coalesce(sum(` + committedSQL + `), 0) FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id) AS committed
 				           FROM contracts c WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3) x ON x.partner_id = p.id
-				WHERE p.id = ANY ($1) GROUP BY p.name ORDER BY p.name`},
+				WHERE p.id = ANY ($1) AND p.id = ANY (tally_partner_ids()) GROUP BY p.name ORDER BY p.name`},
 			{&b.Sizes, `
 				SELECT s.size, sum((SELECT coalesce(sum(` + committedSQL + `), 0) FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id)),
 				       sum(c.value), count(*)

@@ -57,10 +57,11 @@ func dashboardFor(r *http.Request, a tally.Access) (dashboardScope, error) {
 }
 
 // asOf is the day "to date" figures are measured at: the year's last day,
-// or today while the year runs.
+// or today while the year runs. Both are London times, because the store
+// compares them with dates by the calendar day they fall on.
 func asOf(y tally.FinancialYear) time.Time {
 	last := y.End().AddDate(0, 0, -1)
-	if now := time.Now(); now.Before(last) {
+	if now := time.Now().In(tally.London()); now.Before(last) {
 		return now
 	}
 	return last
@@ -207,13 +208,21 @@ func (s *Server) handleDashboardCSV(w http.ResponseWriter, r *http.Request, a ta
 	return writeCSV(w, t)
 }
 
-// dashboardTable is a breakdown as shown and exported.
+// dashboardTable is a breakdown as shown and exported. rows are for the
+// page ("£1,234.56"); export holds the same cells as plain numbers
+// ("1234.56"), so that spreadsheets can add them up.
 type dashboardTable struct {
 	key, title, summary string
 	head                []string
 	numeric             []bool
-	rows                [][]string
+	rows, export        [][]string
 	bars                []components.Bar
+}
+
+// add appends a row, shown and exported.
+func (t *dashboardTable) add(shown, exported []string) {
+	t.rows = append(t.rows, shown)
+	t.export = append(t.export, exported)
 }
 
 func (t dashboardTable) spec() components.TableSpec {
@@ -238,11 +247,12 @@ func dashboardTables(b postgres.Breakdowns, statuses []tally.ContractStatus, d d
 		}
 		var top postgres.Breakdown
 		for _, r := range rows {
-			row := []string{r.Label, r.Committed.String()}
+			row, out := []string{r.Label, r.Committed.String()}, []string{r.Label, r.Committed.Pounds()}
 			if withValue {
 				row = append(row, r.Value.String(), strconv.Itoa(r.Count))
+				out = append(out, r.Value.Pounds(), strconv.Itoa(r.Count))
 			}
-			t.rows = append(t.rows, row)
+			t.add(row, out)
 			t.bars = append(t.bars, components.Bar{Label: r.Label, Value: int64(r.Committed), Text: r.Committed.String()})
 			if r.Committed > top.Committed {
 				top = r
@@ -274,7 +284,8 @@ func dashboardTables(b postgres.Breakdowns, statuses []tally.ContractStatus, d d
 	}
 	for m := d.Year.Start(); m.Before(d.Year.End()); m = m.AddDate(0, 1, 0) {
 		key := m.Format("2006-01")
-		months.rows = append(months.rows, []string{m.Format("January 2006"), committedBy[key].String(), delivered[key].String()})
+		months.add([]string{m.Format("January 2006"), committedBy[key].String(), delivered[key].String()},
+			[]string{m.Format("January 2006"), committedBy[key].Pounds(), delivered[key].Pounds()})
 		months.bars = append(months.bars, components.Bar{Label: m.Format("Jan 2006") + " committed", Value: int64(committedBy[key]), Text: committedBy[key].String()})
 	}
 	tables = append(tables, months)
@@ -290,7 +301,8 @@ func dashboardTables(b postgres.Breakdowns, statuses []tally.ContractStatus, d d
 		values[cs.Rating] += cs.Contract.Committed
 	}
 	for _, rt := range []tally.Rating{tally.RatingGood, tally.RatingApproaching, tally.RatingRequiresImprovement, tally.RatingInadequate, tally.RatingNotYetDue} {
-		ratings.rows = append(ratings.rows, []string{rt.Label(), strconv.Itoa(counts[rt]), values[rt].String()})
+		ratings.add([]string{rt.Label(), strconv.Itoa(counts[rt]), values[rt].String()},
+			[]string{rt.Label(), strconv.Itoa(counts[rt]), values[rt].Pounds()})
 		ratings.bars = append(ratings.bars, components.Bar{Label: rt.Label(), Value: int64(counts[rt]), Text: strconv.Itoa(counts[rt]) + " contracts"})
 	}
 	ratings.summary = fmt.Sprintf("%d live contracts are Good, %d Approaching target, %d Require improvement and %d are Inadequate.",
@@ -316,7 +328,8 @@ func sizeLabels(rows []postgres.Breakdown) []postgres.Breakdown {
 	return out
 }
 
-// handleDashboardTable exports one breakdown as CSV or XLSX.
+// handleDashboardTable exports one breakdown as CSV or XLSX, amounts as
+// plain pounds.
 func (s *Server) handleDashboardTable(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	d, err := dashboardFor(r, a)
 	if err != nil {
@@ -335,7 +348,7 @@ func (s *Server) handleDashboardTable(w http.ResponseWriter, r *http.Request, a 
 		if t.key != key {
 			continue
 		}
-		out := table{Name: key + "-" + strconv.Itoa(int(d.Year)), Head: t.head, Rows: t.rows}
+		out := table{Name: key + "-" + strconv.Itoa(int(d.Year)), Head: t.head, Rows: t.export}
 		switch format {
 		case "csv":
 			return writeCSV(w, out)

@@ -66,7 +66,10 @@ func writeXLSX(w http.ResponseWriter, t table) error {
 		cells := make([]any, len(row))
 		for i, c := range row {
 			cells[i] = c
-			if n, ok := number(c); ok {
+			if n, ok := number(strings.TrimPrefix(c, "-")); ok {
+				if c[0] == '-' {
+					n = -n
+				}
 				cells[i] = n
 			}
 		}
@@ -152,10 +155,23 @@ func (s *Server) handleEvaluationExport(format string) orgHandler {
 	}
 }
 
-// number reads a plain decimal like 12 or 1234.56 (not a code with a
-// leading zero such as 01234567, nor 1e5).
+// number reads a plain unsigned decimal like 12 or 1234.56: digits and at
+// most one point. Not a code with a leading zero such as 01234567, nor 1e5,
+// nor what else strconv.ParseFloat reads ("Inf", "NaN", "0x1p4"), which
+// would be a formula in a CSV file or a broken cell in an Excel one.
 func number(s string) (float64, bool) {
-	if s == "" || strings.ContainsAny(s, "eEx+_") || (len(s) > 1 && s[0] == '0' && s[1] != '.') {
+	digits, points := 0, 0
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			points++
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || points > 1 || (len(s) > 1 && s[0] == '0' && s[1] != '.') {
 		return 0, false
 	}
 	n, err := strconv.ParseFloat(s, 64)
