@@ -164,8 +164,15 @@ func TestRtEvidenceUploadAndDownload(t *testing.T) {
 	if err != nil || disp != "attachment" {
 		t.Errorf("Content-Disposition %q: %q, %v; want an attachment that parses", cd[0], disp, err)
 	}
-	if name := params["filename"]; name == "" || strings.ContainsAny(name, "\"\r\n\\/") {
+	// The plain filename is safe ASCII; the full name travels percent-encoded
+	// in filename*, which ParseMediaType decodes into "filename". Neither may
+	// carry a line break, and the raw header holds no quote but the two that
+	// delimit the plain name.
+	if name := params["filename"]; name == "" || strings.ContainsAny(name, "\r\n") {
 		t.Errorf("Content-Disposition %q: filename %q", cd[0], name)
+	}
+	if strings.Count(cd[0], `"`) != 2 || strings.ContainsAny(cd[0], "\r\n") {
+		t.Errorf("Content-Disposition %q: want one quoted plain name and no line breaks", cd[0])
 	}
 	for k := range params {
 		if k != "filename" {
