@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -53,12 +54,35 @@ type Cluster struct {
 func (c Cluster) pgdata() string  { return filepath.Join(c.Dir, "pgdata") }
 func (c Cluster) sockets() string { return filepath.Join(c.Dir, "run") }
 
-// Port is derived from the folder, so two checkouts on one machine do not
-// collide, and is stable across restarts.
+// Port is the cluster's port: chosen when the cluster is created (from
+// the folder's path, moving on past any port in use, so two checkouts on
+// one machine do not collide) and kept in the folder's "port" file.
 func (c Cluster) Port() int {
+	if b, err := os.ReadFile(filepath.Join(c.Dir, "port")); err == nil {
+		if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			return p
+		}
+	}
 	h := fnv.New32a()
 	h.Write([]byte(c.Dir))
 	return 20000 + int(h.Sum32()%20000)
+}
+
+// choosePort picks a free port for a new cluster and records it.
+func (c Cluster) choosePort() error {
+	p := c.Port()
+	for tries := 0; ; tries++ {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err == nil {
+			l.Close()
+			break
+		}
+		if tries == 100 {
+			return fmt.Errorf("devdb: no free port near %d", c.Port())
+		}
+		p++
+	}
+	return os.WriteFile(filepath.Join(c.Dir, "port"), []byte(strconv.Itoa(p)+"\n"), 0o644)
 }
 
 // URLs returns the connection strings for the cluster's roles.
@@ -112,6 +136,9 @@ func (c Cluster) Ensure(ctx context.Context) (URLs, error) {
 
 func (c Cluster) initdb(ctx context.Context, run runner, bin string) error {
 	fmt.Fprintf(c.Log, "devdb: creating a private PostgreSQL cluster in %s\n", c.pgdata())
+	if err := c.choosePort(); err != nil {
+		return err
+	}
 	for _, d := range []string{c.pgdata(), c.sockets()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("devdb: %w", err)
