@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,41 +82,75 @@ type TenderFilter struct {
 	Query     string             // words in the reference or title
 	Category  string
 	OpenOnly  bool // published and before the deadline (opportunities)
+	Codes     bool // fill each tender's MeasureCodes
 	Limit     int
 	Offset    int
 }
 
 // Tenders lists tenders in scope, newest deadline first, with the total
-// that match.
+// that match. The WHERE clause is built per filter so that each condition
+// is a plain predicate the planner can match to an index (a CASE on the
+// status, or "$1 = 0 OR …", would hide them); values still travel as
+// parameters.
 func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) ([]tally.Tender, int, error) {
 	var list []tally.Tender
 	var total int
+	var conds []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.PartnerID != 0 {
+		conds = append(conds, "t.partner_id = "+arg(f.PartnerID))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p := arg("%" + likeEscaper.Replace(strings.ToLower(q)) + "%")
+		conds = append(conds, "(lower(t.title) LIKE "+p+" OR lower(t.reference) LIKE "+p+")")
+	}
+	if f.Category != "" {
+		conds = append(conds, "t.category = "+arg(f.Category))
+	}
+	switch f.Status {
+	case "":
+	case tally.TenderClosed:
+		conds = append(conds, "t.status = 'published' AND t.deadline <= now()")
+	case tally.TenderPublished:
+		conds = append(conds, "t.status = 'published' AND t.deadline > now()")
+	default:
+		conds = append(conds, "t.status = "+arg(string(f.Status)))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		var like *string
-		if q := strings.TrimSpace(f.Query); q != "" {
-			p := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
-			like = &p
-		}
-		where := `
-			FROM tenders t JOIN organisations o ON o.id = t.partner_id
-			WHERE ($1 = 0 OR t.partner_id = $1)
-			  AND ($2::text IS NULL OR lower(t.title) LIKE $2 OR lower(t.reference) LIKE $2)
-			  AND ($3 = '' OR t.category = $3)
-			  AND (CASE $4
-			       WHEN '' THEN true
-			       WHEN 'closed' THEN t.status = 'published' AND t.deadline <= now()
-			       WHEN 'published' THEN t.status = 'published' AND t.deadline > now()
-			       ELSE t.status = $4 END)`
-		args := []any{f.PartnerID, like, f.Category, string(f.Status)}
-		if err := tx.QueryRow(ctx, `SELECT count(*) `+where, args...).Scan(&total); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tenders t`+where, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+tenderColumns+where+` ORDER BY t.deadline DESC, t.id DESC LIMIT $5 OFFSET $6`,
+		n := len(args)
+		// The codes are looked up by primary key for the page's rows only:
+		// with a LIMIT the planner evaluates the sub-query after the sort.
+		codes := `, ''`
+		if f.Codes {
+			codes = `, coalesce((SELECT string_agg(m.code, ', ' ORDER BY m.position) FROM tender_measures m
+				WHERE m.partner_id = t.partner_id AND m.tender_id = t.id), '')`
+		}
+		rows, err := tx.Query(ctx, `SELECT `+tenderColumns+codes+`
+			FROM tenders t JOIN organisations o ON o.id = t.partner_id`+where+`
+			ORDER BY t.deadline DESC, t.id DESC LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
 			append(args, max(f.Limit, 1), max(f.Offset, 0))...)
 		if err != nil {
 			return err
 		}
-		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Tender, error) { return scanTender(r) })
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Tender, error) {
+			var t tally.Tender
+			err := r.Scan(&t.ID, &t.Partner.ID, &t.Partner.Slug, &t.Partner.Name, &t.Reference, &t.Title, &t.Description, &t.Category,
+				&t.EstimatedValue, &t.ContractStart, &t.ContractEnd, &t.Weighting, &t.WeightingReason, &t.QuantitativeShare, &t.Method,
+				&t.Deadline, &t.Status, &t.PublishedAt, &t.CancelReason, &t.SubmittedOffers, &t.MeasureCodes)
+			t.Partner.Kind = tally.Partner
+			return t, err
+		})
 		return err
 	})
 	return list, total, translate(err)
@@ -449,28 +484,4 @@ func (s *Store) AvailableMeasures(ctx context.Context, scope tally.Scope) ([]tal
 		return err
 	})
 	return ms, translate(err)
-}
-
-// TenderMeasureCodes lists the codes of the measures each tender asks for,
-// by tender id ("JOB1, ENV2").
-func (s *Store) TenderMeasureCodes(ctx context.Context, scope tally.Scope, ids []int64) (map[int64]string, error) {
-	counts := map[int64]string{}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-			SELECT tender_id, string_agg(code, ', ' ORDER BY position)
-			FROM tender_measures WHERE tender_id = ANY ($1) GROUP BY tender_id`, ids)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			var codes string
-			if err := rows.Scan(&id, &codes); err != nil {
-				return err
-			}
-			counts[id] = codes
-		}
-		return rows.Err()
-	})
-	return counts, translate(err)
 }

@@ -19,7 +19,7 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request, a t
 	q := r.URL.Query()
 	page := max(1, atoiOr(q.Get("page"), 1))
 	f := postgres.TenderFilter{Query: clip(q.Get("q"), 200), Category: clip(q.Get("category"), 20), Status: tally.TenderPublished,
-		Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
+		Codes: true, Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
 	partners, err := s.store.Partners(r.Context())
 	if err != nil {
 		return err
@@ -38,24 +38,12 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request, a t
 	}
 	p.Total, p.PageNum, p.Pages = total, page, max(1, (total+tendersPageSize-1)/tendersPageSize)
 	p.PageLinks = components.PageLinks(r.URL.Path, q, "page")
-	counts, err := s.store.TenderMeasureCodes(r.Context(), a.Scope, tenderIDs(list))
-	if err != nil {
-		return err
-	}
 	for _, t := range list {
 		row := tenderRow(t, opportunitiesBase(a)+"/"+strconv.FormatInt(t.ID, 10))
-		row.Measures = counts[t.ID]
+		row.Measures = t.MeasureCodes
 		p.Rows = append(p.Rows, row)
 	}
 	return s.render(w, r, http.StatusOK, pages.Opportunities(p))
-}
-
-func tenderIDs(ts []tally.Tender) []int64 {
-	ids := make([]int64, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
-	}
-	return ids
 }
 
 // handleOpportunity shows a published tender to a supplier, with a way to

@@ -70,6 +70,7 @@ type Tender struct {
 	CancelReason      string
 	SubmittedOffers   int
 	Measures          []TenderMeasure
+	MeasureCodes      string // in a list that asks for them: the measures' codes, "JOB1, ENV2"
 }
 
 // Editable reports whether the tender is still a draft.
