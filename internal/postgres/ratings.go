@@ -33,21 +33,45 @@ func (s *Store) ContractStatuses(ctx context.Context, scope tally.Scope, contrac
 		if err := brows.Err(); err != nil {
 			return err
 		}
+		// Set-based: the live contracts once, then each KPI's targets due
+		// and verified delivery summed per KPI, and the overdue periods per
+		// contract (not per KPI row), joined back to the KPIs.
+		live, args := `c.end_date >= $1::date - 90`, []any{asOf}
+		if contractID != 0 {
+			live, args = `c.id = $2`, append(args, contractID)
+		}
 		rows, err := tx.Query(ctx, `
+			WITH c AS (
+				SELECT c.partner_id, c.id, c.supplier_id, c.reference, c.title, c.value FROM contracts c WHERE `+live+`),
+			e AS (
+				SELECT k.partner_id, k.id, sum(t.target) AS expected
+				FROM c JOIN kpis k ON k.partner_id = c.partner_id AND k.contract_id = c.id
+				JOIN kpi_targets t ON t.partner_id = k.partner_id AND t.kpi_id = k.id
+				WHERE t.due <= $1::date
+				GROUP BY k.partner_id, k.id),
+			d AS (
+				SELECT k.partner_id, k.id, sum(l.quantity) AS delivered
+				FROM c JOIN kpis k ON k.partner_id = c.partner_id AND k.contract_id = c.id
+				JOIN return_lines l ON l.partner_id = k.partner_id AND l.kpi_id = k.id
+				JOIN returns r ON r.partner_id = l.partner_id AND r.id = l.return_id
+				WHERE l.decision = 'verified' AND r.due <= $1::date
+				GROUP BY k.partner_id, k.id),
+			o AS (
+				SELECT t.partner_id, t.contract_id, count(DISTINCT t.period) AS overdue
+				FROM c JOIN kpi_targets t ON t.partner_id = c.partner_id AND t.contract_id = c.id
+				WHERE t.due < $1::date
+				  AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.partner_id = t.partner_id AND r.contract_id = t.contract_id
+				                  AND r.period = t.period AND r.status <> 'draft')
+				GROUP BY t.partner_id, t.contract_id)
 			SELECT c.id, c.partner_id, p.name, c.supplier_id, s.name, c.reference, c.title, c.value,
 			       k.id, k.code, k.title, k.unit, coalesce(k.proxy, 0), k.proxy IS NOT NULL, k.quantity,
-			       coalesce((SELECT sum(t.target) FROM kpi_targets t
-			                 WHERE t.partner_id = k.partner_id AND t.kpi_id = k.id AND t.due <= $2::date), 0),
-			       coalesce((SELECT sum(l.quantity) FROM return_lines l JOIN returns r ON r.partner_id = l.partner_id AND r.id = l.return_id
-			                 WHERE l.partner_id = k.partner_id AND l.kpi_id = k.id AND l.decision = 'verified' AND r.due <= $2::date), 0),
-			       (SELECT count(DISTINCT t.period) FROM kpi_targets t
-			        WHERE t.partner_id = c.partner_id AND t.contract_id = c.id AND t.due < $2::date
-			          AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.partner_id = t.partner_id AND r.contract_id = t.contract_id
-			                          AND r.period = t.period AND r.status <> 'draft'))
-			FROM contracts c JOIN kpis k ON k.partner_id = c.partner_id AND k.contract_id = c.id
+			       coalesce(e.expected, 0), coalesce(d.delivered, 0), coalesce(o.overdue, 0)
+			FROM c JOIN kpis k ON k.partner_id = c.partner_id AND k.contract_id = c.id
 			JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
-			WHERE ($1 = 0 AND c.end_date >= $2::date - 90 OR c.id = $1)
-			ORDER BY c.id, k.position`, contractID, asOf)
+			LEFT JOIN e ON e.partner_id = k.partner_id AND e.id = k.id
+			LEFT JOIN d ON d.partner_id = k.partner_id AND d.id = k.id
+			LEFT JOIN o ON o.partner_id = c.partner_id AND o.contract_id = c.id
+			ORDER BY c.id, k.position`, args...)
 		if err != nil {
 			return err
 		}

@@ -125,9 +125,6 @@ func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) 
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tenders t`+where, args...).Scan(&total); err != nil {
-			return err
-		}
 		n := len(args)
 		// The codes are looked up by primary key for the page's rows only:
 		// with a LIMIT the planner evaluates the sub-query after the sort.
@@ -136,10 +133,19 @@ func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) 
 			codes = `, coalesce((SELECT string_agg(m.code, ', ' ORDER BY m.position) FROM tender_measures m
 				WHERE m.partner_id = t.partner_id AND m.tender_id = t.id), '')`
 		}
-		rows, err := tx.Query(ctx, `SELECT `+tenderColumns+codes+`
+		// The count and the page travel together: one round trip.
+		var b pgx.Batch
+		b.Queue(`SELECT count(*) FROM tenders t`+where, args...)
+		b.Queue(`SELECT `+tenderColumns+codes+`
 			FROM tenders t JOIN organisations o ON o.id = t.partner_id`+where+`
 			ORDER BY t.deadline DESC, t.id DESC LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
 			append(args, max(f.Limit, 1), max(f.Offset, 0))...)
+		br := tx.SendBatch(ctx, &b)
+		defer br.Close()
+		if err := br.QueryRow().Scan(&total); err != nil {
+			return err
+		}
+		rows, err := br.Query()
 		if err != nil {
 			return err
 		}
@@ -151,7 +157,10 @@ func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) 
 			t.Partner.Kind = tally.Partner
 			return t, err
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return br.Close()
 	})
 	return list, total, translate(err)
 }
