@@ -179,11 +179,11 @@ func writeLines(ctx context.Context, tx pgx.Tx, f tally.Offer, t tally.Tender, l
 		if !ok {
 			return 0, tally.FormErrors{"offer": "The offer names a measure this tender does not ask for"}
 		}
-		v, err := tally.LineValue(l.Quantity, proxyOf(m))
+		v, err := tally.LineValue(l.Quantity, m.ValueProxy())
 		if err != nil {
 			return 0, tally.FormErrors{"quantity-" + fmt.Sprint(m.ID): "This quantity is too large: check it"}
 		}
-		values = append(values, tally.ValueLine{Quantity: l.Quantity, Proxy: proxyOf(m)})
+		values = append(values, tally.ValueLine{Quantity: l.Quantity, Proxy: m.ValueProxy()})
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO offer_lines (partner_id, offer_id, tender_id, tender_measure_id, supplier_id, quantity, statement, value)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -196,14 +196,6 @@ func writeLines(ctx context.Context, tx pgx.Tx, f tally.Offer, t tally.Tender, l
 		return 0, tally.FormErrors{"offer": "The offer's total social value is too large: check the quantities"}
 	}
 	return sv, nil
-}
-
-// proxyOf is a measure's frozen proxy; record-only measures count £0.
-func proxyOf(m tally.TenderMeasure) tally.Proxy {
-	if !m.HasProxy {
-		return 0
-	}
-	return m.Proxy
 }
 
 // submission is the content a receipt's SHA-256 covers.
@@ -264,7 +256,7 @@ func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, ve
 		for _, l := range f.Lines {
 			m := measures[l.TenderMeasureID]
 			content.Lines = append(content.Lines, submissionLine{TenderMeasureID: m.ID, Edition: m.Edition, Code: m.Code,
-				Quantity: l.Quantity.String(), Proxy: proxyOf(m).String(), Statement: l.Statement, Value: int64(l.Value)})
+				Quantity: l.Quantity.String(), Proxy: m.ValueProxy().String(), Statement: l.Statement, Value: int64(l.Value)})
 		}
 		body, err := json.Marshal(content)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -294,7 +295,7 @@ func dashboardTables(b postgres.Breakdowns, statuses []tally.ContractStatus, d d
 	counts := map[tally.Rating]int{}
 	values := map[tally.Rating]tally.Pence{}
 	for _, cs := range statuses {
-		if !inPartners(cs.Contract.Partner.ID, d.Partners) {
+		if !slices.Contains(d.Partners, cs.Contract.Partner.ID) {
 			continue
 		}
 		counts[cs.Rating]++
@@ -308,15 +309,6 @@ func dashboardTables(b postgres.Breakdowns, statuses []tally.ContractStatus, d d
 	ratings.summary = fmt.Sprintf("%d live contracts are Good, %d Approaching target, %d Require improvement and %d are Inadequate.",
 		counts[tally.RatingGood], counts[tally.RatingApproaching], counts[tally.RatingRequiresImprovement], counts[tally.RatingInadequate])
 	return append(tables, ratings)
-}
-
-func inPartners(id int64, ids []int64) bool {
-	for _, p := range ids {
-		if p == id {
-			return true
-		}
-	}
-	return false
 }
 
 func sizeLabels(rows []postgres.Breakdown) []postgres.Breakdown {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tally-sv/tally/internal/mail"
@@ -256,16 +255,4 @@ func (s *Server) tellOutcome(r *http.Request, a tally.Access, e tally.Evaluation
 			s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n"})
 		}
 	}
-}
-
-// csvSafe neutralises a cell a spreadsheet would run as a formula. Plain
-// numbers, negative ones included, are left as they are.
-func csvSafe(s string) string {
-	if _, ok := number(strings.TrimPrefix(s, "-")); ok {
-		return s
-	}
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

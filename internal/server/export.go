@@ -177,3 +177,15 @@ func number(s string) (float64, bool) {
 	n, err := strconv.ParseFloat(s, 64)
 	return n, err == nil
 }
+
+// csvSafe neutralises a cell a spreadsheet would run as a formula. Plain
+// numbers, negative ones included, are left as they are.
+func csvSafe(s string) string {
+	if _, ok := number(strings.TrimPrefix(s, "-")); ok {
+		return s
+	}
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -103,7 +103,7 @@ func (s *Server) offerPage(r *http.Request, a tally.Access, f tally.Offer, t tal
 	var total tally.Pence
 	for _, m := range t.Measures {
 		if q, err := tally.ParseQuantity(in.Quantities[m.ID]); err == nil {
-			if v, err := tally.LineValue(q, proxyOf(m)); err == nil {
+			if v, err := tally.LineValue(q, m.ValueProxy()); err == nil {
 				values[m.ID] = v
 				total += v
 			}
@@ -126,13 +126,6 @@ func (s *Server) offerPage(r *http.Request, a tally.Access, f tally.Offer, t tal
 		p.Lines = append(p.Lines, row)
 	}
 	return p
-}
-
-func proxyOf(m tally.TenderMeasure) tally.Proxy {
-	if !m.HasProxy {
-		return 0
-	}
-	return m.Proxy
 }
 
 // handleOffer shows the supplier's offer form (or, once closed, the offer).

@@ -46,10 +46,7 @@ func (s *Server) handleSettingsForm(w http.ResponseWriter, r *http.Request, a ta
 	if !ok {
 		return errNotFound
 	}
-	ps, err := s.store.PartnerSettings(r.Context(), a.Scope, partner.ID)
-	if errors.Is(err, tally.ErrNotFound) {
-		ps, err = tally.DefaultPartnerSettings(), nil
-	}
+	ps, err := s.partnerSettings(r, a, partner.ID)
 	if err != nil {
 		return err
 	}
@@ -135,4 +132,16 @@ func (s *Server) handleSaveSettings(w http.ResponseWriter, r *http.Request, a ta
 	s.flash(r, "Settings for "+partner.Name+" have been saved.")
 	http.Redirect(w, r, "/o/"+a.Org.Slug+"/settings/"+partner.Slug, http.StatusSeeOther)
 	return nil
+}
+
+// partnerSettings are a partner's settings, or the defaults its settings
+// page offers when its administrator has saved none. The caller has
+// checked the partner is in reach.
+func (s *Server) partnerSettings(r *http.Request, a tally.Access, partnerID int64) (tally.PartnerSettings, error) {
+	ps, err := s.store.PartnerSettings(r.Context(), a.Scope, partnerID)
+	if errors.Is(err, tally.ErrNotFound) {
+		ps, err = tally.DefaultPartnerSettings(), nil
+		ps.PartnerID = partnerID
+	}
+	return ps, err
 }

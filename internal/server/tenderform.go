@@ -48,10 +48,7 @@ func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pa
 	if !ok {
 		partner = a.Partners[0]
 	}
-	settings, err := s.store.PartnerSettings(r.Context(), a.Scope, partner.ID)
-	if errors.Is(err, tally.ErrNotFound) {
-		settings, err = tally.DefaultPartnerSettings(), nil
-	}
+	settings, err := s.partnerSettings(r, a, partner.ID)
 	if err != nil {
 		return pages.TenderEditPage{}, err
 	}
@@ -90,10 +87,7 @@ func (s *Server) handleNewTender(w http.ResponseWriter, r *http.Request, a tally
 	if !ok {
 		return errNotFound
 	}
-	settings, err := s.store.PartnerSettings(r.Context(), a.Scope, partner.ID)
-	if errors.Is(err, tally.ErrNotFound) {
-		settings, err = tally.DefaultPartnerSettings(), nil
-	}
+	settings, err := s.partnerSettings(r, a, partner.ID)
 	if err != nil {
 		return err
 	}
@@ -163,10 +157,7 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 		t.ID, t.Partner, in.Partner = existing.ID, partner, partner.Slug
 	}
 	if t.Partner.ID != 0 {
-		settings, err := s.store.PartnerSettings(r.Context(), a.Scope, t.Partner.ID)
-		if errors.Is(err, tally.ErrNotFound) {
-			settings, err = tally.DefaultPartnerSettings(), nil
-		}
+		settings, err := s.partnerSettings(r, a, t.Partner.ID)
 		if err != nil {
 			return err
 		}

@@ -74,10 +74,7 @@ func Evaluate(e *Evaluation) error {
 		fo := FlagOffer{BidPrice: o.BidPrice}
 		for j := range o.Lines {
 			l := &o.Lines[j]
-			proxy := Proxy(0)
-			if l.Measure.HasProxy {
-				proxy = l.Measure.Proxy
-			}
+			proxy := l.Measure.ValueProxy()
 			var err error
 			if l.SubmittedValue, err = LineValue(l.Submitted, proxy); err != nil {
 				return fmt.Errorf("offer %d: %w", o.OfferID, err)

@@ -96,6 +96,15 @@ type TenderMeasure struct {
 	HasTarget      bool
 }
 
+// ValueProxy is the proxy a line on this measure is valued at: the frozen
+// proxy, or £0 for a record-only measure.
+func (m TenderMeasure) ValueProxy() Proxy {
+	if !m.HasProxy {
+		return 0
+	}
+	return m.Proxy
+}
+
 // OfferStatus is where an offer is.
 type OfferStatus string
 
