@@ -69,6 +69,9 @@ func Load(ctx context.Context, store *postgres.Store, out io.Writer) error {
 	if err := loadReturns(ctx, store, w); err != nil {
 		return fmt.Errorf("demo returns: %w", err)
 	}
+	if err := store.Analyze(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintln(out, "tally: loaded the demo data")
 	return nil
 }

@@ -98,6 +98,11 @@ func buildSeed(t testing.TB, name string, load func(owner *DB) error) (string, e
 	if err := load(db); err != nil {
 		return "", err
 	}
+	// Clones copy the template's statistics: without them every clone
+	// plans its first queries blind, before autovacuum has looked.
+	if _, err := db.Owner.Exec(ctx, "ANALYZE"); err != nil {
+		return "", err
+	}
 	db.App.Close()
 	db.Owner.Close()
 	building := db.Name
