@@ -47,6 +47,7 @@ type options struct {
 	within      time.Duration // the burst's arrival window
 	dbMaxConns  string
 	logLevel    string
+	only        string // "", "dashboard", "lists" or "burst"
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
@@ -61,9 +62,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	fs.DurationVar(&o.within, "within", 20*time.Second, "the burst's suppliers start within this time")
 	fs.StringVar(&o.dbMaxConns, "db-max-conns", getenv("DB_MAX_CONNS"), "the server's DB_MAX_CONNS (empty: its default)")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "the server's LOG_LEVEL")
+	fs.StringVar(&o.only, "only", "", "measure only this part: dashboard, lists or burst (for iterating on one)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	switch o.only {
+	case "", "dashboard", "lists", "burst":
+	default:
+		return fmt.Errorf("-only=%s: say dashboard, lists or burst", o.only)
+	}
+	part := func(name string) bool { return o.only == "" || o.only == name }
 	var ok bool
 	if o.size, ok = scale.Sizes[*sizeName]; !ok {
 		return fmt.Errorf("-scale=%s: say small, medium or large", *sizeName)
@@ -97,14 +105,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 
 	var r report
 	r.size = o.size.Name
-	if err := benchDashboard(ctx, o, srv, postgres.New(app), &r); err != nil {
-		return fmt.Errorf("dashboard: %w", err)
+	if part("dashboard") {
+		if err := benchDashboard(ctx, o, srv, postgres.New(app), &r); err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
 	}
-	if err := benchLists(ctx, o, srv, &r); err != nil {
-		return fmt.Errorf("lists: %w", err)
+	if part("lists") {
+		if err := benchLists(ctx, o, srv, &r); err != nil {
+			return fmt.Errorf("lists: %w", err)
+		}
 	}
-	if err := benchBurst(ctx, o, srv, owner, &r); err != nil {
-		return fmt.Errorf("burst: %w", err)
+	if part("burst") {
+		if err := benchBurst(ctx, o, srv, owner, &r); err != nil {
+			return fmt.Errorf("burst: %w", err)
+		}
 	}
 	r.rssKB, r.rssErr = srv.peakRSS()
 	r.print(out)

@@ -77,7 +77,23 @@ func insertContract(ctx context.Context, tx pgx.Tx, scope tally.Scope, c NewCont
 			return 0, err
 		}
 	}
-	return id, nil
+	return id, refreshContract(ctx, tx, c.PartnerID, id, true)
+}
+
+// refreshContract recomputes a contract's rollups (migration 000010) in
+// the caller's transaction: its committed value and its expected and
+// delivered value per reporting period and, when its KPIs changed, the
+// commitments of its award month. Every write that changes a contract's
+// KPIs, targets or verified delivery calls it.
+func refreshContract(ctx context.Context, tx pgx.Tx, partnerID, contractID int64, kpisChanged bool) error {
+	q := `SELECT tally_refresh_contracts($1, $2)`
+	if kpisChanged {
+		q += `, tally_refresh_commitments($1, $2)`
+	}
+	if _, err := tx.Exec(ctx, q, []int64{partnerID}, []int64{contractID}); err != nil {
+		return fmt.Errorf("refresh contract %d: %w", contractID, err)
+	}
+	return nil
 }
 
 func writeTargets(ctx context.Context, tx pgx.Tx, partnerID, contractID, kpiID, supplierID int64, periods []tally.Period, targets []tally.Quantity) error {
@@ -113,9 +129,7 @@ func (s *Store) CreateDirectContract(ctx context.Context, scope tally.Scope, c N
 
 const contractColumns = `
 	c.id, c.partner_id, p.slug, p.name, c.supplier_id, s.slug, s.name, coalesce(c.tender_id, 0), c.reference, c.title, c.value,
-	c.start_date, c.end_date, c.awarded_on, c.award_reason, c.direct,
-	coalesce((SELECT sum(CASE WHEN k.proxy IS NULL THEN 0 ELSE round(k.quantity::numeric * k.proxy / 100000) END)
-	          FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id), 0)::bigint`
+	c.start_date, c.end_date, c.awarded_on, c.award_reason, c.direct, c.committed`
 
 func scanContract(r pgx.Row) (tally.Contract, error) {
 	var c tally.Contract
@@ -259,6 +273,9 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE kpis SET quantity = $3 WHERE partner_id = $1 AND id = $2`, c.Partner.ID, k.ID, int64(total)); err != nil {
+			return err
+		}
+		if err := refreshContract(ctx, tx, c.Partner.ID, c.ID, true); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: c.Partner.ID, UserID: scope.UserID, Action: "kpi.change",

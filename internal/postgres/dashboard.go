@@ -2,12 +2,38 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tally-sv/tally/internal/tally"
 )
+
+// Dashboard is what the dashboard page shows for a year.
+type Dashboard struct {
+	Current, Previous tally.Figures // the year's figures and the year before's
+	Breakdowns        Breakdowns
+	Ratings           map[tally.Rating]RatingTotal // live contracts at asOf
+}
+
+// Dashboard reads a year's figures (to date at asOf), the previous year's
+// (at prevAsOf), the year's breakdowns and the live contracts' ratings.
+// They are independent reads, so they run at once, each in its own
+// transaction on its own connection: on two or more cores the whole takes
+// about as long as the slowest part rather than the sum.
+func (s *Store) Dashboard(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear, asOf, prevAsOf time.Time) (Dashboard, error) {
+	var d Dashboard
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	wg.Go(func() { d.Current, errs[0] = s.Figures(ctx, scope, partners, fy, asOf) })
+	wg.Go(func() { d.Previous, errs[1] = s.Figures(ctx, scope, partners, fy.Previous(), prevAsOf) })
+	wg.Go(func() { d.Breakdowns, errs[2] = s.DashboardBreakdowns(ctx, scope, partners, fy) })
+	wg.Go(func() { d.Ratings, errs[3] = s.LiveRatings(ctx, scope, partners, asOf) })
+	wg.Wait()
+	return d, errors.Join(errs...)
+}
 
 // localSQL is true when the supplier s is local to the partner whose
 // settings are ps: its postcode's area (letters) or district (outward code)
@@ -29,43 +55,35 @@ func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64
 	start, end := fy.Start(), fy.End()
 	area := tally.DefaultPartnerSettings().LocalArea.Codes()
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		// Contracts awarded in the year, their value and commitments.
+		// Contracts awarded in the year, their value and commitments (the
+		// contract's committed value is a rollup: migration 000010).
 		err := tx.QueryRow(ctx, `
-			WITH c AS (
-				SELECT c.partner_id, c.id, c.value, `+localSQL+` AS local,
-				       (SELECT coalesce(sum(`+committedSQL+`), 0) FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id) AS committed,
-				       EXISTS (SELECT 1 FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id) AS has_kpis
-				FROM contracts c JOIN organisations s ON s.id = c.supplier_id
-				LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
-				WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3)
-			SELECT count(*), count(*) FILTER (WHERE has_kpis), coalesce(sum(value), 0), coalesce(sum(value) FILTER (WHERE local), 0),
-			       coalesce(sum(committed), 0), coalesce(sum(committed) FILTER (WHERE local), 0)
-			FROM c`, partners, start, end, area).
+			SELECT count(*), count(*) FILTER (WHERE c.kpi_count > 0), coalesce(sum(c.value), 0), coalesce(sum(c.value) FILTER (WHERE `+localSQL+`), 0),
+			       coalesce(sum(c.committed), 0), coalesce(sum(c.committed) FILTER (WHERE `+localSQL+`), 0)
+			FROM contracts c JOIN organisations s ON s.id = c.supplier_id
+			LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
+			WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3`, partners, start, end, area).
 			Scan(&f.Contracts, &f.ContractsWithKPIs, &f.ContractValue, &f.LocalSpend, &f.Committed, &f.CommittedLocal)
 		if err != nil {
 			return err
 		}
 		// Verified delivery on returns for periods ending in the year (a
-		// period's last day is the day before its exclusive end).
+		// period's last day is the day before its exclusive end), each line
+		// valued.
 		if err := tx.QueryRow(ctx, `
-			SELECT coalesce(sum(round(l.quantity::numeric * k.proxy / 100000)), 0)
-			FROM return_lines l JOIN returns r ON r.partner_id = l.partner_id AND r.id = l.return_id
-			JOIN kpis k ON k.partner_id = l.partner_id AND k.id = l.kpi_id
-			WHERE l.partner_id = ANY ($1) AND l.decision = 'verified' AND k.proxy IS NOT NULL
-			  AND r.period_end > $2 AND r.period_end <= $3`, partners, start, end).Scan(&f.Delivered); err != nil {
+			SELECT coalesce(sum(verified), 0) FROM contract_periods
+			WHERE partner_id = ANY ($1) AND verified_lines > 0 AND period_end > $2 AND period_end <= $3`, partners, start, end).Scan(&f.Delivered); err != nil {
 			return err
 		}
 		// Live contracts at asOf: phased targets due so far against verified
-		// delivery on the returns due by then, each KPI valued once.
+		// delivery on the returns due by then, each KPI valued once; that
+		// is each contract's last period due by asOf.
 		if err := tx.QueryRow(ctx, `
-			SELECT coalesce(sum(round(e.expected::numeric * e.proxy / 100000)), 0), coalesce(sum(round(e.delivered::numeric * e.proxy / 100000)), 0)
-			FROM (
-				SELECT k.proxy,
-				       (SELECT coalesce(sum(t.target), 0) FROM kpi_targets t WHERE t.partner_id = k.partner_id AND t.kpi_id = k.id AND t.due <= $2) AS expected,
-				       (SELECT coalesce(sum(l.quantity), 0) FROM return_lines l JOIN returns r ON r.partner_id = l.partner_id AND r.id = l.return_id
-				        WHERE l.partner_id = k.partner_id AND l.kpi_id = k.id AND l.decision = 'verified' AND r.due <= $2::date) AS delivered
-				FROM kpis k JOIN contracts c ON c.partner_id = k.partner_id AND c.id = k.contract_id
-				WHERE k.partner_id = ANY ($1) AND k.proxy IS NOT NULL AND c.start_date <= $2 AND c.end_date >= $2) e`,
+			SELECT coalesce(sum(p.expected), 0), coalesce(sum(p.delivered), 0)
+			FROM contracts c CROSS JOIN LATERAL (
+				SELECT p.expected, p.delivered FROM contract_periods p
+				WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2 ORDER BY p.due DESC LIMIT 1) p
+			WHERE c.partner_id = ANY ($1) AND c.end_date >= $2 AND c.start_date <= $2`,
 			partners, asOf).Scan(&f.Expected, &f.DeliveredToDate); err != nil {
 			return err
 		}
@@ -85,10 +103,12 @@ func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64
 		// awarded a contract in the year. A supplier is local if local to
 		// a partner it bid with or won from.
 		if err := tx.QueryRow(ctx, `
-			WITH b AS (
+			WITH o AS (
+				SELECT DISTINCT o.partner_id, o.supplier_id FROM offer_submissions o
+				WHERE o.partner_id = ANY ($1) AND o.kind = 'submit' AND o.sealed_until <= now() AND o.submitted_at >= $2 AND o.submitted_at < $3),
+			b AS (
 				SELECT s.id, bool_or(`+localSQL+`) AS local, bool_or(s.size <> 'large') AS sme, bool_or(s.vcse) AS vcse
-				FROM offer_submissions o JOIN organisations s ON s.id = o.supplier_id LEFT JOIN partner_settings ps ON ps.partner_id = o.partner_id
-				WHERE o.partner_id = ANY ($1) AND o.kind = 'submit' AND o.sealed_until <= now() AND o.submitted_at >= $2 AND o.submitted_at < $3
+				FROM o JOIN organisations s ON s.id = o.supplier_id LEFT JOIN partner_settings ps ON ps.partner_id = o.partner_id
 				GROUP BY s.id)
 			SELECT count(*), count(*) FILTER (WHERE local), count(*) FILTER (WHERE sme), count(*) FILTER (WHERE vcse) FROM b`,
 			partners, start, end, area).Scan(&f.Bidders, &f.BiddersLocal, &f.BiddersSME, &f.BiddersVCSE); err != nil {
@@ -110,10 +130,9 @@ func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64
 		// and any other plug-in with commitments in the year.
 		rows, err := tx.Query(ctx, `
 			WITH v AS (
-				SELECT k.plugin, sum(`+committedSQL+`) AS value
-				FROM kpis k JOIN contracts c ON c.partner_id = k.partner_id AND c.id = k.contract_id
-				WHERE k.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3 AND k.plugin <> ''
-				GROUP BY k.plugin),
+				SELECT label AS plugin, sum(committed) AS value
+				FROM commitments WHERE partner_id = ANY ($1) AND kind = 'plugin' AND month >= $2 AND month < $3
+				GROUP BY label),
 			enabled AS (
 				SELECT m.plugin
 				FROM edition_choices ch JOIN organisations p ON ch.org_id = p.id OR ch.org_id = p.shared_service_id
@@ -159,42 +178,31 @@ func (s *Store) DashboardBreakdowns(ctx context.Context, scope tally.Scope, part
 			sql string
 		}{
 			{&b.Themes, `
-				SELECT coalesce(m.theme, lm.theme, 'Other'), sum(` + committedSQL + `), 0::bigint, count(DISTINCT c.id)
-				FROM kpis k JOIN contracts c ON c.partner_id = k.partner_id AND c.id = k.contract_id
-				LEFT JOIN measures m ON m.id = k.measure_id
-				LEFT JOIN tender_measures tm ON tm.partner_id = k.partner_id AND tm.id = k.tender_measure_id
-				LEFT JOIN local_measures lm ON lm.id = tm.local_measure_id
-				WHERE k.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3
-				GROUP BY 1 ORDER BY 2 DESC, 1`},
+				SELECT label, sum(committed), 0::bigint, sum(contracts)
+				FROM commitments WHERE partner_id = ANY ($1) AND kind = 'theme' AND month >= $2 AND month < $3
+				GROUP BY label ORDER BY 2 DESC, 1`},
 			{&b.Measures, `
-				SELECT k.code || ' ' || k.title, sum(` + committedSQL + `), 0::bigint, count(DISTINCT c.id)
-				FROM kpis k JOIN contracts c ON c.partner_id = k.partner_id AND c.id = k.contract_id
-				WHERE k.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3
-				GROUP BY k.edition, k.code, k.title ORDER BY 2 DESC, 1 LIMIT 10`},
+				SELECT code || ' ' || label, sum(committed), 0::bigint, sum(contracts)
+				FROM commitments WHERE partner_id = ANY ($1) AND kind = 'measure' AND month >= $2 AND month < $3
+				GROUP BY edition, code, label ORDER BY 2 DESC, 1 LIMIT 10`},
 			{&b.Partners, `
-				SELECT p.name, coalesce(sum(x.committed), 0), coalesce(sum(x.value), 0), count(x.id)
+				SELECT p.name, coalesce(sum(c.committed), 0), coalesce(sum(c.value), 0), count(c.id)
 				FROM organisations p
-				LEFT JOIN (SELECT c.partner_id, c.id, c.value,
-				                  (SELECT coalesce(sum(` + committedSQL + `), 0) FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id) AS committed
-				           FROM contracts c WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3) x ON x.partner_id = p.id
+				LEFT JOIN contracts c ON c.partner_id = p.id AND c.awarded_on >= $2 AND c.awarded_on < $3
 				WHERE p.id = ANY ($1) AND p.id = ANY (tally_partner_ids()) GROUP BY p.name ORDER BY p.name`},
 			{&b.Sizes, `
-				SELECT s.size, sum((SELECT coalesce(sum(` + committedSQL + `), 0) FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id)),
-				       sum(c.value), count(*)
+				SELECT s.size, sum(c.committed), sum(c.value), count(*)
 				FROM contracts c JOIN organisations s ON s.id = c.supplier_id
 				WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3
 				GROUP BY s.size ORDER BY array_position(ARRAY['micro', 'small', 'medium', 'large'], s.size)`},
 			{&b.Committed, `
-				SELECT to_char(date_trunc('month', c.awarded_on), 'YYYY-MM'),
-				       sum((SELECT coalesce(sum(` + committedSQL + `), 0) FROM kpis k WHERE k.partner_id = c.partner_id AND k.contract_id = c.id)),
-				       sum(c.value), count(*)
+				SELECT to_char(date_trunc('month', c.awarded_on), 'YYYY-MM'), sum(c.committed), sum(c.value), count(*)
 				FROM contracts c WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3
 				GROUP BY 1 ORDER BY 1`},
 			{&b.Delivered, `
-				SELECT to_char(date_trunc('month', r.period_end - 1), 'YYYY-MM'), sum(round(l.quantity::numeric * k.proxy / 100000)), 0::bigint, count(DISTINCT r.id)
-				FROM return_lines l JOIN returns r ON r.partner_id = l.partner_id AND r.id = l.return_id
-				JOIN kpis k ON k.partner_id = l.partner_id AND k.id = l.kpi_id
-				WHERE l.partner_id = ANY ($1) AND l.decision = 'verified' AND k.proxy IS NOT NULL AND r.period_end > $2 AND r.period_end <= $3
+				SELECT to_char(date_trunc('month', period_end - 1), 'YYYY-MM'), sum(verified), 0::bigint, count(*)
+				FROM contract_periods
+				WHERE partner_id = ANY ($1) AND verified_lines > 0 AND period_end > $2 AND period_end <= $3
 				GROUP BY 1 ORDER BY 1`},
 		}
 		for _, q := range queries {

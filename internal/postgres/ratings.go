@@ -210,3 +210,45 @@ func (s *Store) ContractPeriods(ctx context.Context, scope tally.Scope, contract
 	})
 	return list, translate(err)
 }
+
+// RatingTotal counts contracts with one rating and their committed value.
+type RatingTotal struct {
+	Contracts int
+	Committed tally.Pence
+}
+
+// LiveRatings rates the partners' live contracts at asOf (those with KPIs
+// ending no more than 90 days before it, as ContractStatuses lists them)
+// and totals them by rating. It reads the contract rollups (migration
+// 000010), so it costs one index probe per contract, not a sum over every
+// KPI's targets and returns; ContractStatuses gives the same ratings with
+// each KPI's detail.
+func (s *Store) LiveRatings(ctx context.Context, scope tally.Scope, partners []int64, asOf time.Time) (map[tally.Rating]RatingTotal, error) {
+	totals := map[tally.Rating]RatingTotal{}
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT c.committed, coalesce(p.expected, 0), coalesce(p.delivered, 0),
+			       coalesce(ps.band_good, $3), coalesce(ps.band_approaching, $4), coalesce(ps.band_requires_improvement, $5)
+			FROM contracts c LEFT JOIN LATERAL (
+				SELECT p.expected, p.delivered FROM contract_periods p
+				WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2::date ORDER BY p.due DESC LIMIT 1) p ON true
+			LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
+			WHERE c.partner_id = ANY ($1) AND c.end_date >= $2::date - 90 AND c.kpi_count > 0`,
+			partners, asOf, tally.DefaultBands().Good, tally.DefaultBands().Approaching, tally.DefaultBands().RequiresImprovement)
+		if err != nil {
+			return err
+		}
+		var committed, expected, delivered tally.Pence
+		var b tally.Bands
+		_, err = pgx.ForEachRow(rows, []any{&committed, &expected, &delivered, &b.Good, &b.Approaching, &b.RequiresImprovement}, func() error {
+			rt := tally.Rate(delivered, expected, b)
+			t := totals[rt]
+			t.Contracts++
+			t.Committed += committed
+			totals[rt] = t
+			return nil
+		})
+		return err
+	})
+	return totals, translate(err)
+}

@@ -380,6 +380,9 @@ func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, v
 			WHERE partner_id = $1 AND id = $2`, r.Contract.Partner.ID, r.ID); err != nil {
 			return err
 		}
+		if err := refreshContract(ctx, tx, r.Contract.Partner.ID, r.Contract.ID, false); err != nil {
+			return err
+		}
 		r, err = loadReturn(ctx, tx, id)
 		return err
 	})

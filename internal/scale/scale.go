@@ -92,13 +92,18 @@ func Load(ctx context.Context, pool *pgxpool.Pool, size Size, now time.Time, out
 			fmt.Fprintf(out, "tally: scale %s: partner %s done after %s (%d tenders, %d offer lines so far)\n",
 				size.Name, w.partners[pi].slug, time.Since(started).Round(time.Second), c.Tenders, c.OfferLines)
 		}
-		return nil
+		// The contracts' rollups, as the store keeps them on each write.
+		_, err = tx.Exec(ctx, `
+			SELECT tally_refresh_contracts(array_agg(partner_id), array_agg(id)), tally_refresh_commitments(array_agg(partner_id), array_agg(id))
+			FROM contracts`)
+		return err
 	})
 	if err != nil {
 		return c, fmt.Errorf("scale %s: %w", size.Name, err)
 	}
-	// Fresh statistics, so the planner sees the new sizes at once.
-	if _, err := pool.Exec(ctx, `ANALYZE`); err != nil {
+	// Fresh statistics, so the planner sees the new sizes at once, and a
+	// visibility map, so index-only scans need not visit the heap.
+	if _, err := pool.Exec(ctx, `VACUUM (ANALYZE)`); err != nil {
 		return c, err
 	}
 	fmt.Fprintf(out, "tally: loaded the %s scale data in %s: %+v\n", size.Name, time.Since(started).Round(time.Second), c)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -75,18 +74,11 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a tally
 	if err != nil {
 		return err
 	}
-	cur, err := s.store.Figures(r.Context(), a.Scope, d.Partners, d.Year, asOf(d.Year))
+	data, err := s.store.Dashboard(r.Context(), a.Scope, d.Partners, d.Year, asOf(d.Year), asOf(d.Year.Previous()))
 	if err != nil {
 		return err
 	}
-	prev, err := s.store.Figures(r.Context(), a.Scope, d.Partners, d.Year.Previous(), asOf(d.Year.Previous()))
-	if err != nil {
-		return err
-	}
-	b, err := s.store.DashboardBreakdowns(r.Context(), a.Scope, d.Partners, d.Year)
-	if err != nil {
-		return err
-	}
+	cur, prev := data.Current, data.Previous
 	base := "/o/" + a.Org.Slug + "/dashboard"
 	p := pages.DashboardPage{Page: s.page(r, "Dashboard "+d.Year.Label()), Scope: d.Name, Year: d.Year.Label(),
 		Previous: d.Year.Previous().Label(), YearValue: strconv.Itoa(int(d.Year)), Partner: d.Partner.Slug,
@@ -106,11 +98,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a tally
 		}
 		p.Figures = append(p.Figures, pages.FigureView{Label: h.Label, Value: h.Show, Previous: h.PrevShow, Change: h.Change, Note: h.Note})
 	}
-	statuses, err := s.store.ContractStatuses(r.Context(), a.Scope, 0, asOf(d.Year))
-	if err != nil {
-		return err
-	}
-	for _, t := range dashboardTables(b, statuses, d) {
+	for _, t := range dashboardTables(data.Breakdowns, data.Ratings, d) {
 		q := d.Query.Encode()
 		p.Sections = append(p.Sections, pages.DashboardSection{ID: t.key, Title: t.title, Summary: t.summary, Bars: t.bars,
 			Table: t.spec(), CSV: base + "/" + t.key + ".csv?" + q, XLSX: base + "/" + t.key + ".xlsx?" + q})
@@ -239,7 +227,7 @@ func (t dashboardTable) spec() components.TableSpec {
 }
 
 // dashboardTables are the year's breakdowns, each a chart and a table.
-func dashboardTables(b postgres.Breakdowns, statuses []tally.ContractStatus, d dashboardScope) []dashboardTable {
+func dashboardTables(b postgres.Breakdowns, ratings map[tally.Rating]postgres.RatingTotal, d dashboardScope) []dashboardTable {
 	committed := func(key, title, what string, rows []postgres.Breakdown, withValue bool) dashboardTable {
 		t := dashboardTable{key: key, title: title, head: []string{what, "Social value committed"}, numeric: []bool{false, true}}
 		if withValue {
@@ -290,25 +278,17 @@ func dashboardTables(b postgres.Breakdowns, statuses []tally.ContractStatus, d d
 		months.bars = append(months.bars, components.Bar{Label: m.Format("Jan 2006") + " committed", Value: int64(committedBy[key]), Text: committedBy[key].String()})
 	}
 	tables = append(tables, months)
-	ratings := dashboardTable{key: "ratings", title: "Ratings of live contracts", head: []string{"Rating", "Contracts", "Committed social value"},
+	table := dashboardTable{key: "ratings", title: "Ratings of live contracts", head: []string{"Rating", "Contracts", "Committed social value"},
 		numeric: []bool{false, true, true}}
-	counts := map[tally.Rating]int{}
-	values := map[tally.Rating]tally.Pence{}
-	for _, cs := range statuses {
-		if !slices.Contains(d.Partners, cs.Contract.Partner.ID) {
-			continue
-		}
-		counts[cs.Rating]++
-		values[cs.Rating] += cs.Contract.Committed
-	}
 	for _, rt := range []tally.Rating{tally.RatingGood, tally.RatingApproaching, tally.RatingRequiresImprovement, tally.RatingInadequate, tally.RatingNotYetDue} {
-		ratings.add([]string{rt.Label(), strconv.Itoa(counts[rt]), values[rt].String()},
-			[]string{rt.Label(), strconv.Itoa(counts[rt]), values[rt].Pounds()})
-		ratings.bars = append(ratings.bars, components.Bar{Label: rt.Label(), Value: int64(counts[rt]), Text: strconv.Itoa(counts[rt]) + " contracts"})
+		n, v := ratings[rt].Contracts, ratings[rt].Committed
+		table.add([]string{rt.Label(), strconv.Itoa(n), v.String()}, []string{rt.Label(), strconv.Itoa(n), v.Pounds()})
+		table.bars = append(table.bars, components.Bar{Label: rt.Label(), Value: int64(n), Text: strconv.Itoa(n) + " contracts"})
 	}
-	ratings.summary = fmt.Sprintf("%d live contracts are Good, %d Approaching target, %d Require improvement and %d are Inadequate.",
-		counts[tally.RatingGood], counts[tally.RatingApproaching], counts[tally.RatingRequiresImprovement], counts[tally.RatingInadequate])
-	return append(tables, ratings)
+	table.summary = fmt.Sprintf("%d live contracts are Good, %d Approaching target, %d Require improvement and %d are Inadequate.",
+		ratings[tally.RatingGood].Contracts, ratings[tally.RatingApproaching].Contracts, ratings[tally.RatingRequiresImprovement].Contracts,
+		ratings[tally.RatingInadequate].Contracts)
+	return append(tables, table)
 }
 
 func sizeLabels(rows []postgres.Breakdown) []postgres.Breakdown {
@@ -331,12 +311,12 @@ func (s *Server) handleDashboardTable(w http.ResponseWriter, r *http.Request, a 
 	if err != nil {
 		return err
 	}
-	statuses, err := s.store.ContractStatuses(r.Context(), a.Scope, 0, asOf(d.Year))
+	ratings, err := s.store.LiveRatings(r.Context(), a.Scope, d.Partners, asOf(d.Year))
 	if err != nil {
 		return err
 	}
 	key, format := chi.URLParam(r, "table"), chi.URLParam(r, "format")
-	for _, t := range dashboardTables(b, statuses, d) {
+	for _, t := range dashboardTables(b, ratings, d) {
 		if t.key != key {
 			continue
 		}
