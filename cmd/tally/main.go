@@ -13,9 +13,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/tally-sv/tally/internal/config"
 	"github.com/tally-sv/tally/internal/postgres"
@@ -76,6 +78,18 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
+	if cfg.DebugAddr != "" {
+		// Profiles, on their own listener and never on ADDR: bind it to
+		// localhost or a private network.
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		debug := &http.Server{Addr: cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { errc <- debug.ListenAndServe() }()
+		defer debug.Close()
+		log.Info("serving profiles", "addr", cfg.DebugAddr)
+	}
 	log.Info("serving", "addr", cfg.Addr, "url", cfg.BaseURL)
 	select {
 	case err := <-errc:

@@ -28,6 +28,7 @@ type Config struct {
 	SessionLifetime time.Duration  // SESSION_LIFETIME
 	ShutdownTimeout time.Duration  // SHUTDOWN_TIMEOUT
 	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
+	DebugAddr       string         // DEBUG_ADDR: where to serve /debug/pprof/ (empty: nowhere)
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -42,6 +43,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SMTPPassword: getenv("SMTP_PASSWORD"),
 		MailFrom:     or(getenv("MAIL_FROM"), "Tally <no-reply@tally.localhost>"),
 		LogLevel:     or(getenv("LOG_LEVEL"), "info"),
+		DebugAddr:    getenv("DEBUG_ADDR"),
 	}
 	var errs []error
 	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)
