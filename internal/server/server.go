@@ -36,8 +36,7 @@ type Server struct {
 // New builds a server and its routes.
 func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 	sm := scs.New()
-	sm.Store = pgxstore.NewWithCleanupInterval(store.Pool(), 10*time.Minute)
-	sm.IdleTimeout = cfg.SessionIdle
+	sm.Store = idleStore{pgxstore.NewWithCleanupInterval(store.Pool(), 10*time.Minute), cfg.SessionIdle}
 	sm.Lifetime = cfg.SessionLifetime
 	sm.Cookie.Name = "tally_session"
 	sm.Cookie.HttpOnly = true

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -19,6 +20,7 @@ const (
 	sessUserID = "user_id"
 	sessEpoch  = "epoch"
 	sessFlash  = "flash"
+	sessSeen   = "seen" // last active, Unix seconds: saved at most once a minute (idleStore)
 )
 
 const (
@@ -59,6 +61,11 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		case err != nil:
 			s.serveError(w, r, err)
 			return
+		}
+		// The session's stored expiry moves with activity (idleStore),
+		// saved at most once a minute rather than on every request.
+		if now := time.Now().Unix(); now-s.sessions.GetInt64(r.Context(), sessSeen) >= 60 {
+			s.sessions.Put(r.Context(), sessSeen, now)
 		}
 		// Every page for a signed-in person shows who they are: never cache it.
 		w.Header().Set("Cache-Control", "no-store")

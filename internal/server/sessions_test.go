@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -184,5 +185,41 @@ func TestSignInRedirectStaysOnSite(t *testing.T) {
 				t.Errorf("%s next=%q: %d to %q", req.Method, next, resp.StatusCode, resp.Header.Get("Location"))
 			}
 		}
+	}
+}
+
+// TestSessionIsSavedOnActivityNotEveryRequest: pages within a minute of
+// the last save read the session without writing it, and a session idle
+// past its stored expiry is signed out.
+func TestSessionIsSavedOnActivityNotEveryRequest(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	c := ts.client(t)
+	post(t, c, ts.URL+"/login", url.Values{"email": {"admin@star.example"}, "password": {demo.Password}})
+	saved := func() (expiry time.Time, data []byte) {
+		t.Helper()
+		if err := ts.db.Owner.QueryRow(t.Context(), `SELECT expiry, data FROM sessions ORDER BY expiry DESC LIMIT 1`).Scan(&expiry, &data); err != nil {
+			t.Fatal(err)
+		}
+		return expiry, data
+	}
+	e1, d1 := saved()
+	if until := time.Until(e1); until > 30*time.Minute+time.Minute || until < 29*time.Minute {
+		t.Errorf("after sign-in the session expires in %v, want the 30-minute idle timeout", until)
+	}
+	for range 3 {
+		if resp, _ := get(t, c, ts.URL+"/o/star"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /o/star: %d", resp.StatusCode)
+		}
+	}
+	if e2, d2 := saved(); !e2.Equal(e1) || !bytes.Equal(d1, d2) {
+		t.Errorf("pages within a minute of sign-in saved the session again (expiry %v → %v)", e1, e2)
+	}
+	// Idle for longer than the timeout: the stored expiry has passed.
+	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE sessions SET expiry = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := get(t, c, ts.URL+"/o/star"); !signedOut(resp) {
+		t.Errorf("an idle session still reaches /o/star: %d", resp.StatusCode)
 	}
 }

@@ -134,6 +134,7 @@ func (s *Server) signIn(r *http.Request, u tally.User) error {
 	}
 	s.sessions.Put(r.Context(), sessUserID, u.ID)
 	s.sessions.Put(r.Context(), sessEpoch, u.SessionEpoch)
+	s.sessions.Put(r.Context(), sessSeen, time.Now().Unix())
 	return nil
 }
 
