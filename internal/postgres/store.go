@@ -60,12 +60,20 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 // with the transaction whether it commits, rolls back, panics or is
 // cancelled, and never leak to the next user of the pooled connection.
 func (s *Store) InTx(ctx context.Context, scope tally.Scope, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := setScope(ctx, tx, scope); err != nil {
-			return err
-		}
-		return fn(tx)
-	})
+	// BEGIN and the scope travel in one round trip: a request's
+	// transaction is BEGIN+scope, its queries, COMMIT.
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{BeginQuery: "BEGIN; " + scopeSQL(scope)}, fn)
+}
+
+// scopeSQL sets the scope, transaction-local, as literal SQL (the simple
+// protocol that carries BEGIN takes no parameters). Every value is a
+// decimal id or a {…} list of them (idText, idArray), never user text.
+func scopeSQL(scope tally.Scope) string {
+	return "SELECT set_config('app.user_id', '" + idText(scope.UserID) + "', true), " +
+		"set_config('app.partner_ids', '" + idArray(scope.PartnerIDs) + "', true), " +
+		"set_config('app.org_ids', '" + idArray(scope.OrgIDs) + "', true), " +
+		"set_config('app.supplier_id', '" + idText(scope.SupplierID) + "', true), " +
+		"set_config('app.measure_org_ids', '" + idArray(scope.MeasureOrgIDs) + "', true)"
 }
 
 func setScope(ctx context.Context, tx pgx.Tx, scope tally.Scope) error {
