@@ -202,6 +202,7 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 		}
 	}
 	check("demo")
+	tenderCountsMatch(t, app, a.Scope)
 
 	// Every demo rating is present, or the comparison proves little.
 	ratings, err := app.LiveRatings(ctx, a.Scope, partners, time.Now())
@@ -289,5 +290,42 @@ func TestConcurrentAwardsKeepTheCommitmentsRight(t *testing.T) {
 	want := []postgres.Breakdown{{Label: "X1 Local measure", Committed: 36_000, Count: n}}
 	if diff := cmp.Diff(want, b.Measures); diff != "" {
 		t.Errorf("commitments after %d concurrent awards (-want +got):\n%s", n, diff)
+	}
+}
+
+// tenderCountsMatch checks the per-status tender counts (migration 000012)
+// against counting the tenders.
+func tenderCountsMatch(t *testing.T, store *postgres.Store, scope tally.Scope) {
+	t.Helper()
+	ctx := context.Background()
+	type row struct {
+		Partner int64
+		Status  string
+		N       int64
+	}
+	var kept, counted []row
+	err := store.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT partner_id, status, n FROM tender_counts WHERE n > 0 ORDER BY 1, 2`)
+		if err != nil {
+			return err
+		}
+		if kept, err = pgx.CollectRows(rows, pgx.RowToStructByPos[row]); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT partner_id, status, count(*) FROM tenders GROUP BY 1, 2 ORDER BY 1, 2`)
+		if err != nil {
+			return err
+		}
+		counted, err = pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(counted) == 0 {
+		t.Fatal("no tenders to count")
+	}
+	if diff := cmp.Diff(counted, kept); diff != "" {
+		t.Errorf("tender counts kept by the triggers differ from counting the tenders (-counted +kept):\n%s", diff)
 	}
 }

@@ -87,14 +87,49 @@ type TenderFilter struct {
 	Offset    int
 }
 
-// Tenders lists tenders in scope, newest deadline first, with the total
-// that match. The WHERE clause is built per filter so that each condition
+// countLimit is where list counts stop: "More than 500 tenders".
+const countLimit = 500
+
+// tenderCount is the query that counts a tender list, and where the count
+// stops (0: it does not). Row-level security is checked on every row a
+// count reads, about 0.4 µs each: counting all of a partner's 5,800 awarded
+// tenders took 2.3 ms on the large dataset. So staff lists filtered by
+// partner and status alone read the per-status counts the database keeps
+// (tender_counts, migration 000012), which are exact; open and closed are
+// both status 'published', told apart by the clock, and a search or a
+// category must look at the tenders, so those counts read the tenders but
+// stop at countLimit (or the page, if further).
+func tenderCount(scope tally.Scope, f TenderFilter, where string, args []any) (string, []any, int) {
+	kept := f.Query == "" && f.Category == "" && f.Status != tally.TenderPublished && f.Status != tally.TenderClosed
+	if kept && scope.SupplierID == 0 && len(scope.PartnerIDs) > 0 {
+		var conds []string
+		var cargs []any
+		if f.PartnerID != 0 {
+			cargs = append(cargs, f.PartnerID)
+			conds = append(conds, "partner_id = $"+strconv.Itoa(len(cargs)))
+		}
+		if f.Status != "" {
+			cargs = append(cargs, string(f.Status))
+			conds = append(conds, "status = $"+strconv.Itoa(len(cargs)))
+		}
+		q := `SELECT coalesce(sum(n), 0)::bigint FROM tender_counts`
+		if len(conds) > 0 {
+			q += " WHERE " + strings.Join(conds, " AND ")
+		}
+		return q, cargs, 0
+	}
+	upTo := max(countLimit, f.Offset+f.Limit)
+	return `SELECT count(*) FROM (SELECT FROM tenders t` + where + ` LIMIT ` + strconv.Itoa(upTo+1) + `) c`, args, upTo
+}
+
+// Tenders lists tenders in scope, newest deadline first, with how many
+// match (counted up to countLimit, or the page if further). The WHERE clause is built per filter so that each condition
 // is a plain predicate the planner can match to an index (a CASE on the
 // status, or "$1 = 0 OR …", would hide them); values still travel as
 // parameters.
-func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) ([]tally.Tender, int, error) {
+func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) ([]tally.Tender, tally.Count, error) {
 	var list []tally.Tender
-	var total int
+	var total tally.Count
 	var conds []string
 	var args []any
 	arg := func(v any) string {
@@ -125,25 +160,36 @@ func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) 
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		n := len(args)
-		// The codes are looked up by primary key for the page's rows only:
-		// with a LIMIT the planner evaluates the sub-query after the sort.
+		// LIMIT and OFFSET are integers written into the SQL: as parameters
+		// they made PostgreSQL plan the page afresh on every request (a
+		// generic plan's cost cannot know the limit), 0.1 ms each time.
 		codes := `, ''`
 		if f.Codes {
-			codes = `, coalesce((SELECT string_agg(m.code, ', ' ORDER BY m.position) FROM tender_measures m
-				WHERE m.partner_id = t.partner_id AND m.tender_id = t.id), '')`
+			codes = `, t.measure_codes`
 		}
-		// The count and the page travel together: one round trip.
+		// The count and the page travel together: one round trip. The
+		// page's plan is the same whatever the values (the filters are
+		// in the SQL's shape), but PostgreSQL kept choosing to plan it
+		// afresh for each request (0.13 ms, a fifth of the page's
+		// database time); the generic plan walks the same index.
+		countSQL, countArgs, upTo := tenderCount(scope, f, where, args)
 		var b pgx.Batch
-		b.Queue(`SELECT count(*) FROM tenders t`+where, args...)
-		b.Queue(`SELECT `+tenderColumns+codes+`
+		b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
+		b.Queue(countSQL, countArgs...)
+		// Lists show no description: it is left out of the rows fetched.
+		b.Queue(`SELECT `+strings.Replace(tenderColumns, "t.description", "''", 1)+codes+`
 			FROM tenders t JOIN organisations o ON o.id = t.partner_id`+where+`
-			ORDER BY t.deadline DESC, t.id DESC LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
-			append(args, max(f.Limit, 1), max(f.Offset, 0))...)
+			ORDER BY t.deadline DESC, t.id DESC LIMIT `+strconv.Itoa(max(f.Limit, 1))+` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
 		br := tx.SendBatch(ctx, &b)
 		defer br.Close()
-		if err := br.QueryRow().Scan(&total); err != nil {
+		if _, err := br.Exec(); err != nil {
 			return err
+		}
+		if err := br.QueryRow().Scan(&total.N); err != nil {
+			return err
+		}
+		if upTo > 0 && total.N > upTo {
+			total = tally.Count{N: upTo, More: true}
 		}
 		rows, err := br.Query()
 		if err != nil {
@@ -276,7 +322,14 @@ func freezeTenderMeasures(ctx context.Context, tx pgx.Tx, partnerID, tenderID in
 		FROM local_measures l WHERE tm.local_measure_id = l.id AND tm.partner_id = $1 AND tm.tender_id = $2`, partnerID, tenderID); err != nil {
 		return fmt.Errorf("freeze local measures: %w", err)
 	}
-	_, err := tx.Exec(ctx, `UPDATE tender_measures SET published = true WHERE partner_id = $1 AND tender_id = $2`, partnerID, tenderID)
+	if _, err := tx.Exec(ctx, `UPDATE tender_measures SET published = true WHERE partner_id = $1 AND tender_id = $2`, partnerID, tenderID); err != nil {
+		return err
+	}
+	// The codes as lists show them, written once (migration 000011).
+	_, err := tx.Exec(ctx, `
+		UPDATE tenders SET measure_codes = coalesce((SELECT string_agg(code, ', ' ORDER BY position) FROM tender_measures
+		                                            WHERE partner_id = $1 AND tender_id = $2), '')
+		WHERE partner_id = $1 AND id = $2`, partnerID, tenderID)
 	return err
 }
 

@@ -92,7 +92,15 @@ func Load(ctx context.Context, pool *pgxpool.Pool, size Size, now time.Time, out
 			fmt.Fprintf(out, "tally: scale %s: partner %s done after %s (%d tenders, %d offer lines so far)\n",
 				size.Name, w.partners[pi].slug, time.Since(started).Round(time.Second), c.Tenders, c.OfferLines)
 		}
-		// The contracts' rollups, as the store keeps them on each write.
+		// What the store writes beside each publication and award: the
+		// tenders' measure codes and the contracts' rollups.
+		if _, err := tx.Exec(ctx, `
+			UPDATE tenders t SET measure_codes = m.codes
+			FROM (SELECT partner_id, tender_id, string_agg(code, ', ' ORDER BY position) AS codes
+			      FROM tender_measures WHERE published GROUP BY partner_id, tender_id) m
+			WHERE t.partner_id = m.partner_id AND t.id = m.tender_id AND t.measure_codes = ''`); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `
 			SELECT tally_refresh_contracts(array_agg(partner_id), array_agg(id)), tally_refresh_commitments(array_agg(partner_id), array_agg(id))
 			FROM contracts`)

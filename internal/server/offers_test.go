@@ -47,8 +47,12 @@ func TestSupplierGetsNotFoundForAnotherSuppliersOffer(t *testing.T) {
 	if resp, _ := tnPost(t, rival, e.ts.URL+"/o/nationalfm/opportunities/"+draft+"/offer", url.Values{}); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("supplier starts an offer on a draft: %d, want 404", resp.StatusCode)
 	}
-	if _, body := get(t, rival, e.ts.URL+"/o/nationalfm/opportunities?q=STK-"); !strings.Contains(body, "STK-OWN") || strings.Contains(body, "Grounds maintenance STK-DRAFT") {
+	_, body := get(t, rival, e.ts.URL+"/o/nationalfm/opportunities?q=STK-")
+	if !strings.Contains(body, "STK-OWN") || strings.Contains(body, "Grounds maintenance STK-DRAFT") {
 		t.Error("opportunities should list the open tender and not the draft")
+	}
+	if !strings.Contains(body, "JOB1, ENV1, JOB6") || !strings.Contains(body, "1 open opportunity") {
+		t.Error("opportunities should count the open tender and show the measures it asks for, written when it was published")
 	}
 	// Its own list does not show the offer either.
 	if _, body := get(t, rival, e.ts.URL+"/o/nationalfm/offers"); strings.Contains(body, "STK-OWN") || strings.Contains(body, "/offers/"+id+`"`) {

@@ -36,7 +36,7 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request, a t
 	if err != nil {
 		return err
 	}
-	p.Total, p.PageNum, p.Pages = total, page, max(1, (total+tendersPageSize-1)/tendersPageSize)
+	p.Caption, p.PageNum, p.Pages = total.Text("open opportunity", "open opportunities"), page, total.Pages(tendersPageSize)
 	p.PageLinks = components.PageLinks(r.URL.Path, q, "page")
 	for _, t := range list {
 		row := tenderRow(t, opportunitiesBase(a)+"/"+strconv.FormatInt(t.ID, 10))

@@ -37,8 +37,8 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 		return err
 	}
 	p := pages.TendersPage{Page: s.page(r, "Tenders"), Base: tendersBase(a), CanCreate: a.Can(tally.RoleBuyer),
-		Query: f.Query, Status: string(f.Status), Partner: partnerSlug, Total: total, PageNum: page,
-		Pages: max(1, (total+tendersPageSize-1)/tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
+		Query: f.Query, Status: string(f.Status), Partner: partnerSlug, Caption: total.Text("tender", "tenders"), PageNum: page,
+		Pages: total.Pages(tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
 	p.Statuses = []components.Option{{Value: "", Text: "Any status"}}
 	for _, st := range []tally.TenderStatus{tally.TenderDraft, tally.TenderPublished, tally.TenderClosed, tally.TenderAwarded, tally.TenderCancelled} {
 		p.Statuses = append(p.Statuses, components.Option{Value: string(st), Text: st.Label()})

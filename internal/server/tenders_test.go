@@ -59,6 +59,20 @@ func (e *tnEnv) int(t *testing.T, q string, args ...any) int64 {
 	return n
 }
 
+// listCountsMatch checks the count above the partner's tender list, for
+// each status, against counting its tenders.
+func (e *tnEnv) listCountsMatch(t *testing.T, c *http.Client, partner string) {
+	t.Helper()
+	for status, cond := range map[string]string{"": "true", "draft": "status = 'draft'", "published": "status = 'published' AND deadline > now()",
+		"closed": "status = 'published' AND deadline <= now()", "awarded": "status = 'awarded'", "cancelled": "status = 'cancelled'"} {
+		n := e.int(t, `SELECT count(*) FROM tenders WHERE partner_id = (SELECT id FROM organisations WHERE slug = $1) AND `+cond, partner)
+		want := `role="status">` + tally.Count{N: int(n)}.Text("tender", "tenders") + "<"
+		if _, body := get(t, c, e.ts.URL+"/o/"+partner+"/tenders?status="+status); !strings.Contains(body, want) {
+			t.Errorf("status=%q: the list does not say %s", status, want)
+		}
+	}
+}
+
 func (e *tnEnv) exec(t *testing.T, q string, args ...any) {
 	t.Helper()
 	if _, err := e.admin.Exec(context.Background(), q, args...); err != nil {
@@ -604,6 +618,8 @@ func TestCancelledTenderKeepsItsOffersSealedAndCopies(t *testing.T) {
 	if resp, body := get(t, buyer, e.ts.URL+resp.Header.Get("Location")); resp.StatusCode != http.StatusOK || !strings.Contains(body, "STK-CAN-COPY") {
 		t.Errorf("the copy's form: %d", resp.StatusCode)
 	}
+	// Created, published, cancelled and copied: each list counts right.
+	e.listCountsMatch(t, buyer, "stockport")
 	// When a measure is no longer available the copy is refused with a
 	// message, and nothing is written.
 	e.exec(t, `DELETE FROM edition_choices`)

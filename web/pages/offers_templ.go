@@ -23,7 +23,7 @@ type OpportunitiesPage struct {
 	Category  string
 	Partners  []components.Option
 	Rows      []TenderRow
-	Total     int
+	Caption   string // how many match: "5 tenders"
 	PageNum   int
 	Pages     int
 	PageLinks func(int) string
@@ -94,7 +94,7 @@ func Opportunities(p OpportunitiesPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TenderTable(strconv.Itoa(p.Total)+" open opportunities", p.Rows, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TenderTable(p.Caption, p.Rows, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -26,7 +26,7 @@ type TendersPage struct {
 	Statuses  []components.Option
 	Partners  []components.Option
 	Rows      []TenderRow
-	Total     int
+	Caption   string // how many match: "5 tenders"
 	PageNum   int
 	Pages     int
 	PageLinks func(int) string
@@ -132,7 +132,7 @@ func Tenders(p TendersPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TenderTable(strconv.Itoa(p.Total)+" tenders", p.Rows, false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TenderTable(p.Caption, p.Rows, false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

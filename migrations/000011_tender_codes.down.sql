@@ -1,0 +1,1 @@
+ALTER TABLE tenders DROP COLUMN IF EXISTS measure_codes;
