@@ -125,7 +125,7 @@ func benchLists(ctx context.Context, o options, srv *server, r *report) error {
 		{"opportunities: /o/northernbuild/opportunities?category=services", supplier, "/o/northernbuild/opportunities?category=services", &r.opportunities},
 	}
 	for _, p := range pages {
-		*p.dst = load(ctx, p.c, srv.base+p.url, o.connections, o.duration)
+		*p.dst = load(ctx, p.c, srv.base+p.url, o.connections, o.duration, srv.cmd.Process.Pid)
 		p.dst.name = p.name
 	}
 	return nil
@@ -138,10 +138,11 @@ type throughput struct {
 	errors   int64
 	rps      float64
 	lat      latencies
+	cpu      cpuTimes // used while loading, by the server, PostgreSQL and the driver
 }
 
 // load requests url from n workers until d has passed.
-func load(ctx context.Context, c *http.Client, url string, n int, d time.Duration) throughput {
+func load(ctx context.Context, c *http.Client, url string, n int, d time.Duration, serverPID int) throughput {
 	// Warm up: every worker's connection, and the page's caches.
 	var wg sync.WaitGroup
 	for range n {
@@ -152,6 +153,7 @@ func load(ctx context.Context, c *http.Client, url string, n int, d time.Duratio
 	var mu sync.Mutex
 	var all []time.Duration
 	deadline := time.Now().Add(d)
+	cpu := readCPU(serverPID)
 	start := time.Now()
 	for range n {
 		wg.Go(func() {
@@ -171,7 +173,8 @@ func load(ctx context.Context, c *http.Client, url string, n int, d time.Duratio
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	return throughput{requests: len(all), errors: errs.Load(), rps: float64(len(all)) / elapsed.Seconds(), lat: summarise(all)}
+	return throughput{requests: len(all), errors: errs.Load(), rps: float64(len(all)) / elapsed.Seconds(), lat: summarise(all),
+		cpu: readCPU(serverPID).sub(cpu)}
 }
 
 // latencies summarise a sample.

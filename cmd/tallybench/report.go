@@ -61,6 +61,19 @@ func (r report) print(out io.Writer) {
 	} else {
 		fmt.Fprintf(out, "| Peak server RSS (VmHWM) | %.0f MB | ≤ 150 MB | %s |\n", float64(r.rssKB)/1024, verdict(r.rssKB <= 150*1024))
 	}
+	if r.floor.requests > 0 {
+		fmt.Fprintln(out, "\nCPU time per request while each page was loaded (the server, PostgreSQL and this driver share the cores):")
+		fmt.Fprintln(out, "\n| Page | server | PostgreSQL | driver |\n|---|---|---|---|")
+		for _, t := range []throughput{r.tenders, r.opportunities, r.floor} {
+			if t.requests == 0 {
+				continue
+			}
+			per := func(d time.Duration) string {
+				return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(t.requests))
+			}
+			fmt.Fprintf(out, "| %s | %s | %s | %s |\n", t.name, per(t.cpu.server), per(t.cpu.postgres), per(t.cpu.driver))
+		}
+	}
 	if r.burst.firstErr != "" {
 		fmt.Fprintf(out, "\nFirst burst error: %s\n", r.burst.firstErr)
 	}
