@@ -122,7 +122,8 @@ func tenderCount(scope tally.Scope, f TenderFilter, where string, args []any) (s
 	return `SELECT count(*) FROM (SELECT FROM tenders t` + where + ` LIMIT ` + strconv.Itoa(upTo+1) + `) c`, args, upTo
 }
 
-// Tenders lists tenders in scope, newest deadline first, with how many
+// Tenders lists tenders in scope, newest deadline first, with the fields a
+// list shows (not the description, dates or reasons), and how many
 // match (counted up to countLimit, or the page if further). The WHERE clause is built per filter so that each condition
 // is a plain predicate the planner can match to an index (a CASE on the
 // status, or "$1 = 0 OR …", would hide them); values still travel as
@@ -176,8 +177,9 @@ func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) 
 		var b pgx.Batch
 		b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
 		b.Queue(countSQL, countArgs...)
-		// Lists show no description: it is left out of the rows fetched.
-		b.Queue(`SELECT `+strings.Replace(tenderColumns, "t.description", "''", 1)+codes+`
+		// Only the columns a list shows are fetched and decoded.
+		b.Queue(`SELECT t.id, t.partner_id, o.slug, o.name, t.reference, t.title, t.category, t.estimated_value, t.weighting, t.deadline,
+			       CASE WHEN t.status = 'published' AND t.deadline <= now() THEN 'closed' ELSE t.status END, t.submitted_offers`+codes+`
 			FROM tenders t JOIN organisations o ON o.id = t.partner_id`+where+`
 			ORDER BY t.deadline DESC, t.id DESC LIMIT `+strconv.Itoa(max(f.Limit, 1))+` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
 		br := tx.SendBatch(ctx, &b)
@@ -195,11 +197,10 @@ func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) 
 		if err != nil {
 			return err
 		}
-		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Tender, error) {
+		list, err = pgx.AppendRows(make([]tally.Tender, 0, max(f.Limit, 1)), rows, func(r pgx.CollectableRow) (tally.Tender, error) {
 			var t tally.Tender
-			err := r.Scan(&t.ID, &t.Partner.ID, &t.Partner.Slug, &t.Partner.Name, &t.Reference, &t.Title, &t.Description, &t.Category,
-				&t.EstimatedValue, &t.ContractStart, &t.ContractEnd, &t.Weighting, &t.WeightingReason, &t.QuantitativeShare, &t.Method,
-				&t.Deadline, &t.Status, &t.PublishedAt, &t.CancelReason, &t.SubmittedOffers, &t.MeasureCodes)
+			err := r.Scan(&t.ID, &t.Partner.ID, &t.Partner.Slug, &t.Partner.Name, &t.Reference, &t.Title, &t.Category,
+				&t.EstimatedValue, &t.Weighting, &t.Deadline, &t.Status, &t.SubmittedOffers, &t.MeasureCodes)
 			t.Partner.Kind = tally.Partner
 			return t, err
 		})

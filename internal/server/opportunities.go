@@ -38,6 +38,7 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request, a t
 	}
 	p.Caption, p.PageNum, p.Pages = total.Text("open opportunity", "open opportunities"), page, total.Pages(tendersPageSize)
 	p.PageLinks = components.PageLinks(r.URL.Path, q, "page")
+	p.Rows = make([]pages.TenderRow, 0, len(list))
 	for _, t := range list {
 		row := tenderRow(t, opportunitiesBase(a)+"/"+strconv.FormatInt(t.ID, 10))
 		row.Measures = t.MeasureCodes

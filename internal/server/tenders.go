@@ -47,6 +47,7 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 	for _, partner := range a.Partners {
 		p.Partners = append(p.Partners, components.Option{Value: partner.Slug, Text: partner.Name})
 	}
+	p.Rows = make([]pages.TenderRow, 0, len(list))
 	for _, t := range list {
 		p.Rows = append(p.Rows, tenderRow(t, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10)))
 	}

@@ -1,6 +1,8 @@
 package components
 
 import (
+	"context"
+	"io"
 	"net/url"
 	"strconv"
 
@@ -65,11 +67,21 @@ var tagColours = map[string]bool{
 	"red": true, "orange": true, "yellow": true,
 }
 
-func tagClass(colour string) string {
-	if tagColours[colour] {
-		return "govuk-tag--" + colour
+// Tag is a short status label (GOV.UK "Tag"). colour is one of grey, green,
+// teal, purple, magenta, red, orange or yellow; anything else (including ""
+// and "blue") gives the default blue. RAG ratings use green, yellow and red.
+//
+// It is written directly rather than as a templ component: a list has one
+// on every row, and templ's class-list handling allocated 5 KB a row.
+func Tag(text, colour string) templ.Component {
+	class := "govuk-tag"
+	if tagColours[colour] { // a fixed set of names: nothing to escape
+		class += " govuk-tag--" + colour
 	}
-	return ""
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		_, err := io.WriteString(w, `<strong class="`+class+`">`+templ.EscapeString(text)+`</strong>`)
+		return err
+	})
 }
 
 // pageItem is one entry in the pagination list: a page number, or a gap.
