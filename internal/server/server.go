@@ -37,6 +37,7 @@ type Server struct {
 func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 	sm := scs.New()
 	sm.Store = idleStore{pgxstore.NewWithCleanupInterval(store.Pool(), 10*time.Minute), cfg.SessionIdle}
+	sm.Codec = sessionCodec{}
 	sm.Lifetime = cfg.SessionLifetime
 	sm.Cookie.Name = "tally_session"
 	sm.Cookie.HttpOnly = true
