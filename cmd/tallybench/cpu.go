@@ -51,3 +51,7 @@ func procCPU(pid string) time.Duration {
 func (c cpuTimes) sub(o cpuTimes) cpuTimes {
 	return cpuTimes{c.server - o.server, c.postgres - o.postgres, c.driver - o.driver}
 }
+
+func (c cpuTimes) add(o cpuTimes) cpuTimes {
+	return cpuTimes{c.server + o.server, c.postgres + o.postgres, c.driver + o.driver}
+}

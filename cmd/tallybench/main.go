@@ -41,6 +41,7 @@ type options struct {
 	size        scale.Size
 	binary      string
 	duration    time.Duration // per list page
+	rounds      int           // the list pages take turns this many times
 	connections int
 	dashboards  int
 	suppliers   int
@@ -55,8 +56,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	sizeName := fs.String("scale", "large", "dataset: small, medium or large")
 	var o options
 	fs.StringVar(&o.binary, "bin", "bin/tally", "the tally binary to serve")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to load each list page")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long to load each list page, over all rounds")
 	fs.IntVar(&o.connections, "c", 64, "concurrent connections for the list pages")
+	fs.IntVar(&o.rounds, "rounds", 5, "rounds in which the list pages take turns (each gets -duration in all)")
 	fs.IntVar(&o.dashboards, "n", 40, "timed dashboard requests (after 5 to warm up)")
 	fs.IntVar(&o.suppliers, "suppliers", 1000, "suppliers in the submission burst")
 	fs.DurationVar(&o.within, "within", 20*time.Second, "the burst's suppliers start within this time")

@@ -104,7 +104,10 @@ func get(c *http.Client, url string) (time.Duration, error) {
 }
 
 // benchLists loads each list page, and the floor page, from o.connections
-// workers for o.duration.
+// workers for o.duration each. The machine's speed drifts (other work on
+// the host), so the pages take turns in o.rounds rounds of
+// o.duration/o.rounds and each page's figures add up its rounds: the
+// ratios to the floor compare pages measured side by side.
 func benchLists(ctx context.Context, o options, srv *server, r *report) error {
 	buyer, err := srv.login("buyer@star.example", demo.Password)
 	if err != nil {
@@ -124,9 +127,20 @@ func benchLists(ctx context.Context, o options, srv *server, r *report) error {
 		{"tender list: /o/star/tenders?status=awarded&partner=stockport", buyer, "/o/star/tenders?status=awarded&partner=stockport", &r.tenders},
 		{"opportunities: /o/northernbuild/opportunities?category=services", supplier, "/o/northernbuild/opportunities?category=services", &r.opportunities},
 	}
-	for _, p := range pages {
-		*p.dst = load(ctx, p.c, srv.base+p.url, o.connections, o.duration, srv.cmd.Process.Pid)
-		p.dst.name = p.name
+	rounds := max(1, o.rounds)
+	samples := make([][]time.Duration, len(pages))
+	for range rounds {
+		for i, p := range pages {
+			t, lat := load(ctx, p.c, srv.base+p.url, o.connections, o.duration/time.Duration(rounds), srv.cmd.Process.Pid)
+			d := p.dst
+			d.name, d.requests, d.errors, d.elapsed = p.name, d.requests+t.requests, d.errors+t.errors, d.elapsed+t.elapsed
+			d.cpu = d.cpu.add(t.cpu)
+			samples[i] = append(samples[i], lat...)
+		}
+	}
+	for i, p := range pages {
+		p.dst.rps = float64(p.dst.requests) / p.dst.elapsed.Seconds()
+		p.dst.lat = summarise(samples[i])
 	}
 	return nil
 }
@@ -136,13 +150,15 @@ type throughput struct {
 	name     string
 	requests int
 	errors   int64
+	elapsed  time.Duration
 	rps      float64
 	lat      latencies
 	cpu      cpuTimes // used while loading, by the server, PostgreSQL and the driver
 }
 
-// load requests url from n workers until d has passed.
-func load(ctx context.Context, c *http.Client, url string, n int, d time.Duration, serverPID int) throughput {
+// load requests url from n workers until d has passed, and returns the
+// successful requests' latencies too.
+func load(ctx context.Context, c *http.Client, url string, n int, d time.Duration, serverPID int) (throughput, []time.Duration) {
 	// Warm up: every worker's connection, and the page's caches.
 	var wg sync.WaitGroup
 	for range n {
@@ -173,8 +189,7 @@ func load(ctx context.Context, c *http.Client, url string, n int, d time.Duratio
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	return throughput{requests: len(all), errors: errs.Load(), rps: float64(len(all)) / elapsed.Seconds(), lat: summarise(all),
-		cpu: readCPU(serverPID).sub(cpu)}
+	return throughput{requests: len(all), errors: errs.Load(), elapsed: elapsed, cpu: readCPU(serverPID).sub(cpu)}, all
 }
 
 // latencies summarise a sample.
