@@ -47,6 +47,38 @@ const localSQL = `(substring(s.postcode from '^[A-Z]+') = ANY (coalesce(ps.local
 // rounded half up to the penny (numeric round), as tally.LineValue does.
 const committedSQL = `coalesce(round(k.quantity::numeric * k.proxy / 100000), 0)`
 
+// The dashboard's queries that read most rows, named so that the plan
+// tests (plan_test.go) check the very SQL the store runs.
+const (
+	// Verified delivery on returns for periods ending in the year ($2, $3],
+	// each line valued (the contract_periods rollup, migration 000010).
+	deliveredInYearSQL = `
+		SELECT coalesce(sum(verified), 0) FROM contract_periods
+		WHERE partner_id = ANY ($1) AND verified_lines > 0 AND period_end > $2 AND period_end <= $3`
+	// Expected and delivered value to date ($2) on contracts live then:
+	// each contract's last period due by $2.
+	liveToDateSQL = `
+		SELECT coalesce(sum(p.expected), 0), coalesce(sum(p.delivered), 0)
+		FROM contracts c CROSS JOIN LATERAL (
+			SELECT p.expected, p.delivered FROM contract_periods p
+			WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2 ORDER BY p.due DESC LIMIT 1) p
+		WHERE c.partner_id = ANY ($1) AND c.end_date >= $2 AND c.start_date <= $2`
+	// Tenders published in the year [$2, $3).
+	tendersInYearSQL = `
+		SELECT count(*), coalesce(sum(estimated_value), 0), coalesce(sum(weighting), 0) FROM tenders
+		WHERE partner_id = ANY ($1) AND published_at >= $2 AND published_at < $3`
+	// Distinct bidders in the year, and how many are local, SME and VCSE.
+	biddersSQL = `
+		WITH o AS (
+			SELECT DISTINCT o.partner_id, o.supplier_id FROM offer_submissions o
+			WHERE o.partner_id = ANY ($1) AND o.kind = 'submit' AND o.sealed_until <= now() AND o.submitted_at >= $2 AND o.submitted_at < $3),
+		b AS (
+			SELECT s.id, bool_or(` + localSQL + `) AS local, bool_or(s.size <> 'large') AS sme, bool_or(s.vcse) AS vcse
+			FROM o JOIN organisations s ON s.id = o.supplier_id LEFT JOIN partner_settings ps ON ps.partner_id = o.partner_id
+			GROUP BY s.id)
+		SELECT count(*), count(*) FILTER (WHERE local), count(*) FILTER (WHERE sme), count(*) FILTER (WHERE vcse) FROM b`
+)
+
 // Figures computes the headline figures of SPEC §8 for the partners given
 // (all in scope) and one financial year. asOf bounds the "to date"
 // figures: the year's last day, or today for the current year.
@@ -70,28 +102,17 @@ func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64
 		// Verified delivery on returns for periods ending in the year (a
 		// period's last day is the day before its exclusive end), each line
 		// valued.
-		if err := tx.QueryRow(ctx, `
-			SELECT coalesce(sum(verified), 0) FROM contract_periods
-			WHERE partner_id = ANY ($1) AND verified_lines > 0 AND period_end > $2 AND period_end <= $3`, partners, start, end).Scan(&f.Delivered); err != nil {
+		if err := tx.QueryRow(ctx, deliveredInYearSQL, partners, start, end).Scan(&f.Delivered); err != nil {
 			return err
 		}
 		// Live contracts at asOf: phased targets due so far against verified
 		// delivery on the returns due by then, each KPI valued once; that
 		// is each contract's last period due by asOf.
-		if err := tx.QueryRow(ctx, `
-			SELECT coalesce(sum(p.expected), 0), coalesce(sum(p.delivered), 0)
-			FROM contracts c CROSS JOIN LATERAL (
-				SELECT p.expected, p.delivered FROM contract_periods p
-				WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2 ORDER BY p.due DESC LIMIT 1) p
-			WHERE c.partner_id = ANY ($1) AND c.end_date >= $2 AND c.start_date <= $2`,
-			partners, asOf).Scan(&f.Expected, &f.DeliveredToDate); err != nil {
+		if err := tx.QueryRow(ctx, liveToDateSQL, partners, asOf).Scan(&f.Expected, &f.DeliveredToDate); err != nil {
 			return err
 		}
 		// Tenders published in the year.
-		if err := tx.QueryRow(ctx, `
-			SELECT count(*), coalesce(sum(estimated_value), 0), coalesce(sum(weighting), 0) FROM tenders
-			WHERE partner_id = ANY ($1) AND published_at >= $2 AND published_at < $3`, partners, start, end).
-			Scan(&f.Tenders, &f.TenderValue, &f.WeightingTotal); err != nil {
+		if err := tx.QueryRow(ctx, tendersInYearSQL, partners, start, end).Scan(&f.Tenders, &f.TenderValue, &f.WeightingTotal); err != nil {
 			return err
 		}
 		// Bidders: distinct suppliers whose offer was submitted in the year
@@ -102,16 +123,7 @@ func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64
 		// anyway; the query says so too. Winners: distinct suppliers
 		// awarded a contract in the year. A supplier is local if local to
 		// a partner it bid with or won from.
-		if err := tx.QueryRow(ctx, `
-			WITH o AS (
-				SELECT DISTINCT o.partner_id, o.supplier_id FROM offer_submissions o
-				WHERE o.partner_id = ANY ($1) AND o.kind = 'submit' AND o.sealed_until <= now() AND o.submitted_at >= $2 AND o.submitted_at < $3),
-			b AS (
-				SELECT s.id, bool_or(`+localSQL+`) AS local, bool_or(s.size <> 'large') AS sme, bool_or(s.vcse) AS vcse
-				FROM o JOIN organisations s ON s.id = o.supplier_id LEFT JOIN partner_settings ps ON ps.partner_id = o.partner_id
-				GROUP BY s.id)
-			SELECT count(*), count(*) FILTER (WHERE local), count(*) FILTER (WHERE sme), count(*) FILTER (WHERE vcse) FROM b`,
-			partners, start, end, area).Scan(&f.Bidders, &f.BiddersLocal, &f.BiddersSME, &f.BiddersVCSE); err != nil {
+		if err := tx.QueryRow(ctx, biddersSQL, partners, start, end, area).Scan(&f.Bidders, &f.BiddersLocal, &f.BiddersSME, &f.BiddersVCSE); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `

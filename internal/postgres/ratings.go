@@ -211,6 +211,17 @@ func (s *Store) ContractPeriods(ctx context.Context, scope tally.Scope, contract
 	return list, translate(err)
 }
 
+// liveRatingsSQL reads each live contract's committed value, its last
+// period due by $2 and its partner's bands ($3-$5 when it has none).
+const liveRatingsSQL = `
+	SELECT c.committed, coalesce(p.expected, 0), coalesce(p.delivered, 0),
+	       coalesce(ps.band_good, $3), coalesce(ps.band_approaching, $4), coalesce(ps.band_requires_improvement, $5)
+	FROM contracts c LEFT JOIN LATERAL (
+		SELECT p.expected, p.delivered FROM contract_periods p
+		WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2::date ORDER BY p.due DESC LIMIT 1) p ON true
+	LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
+	WHERE c.partner_id = ANY ($1) AND c.end_date >= $2::date - 90 AND c.kpi_count > 0`
+
 // RatingTotal counts contracts with one rating and their committed value.
 type RatingTotal struct {
 	Contracts int
@@ -226,14 +237,7 @@ type RatingTotal struct {
 func (s *Store) LiveRatings(ctx context.Context, scope tally.Scope, partners []int64, asOf time.Time) (map[tally.Rating]RatingTotal, error) {
 	totals := map[tally.Rating]RatingTotal{}
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-			SELECT c.committed, coalesce(p.expected, 0), coalesce(p.delivered, 0),
-			       coalesce(ps.band_good, $3), coalesce(ps.band_approaching, $4), coalesce(ps.band_requires_improvement, $5)
-			FROM contracts c LEFT JOIN LATERAL (
-				SELECT p.expected, p.delivered FROM contract_periods p
-				WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2::date ORDER BY p.due DESC LIMIT 1) p ON true
-			LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
-			WHERE c.partner_id = ANY ($1) AND c.end_date >= $2::date - 90 AND c.kpi_count > 0`,
+		rows, err := tx.Query(ctx, liveRatingsSQL,
 			partners, asOf, tally.DefaultBands().Good, tally.DefaultBands().Approaching, tally.DefaultBands().RequiresImprovement)
 		if err != nil {
 			return err

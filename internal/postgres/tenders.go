@@ -123,14 +123,67 @@ func tenderCount(scope tally.Scope, f TenderFilter, where string, args []any) (s
 }
 
 // Tenders lists tenders in scope, newest deadline first, with the fields a
-// list shows (not the description, dates or reasons), and how many
-// match (counted up to countLimit, or the page if further). The WHERE clause is built per filter so that each condition
-// is a plain predicate the planner can match to an index (a CASE on the
-// status, or "$1 = 0 OR …", would hide them); values still travel as
-// parameters.
+// list shows (not the description, dates or reasons), and how many match
+// (counted up to countLimit, or the page if further).
 func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) ([]tally.Tender, tally.Count, error) {
 	var list []tally.Tender
 	var total tally.Count
+	q := tenderList(scope, f)
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		// The count and the page travel together: one round trip. The
+		// page's plan is the same whatever the values (the filters are
+		// in the SQL's shape), but PostgreSQL kept choosing to plan it
+		// afresh for each request (0.13 ms, a fifth of the page's
+		// database time); the generic plan walks the same index.
+		var b pgx.Batch
+		b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
+		b.Queue(q.count, q.countArgs...)
+		b.Queue(q.page, q.pageArgs...)
+		br := tx.SendBatch(ctx, &b)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		if err := br.QueryRow().Scan(&total.N); err != nil {
+			return err
+		}
+		if q.upTo > 0 && total.N > q.upTo {
+			total = tally.Count{N: q.upTo, More: true}
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		list, err = pgx.AppendRows(make([]tally.Tender, 0, max(f.Limit, 1)), rows, func(r pgx.CollectableRow) (tally.Tender, error) {
+			var t tally.Tender
+			err := r.Scan(&t.ID, &t.Partner.ID, &t.Partner.Slug, &t.Partner.Name, &t.Reference, &t.Title, &t.Category,
+				&t.EstimatedValue, &t.Weighting, &t.Deadline, &t.Status, &t.SubmittedOffers, &t.MeasureCodes)
+			t.Partner.Kind = tally.Partner
+			return t, err
+		})
+		if err != nil {
+			return err
+		}
+		return br.Close()
+	})
+	return list, total, translate(err)
+}
+
+// tenderListQuery is a tender list's count and page: SQL and arguments,
+// and where the count stops (0: it does not).
+type tenderListQuery struct {
+	count, page         string
+	countArgs, pageArgs []any
+	upTo                int
+}
+
+// tenderList writes the queries for a tender list. The WHERE clause is
+// built per filter so that each condition is a plain predicate the planner
+// can match to an index (a CASE on the status, or "$1 = 0 OR …", would hide
+// them); values travel as parameters, except LIMIT and OFFSET, integers
+// written into the SQL: as parameters they made PostgreSQL plan the page
+// afresh on every request (a generic plan's cost cannot know the limit).
+func tenderList(scope tally.Scope, f TenderFilter) tenderListQuery {
 	var conds []string
 	var args []any
 	arg := func(v any) string {
@@ -160,56 +213,18 @@ func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) 
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		// LIMIT and OFFSET are integers written into the SQL: as parameters
-		// they made PostgreSQL plan the page afresh on every request (a
-		// generic plan's cost cannot know the limit), 0.1 ms each time.
-		codes := `, ''`
-		if f.Codes {
-			codes = `, t.measure_codes`
-		}
-		// The count and the page travel together: one round trip. The
-		// page's plan is the same whatever the values (the filters are
-		// in the SQL's shape), but PostgreSQL kept choosing to plan it
-		// afresh for each request (0.13 ms, a fifth of the page's
-		// database time); the generic plan walks the same index.
-		countSQL, countArgs, upTo := tenderCount(scope, f, where, args)
-		var b pgx.Batch
-		b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
-		b.Queue(countSQL, countArgs...)
-		// Only the columns a list shows are fetched and decoded.
-		b.Queue(`SELECT t.id, t.partner_id, o.slug, o.name, t.reference, t.title, t.category, t.estimated_value, t.weighting, t.deadline,
-			       CASE WHEN t.status = 'published' AND t.deadline <= now() THEN 'closed' ELSE t.status END, t.submitted_offers`+codes+`
-			FROM tenders t JOIN organisations o ON o.id = t.partner_id`+where+`
-			ORDER BY t.deadline DESC, t.id DESC LIMIT `+strconv.Itoa(max(f.Limit, 1))+` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
-		br := tx.SendBatch(ctx, &b)
-		defer br.Close()
-		if _, err := br.Exec(); err != nil {
-			return err
-		}
-		if err := br.QueryRow().Scan(&total.N); err != nil {
-			return err
-		}
-		if upTo > 0 && total.N > upTo {
-			total = tally.Count{N: upTo, More: true}
-		}
-		rows, err := br.Query()
-		if err != nil {
-			return err
-		}
-		list, err = pgx.AppendRows(make([]tally.Tender, 0, max(f.Limit, 1)), rows, func(r pgx.CollectableRow) (tally.Tender, error) {
-			var t tally.Tender
-			err := r.Scan(&t.ID, &t.Partner.ID, &t.Partner.Slug, &t.Partner.Name, &t.Reference, &t.Title, &t.Category,
-				&t.EstimatedValue, &t.Weighting, &t.Deadline, &t.Status, &t.SubmittedOffers, &t.MeasureCodes)
-			t.Partner.Kind = tally.Partner
-			return t, err
-		})
-		if err != nil {
-			return err
-		}
-		return br.Close()
-	})
-	return list, total, translate(err)
+	codes := `, ''`
+	if f.Codes {
+		codes = `, t.measure_codes`
+	}
+	q := tenderListQuery{pageArgs: args}
+	q.count, q.countArgs, q.upTo = tenderCount(scope, f, where, args)
+	// Only the columns a list shows are fetched and decoded.
+	q.page = `SELECT t.id, t.partner_id, o.slug, o.name, t.reference, t.title, t.category, t.estimated_value, t.weighting, t.deadline,
+		       CASE WHEN t.status = 'published' AND t.deadline <= now() THEN 'closed' ELSE t.status END, t.submitted_offers` + codes + `
+		FROM tenders t JOIN organisations o ON o.id = t.partner_id` + where + `
+		ORDER BY t.deadline DESC, t.id DESC LIMIT ` + strconv.Itoa(max(f.Limit, 1)) + ` OFFSET ` + strconv.Itoa(max(f.Offset, 0))
+	return q
 }
 
 // SaveTender creates a draft (t.ID == 0) or replaces a draft's fields and
