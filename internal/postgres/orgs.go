@@ -55,16 +55,11 @@ func (s *Store) AddRole(ctx context.Context, scope tally.Scope, userID, orgID in
 	return translate(err)
 }
 
-// Partners lists every partner council.
-func (s *Store) Partners(ctx context.Context) ([]tally.Org, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT id, kind, slug, name, coalesce(shared_service_id, 0) FROM organisations WHERE kind = 'partner' ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Org, error) {
-		var o tally.Org
-		err := r.Scan(&o.ID, &o.Kind, &o.Slug, &o.Name, &o.SharedServiceID)
-		return o, err
-	})
+// partnersSQL lists every partner by name, for scanOrg.
+const partnersSQL = `SELECT id, kind, slug, name, coalesce(shared_service_id, 0) FROM organisations WHERE kind = 'partner' ORDER BY name`
+
+func scanOrg(r pgx.CollectableRow) (tally.Org, error) {
+	var o tally.Org
+	err := r.Scan(&o.ID, &o.Kind, &o.Slug, &o.Name, &o.SharedServiceID)
+	return o, err
 }

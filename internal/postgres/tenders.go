@@ -77,14 +77,15 @@ func tender(ctx context.Context, tx pgx.Tx, id int64) (tally.Tender, error) {
 
 // TenderFilter narrows a list of tenders.
 type TenderFilter struct {
-	Status    tally.TenderStatus // "" for any
-	PartnerID int64              // 0 for every partner in scope
-	Query     string             // words in the reference or title
-	Category  string
-	OpenOnly  bool // published and before the deadline (opportunities)
-	Codes     bool // fill each tender's MeasureCodes
-	Limit     int
-	Offset    int
+	Status      tally.TenderStatus // "" for any
+	PartnerID   int64              // 0 for every partner in scope
+	PartnerSlug string             // when PartnerID is 0, the partner with this slug (none: no tenders)
+	Query       string             // words in the reference or title
+	Category    string
+	OpenOnly    bool // published and before the deadline (opportunities)
+	Codes       bool // fill each tender's MeasureCodes
+	Limit       int
+	Offset      int
 }
 
 // countLimit is where list counts stop: "More than 500 tenders".
@@ -126,8 +127,20 @@ func tenderCount(scope tally.Scope, f TenderFilter, where string, args []any) (s
 // list shows (not the description, dates or reasons), and how many match
 // (counted up to countLimit, or the page if further).
 func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) ([]tally.Tender, tally.Count, error) {
+	list, total, _, err := s.tenderPage(ctx, scope, f, false)
+	return list, total, err
+}
+
+// Opportunities is Tenders for suppliers' opportunities page, with the
+// councils to filter by (every partner, by name), in the same round trip.
+func (s *Store) Opportunities(ctx context.Context, scope tally.Scope, f TenderFilter) ([]tally.Tender, tally.Count, []tally.Org, error) {
+	return s.tenderPage(ctx, scope, f, true)
+}
+
+func (s *Store) tenderPage(ctx context.Context, scope tally.Scope, f TenderFilter, withPartners bool) ([]tally.Tender, tally.Count, []tally.Org, error) {
 	var list []tally.Tender
 	var total tally.Count
+	var partners []tally.Org
 	q := tenderList(scope, f)
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		// The count and the page travel together: one round trip. The
@@ -137,12 +150,24 @@ func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) 
 		// database time); the generic plan walks the same index.
 		var b pgx.Batch
 		b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
+		if withPartners {
+			b.Queue(partnersSQL)
+		}
 		b.Queue(q.count, q.countArgs...)
 		b.Queue(q.page, q.pageArgs...)
 		br := tx.SendBatch(ctx, &b)
 		defer br.Close()
 		if _, err := br.Exec(); err != nil {
 			return err
+		}
+		if withPartners {
+			rows, err := br.Query()
+			if err != nil {
+				return err
+			}
+			if partners, err = pgx.CollectRows(rows, scanOrg); err != nil {
+				return err
+			}
 		}
 		if err := br.QueryRow().Scan(&total.N); err != nil {
 			return err
@@ -166,7 +191,7 @@ func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) 
 		}
 		return br.Close()
 	})
-	return list, total, translate(err)
+	return list, total, partners, translate(err)
 }
 
 // tenderListQuery is a tender list's count and page: SQL and arguments,
@@ -192,6 +217,8 @@ func tenderList(scope tally.Scope, f TenderFilter) tenderListQuery {
 	}
 	if f.PartnerID != 0 {
 		conds = append(conds, "t.partner_id = "+arg(f.PartnerID))
+	} else if f.PartnerSlug != "" {
+		conds = append(conds, "t.partner_id = (SELECT id FROM organisations WHERE kind = 'partner' AND slug = "+arg(f.PartnerSlug)+")")
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := arg("%" + likeEscaper.Replace(strings.ToLower(q)) + "%")

@@ -54,6 +54,13 @@ func TestSupplierGetsNotFoundForAnotherSuppliersOffer(t *testing.T) {
 	if !strings.Contains(body, "JOB1, ENV1, JOB6") || !strings.Contains(body, "1 open opportunity") {
 		t.Error("opportunities should count the open tender and show the measures it asks for, written when it was published")
 	}
+	// The council filter: the tender's own council, another, and none known.
+	for partner, want := range map[string]bool{"stockport": true, "trafford": false, "nowhere": false} {
+		_, body := get(t, rival, e.ts.URL+"/o/nationalfm/opportunities?q=STK-&partner="+partner)
+		if strings.Contains(body, "STK-OWN") != want || !strings.Contains(body, `<option value="trafford"`) {
+			t.Errorf("opportunities for council %s: lists STK-OWN %t, want %t (with every council to choose)", partner, !want, want)
+		}
+	}
 	// Its own list does not show the offer either.
 	if _, body := get(t, rival, e.ts.URL+"/o/nationalfm/offers"); strings.Contains(body, "STK-OWN") || strings.Contains(body, "/offers/"+id+`"`) {
 		t.Error("the rival's offer list shows another supplier's offer")

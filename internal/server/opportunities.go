@@ -19,22 +19,15 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request, a t
 	q := r.URL.Query()
 	page := max(1, atoiOr(q.Get("page"), 1))
 	f := postgres.TenderFilter{Query: clip(q.Get("q"), 200), Category: clip(q.Get("category"), 20), Status: tally.TenderPublished,
-		Codes: true, Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
-	partners, err := s.store.Partners(r.Context())
+		PartnerSlug: clip(q.Get("partner"), 50), Codes: true, Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
+	list, total, partners, err := s.store.Opportunities(r.Context(), a.Scope, f)
 	if err != nil {
 		return err
 	}
-	p := pages.OpportunitiesPage{Page: s.page(r, "Opportunities"), Query: f.Query, Category: f.Category, Partner: clip(q.Get("partner"), 50),
+	p := pages.OpportunitiesPage{Page: s.page(r, "Opportunities"), Query: f.Query, Category: f.Category, Partner: f.PartnerSlug,
 		Partners: []components.Option{{Value: "", Text: "Any council"}}}
 	for _, pa := range partners {
 		p.Partners = append(p.Partners, components.Option{Value: pa.Slug, Text: pa.Name})
-		if pa.Slug == p.Partner {
-			f.PartnerID = pa.ID
-		}
-	}
-	list, total, err := s.store.Tenders(r.Context(), a.Scope, f)
-	if err != nil {
-		return err
 	}
 	p.Caption, p.PageNum, p.Pages = total.Text("open opportunity", "open opportunities"), page, total.Pages(tendersPageSize)
 	p.PageLinks = components.PageLinks(r.URL.Path, q, "page")
