@@ -74,15 +74,29 @@ var tagColours = map[string]bool{
 // It is written directly rather than as a templ component: a list has one
 // on every row, and templ's class-list handling allocated 5 KB a row.
 func Tag(text, colour string) templ.Component {
-	class := "govuk-tag"
-	if tagColours[colour] { // a fixed set of names: nothing to escape
-		class += " govuk-tag--" + colour
-	}
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		_, err := io.WriteString(w, `<strong class="`+class+`">`+templ.EscapeString(text)+`</strong>`)
+		_, err := io.WriteString(w, TagHTML(text, colour))
 		return err
 	})
 }
+
+// TagHTML is Tag's markup, for rows written in Go.
+func TagHTML(text, colour string) string {
+	class := "govuk-tag"
+	if tagColours[colour] { // a fixed set of names: nothing to escape
+		class = tagClasses[colour]
+	}
+	return `<strong class="` + class + `">` + templ.EscapeString(text) + `</strong>`
+}
+
+// tagClasses are the class attributes of the coloured tags.
+var tagClasses = func() map[string]string {
+	m := map[string]string{}
+	for c := range tagColours {
+		m[c] = "govuk-tag govuk-tag--" + c
+	}
+	return m
+}()
 
 // pageItem is one entry in the pagination list: a page number, or a gap.
 type pageItem struct {
