@@ -47,7 +47,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	var errs []error
 	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)
-	c.DBMaxConns = int32(integer(getenv, "DB_MAX_CONNS", 16, &errs))
+	c.DBMaxConns = int32(integer(getenv, "DB_MAX_CONNS", 8, &errs))
 	c.SessionIdle = duration(getenv, "SESSION_IDLE_TIMEOUT", 30*time.Minute, &errs)
 	c.SessionLifetime = duration(getenv, "SESSION_LIFETIME", 12*time.Hour, &errs)
 	c.ShutdownTimeout = duration(getenv, "SHUTDOWN_TIMEOUT", 20*time.Second, &errs)
