@@ -1,3 +1,6 @@
+DROP TRIGGER IF EXISTS returns_inserted_submitted ON returns;
+DROP TRIGGER IF EXISTS returns_submitted ON returns;
+DROP FUNCTION IF EXISTS returns_mark_submitted();
 DROP FUNCTION IF EXISTS tally_refresh_contracts(bigint[], bigint[]);
 DROP TABLE IF EXISTS contract_periods;
 DROP FUNCTION IF EXISTS tally_refresh_commitments(bigint[], bigint[]);

@@ -6,7 +6,8 @@
 -- live contracts on the large dataset. They are now kept per contract, and
 -- per contract and reporting period, by tally_refresh_contracts, which the
 -- store calls in the same transaction as every write that changes them
--- (award, direct contract, KPI target change, verification).
+-- (award, direct contract, KPI target change, return submission,
+-- verification).
 --
 -- The values are in pence and computed exactly as the base-table queries
 -- did: each KPI's quantity valued once (quantity × proxy, half up to the
@@ -23,8 +24,10 @@ CREATE TABLE contract_periods (
     partner_id     bigint NOT NULL,
     contract_id    bigint NOT NULL,
     period         integer NOT NULL CHECK (period >= 1),
+    supplier_id    bigint NOT NULL,
     period_end     date NOT NULL,      -- exclusive, as on kpi_targets and returns
     due            date NOT NULL,
+    submitted      boolean NOT NULL,   -- the period's return has been submitted (it may since be queried or complete)
     -- To date at this period's due date: per KPI, the targets of this and
     -- earlier periods, and the verified quantity on their returns, each
     -- KPI's sum valued once.
@@ -38,6 +41,9 @@ CREATE TABLE contract_periods (
 );
 -- The figures "to date" take each live contract's last period due by then.
 CREATE INDEX contract_periods_due_idx ON contract_periods (partner_id, contract_id, due DESC) INCLUDE (expected, delivered);
+-- Returns not yet submitted, most overdue first (the contract managers'
+-- worklist): a few thousand rows among hundreds of thousands of periods.
+CREATE INDEX contract_periods_unsubmitted_idx ON contract_periods (partner_id, due) WHERE NOT submitted;
 -- Verified delivery in a year, by the periods that ended in it.
 CREATE INDEX contract_periods_verified_idx ON contract_periods (partner_id, period_end) INCLUDE (verified, verified_lines)
     WHERE verified_lines > 0;
@@ -53,7 +59,27 @@ ALTER TABLE contract_periods ENABLE ROW LEVEL SECURITY;
 ALTER TABLE contract_periods FORCE ROW LEVEL SECURITY;
 CREATE POLICY contract_periods_staff ON contract_periods
     USING (partner_id = ANY (tally_partner_ids())) WITH CHECK (partner_id = ANY (tally_partner_ids()));
+CREATE POLICY contract_periods_supplier_read ON contract_periods FOR SELECT USING (supplier_id = tally_supplier_id());
+-- A supplier submitting its return marks the period submitted (the trigger
+-- below runs in its scope): only on its own contracts, and only to true.
+CREATE POLICY contract_periods_supplier_submit ON contract_periods FOR UPDATE
+    USING (supplier_id = tally_supplier_id()) WITH CHECK (supplier_id = tally_supplier_id() AND submitted);
 GRANT SELECT, INSERT, DELETE ON contract_periods TO tally_app;
+GRANT UPDATE (submitted) ON contract_periods TO tally_app;
+
+-- Submitting a return (by its supplier, or a contract manager on its
+-- behalf) marks its period submitted, in the same transaction.
+CREATE FUNCTION returns_mark_submitted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE contract_periods SET submitted = true
+    WHERE partner_id = NEW.partner_id AND contract_id = NEW.contract_id AND period = NEW.period AND NOT submitted;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER returns_submitted AFTER UPDATE OF status ON returns
+    FOR EACH ROW WHEN (OLD.status = 'draft' AND NEW.status <> 'draft') EXECUTE FUNCTION returns_mark_submitted();
+CREATE TRIGGER returns_inserted_submitted AFTER INSERT ON returns
+    FOR EACH ROW WHEN (NEW.status <> 'draft') EXECUTE FUNCTION returns_mark_submitted();
 
 -- tally_refresh_contracts recomputes the rollups of the contracts given
 -- (partner and contract id, pairwise) from kpis, kpi_targets, returns and
@@ -73,14 +99,16 @@ AS $$
     USING unnest(partner_ids, contract_ids) AS x (partner_id, id)
     WHERE p.partner_id = x.partner_id AND p.contract_id = x.id;
 
-    INSERT INTO contract_periods (partner_id, contract_id, period, period_end, due, expected, delivered, verified, verified_lines)
-    SELECT partner_id, contract_id, period, period_end, due,
+    INSERT INTO contract_periods (partner_id, contract_id, period, supplier_id, period_end, due, submitted,
+                                  expected, delivered, verified, verified_lines)
+    SELECT partner_id, contract_id, period, supplier_id, period_end, due, bool_or(submitted),
            coalesce(sum(round(cum_target::numeric * proxy / 100000)), 0),
            coalesce(sum(round(cum_verified::numeric * proxy / 100000)), 0),
            coalesce(sum(round(verified::numeric * proxy / 100000)), 0),
            count(verified) FILTER (WHERE proxy IS NOT NULL)
     FROM (
-        SELECT t.partner_id, t.contract_id, t.period, t.period_end, t.due, k.proxy, l.quantity AS verified,
+        SELECT t.partner_id, t.contract_id, t.period, t.supplier_id, t.period_end, t.due, k.proxy, l.quantity AS verified,
+               coalesce(r.status <> 'draft', false) AS submitted,
                sum(t.target) OVER w AS cum_target,
                sum(coalesce(l.quantity, 0)) OVER w AS cum_verified
         FROM unnest(partner_ids, contract_ids) AS x (partner_id, id)
@@ -90,7 +118,7 @@ AS $$
         LEFT JOIN return_lines l ON l.partner_id = r.partner_id AND l.return_id = r.id AND l.kpi_id = t.kpi_id AND l.decision = 'verified'
         WINDOW w AS (PARTITION BY t.partner_id, t.kpi_id ORDER BY t.period)
     ) kp
-    GROUP BY partner_id, contract_id, period, period_end, due;
+    GROUP BY partner_id, contract_id, period, supplier_id, period_end, due;
 $$;
 GRANT EXECUTE ON FUNCTION tally_refresh_contracts(bigint[], bigint[]) TO tally_app;
 

@@ -163,13 +163,16 @@ type DuePeriod struct {
 func (s *Store) DuePeriods(ctx context.Context, scope tally.Scope, asOf time.Time, limit int) ([]DuePeriod, error) {
 	var list []DuePeriod
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		// contract_periods marks each period's return submitted (migration
+		// 000010): the worklist reads the few unsubmitted periods by index
+		// rather than checking every period's return.
 		rows, err := tx.Query(ctx, `
 			SELECT t.contract_id, c.title, c.reference, p.name, s.name, t.period, t.period_end, t.due, coalesce(r.id, 0), t.due < $1::date
-			FROM (SELECT DISTINCT partner_id, contract_id, period, period_end, due FROM kpi_targets WHERE period_end <= $1::date) t
+			FROM contract_periods t
 			JOIN contracts c ON c.partner_id = t.partner_id AND c.id = t.contract_id
 			JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
 			LEFT JOIN returns r ON r.partner_id = t.partner_id AND r.contract_id = t.contract_id AND r.period = t.period
-			WHERE r.id IS NULL OR r.status = 'draft'
+			WHERE NOT t.submitted AND t.period_end <= $1::date
 			ORDER BY t.due, c.id LIMIT $2`, asOf, limit)
 		if err != nil {
 			return err
@@ -199,7 +202,8 @@ func (s *Store) ContractPeriods(ctx context.Context, scope tally.Scope, contract
 		rows, err := tx.Query(ctx, `
 			SELECT t.period, t.period_start, t.period_end, t.due, coalesce(r.id, 0), coalesce(r.status, ''),
 			       t.period_end <= current_date, t.due < current_date AND coalesce(r.status, 'draft') = 'draft'
-			FROM (SELECT DISTINCT partner_id, contract_id, period, period_start, period_end, due FROM kpi_targets WHERE contract_id = $1) t
+			FROM (SELECT DISTINCT partner_id, contract_id, period, period_start, period_end, due FROM kpi_targets
+			      WHERE partner_id = (SELECT partner_id FROM contracts WHERE id = $1) AND contract_id = $1) t
 			LEFT JOIN returns r ON r.partner_id = t.partner_id AND r.contract_id = t.contract_id AND r.period = t.period
 			ORDER BY t.period`, contractID)
 		if err != nil {
@@ -221,6 +225,45 @@ const liveRatingsSQL = `
 		WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2::date ORDER BY p.due DESC LIMIT 1) p ON true
 	LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
 	WHERE c.partner_id = ANY ($1) AND c.end_date >= $2::date - 90 AND c.kpi_count > 0`
+
+// ContractRatings rates the live contracts in scope that have KPIs (only
+// supplierID's when it is not 0) at asOf, as ContractStatuses does but
+// from the contract rollups and without each KPI's detail: the contract,
+// its expected and delivered value to date, its rating with its partner's
+// bands, and its overdue returns. It is what lists of contracts need.
+func (s *Store) ContractRatings(ctx context.Context, scope tally.Scope, supplierID int64, asOf time.Time) ([]tally.ContractStatus, error) {
+	var out []tally.ContractStatus
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		bands := tally.DefaultBands()
+		rows, err := tx.Query(ctx, `
+			SELECT c.id, c.partner_id, p.name, c.supplier_id, s.name, c.reference, c.title, c.value, c.committed,
+			       coalesce(cp.expected, 0), coalesce(cp.delivered, 0),
+			       (SELECT count(*) FROM contract_periods o
+			        WHERE o.partner_id = c.partner_id AND o.contract_id = c.id AND NOT o.submitted AND o.due < $1::date),
+			       coalesce(ps.band_good, $3), coalesce(ps.band_approaching, $4), coalesce(ps.band_requires_improvement, $5)
+			FROM contracts c JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
+			LEFT JOIN LATERAL (
+				SELECT cp.expected, cp.delivered FROM contract_periods cp
+				WHERE cp.partner_id = c.partner_id AND cp.contract_id = c.id AND cp.due <= $1::date ORDER BY cp.due DESC LIMIT 1) cp ON true
+			LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
+			WHERE c.end_date >= $1::date - 90 AND c.kpi_count > 0 AND ($2 = 0 OR c.supplier_id = $2)
+			ORDER BY c.id`, asOf, supplierID, bands.Good, bands.Approaching, bands.RequiresImprovement)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.ContractStatus, error) {
+			var cs tally.ContractStatus
+			var b tally.Bands
+			c := &cs.Contract
+			err := r.Scan(&c.ID, &c.Partner.ID, &c.Partner.Name, &c.Supplier.ID, &c.Supplier.Name, &c.Reference, &c.Title, &c.Value,
+				&c.Committed, &cs.Expected, &cs.Delivered, &cs.Overdue, &b.Good, &b.Approaching, &b.RequiresImprovement)
+			cs.Rating = tally.Rate(cs.Delivered, cs.Expected, b)
+			return cs, err
+		})
+		return err
+	})
+	return out, translate(err)
+}
 
 // RatingTotal counts contracts with one rating and their committed value.
 type RatingTotal struct {

@@ -198,6 +198,7 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 				if diff := cmp.Diff(ratingsFromStatuses(t, app, a.Scope, asOf), ratings); diff != "" {
 					t.Errorf("%s: at %s: live ratings differ from ContractStatuses (-statuses +rollups):\n%s", when, asOf.Format(time.DateOnly), diff)
 				}
+				contractsMatch(t, app, a.Scope, asOf, when)
 			}
 		}
 	}
@@ -327,5 +328,38 @@ func tenderCountsMatch(t *testing.T, store *postgres.Store, scope tally.Scope) {
 	}
 	if diff := cmp.Diff(counted, kept); diff != "" {
 		t.Errorf("tender counts kept by the triggers differ from counting the tenders (-counted +kept):\n%s", diff)
+	}
+}
+
+// contractsMatch checks ContractRatings, which reads the rollups, against
+// the contract-level figures of ContractStatuses, which reads every KPI's
+// targets and returns: expected, delivered, rating, overdue returns and
+// committed value, contract by contract.
+func contractsMatch(t *testing.T, store *postgres.Store, scope tally.Scope, asOf time.Time, when string) {
+	t.Helper()
+	ctx := context.Background()
+	statuses, err := store.ContractStatuses(ctx, scope, 0, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ratings, err := store.ContractRatings(ctx, scope, 0, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		ID                             int64
+		Expected, Delivered, Committed tally.Pence
+		Rating                         tally.Rating
+		Overdue                        int
+	}
+	flat := func(list []tally.ContractStatus) []row {
+		var out []row
+		for _, cs := range list {
+			out = append(out, row{cs.Contract.ID, cs.Expected, cs.Delivered, cs.Contract.Committed, cs.Rating, cs.Overdue})
+		}
+		return out
+	}
+	if diff := cmp.Diff(flat(statuses), flat(ratings)); diff != "" {
+		t.Errorf("%s: at %s: ContractRatings differ from ContractStatuses (-statuses +rollups):\n%s", when, asOf.Format(time.DateOnly), diff)
 	}
 }

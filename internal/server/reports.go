@@ -51,7 +51,7 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 	if err != nil {
 		return err
 	}
-	statuses, err := s.store.ContractStatuses(r.Context(), a.Scope, 0, time.Now())
+	statuses, err := s.store.ContractRatings(r.Context(), a.Scope, sup.ID, time.Now())
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func (s *Server) handleReturns(w http.ResponseWriter, r *http.Request, a tally.A
 			{Text: d.Due.Format("2 Jan 2006")}, {Content: components.Tag(status, colour)}, action})
 	}
 	if !supplier {
-		statuses, err := s.store.ContractStatuses(r.Context(), a.Scope, 0, time.Now())
+		statuses, err := s.store.ContractRatings(r.Context(), a.Scope, 0, time.Now())
 		if err != nil {
 			return err
 		}
