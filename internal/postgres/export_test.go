@@ -1,7 +1,5 @@
 package postgres
 
-import "github.com/tally-sv/tally/internal/tally"
-
 // The store's hottest queries, for the plan tests in package postgres_test.
 const (
 	DeliveredInYearSQL = deliveredInYearSQL
@@ -12,7 +10,7 @@ const (
 )
 
 // TenderListSQL is the count and the page Store.Tenders runs for f.
-func TenderListSQL(scope tally.Scope, f TenderFilter) (count string, countArgs []any, page string, pageArgs []any) {
-	q := tenderList(scope, f)
+func TenderListSQL(f TenderFilter) (count string, countArgs []any, page string, pageArgs []any) {
+	q := tenderList(f)
 	return q.count, q.countArgs, q.page, q.pageArgs
 }

@@ -64,9 +64,9 @@ func TestHotQueryPlans(t *testing.T) {
 	fy := tally.FinancialYear(tally.FinancialYearOf(planDay)) - 1
 	asOf := fy.End().AddDate(0, 0, -1)
 
-	listCount, listCountArgs, listPage, listPageArgs := postgres.TenderListSQL(staff,
+	listCount, listCountArgs, listPage, listPageArgs := postgres.TenderListSQL(
 		postgres.TenderFilter{PartnerID: stockport, Status: tally.TenderAwarded, Limit: 50})
-	oppCount, oppCountArgs, oppPage, oppPageArgs := postgres.TenderListSQL(tally.Scope{SupplierID: supplier, OrgIDs: []int64{supplier}},
+	oppCount, oppCountArgs, oppPage, oppPageArgs := postgres.TenderListSQL(
 		postgres.TenderFilter{Status: tally.TenderPublished, Category: "services", Codes: true, Limit: 50})
 	cases := []planCase{
 		{name: "tender list page (partner, status)", generic: true, sql: listPage, args: listPageArgs, indexes: []string{"tenders_list_idx"}},

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/tally-sv/tally/internal/tally"
 )
 
 func TestSupplierGetsNotFoundForAnotherSuppliersOffer(t *testing.T) {
@@ -53,6 +55,15 @@ func TestSupplierGetsNotFoundForAnotherSuppliersOffer(t *testing.T) {
 	}
 	if !strings.Contains(body, "JOB1, ENV1, JOB6") || !strings.Contains(body, "1 open opportunity") {
 		t.Error("opportunities should count the open tender and show the measures it asks for, written when it was published")
+	}
+	// Each category's count of open opportunities, kept by the database,
+	// against counting them.
+	for _, category := range []string{"", "goods", "services", "works"} {
+		n := e.int(t, `SELECT count(*) FROM tenders WHERE status = 'published' AND deadline > now() AND ($1 = '' OR category = $1)`, category)
+		want := `role="status">` + tally.Count{N: int(n)}.Text("open opportunity", "open opportunities") + "<"
+		if _, body := get(t, rival, e.ts.URL+"/o/nationalfm/opportunities?category="+category); !strings.Contains(body, want) {
+			t.Errorf("opportunities in category %q: the list does not say %s", category, want)
+		}
 	}
 	// The council filter: the tender's own council, another, and none known.
 	for partner, want := range map[string]bool{"stockport": true, "trafford": false, "nowhere": false} {
