@@ -190,9 +190,14 @@ func (s *Store) tenderPage(ctx context.Context, scope tally.Scope, f TenderFilte
 			return err
 		}
 		list, err = pgx.AppendRows(make([]tally.Tender, 0, max(f.Limit, 1)), rows, func(r pgx.CollectableRow) (tally.Tender, error) {
+			// Named types (Pence, Weighting, TenderStatus) scan through
+			// reflection on every value; plain ones do not.
 			var t tally.Tender
+			var value, weighting int64
+			var status string
 			err := r.Scan(&t.ID, &t.Partner.ID, &t.Partner.Slug, &t.Partner.Name, &t.Reference, &t.Title, &t.Category,
-				&t.EstimatedValue, &t.Weighting, &t.Deadline, &t.Status, &t.SubmittedOffers, &t.MeasureCodes)
+				&value, &weighting, &t.Deadline, &status, &t.SubmittedOffers, &t.MeasureCodes)
+			t.EstimatedValue, t.Weighting, t.Status = tally.Pence(value), tally.Weighting(weighting), tally.TenderStatus(status)
 			t.Partner.Kind = tally.Partner
 			return t, err
 		})
