@@ -61,9 +61,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }
 
-// defaultMemoryLimit is the Go runtime's soft memory limit unless
-// GOMEMLIMIT is set.
-const defaultMemoryLimit = 100 << 20
+// The Go runtime's soft memory limit and GC target unless GOMEMLIMIT and
+// GOGC are set.
+const (
+	defaultMemoryLimit = 100 << 20
+	defaultGCPercent   = 300
+)
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
@@ -76,6 +79,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		// sign-ins (argon2id takes 19 MiB each) does not grow the heap
 		// to twice its peak. GOMEMLIMIT overrides it.
 		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+	if getenv("GOGC") == "" {
+		// Collect when the heap has grown by 300% rather than 100%: a
+		// page's garbage is short-lived and the live heap is small (about
+		// 20 MB), so this saves CPU (list pages +14% on two cores) while
+		// the soft limit above still bounds memory. GOGC overrides it.
+		debug.SetGCPercent(defaultGCPercent)
 	}
 	pool, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 	if err != nil {
