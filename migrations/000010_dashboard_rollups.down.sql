@@ -3,6 +3,7 @@ DROP TRIGGER IF EXISTS returns_submitted ON returns;
 DROP FUNCTION IF EXISTS returns_mark_submitted();
 DROP FUNCTION IF EXISTS tally_refresh_contracts(bigint[], bigint[]);
 DROP TABLE IF EXISTS contract_periods;
+DROP FUNCTION IF EXISTS tally_lock_contract_periods(bigint);
 DROP FUNCTION IF EXISTS tally_refresh_commitments(bigint[], bigint[]);
 DROP TABLE IF EXISTS commitments;
 DROP INDEX IF EXISTS contracts_live_idx;

@@ -64,14 +64,23 @@ CREATE POLICY contract_periods_supplier_read ON contract_periods FOR SELECT USIN
 -- below runs in its scope): only on its own contracts, and only to true.
 CREATE POLICY contract_periods_supplier_submit ON contract_periods FOR UPDATE
     USING (supplier_id = tally_supplier_id()) WITH CHECK (supplier_id = tally_supplier_id() AND submitted);
-GRANT SELECT, INSERT, DELETE ON contract_periods TO tally_app;
-GRANT UPDATE (submitted) ON contract_periods TO tally_app;
+-- The app reads the rollups; only the functions below (SECURITY DEFINER,
+-- still under the caller's row-level security, which is forced) write them.
+GRANT SELECT ON contract_periods TO tally_app;
+
+-- A partner's contract rollups are written by one transaction at a time:
+-- a refresh reads returns and deletes and re-inserts the rows a submission
+-- marks, so without the lock a return submitted during a refresh could be
+-- lost from the new rows.
+CREATE FUNCTION tally_lock_contract_periods(partner bigint) RETURNS void
+LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(hashtextextended('tally.contract_periods.' || partner, 0)) $$;
 
 -- Submitting a return (by its supplier, or a contract manager on its
 -- behalf) marks its period submitted, in the same transaction.
 CREATE FUNCTION returns_mark_submitted() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
+    PERFORM tally_lock_contract_periods(NEW.partner_id);
     UPDATE contract_periods SET submitted = true
     WHERE partner_id = NEW.partner_id AND contract_id = NEW.contract_id AND period = NEW.period AND NOT submitted;
     RETURN NULL;
@@ -86,8 +95,11 @@ CREATE TRIGGER returns_inserted_submitted AFTER INSERT ON returns
 -- return_lines. It runs with the caller's rights, so under row-level
 -- security in the caller's scope: staff of the contracts' partners.
 CREATE FUNCTION tally_refresh_contracts(partner_ids bigint[], contract_ids bigint[]) RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public
 AS $$
+BEGIN
+    PERFORM tally_lock_contract_periods(p) FROM (SELECT DISTINCT p FROM unnest(partner_ids) p ORDER BY p) x;
+
     UPDATE contracts c SET committed = coalesce(k.committed, 0), kpi_count = coalesce(k.n, 0)
     FROM unnest(partner_ids, contract_ids) AS x (partner_id, id)
     LEFT JOIN LATERAL (
@@ -119,6 +131,7 @@ AS $$
         WINDOW w AS (PARTITION BY t.partner_id, t.kpi_id ORDER BY t.period)
     ) kp
     GROUP BY partner_id, contract_id, period, supplier_id, period_end, due;
+END
 $$;
 GRANT EXECUTE ON FUNCTION tally_refresh_contracts(bigint[], bigint[]) TO tally_app;
 
@@ -141,14 +154,14 @@ ALTER TABLE commitments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE commitments FORCE ROW LEVEL SECURITY;
 CREATE POLICY commitments_staff ON commitments
     USING (partner_id = ANY (tally_partner_ids())) WITH CHECK (partner_id = ANY (tally_partner_ids()));
-GRANT SELECT, INSERT, DELETE ON commitments TO tally_app;
+GRANT SELECT ON commitments TO tally_app;
 
 -- tally_refresh_commitments recomputes the months in which the contracts
 -- given were awarded, for their partners. Each partner and month is
 -- locked first, so two awards in one month take turns rather than both
 -- writing the month's rows.
 CREATE FUNCTION tally_refresh_commitments(partner_ids bigint[], contract_ids bigint[]) RETURNS void
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public
 AS $$
 DECLARE
     ps bigint[];

@@ -19,11 +19,16 @@ CREATE POLICY tender_counts_staff ON tender_counts
 -- counts too; and their offers move no counts.
 CREATE POLICY tender_counts_supplier_read ON tender_counts FOR SELECT
     USING (tally_supplier_id() IS NOT NULL AND status <> 'draft');
-GRANT SELECT, INSERT, UPDATE ON tender_counts TO tally_app;
+GRANT SELECT ON tender_counts TO tally_app;
 
+-- Only this trigger writes the counts (SECURITY DEFINER, still under the
+-- caller's row-level security). It takes the partner's lock first, so two
+-- transactions moving counts in opposite directions (a draft's category
+-- changed each way) queue rather than deadlock.
 CREATE FUNCTION tender_counts_track() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('tally.tender_counts.' || coalesce(NEW.partner_id, OLD.partner_id), 0));
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE tender_counts SET n = n - 1 WHERE partner_id = OLD.partner_id AND status = OLD.status AND category = OLD.category;
     END IF;

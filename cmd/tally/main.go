@@ -106,9 +106,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		debug := &http.Server{Addr: cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		go func() { errc <- debug.ListenAndServe() }()
-		defer debug.Close()
+		profiles := &http.Server{Addr: cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			// Profiles are a convenience: if they cannot be served, say
+			// so and go on serving users.
+			if err := profiles.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("profiles not served", "addr", cfg.DebugAddr, "error", err)
+			}
+		}()
+		defer profiles.Close()
 		log.Info("serving profiles", "addr", cfg.DebugAddr)
 	}
 	log.Info("serving", "addr", cfg.Addr, "url", cfg.BaseURL)

@@ -91,6 +91,15 @@ func (s *Store) SaveLocalMeasure(ctx context.Context, scope tally.Scope, orgID i
 		if err != nil {
 			return err
 		}
+		// The dashboard's commitments by theme read the measure's theme:
+		// recompute the months of the contracts that committed to it.
+		if _, err := tx.Exec(ctx, `
+			SELECT tally_refresh_commitments(array_agg(partner_id), array_agg(contract_id))
+			FROM (SELECT DISTINCT k.partner_id, k.contract_id FROM kpis k
+			      JOIN tender_measures tm ON tm.partner_id = k.partner_id AND tm.id = k.tender_measure_id
+			      WHERE tm.local_measure_id = $1) k`, id); err != nil {
+			return err
+		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "measures.local.save",
 			Subject: m.Code, Detail: map[string]any{"id": id, "title": m.Title, "proxy": proxyText(m)}})
 	})

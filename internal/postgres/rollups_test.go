@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -263,6 +264,55 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after a verification and a target change")
+
+	// A local measure's theme is read when commitments are grouped by
+	// theme: committing to one, then renaming its theme, must move them.
+	var stockport, supplier int64
+	err = app.InTx(ctx, a.Scope, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT (SELECT id FROM organisations WHERE slug = 'stockport'), (SELECT supplier_id FROM contracts LIMIT 1)`).
+			Scan(&stockport, &supplier)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := tally.Measure{Theme: "Clean streets", Outcome: "Less litter", Code: "LOC1", Title: "Litter picks", Unit: "events",
+		Proxy: 5_000_000, HasProxy: true}
+	if local.ID, err = app.SaveLocalMeasure(ctx, a.Scope, stockport, local); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(now.Start().Year(), 6, 1, 0, 0, 0, 0, tally.London())
+	tenderID, err := app.SaveTender(ctx, a.Scope, tally.Tender{Partner: tally.Org{ID: stockport}, Reference: "LOCAL-1", Title: "Local",
+		Category: "services", EstimatedValue: 10_000_000, ContractStart: start, ContractEnd: start.AddDate(1, 0, -1), Weighting: 200,
+		QuantitativeShare: 50, Method: tally.RelativeValue, Deadline: time.Now().Add(time.Hour)},
+		[]postgres.MeasureChoice{{LocalMeasureID: local.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tm tally.TenderMeasure
+	err = app.InTx(ctx, a.Scope, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id, edition, code, title, unit, proxy FROM tender_measures WHERE tender_id = $1`, tenderID).
+			Scan(&tm.ID, &tm.Edition, &tm.Code, &tm.Title, &tm.Unit, &tm.Proxy)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.HasProxy = true
+	if _, err := app.CreateDirectContract(ctx, a.Scope, postgres.NewContract{PartnerID: stockport, SupplierID: supplier, Reference: "LOCAL-C",
+		Title: "Local", Value: 1_000_000, Start: start, End: start.AddDate(1, 0, -1), AwardedOn: start,
+		KPIs: []postgres.NewKPI{{Measure: tm, Quantity: 2000}}}); err != nil {
+		t.Fatal(err)
+	}
+	local.Theme = "Tidy neighbourhoods"
+	if _, err := app.SaveLocalMeasure(ctx, a.Scope, stockport, local); err != nil {
+		t.Fatal(err)
+	}
+	b, err := app.DashboardBreakdowns(ctx, a.Scope, partners, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := baseBreakdowns(t, app, a.Scope, now); !cmp.Equal(want.Themes, b.Themes) || !strings.Contains(fmt.Sprint(b.Themes), "Tidy neighbourhoods") {
+		t.Errorf("after a local measure's theme changed, themes are %v, want %v (with Tidy neighbourhoods)", b.Themes, want.Themes)
+	}
 }
 
 // TestConcurrentAwardsKeepTheCommitmentsRight awards contracts in one
