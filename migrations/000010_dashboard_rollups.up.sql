@@ -40,12 +40,14 @@ CREATE TABLE contract_periods (
     FOREIGN KEY (partner_id, contract_id) REFERENCES contracts (partner_id, id) ON DELETE CASCADE
 );
 -- The figures "to date" take each live contract's last period due by then.
-CREATE INDEX contract_periods_due_idx ON contract_periods (partner_id, contract_id, due DESC) INCLUDE (expected, delivered);
+-- (supplier_id is there for the supplier's read policy, which row-level
+-- security checks on every row: without it these scans visit the table.)
+CREATE INDEX contract_periods_due_idx ON contract_periods (partner_id, contract_id, due DESC) INCLUDE (expected, delivered, supplier_id);
 -- Returns not yet submitted, most overdue first (the contract managers'
 -- worklist): a few thousand rows among hundreds of thousands of periods.
 CREATE INDEX contract_periods_unsubmitted_idx ON contract_periods (partner_id, due) WHERE NOT submitted;
 -- Verified delivery in a year, by the periods that ended in it.
-CREATE INDEX contract_periods_verified_idx ON contract_periods (partner_id, period_end) INCLUDE (verified, verified_lines)
+CREATE INDEX contract_periods_verified_idx ON contract_periods (partner_id, period_end) INCLUDE (verified, verified_lines, supplier_id)
     WHERE verified_lines > 0;
 -- Live contracts at a date.
 CREATE INDEX contracts_live_idx ON contracts (partner_id, end_date) INCLUDE (start_date, committed, kpi_count);
