@@ -332,9 +332,5 @@ func (s *Store) Suppliers(ctx context.Context) ([]tally.Org, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Org, error) {
-		var o tally.Org
-		err := r.Scan(&o.ID, &o.Kind, &o.Slug, &o.Name, &o.SharedServiceID)
-		return o, err
-	})
+	return pgx.CollectRows(rows, scanOrg)
 }

@@ -59,10 +59,14 @@ const (
 	// each contract's last period due by $2.
 	liveToDateSQL = `
 		SELECT coalesce(sum(p.expected), 0), coalesce(sum(p.delivered), 0)
-		FROM contracts c CROSS JOIN LATERAL (
-			SELECT p.expected, p.delivered FROM contract_periods p
-			WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2 ORDER BY p.due DESC LIMIT 1) p
+		FROM contracts c CROSS JOIN LATERAL ` + lastPeriodSQL + ` p
 		WHERE c.partner_id = ANY ($1) AND c.end_date >= $2 AND c.start_date <= $2`
+	// lastPeriodSQL is contract c's last reporting period due by $2 (a
+	// date), with its expected and delivered value to date: one index probe
+	// per contract (contract_periods_due_idx). Join it LATERAL.
+	lastPeriodSQL = `(
+		SELECT p.expected, p.delivered FROM contract_periods p
+		WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2::date ORDER BY p.due DESC LIMIT 1)`
 	// Tenders published in the year [$2, $3).
 	tendersInYearSQL = `
 		SELECT count(*), coalesce(sum(estimated_value), 0), coalesce(sum(weighting), 0) FROM tenders

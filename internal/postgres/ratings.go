@@ -220,9 +220,7 @@ func (s *Store) ContractPeriods(ctx context.Context, scope tally.Scope, contract
 const liveRatingsSQL = `
 	SELECT c.committed, coalesce(p.expected, 0), coalesce(p.delivered, 0),
 	       coalesce(ps.band_good, $3), coalesce(ps.band_approaching, $4), coalesce(ps.band_requires_improvement, $5)
-	FROM contracts c LEFT JOIN LATERAL (
-		SELECT p.expected, p.delivered FROM contract_periods p
-		WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2::date ORDER BY p.due DESC LIMIT 1) p ON true
+	FROM contracts c LEFT JOIN LATERAL ` + lastPeriodSQL + ` p ON true
 	LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
 	WHERE c.partner_id = ANY ($1) AND c.end_date >= $2::date - 90 AND c.kpi_count > 0`
 
@@ -236,18 +234,16 @@ func (s *Store) ContractRatings(ctx context.Context, scope tally.Scope, supplier
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		bands := tally.DefaultBands()
 		rows, err := tx.Query(ctx, `
-			SELECT c.id, c.partner_id, p.name, c.supplier_id, s.name, c.reference, c.title, c.value, c.committed,
-			       coalesce(cp.expected, 0), coalesce(cp.delivered, 0),
-			       (SELECT count(*) FROM contract_periods o
-			        WHERE o.partner_id = c.partner_id AND o.contract_id = c.id AND NOT o.submitted AND o.due < $1::date),
+			SELECT c.id, c.partner_id, o.name, c.supplier_id, s.name, c.reference, c.title, c.value, c.committed,
+			       coalesce(p.expected, 0), coalesce(p.delivered, 0),
+			       (SELECT count(*) FROM contract_periods d
+			        WHERE d.partner_id = c.partner_id AND d.contract_id = c.id AND NOT d.submitted AND d.due < $2::date),
 			       coalesce(ps.band_good, $3), coalesce(ps.band_approaching, $4), coalesce(ps.band_requires_improvement, $5)
-			FROM contracts c JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
-			LEFT JOIN LATERAL (
-				SELECT cp.expected, cp.delivered FROM contract_periods cp
-				WHERE cp.partner_id = c.partner_id AND cp.contract_id = c.id AND cp.due <= $1::date ORDER BY cp.due DESC LIMIT 1) cp ON true
+			FROM contracts c JOIN organisations o ON o.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
+			LEFT JOIN LATERAL `+lastPeriodSQL+` p ON true
 			LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
-			WHERE c.end_date >= $1::date - 90 AND c.kpi_count > 0 AND ($2 = 0 OR c.supplier_id = $2)
-			ORDER BY c.id`, asOf, supplierID, bands.Good, bands.Approaching, bands.RequiresImprovement)
+			WHERE c.end_date >= $2::date - 90 AND c.kpi_count > 0 AND ($1 = 0 OR c.supplier_id = $1)
+			ORDER BY c.id`, supplierID, asOf, bands.Good, bands.Approaching, bands.RequiresImprovement)
 		if err != nil {
 			return err
 		}
