@@ -21,7 +21,7 @@ import (
 var axeSource string
 
 // axeTags are the rule sets Tally meets: WCAG 2.2 AA and everything below.
-var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
+var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"}
 
 type axeViolation struct {
 	ID     string `json:"id"`
