@@ -38,21 +38,7 @@ func TestSecInjectionNeverFails(t *testing.T) {
 	d := secDemoWorld(t, ts)
 	tables := secTables(t, ts)
 
-	// Fields named for records.
-	fields := append([]string(nil), secFormFields...)
-	w := d.staff[0]
-	for _, id := range secStrings(t, ts, `SELECT id::text FROM tender_measures WHERE tender_id = $1`, w["tender"]) {
-		fields = append(fields, "quantity-"+id, "statement-"+id, "target-m"+id, "target-l"+id)
-	}
-	for _, id := range secStrings(t, ts, `SELECT id::text FROM kpis WHERE contract_id IN ($1, $2)`, w["contract"], d.staff[1]["contract"]) {
-		fields = append(fields, "quantity-"+id, "answer-"+id, "decision-"+id, "note-"+id)
-	}
-	for _, id := range secStrings(t, ts, `SELECT id::text FROM offers WHERE tender_id = $1`, w["tender"]) {
-		fields = append(fields, "mark-"+id, "price-"+id, "quality-"+id)
-	}
-	for i := 1; i <= 12; i++ {
-		fields = append(fields, "target-"+itoa(i))
-	}
+	fields := secRecordFields(t, ts, d)
 
 	// Each route once, as the first person who may use it; the supplier
 	// with the supplier's records, staff with theirs.
@@ -145,4 +131,25 @@ func TestSecInjectionNeverFails(t *testing.T) {
 		t.Errorf("answers by status: %v; too few reached a handler's page or form", statuses)
 	}
 	t.Logf("%d requests; answers by status: %v", n, statuses)
+}
+
+// secRecordFields are secFormFields and the fields named for the records
+// the demo world opens (quantity-12, mark-7, …).
+func secRecordFields(t *testing.T, ts *testServer, d secDemo) []string {
+	t.Helper()
+	fields := append([]string(nil), secFormFields...)
+	w := d.staff[0]
+	for _, id := range secStrings(t, ts, `SELECT id::text FROM tender_measures WHERE tender_id = $1`, w["tender"]) {
+		fields = append(fields, "quantity-"+id, "statement-"+id, "target-m"+id, "target-l"+id)
+	}
+	for _, id := range secStrings(t, ts, `SELECT id::text FROM kpis WHERE contract_id IN ($1, $2)`, w["contract"], d.staff[1]["contract"]) {
+		fields = append(fields, "quantity-"+id, "answer-"+id, "decision-"+id, "note-"+id)
+	}
+	for _, id := range secStrings(t, ts, `SELECT id::text FROM offers WHERE tender_id = $1`, w["tender"]) {
+		fields = append(fields, "mark-"+id, "price-"+id, "quality-"+id)
+	}
+	for i := 1; i <= 12; i++ {
+		fields = append(fields, "target-"+itoa(i))
+	}
+	return fields
 }
