@@ -235,8 +235,11 @@ func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64
 // Award awards a closed tender to one standing offer, in one transaction:
 // the contract (value = bid price), one KPI per committed line at its
 // accepted quantity and frozen proxy, phased quarterly, and the tender's
-// status. Choosing other than the top total needs a reason. The contract
-// is awarded on awardedOn's Europe/London date. It returns the contract id
+// status. It refuses (tally.FormErrors) what tally.Evaluation.AwardChecks
+// refuses: an offer not standing on this tender, unmarked offers, another
+// than the top total without a reason, an award date in the future or after
+// the contract start. The contract is awarded on awardedOn's Europe/London
+// date. It returns the contract id
 // and the evaluation it was made from.
 func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID int64, reason string, awardedOn time.Time) (int64, tally.Evaluation, error) {
 	var contractID int64
@@ -249,18 +252,10 @@ func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID 
 		if e, err = evaluation(ctx, tx, tenderID); err != nil {
 			return err
 		}
-		var winner *tally.EvalOffer
-		for i := range e.Offers {
-			if e.Offers[i].OfferID == offerID {
-				winner = &e.Offers[i]
-			}
+		if errs := e.AwardChecks(offerID, reason, awardedOn, time.Now()); errs != nil {
+			return errs
 		}
-		if winner == nil {
-			return tally.FormErrors{"offer": "Select an offer to award"}
-		}
-		if winner.TotalRank != 1 && strings.TrimSpace(reason) == "" {
-			return tally.FormErrors{"reason": "Give a reason for awarding to an offer that does not have the top total"}
-		}
+		winner, _ := e.Offer(offerID)
 		ref, err := contractReference(ctx, tx, t.Partner.ID, t.Reference)
 		if err != nil {
 			return err
