@@ -112,11 +112,16 @@ func evaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Evaluatio
 	return e, tally.Evaluate(&e)
 }
 
-// openForEvaluation locks a tender that is closed and not yet awarded.
-func openForEvaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Tender, error) {
+// openForEvaluation locks a tender that is closed and not yet awarded. A
+// supplier's scope, or one without the tender's partner, never reaches it
+// (tally.ErrNotFound), whatever row-level security would let it read.
+func openForEvaluation(ctx context.Context, tx pgx.Tx, scope tally.Scope, tenderID int64) (tally.Tender, error) {
 	t, _, err := lockTender(ctx, tx, tenderID)
 	if err != nil {
 		return t, err
+	}
+	if scope.SupplierID != 0 || !scope.HasPartner(t.Partner.ID) {
+		return t, tally.ErrNotFound
 	}
 	switch t.Status {
 	case tally.TenderClosed:
@@ -132,7 +137,7 @@ func openForEvaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Te
 // the submitted quantity again removes the moderation.
 func (s *Store) Moderate(ctx context.Context, scope tally.Scope, tenderID, offerID, tenderMeasureID int64, accepted tally.Quantity, reason string) error {
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		t, err := openForEvaluation(ctx, tx, tenderID)
+		t, err := openForEvaluation(ctx, tx, scope, tenderID)
 		if err != nil {
 			return err
 		}
@@ -197,7 +202,7 @@ type Marks struct {
 // SaveMarks records qualitative marks and the wider evaluation's points.
 func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64, marks []Marks) error {
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		t, err := openForEvaluation(ctx, tx, tenderID)
+		t, err := openForEvaluation(ctx, tx, scope, tenderID)
 		if err != nil {
 			return err
 		}
@@ -245,7 +250,7 @@ func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID 
 	var contractID int64
 	var e tally.Evaluation
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		t, err := openForEvaluation(ctx, tx, tenderID)
+		t, err := openForEvaluation(ctx, tx, scope, tenderID)
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -221,20 +222,44 @@ func TestEvEvaluationIsForTheTendersOwnEvaluators(t *testing.T) {
 	}
 }
 
-// evScoreRow is one offer's figures, from the page's scores table or the
+// evScoreRow is one offer's figures, from the page's grid or the
 // evaluation record.
 type evScoreRow struct {
-	BidPrice, Value, Percent, Quantitative, Qualitative, SocialValue, Weighted, Points, Total, Rank string
-	Flagged                                                                                         bool
+	BidPrice, Value, Percent, Quantitative, Mark, Qualitative, SocialValue, Weighted, Price, Quality, Total, Rank string
+	Flagged                                                                                                     bool
 }
 
 var (
-	evScoresTable = regexp.MustCompile(`(?s)<table class="govuk-table" id="scores">.*?<tbody[^>]*>(.*?)</tbody>`)
-	evRow         = regexp.MustCompile(`(?s)<tr class="govuk-table__row">(.*?)</tr>`)
-	evSupplier    = regexp.MustCompile(`(?s)<a class="govuk-link" href="#bid-\d+">(.*?)</a>`)
-	evCell        = regexp.MustCompile(`(?s)<td[^>]*>(.*?)</td>`)
+	evScoresTable = regexp.MustCompile(`(?s)<table class="govuk-table" id="scores">(.*?)</table>`)
+	evOfferHead   = regexp.MustCompile(`(?s)<th scope="col" class="govuk-table__header" data-offer="(\d+)">\s*<a class="govuk-link" href="#bid-\d+">(.*?)</a>(.*?)</th>`)
+	evScoreTR     = regexp.MustCompile(`(?s)<tr class="govuk-table__row tally-eval-score" data-row="([a-z-]+)">(.*?)</tr>`)
+	evOfferCell   = regexp.MustCompile(`(?s)<td[^>]*data-offer="(\d+)"[^>]*>(.*?)</td>`)
 	evTag         = regexp.MustCompile(`<[^>]*>`)
 )
+
+// evGrid reads the evaluation page's grid: row key → offer id → text.
+func evGrid(t *testing.T, body string) (names map[string]string, flagged map[string]bool, rows map[string]map[string]string) {
+	t.Helper()
+	m := evScoresTable.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("the evaluation page has no grid")
+	}
+	names, flagged, rows = map[string]string{}, map[string]bool{}, map[string]map[string]string{}
+	for _, h := range evOfferHead.FindAllStringSubmatch(m[1], -1) {
+		names[h[1]] = evText(h[2])
+		flagged[h[1]] = strings.Contains(h[3], "Check")
+	}
+	for _, r := range evScoreTR.FindAllStringSubmatch(m[1], -1) {
+		rows[r[1]] = map[string]string{}
+		for _, c := range evOfferCell.FindAllStringSubmatch(r[2], -1) {
+			rows[r[1]][c[1]] = evText(c[2])
+		}
+		if len(rows[r[1]]) != len(names) {
+			t.Fatalf("grid row %s has %d cells for %d offers", r[1], len(rows[r[1]]), len(names))
+		}
+	}
+	return names, flagged, rows
+}
 
 func evText(s string) string {
 	return strings.Join(strings.Fields(html.UnescapeString(evTag.ReplaceAllString(s, " "))), " ")
@@ -243,29 +268,18 @@ func evText(s string) string {
 // evPounds turns the page's "£1,234.56" into the record's "1234.56".
 func evPounds(s string) string { return strings.NewReplacer("£", "", ",", "").Replace(s) }
 
-// evPageScores reads the scores table of an evaluation page, by supplier.
+// evPageScores reads the grid's figures, by supplier.
 func evPageScores(t *testing.T, body string) map[string]evScoreRow {
 	t.Helper()
-	m := evScoresTable.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatal("the evaluation page has no scores table")
+	names, flagged, rows := evGrid(t, body)
+	out := map[string]evScoreRow{}
+	for id, name := range names {
+		out[name] = evScoreRow{BidPrice: evPounds(rows["bid-price"][id]), Value: evPounds(rows["value"][id]), Percent: rows["percent"][id],
+			Quantitative: rows["quantitative"][id], Mark: rows["mark"][id], Qualitative: rows["qualitative"][id],
+			SocialValue: rows["social-value"][id], Weighted: rows["weighted"][id], Price: rows["price"][id], Quality: rows["quality"][id],
+			Total: rows["total"][id], Rank: rows["rank"][id], Flagged: flagged[id]}
 	}
-	rows := map[string]evScoreRow{}
-	for _, r := range evRow.FindAllStringSubmatch(m[1], -1) {
-		name := evSupplier.FindStringSubmatch(r[1])
-		var cells []string
-		for _, c := range evCell.FindAllStringSubmatch(r[1], -1) {
-			cells = append(cells, evText(c[1]))
-		}
-		if name == nil || len(cells) != 10 {
-			t.Fatalf("unreadable scores row: %s", r[1])
-		}
-		th := r[1][:strings.Index(r[1], "</th>")]
-		rows[evText(name[1])] = evScoreRow{BidPrice: evPounds(cells[0]), Value: evPounds(cells[1]), Percent: cells[2],
-			Quantitative: cells[3], Qualitative: cells[4], SocialValue: cells[5], Weighted: cells[6], Points: cells[7],
-			Total: cells[8], Rank: cells[9], Flagged: strings.Contains(th, "Check")}
-	}
-	return rows
+	return out
 }
 
 // evRecord is the evaluation record: its header and rows.
@@ -293,8 +307,8 @@ func (r evRecord) scores(t *testing.T) map[string]evScoreRow {
 	for _, row := range r.rows {
 		s := evScoreRow{BidPrice: r.get(row, "bid_price"), Value: r.get(row, "offer_social_value"),
 			Percent: r.get(row, "offer_social_value_percent") + "%", Quantitative: r.get(row, "quantitative_score"),
-			Qualitative: r.get(row, "qualitative_score"), SocialValue: r.get(row, "social_value_score"),
-			Weighted: r.get(row, "weighted_points"), Points: r.get(row, "price_points") + " + " + r.get(row, "quality_points"),
+			Mark: r.get(row, "mark") + " of 5", Qualitative: r.get(row, "qualitative_score"), SocialValue: r.get(row, "social_value_score"),
+			Weighted: r.get(row, "weighted_points"), Price: r.get(row, "price_points"), Quality: r.get(row, "quality_points"),
 			Total: r.get(row, "total"), Rank: r.get(row, "rank"), Flagged: r.get(row, "check_flags") != ""}
 		name := r.get(row, "supplier")
 		if prev, ok := out[name]; ok && prev != s {
@@ -489,8 +503,29 @@ func TestEvAwardMakesTheContractAndTellsEveryBidder(t *testing.T) {
 	buyer := measuresLogin(t, ts, "buyer@stockport.example")
 	base := ts.URL + "/o/stockport" + tn.evaluationPath
 
-	// Award to an offer other than the top total: it needs a reason.
+	// Nothing is ranked or awarded until every offer is marked.
 	_, body := get(t, buyer, base)
+	for name, row := range evPageScores(t, body) {
+		if row.Mark != "not marked" || row.Qualitative != "not marked" || row.Total != "not marked" || row.Rank != "not ranked" {
+			t.Errorf("%s unmarked: %+v", name, row)
+		}
+	}
+	first := url.Values{"offer": {strconv.FormatInt(tn.bidders[0].offer, 10)}, "reason": {"Typed before marking"}}
+	resp, body := evPost(t, buyer, base+"/award", first)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Mark the delivery statements of") ||
+		!strings.Contains(body, `value="`+first.Get("offer")+`" checked`) || !strings.Contains(body, ">Typed before marking</textarea>") {
+		t.Fatalf("award before marking: %d\n%s", resp.StatusCode, body)
+	}
+	marks := url.Values{}
+	for i, b := range tn.bidders {
+		marks.Set("mark-"+strconv.FormatInt(b.offer, 10), strconv.Itoa(5-i%6))
+	}
+	if resp, body := evPost(t, buyer, base+"/scores", marks); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("marks: %d\n%s", resp.StatusCode, body)
+	}
+
+	// Award to an offer other than the top total: it needs a reason.
+	_, body = get(t, buyer, base)
 	var top, winner evBidder
 	for _, m := range evAwardOption.FindAllStringSubmatch(body, -1) {
 		id, _ := strconv.ParseInt(m[1], 10, 64)
@@ -520,12 +555,39 @@ func TestEvAwardMakesTheContractAndTellsEveryBidder(t *testing.T) {
 		}
 	}
 	award := url.Values{"offer": {strconv.FormatInt(winner.offer, 10)}}
-	resp, body := evPost(t, buyer, base+"/award", award)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Give a reason") {
+	resp, body = evPost(t, buyer, base+"/award", award)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Give a reason") ||
+		!strings.Contains(body, `value="`+award.Get("offer")+`" checked`) {
 		t.Fatalf("award to the second without a reason: %d", resp.StatusCode)
 	}
 	reason := "-Preferred to " + top.name + ", which failed the financial standing check"
 	award.Set("reason", reason)
+	// First the buyer checks the answers: nothing is awarded yet.
+	resp, body = evPost(t, buyer, base+"/award", award)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Check your answers") {
+		t.Fatalf("check answers: %d\n%s", resp.StatusCode, body)
+	}
+	var bidPrice tally.Pence
+	admin.QueryRow(context.Background(), `SELECT bid_price FROM offers WHERE id = $1`, winner.offer).Scan(&bidPrice)
+	for _, want := range append([]string{html.EscapeString(winner.name), format.Money(bidPrice), html.EscapeString(reason),
+		"Change<span class=\"govuk-visually-hidden\"> the offer chosen", `name="confirm" value="yes"`}, kpis...) {
+		if !strings.Contains(body, want) {
+			t.Errorf("the check answers page lacks %q", want)
+		}
+	}
+	if n := evCount(t, admin, `SELECT count(*) FROM contracts WHERE tender_id = $1`, tn.id); n != 0 {
+		t.Fatalf("checking the answers made %d contracts", n)
+	}
+	// Change brings the choice back.
+	change := regexp.MustCompile(`href="([^"]*evaluation\?[^"]*)"`).FindStringSubmatch(body)
+	if change == nil {
+		t.Fatal("no Change link")
+	}
+	if _, page := get(t, buyer, ts.URL+html.UnescapeString(change[1])); !strings.Contains(page, `value="`+award.Get("offer")+`" checked`) ||
+		!strings.Contains(page, html.EscapeString(reason)+"</textarea>") {
+		t.Error("Change does not bring back the offer and reason")
+	}
+	award.Set("confirm", "yes")
 	resp, body = evPost(t, buyer, base+"/award", award)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("award: %d\n%s", resp.StatusCode, body)
