@@ -226,7 +226,7 @@ func TestEvEvaluationIsForTheTendersOwnEvaluators(t *testing.T) {
 // evaluation record.
 type evScoreRow struct {
 	BidPrice, Value, Percent, Quantitative, Mark, Qualitative, SocialValue, Weighted, Price, Quality, Total, Rank string
-	Flagged                                                                                                     bool
+	Flagged                                                                                                       bool
 }
 
 var (
