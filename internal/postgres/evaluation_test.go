@@ -760,7 +760,7 @@ func TestEvAwardWaitsForEveryMarkAndATrueDate(t *testing.T) {
 		"the day after the start": evContractStart.AddDate(0, 0, 1),
 	} {
 		_, _, err := w.store.Award(ctx, w.buyer, c.tn.ID, c.offers[0], "", at)
-		if !errors.As(err, &fe) || fe["award"] == "" {
+		if !errors.As(err, &fe) || fe["awarded"] == "" {
 			t.Errorf("award dated %s: %v", name, err)
 		}
 	}

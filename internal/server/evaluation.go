@@ -39,7 +39,11 @@ func (s *Server) handleEvaluation(w http.ResponseWriter, r *http.Request, a tall
 		return err
 	}
 	q := r.URL.Query()
-	typed := map[string]string{"award-offer": q.Get("offer"), "award-reason": q.Get("reason")}
+	typed := map[string]string{"award-offer": clipped(q.Get("offer")), "award-reason": q.Get("reason"),
+		"awarded-day": clipped(q.Get("awarded-day")), "awarded-month": clipped(q.Get("awarded-month")), "awarded-year": clipped(q.Get("awarded-year"))}
+	if typed["awarded-day"] == "" && typed["awarded-month"] == "" && typed["awarded-year"] == "" {
+		delete(typed, "awarded-day") // today's date, below
+	}
 	return s.renderEvaluation(w, r, a, e, http.StatusOK, nil, typed)
 }
 
@@ -56,9 +60,14 @@ func (s *Server) renderEvaluation(w http.ResponseWriter, r *http.Request, a tall
 		Scheme: fmt.Sprintf("%s scoring; the quantitative score is %d%% of the social value score; social value is weighted %s%% of the whole evaluation.",
 			t.Method.Label(), t.QuantitativeShare, t.Weighting),
 		CanModerate: open && a.Can(tally.RoleEvaluator, tally.RoleBuyer), CanScore: open && a.Can(tally.RoleEvaluator, tally.RoleBuyer),
-		CanAward: open && a.Can(tally.RoleBuyer), AwardOffer: typed["award-offer"], AwardReasonTyped: typed["award-reason"]}
+		CanAward: open && a.Can(tally.RoleBuyer), AwardOffer: typed["award-offer"], AwardReasonTyped: typed["award-reason"],
+		AwardDay: typed["awarded-day"], AwardMonth: typed["awarded-month"], AwardYear: typed["awarded-year"]}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title
+	}
+	if _, sent := typed["awarded-day"]; !sent {
+		today := time.Now().In(tally.London())
+		p.AwardDay, p.AwardMonth, p.AwardYear = strconv.Itoa(today.Day()), strconv.Itoa(int(today.Month())), strconv.Itoa(today.Year())
 	}
 	ranked := e.Ranked()
 	for _, m := range t.Measures {
@@ -274,27 +283,33 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 		return err
 	}
 	reason := f.text("reason", "a reason", 2000, false)
-	typed := map[string]string{"award-offer": f.raw("offer"), "award-reason": f.raw("reason")}
+	day, month, year := clipped(f.raw("awarded-day")), clipped(f.raw("awarded-month")), clipped(f.raw("awarded-year"))
+	typed := map[string]string{"award-offer": clipped(f.raw("offer")), "award-reason": f.raw("reason"),
+		"awarded-day": day, "awarded-month": month, "awarded-year": year}
 	offerID, perr := strconv.ParseInt(f.raw("offer"), 10, 64)
 	if perr != nil {
 		f.Errs.Add("offer", "Select an offer to award")
+	}
+	awardedOn, derr := awardDate(day, month, year)
+	if derr != "" {
+		f.Errs.Add("awarded", derr)
 	}
 	now := time.Now()
 	switch {
 	case e.AwardedOfferID != 0:
 		f.Errs = tally.FormErrors{"award": "This tender has been awarded: its evaluation can no longer change"}
-	default:
-		for k, v := range e.AwardChecks(offerID, reason, now, now) {
+	case derr == "":
+		for k, v := range e.AwardChecks(offerID, reason, awardedOn, now) {
 			f.Errs.Add(k, v)
 		}
 	}
 	if len(f.Errs) == 0 && f.raw("confirm") != "yes" {
-		return s.render(w, r, http.StatusOK, pages.AwardCheck(awardCheckPage(s.page(r, "Check your answers: award "+e.Tender.Title), a, e, offerID, reason, now)))
+		return s.render(w, r, http.StatusOK, pages.AwardCheck(awardCheckPage(s.page(r, "Check your answers: award "+e.Tender.Title), a, e, offerID, reason, awardedOn)))
 	}
 	var contractID int64
 	var awarded tally.Evaluation
 	if len(f.Errs) == 0 {
-		contractID, awarded, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, now)
+		contractID, awarded, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, awardedOn)
 		var fe tally.FormErrors
 		switch {
 		case errors.As(err, &fe):
@@ -314,20 +329,51 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 	return nil
 }
 
+// clipped shortens what was typed in a small box, so that a huge paste is
+// not sent back whole.
+func clipped(s string) string {
+	if r := []rune(s); len(r) > 20 {
+		return string(r[:20])
+	}
+	return s
+}
+
+// awardDate reads the award date's day, month and year boxes as midday in
+// London on that day, or returns a message for the date field.
+func awardDate(day, month, year string) (time.Time, string) {
+	if day == "" && month == "" && year == "" {
+		return time.Time{}, "Enter the award date"
+	}
+	d, err1 := strconv.Atoi(day)
+	m, err2 := strconv.Atoi(month)
+	y, err3 := strconv.Atoi(year)
+	if err1 != nil || err2 != nil || err3 != nil || y < 2000 || y > 2200 {
+		return time.Time{}, "The award date must be a real date, like 3 12 2026"
+	}
+	t := time.Date(y, time.Month(m), d, 12, 0, 0, 0, tally.London())
+	if t.Day() != d || int(t.Month()) != m {
+		return time.Time{}, "The award date must be a real date, like 3 12 2026"
+	}
+	return t, ""
+}
+
 // awardCheckPage is everything an award of offerID will create, for the
 // buyer to check; e.AwardChecks has passed.
-func awardCheckPage(page components.Page, a tally.Access, e tally.Evaluation, offerID int64, reason string, now time.Time) pages.AwardCheckPage {
+func awardCheckPage(page components.Page, a tally.Access, e tally.Evaluation, offerID int64, reason string, awardedOn time.Time) pages.AwardCheckPage {
 	o, _ := e.Offer(offerID)
 	t := e.Tender
 	base := evaluationBase(a, t.ID)
-	q := url.Values{"offer": {strconv.FormatInt(offerID, 10)}}
+	l := awardedOn.In(tally.London())
+	q := url.Values{"offer": {strconv.FormatInt(offerID, 10)}, "awarded-day": {strconv.Itoa(l.Day())},
+		"awarded-month": {strconv.Itoa(int(l.Month()))}, "awarded-year": {strconv.Itoa(l.Year())}}
 	if reason != "" {
 		q.Set("reason", reason)
 	}
 	p := pages.AwardCheckPage{Page: page, Base: base, Tender: t.Title, Reference: t.Reference, OfferID: strconv.FormatInt(offerID, 10),
 		Supplier: o.Supplier.Name, Receipt: o.Reference, BidPrice: format.Money(o.BidPrice), SocialValue: format.Money(o.Value),
 		Percent: format.Percent(o.Percent()), Top: o.TotalRank == 1, ContractStart: format.Date(t.ContractStart),
-		ContractEnd: format.Date(t.ContractEnd), AwardDate: format.Date(now), Reason: reason, Change: base + "?" + q.Encode() + "#award"}
+		ContractEnd: format.Date(t.ContractEnd), AwardDate: format.Date(awardedOn), Reason: reason, Change: base + "?" + q.Encode() + "#award",
+		AwardDay: q.Get("awarded-day"), AwardMonth: q.Get("awarded-month"), AwardYear: q.Get("awarded-year")}
 	p.Standing = "Top total: " + format.Points(o.Total) + " points"
 	if top := e.Top(); o.TotalRank != 1 && top != nil {
 		p.Standing = fmt.Sprintf("Rank %d of %d, total %s points; the top total is %s, %s points", o.TotalRank, len(e.Offers),

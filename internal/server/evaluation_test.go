@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
@@ -510,7 +511,9 @@ func TestEvAwardMakesTheContractAndTellsEveryBidder(t *testing.T) {
 			t.Errorf("%s unmarked: %+v", name, row)
 		}
 	}
-	first := url.Values{"offer": {strconv.FormatInt(tn.bidders[0].offer, 10)}, "reason": {"Typed before marking"}}
+	today := time.Now().In(tally.London())
+	first := url.Values{"offer": {strconv.FormatInt(tn.bidders[0].offer, 10)}, "reason": {"Typed before marking"},
+		"awarded-day": {strconv.Itoa(today.Day())}, "awarded-month": {strconv.Itoa(int(today.Month()))}, "awarded-year": {strconv.Itoa(today.Year())}}
 	resp, body := evPost(t, buyer, base+"/award", first)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Mark the delivery statements of") ||
 		!strings.Contains(body, `value="`+first.Get("offer")+`" checked`) || !strings.Contains(body, ">Typed before marking</textarea>") {
@@ -554,7 +557,8 @@ func TestEvAwardMakesTheContractAndTellsEveryBidder(t *testing.T) {
 			kpis = append(kpis, record.get(row, "measure"))
 		}
 	}
-	award := url.Values{"offer": {strconv.FormatInt(winner.offer, 10)}}
+	award := url.Values{"offer": {strconv.FormatInt(winner.offer, 10)}, "awarded-day": first["awarded-day"],
+		"awarded-month": first["awarded-month"], "awarded-year": first["awarded-year"]}
 	resp, body = evPost(t, buyer, base+"/award", award)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Give a reason") ||
 		!strings.Contains(body, `value="`+award.Get("offer")+`" checked`) {
@@ -768,5 +772,83 @@ func TestEvExportsOfAnyReference(t *testing.T) {
 	rows, err := f.GetRows(f.GetSheetList()[0])
 	if err != nil || len(rows) != len(record.rows)+1 || rows[1][0] != ref {
 		t.Errorf("Excel rows: %d, %v", len(rows), err)
+	}
+}
+
+// TestEvHostileInputIsRefusedPolitely posts nonsense to every evaluation
+// form: each answer is a 4xx with a message, the page keeps what was sent,
+// and nothing is written.
+func TestEvHostileInputIsRefusedPolitely(t *testing.T) {
+	t.Parallel()
+	ts := demoServer(t)
+	admin := evAdmin(t, ts)
+	tn := evFindTender(t, admin, "stockport", evClosed)
+	elsewhere := evFindTender(t, admin, "trafford", evClosed)
+	past := evFindTender(t, admin, "stockport", "t.status = 'awarded'")
+	c := measuresLogin(t, ts, "buyer@stockport.example")
+	base := ts.URL + "/o/stockport" + tn.evaluationPath
+	id := strconv.FormatInt(tn.bidders[0].offer, 10)
+	other := strconv.FormatInt(tn.bidders[1].offer, 10)
+	var measure string
+	admin.QueryRow(context.Background(), `SELECT id::text FROM tender_measures WHERE tender_id = $1 ORDER BY id LIMIT 1`, tn.id).Scan(&measure)
+	today := time.Now().In(tally.London())
+	date := func(v url.Values, d time.Time) url.Values {
+		v.Set("awarded-day", strconv.Itoa(d.Day()))
+		v.Set("awarded-month", strconv.Itoa(int(d.Month())))
+		v.Set("awarded-year", strconv.Itoa(d.Year()))
+		return v
+	}
+	huge := strings.Repeat("9", 40)
+	cases := []struct {
+		name, path string
+		form       url.Values
+		status     int
+		kept       []string // what the page must show back
+	}{
+		{"letters in price points", "/scores", url.Values{"mark-" + id: {"3"}, "price-" + id: {"forty"}}, 422, []string{`value="forty"`, `value="3" checked`}},
+		{"negative quality points", "/scores", url.Values{"mark-" + other: {"0"}, "quality-" + id: {"-5"}}, 422, []string{`value="-5"`, `value="0" checked`}},
+		{"huge points", "/scores", url.Values{"price-" + id: {huge}}, 422, []string{`value="` + huge + `"`}},
+		{"too precise points", "/scores", url.Values{"price-" + id: {"12.345"}}, 422, []string{`value="12.345"`}},
+		{"a mark out of range", "/scores", url.Values{"mark-" + id: {"9"}, "price-" + id: {"50"}}, 422, []string{`value="50"`}},
+		{"letters for a mark", "/scores", url.Values{"mark-" + id: {"five"}}, 422, nil},
+		{"letters in the accepted quantity", "/moderate", url.Values{"offer": {id}, "measure": {measure}, "accepted": {"lots"}, "reason": {"Typed reason"}}, 422, []string{`value="lots"`, "Typed reason</textarea>"}},
+		{"a negative accepted quantity", "/moderate", url.Values{"offer": {id}, "measure": {measure}, "accepted": {"-1"}, "reason": {"x"}}, 422, []string{`value="-1"`}},
+		{"a huge accepted quantity", "/moderate", url.Values{"offer": {id}, "measure": {measure}, "accepted": {huge}, "reason": {"x"}}, 422, nil},
+		{"a control character in the reason", "/moderate", url.Values{"offer": {id}, "measure": {measure}, "accepted": {"0"}, "reason": {"a\x00b"}}, 422, nil},
+		{"no offer to moderate", "/moderate", url.Values{"measure": {measure}, "accepted": {"0"}, "reason": {"x"}}, 404, nil},
+		{"letters for the offer to moderate", "/moderate", url.Values{"offer": {"abc"}, "measure": {measure}, "accepted": {"0"}}, 404, nil},
+		{"another tender's offer to moderate", "/moderate", url.Values{"offer": {strconv.FormatInt(past.bidders[0].offer, 10)}, "measure": {measure}, "accepted": {"0"}, "reason": {"x"}}, 404, nil},
+		{"award without choosing", "/award", date(url.Values{"reason": {"Kept reason"}}, today), 422, []string{"Select an offer to award", "Kept reason</textarea>"}},
+		{"award to letters", "/award", date(url.Values{"offer": {"abc"}}, today), 422, []string{"Select an offer to award"}},
+		{"award to another partner's offer", "/award", date(url.Values{"offer": {strconv.FormatInt(elsewhere.bidders[0].offer, 10)}, "reason": {"x"}}, today), 422, []string{"Select an offer to award"}},
+		{"award to another tender's offer", "/award", date(url.Values{"offer": {strconv.FormatInt(past.bidders[0].offer, 10)}, "reason": {"x"}}, today), 422, []string{"Select an offer to award"}},
+		{"award dated tomorrow", "/award", date(url.Values{"offer": {id}, "reason": {"x"}}, today.AddDate(0, 0, 1)), 422, []string{"cannot be in the future", `value="` + id + `" checked`}},
+		{"award dated 31 February", "/award", url.Values{"offer": {id}, "awarded-day": {"31"}, "awarded-month": {"2"}, "awarded-year": {"2026"}}, 422, []string{"must be a real date", `value="31"`}},
+		{"award date in letters", "/award", url.Values{"offer": {id}, "awarded-day": {"first"}, "awarded-month": {"dec"}, "awarded-year": {huge}}, 422, []string{"must be a real date", `value="first"`}},
+		{"award without a date", "/award", url.Values{"offer": {id}}, 422, []string{"Enter the award date"}},
+		{"a reason too long", "/award", date(url.Values{"offer": {id}, "reason": {strings.Repeat("a", 2001)}}, today), 422, []string{"2000 characters or fewer"}},
+	}
+	for _, tc := range cases {
+		resp, body := evPost(t, c, base+tc.path, tc.form)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.status)
+			continue
+		}
+		if tc.status == 422 && !strings.Contains(body, "There is a problem") {
+			t.Errorf("%s: no error summary", tc.name)
+		}
+		for _, want := range tc.kept {
+			if !strings.Contains(body, html.EscapeString(want)) && !strings.Contains(body, want) {
+				t.Errorf("%s: the page does not keep %q", tc.name, want)
+			}
+		}
+	}
+	for _, table := range []string{"line_moderations", "offer_evaluations", "contracts"} {
+		if n := evCount(t, admin, `SELECT count(*) FROM `+table+` WHERE tender_id = $1`, tn.id); n != 0 {
+			t.Errorf("%d rows written to %s", n, table)
+		}
+	}
+	if strings.Contains(ts.log.String(), `"level":"ERROR"`) {
+		t.Errorf("the server logged an error:\n%s", ts.log.String())
 	}
 }

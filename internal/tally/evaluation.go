@@ -152,7 +152,8 @@ func (e Evaluation) Offer(id int64) (EvalOffer, bool) {
 // must stand on this tender, every offer must be marked, a winner other
 // than the top total needs a reason, and the award date may be neither in
 // the future (after today, now being the clock) nor after the contract
-// start. Errors about marks are keyed "mark-{offer id}".
+// start. Errors about marks are keyed "mark-{offer id}", about the date
+// "awarded".
 func (e Evaluation) AwardChecks(offerID int64, reason string, awardedOn, now time.Time) FormErrors {
 	errs := FormErrors{}
 	for _, o := range e.Unmarked() {
@@ -166,7 +167,7 @@ func (e Evaluation) AwardChecks(offerID int64, reason string, awardedOn, now tim
 		errs.Add("reason", "Give a reason for awarding to an offer that does not have the top total")
 	}
 	if err := CheckAwardDate(awardedOn, e.Tender.ContractStart, now); err != nil {
-		errs.Add("award", err.Error())
+		errs.Add("awarded", err.Error())
 	}
 	if len(errs) == 0 {
 		return nil
@@ -184,8 +185,7 @@ func CheckAwardDate(awardedOn, contractStart, now time.Time) error {
 	case day(awardedOn) > day(now):
 		return errors.New("The award date cannot be in the future")
 	case !contractStart.IsZero() && day(awardedOn) > start:
-		return fmt.Errorf("The contract was due to start on %s, before the award date: an award cannot be dated after the contract start. Cancel the tender and copy it with new contract dates",
-			contractStart.Format("2 January 2006"))
+		return fmt.Errorf("The award date must be on or before the contract start, %s", contractStart.Format("2 January 2006"))
 	}
 	return nil
 }
