@@ -53,6 +53,9 @@ func loadAwards(ctx context.Context, store *postgres.Store, w *world) error {
 		if awarded.After(time.Now()) {
 			awarded = time.Now()
 		}
+		if start := dt.tender.ContractStart; awarded.After(start) {
+			awarded = start // an award is never dated after the contract starts
+		}
 		if _, _, err := store.Award(ctx, scope, dt.tender.ID, top.OfferID, "", awarded); err != nil {
 			return fmt.Errorf("award %s: %w", dt.tender.Reference, err)
 		}

@@ -231,3 +231,8 @@ func twoDigits(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// Points says an evaluation score with 2 decimal places: "87.50", "0.00".
+func Points(p tally.Points) string {
+	return minus(p.String())
+}

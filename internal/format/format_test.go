@@ -114,3 +114,11 @@ func TestCount(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+func TestPoints(t *testing.T) {
+	for p, want := range map[tally.Points]string{8750: "87.50", 0: "0.00", 10000: "100.00", 5: "0.05", -125: "−1.25"} {
+		if got := Points(p); got != want {
+			t.Errorf("Points(%d) = %q, want %q", p, got, want)
+		}
+	}
+}

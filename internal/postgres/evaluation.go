@@ -112,11 +112,16 @@ func evaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Evaluatio
 	return e, tally.Evaluate(&e)
 }
 
-// openForEvaluation locks a tender that is closed and not yet awarded.
-func openForEvaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Tender, error) {
+// openForEvaluation locks a tender that is closed and not yet awarded. A
+// supplier's scope, or one without the tender's partner, never reaches it
+// (tally.ErrNotFound), whatever row-level security would let it read.
+func openForEvaluation(ctx context.Context, tx pgx.Tx, scope tally.Scope, tenderID int64) (tally.Tender, error) {
 	t, _, err := lockTender(ctx, tx, tenderID)
 	if err != nil {
 		return t, err
+	}
+	if scope.SupplierID != 0 || !scope.HasPartner(t.Partner.ID) {
+		return t, tally.ErrNotFound
 	}
 	switch t.Status {
 	case tally.TenderClosed:
@@ -132,7 +137,7 @@ func openForEvaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Te
 // the submitted quantity again removes the moderation.
 func (s *Store) Moderate(ctx context.Context, scope tally.Scope, tenderID, offerID, tenderMeasureID int64, accepted tally.Quantity, reason string) error {
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		t, err := openForEvaluation(ctx, tx, tenderID)
+		t, err := openForEvaluation(ctx, tx, scope, tenderID)
 		if err != nil {
 			return err
 		}
@@ -197,7 +202,7 @@ type Marks struct {
 // SaveMarks records qualitative marks and the wider evaluation's points.
 func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64, marks []Marks) error {
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		t, err := openForEvaluation(ctx, tx, tenderID)
+		t, err := openForEvaluation(ctx, tx, scope, tenderID)
 		if err != nil {
 			return err
 		}
@@ -235,32 +240,27 @@ func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64
 // Award awards a closed tender to one standing offer, in one transaction:
 // the contract (value = bid price), one KPI per committed line at its
 // accepted quantity and frozen proxy, phased quarterly, and the tender's
-// status. Choosing other than the top total needs a reason. The contract
-// is awarded on awardedOn's Europe/London date. It returns the contract id
+// status. It refuses (tally.FormErrors) what tally.Evaluation.AwardChecks
+// refuses: an offer not standing on this tender, unmarked offers, another
+// than the top total without a reason, an award date in the future or after
+// the contract start. The contract is awarded on awardedOn's Europe/London
+// date. It returns the contract id
 // and the evaluation it was made from.
 func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID int64, reason string, awardedOn time.Time) (int64, tally.Evaluation, error) {
 	var contractID int64
 	var e tally.Evaluation
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		t, err := openForEvaluation(ctx, tx, tenderID)
+		t, err := openForEvaluation(ctx, tx, scope, tenderID)
 		if err != nil {
 			return err
 		}
 		if e, err = evaluation(ctx, tx, tenderID); err != nil {
 			return err
 		}
-		var winner *tally.EvalOffer
-		for i := range e.Offers {
-			if e.Offers[i].OfferID == offerID {
-				winner = &e.Offers[i]
-			}
+		if errs := e.AwardChecks(offerID, reason, awardedOn, time.Now()); errs != nil {
+			return errs
 		}
-		if winner == nil {
-			return tally.FormErrors{"offer": "Select an offer to award"}
-		}
-		if winner.TotalRank != 1 && strings.TrimSpace(reason) == "" {
-			return tally.FormErrors{"reason": "Give a reason for awarding to an offer that does not have the top total"}
-		}
+		winner, _ := e.Offer(offerID)
 		ref, err := contractReference(ctx, tx, t.Partner.ID, t.Reference)
 		if err != nil {
 			return err

@@ -196,7 +196,21 @@ func (w *evWorld) closedTender(t *testing.T, ref string) evClosed {
 	c.offers[1] = w.bid(t, 1, c.tn, 800_000, "1", "100", "0")
 	c.offers[2] = w.bid(t, 2, c.tn, 1_200_000, "0", "0", "0")
 	w.close(t, c.tn)
+	w.markAll(t, c)
 	return c
+}
+
+// markAll marks every offer 0, which scores as an unmarked offer used to:
+// nothing is ranked or awarded until every offer is marked.
+func (w *evWorld) markAll(t *testing.T, c evClosed) {
+	t.Helper()
+	var marks []postgres.Marks
+	for _, id := range c.offers {
+		marks = append(marks, postgres.Marks{OfferID: id, Marked: true})
+	}
+	if err := w.store.SaveMarks(context.Background(), w.buyer, c.tn.ID, marks); err != nil {
+		t.Fatalf("marks: %v", err)
+	}
 }
 
 func (w *evWorld) evaluation(t *testing.T, tenderID int64) tally.Evaluation {
@@ -711,5 +725,50 @@ func TestEvAwardWhenADirectContractHasTheReference(t *testing.T) {
 	}
 	if got.TenderID != c.tn.ID || !strings.HasPrefix(got.Reference, "EV-DUP") || strings.EqualFold(got.Reference, "ev-dup") {
 		t.Errorf("awarded contract %d reference %q", got.TenderID, got.Reference)
+	}
+}
+
+// TestEvAwardWaitsForEveryMarkAndATrueDate: an unmarked offer blocks the
+// award, naming the offer; an award is never dated in the future nor after
+// the contract starts; an offer of another tender is not awardable.
+func TestEvAwardWaitsForEveryMarkAndATrueDate(t *testing.T) {
+	t.Parallel()
+	w := evSetup(t)
+	ctx := context.Background()
+	c := w.closedTender(t, "EV-MARKS")
+	other := w.closedTender(t, "EV-OTHER")
+	if err := w.store.SaveMarks(ctx, w.buyer, c.tn.ID, []postgres.Marks{{OfferID: c.offers[0], Mark: 4, Marked: true},
+		{OfferID: c.offers[1]}, {OfferID: c.offers[2], Mark: 2, Marked: true}}); err != nil {
+		t.Fatal(err)
+	}
+	e := w.evaluation(t, c.tn.ID)
+	if e.Ranked() || len(e.Unmarked()) != 1 || e.Unmarked()[0].OfferID != c.offers[1] {
+		t.Fatalf("unmarked: %+v", e.Unmarked())
+	}
+	var fe tally.FormErrors
+	_, _, err := w.store.Award(ctx, w.buyer, c.tn.ID, c.offers[0], "", time.Now())
+	if !errors.As(err, &fe) || !strings.Contains(fe[fmt.Sprintf("mark-%d", c.offers[1])], "Mark the delivery statements") {
+		t.Fatalf("award with an unmarked offer: %v %v", err, fe)
+	}
+	w.nothingAwarded(t, c.tn.ID)
+	if err := w.store.SaveMarks(ctx, w.buyer, c.tn.ID, []postgres.Marks{{OfferID: c.offers[0], Mark: 4, Marked: true},
+		{OfferID: c.offers[1], Mark: 1, Marked: true}, {OfferID: c.offers[2], Mark: 2, Marked: true}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, at := range map[string]time.Time{
+		"tomorrow":                time.Now().AddDate(0, 0, 2),
+		"the day after the start": evContractStart.AddDate(0, 0, 1),
+	} {
+		_, _, err := w.store.Award(ctx, w.buyer, c.tn.ID, c.offers[0], "", at)
+		if !errors.As(err, &fe) || fe["awarded"] == "" {
+			t.Errorf("award dated %s: %v", name, err)
+		}
+	}
+	if _, _, err := w.store.Award(ctx, w.buyer, c.tn.ID, other.offers[0], "Cheaper", time.Now()); !errors.As(err, &fe) || fe["offer"] == "" {
+		t.Errorf("award to another tender's offer: %v", err)
+	}
+	w.nothingAwarded(t, c.tn.ID)
+	if _, _, err := w.store.Award(ctx, w.buyer, c.tn.ID, c.offers[0], "", time.Now()); err != nil {
+		t.Fatalf("award once marked: %v", err)
 	}
 }

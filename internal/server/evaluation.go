@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
 
@@ -27,63 +30,88 @@ func (s *Server) evaluationOf(r *http.Request, a tally.Access) (tally.Evaluation
 	return s.store.Evaluation(r.Context(), a.Scope, t.ID)
 }
 
-// handleEvaluation shows the offers side by side with flags and scores.
+// handleEvaluation shows the offers side by side with flags and scores. A
+// "Change" link from the award's check page brings the chosen offer and
+// reason back in the query, to fill the award form.
 func (s *Server) handleEvaluation(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	e, err := s.evaluationOf(r, a)
 	if err != nil {
 		return err
 	}
-	return s.renderEvaluation(w, r, a, e, http.StatusOK, nil, nil)
+	q := r.URL.Query()
+	typed := map[string]string{"award-offer": clipped(q.Get("offer")), "award-reason": q.Get("reason"),
+		"awarded-day": clipped(q.Get("awarded-day")), "awarded-month": clipped(q.Get("awarded-month")), "awarded-year": clipped(q.Get("awarded-year"))}
+	if typed["awarded-day"] == "" && typed["awarded-month"] == "" && typed["awarded-year"] == "" {
+		delete(typed, "awarded-day") // today's date, below
+	}
+	return s.renderEvaluation(w, r, a, e, http.StatusOK, nil, typed)
 }
 
 // renderEvaluation draws the page; typed holds what the user typed when a
-// form failed, so it is shown back.
+// form failed, so it is shown back: the moderated line ("key", "accepted",
+// "reason"), marks and points ("mark-{offer}", "price-{offer}",
+// "quality-{offer}") and the award ("award-offer", "award-reason").
 func (s *Server) renderEvaluation(w http.ResponseWriter, r *http.Request, a tally.Access, e tally.Evaluation, status int,
 	errs map[string]string, typed map[string]string) error {
 	t := e.Tender
 	open := e.AwardedOfferID == 0
 	p := pages.EvaluationPage{Page: s.page(r, "Evaluation: "+t.Title), Back: tendersBase(a) + "/" + strconv.FormatInt(t.ID, 10),
 		Base: evaluationBase(a, t.ID), Tender: t.Title, Reference: t.Reference, AwardReason: e.AwardReason, Errors: errs,
-		Scheme:      fmt.Sprintf("%s; quantitative share %d%%; social value weighting %s%%.", t.Method.Label(), t.QuantitativeShare, t.Weighting),
+		Scheme: fmt.Sprintf("%s scoring; the quantitative score is %d%% of the social value score; social value is weighted %s%% of the whole evaluation.",
+			t.Method.Label(), t.QuantitativeShare, t.Weighting),
 		CanModerate: open && a.Can(tally.RoleEvaluator, tally.RoleBuyer), CanScore: open && a.Can(tally.RoleEvaluator, tally.RoleBuyer),
-		CanAward: open && a.Can(tally.RoleBuyer)}
+		CanAward: open && a.Can(tally.RoleBuyer), AwardOffer: typed["award-offer"], AwardReasonTyped: typed["award-reason"],
+		AwardDay: typed["awarded-day"], AwardMonth: typed["awarded-month"], AwardYear: typed["awarded-year"]}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title
 	}
+	if _, sent := typed["awarded-day"]; !sent {
+		today := time.Now().In(tally.London())
+		p.AwardDay, p.AwardMonth, p.AwardYear = strconv.Itoa(today.Day()), strconv.Itoa(int(today.Month())), strconv.Itoa(today.Year())
+	}
+	ranked := e.Ranked()
+	for _, m := range t.Measures {
+		p.Measures = append(p.Measures, pages.EvalMeasureRow{Code: m.Code, Title: m.Title, Unit: m.Unit})
+	}
 	for _, o := range e.Offers {
-		v := pages.EvalOfferView{ID: o.OfferID, Supplier: o.Supplier.Name, Reference: o.Reference, BidPrice: o.BidPrice.String(),
-			SubmittedValue: o.SubmittedValue.String(), Value: o.Value.String(), Percent: o.Percent().Percent1() + "%",
-			Flags: o.Flags.Offer, PricePoints: o.PricePoints.String(), QualityPoints: o.QualityPoints.String(),
-			Quantitative: o.Score.Quantitative.String(), Qualitative: o.Score.Qualitative.String(),
-			SocialValue: o.Score.SocialValue.String(), Weighted: o.Score.Weighted.String(), Total: o.Total.String(),
-			Rank: strconv.Itoa(o.TotalRank), Top: o.TotalRank == 1}
-		if o.Marked {
-			v.Mark = strconv.Itoa(o.Mark)
-		}
+		v := evalOfferView(o, ranked)
 		if o.OfferID == e.AwardedOfferID {
 			p.Awarded = o.Supplier.Name
 		}
-		for i, l := range o.Lines {
-			lv := pages.EvalLineView{MeasureID: l.Measure.ID, Code: l.Measure.Code, Title: l.Measure.Title, Unit: l.Measure.Unit,
-				Statement: l.Statement, Submitted: l.Submitted.String(), Accepted: l.Accepted.String(), Moderated: l.Moderated,
-				Reason: l.Reason, SubmittedValue: l.SubmittedValue.String(), Value: l.Value.String()}
-			if i < len(o.Flags.Lines) {
-				lv.Flags = o.Flags.Lines[i]
-				v.Flags = append(v.Flags, o.Flags.Lines[i]...)
+		for i, l := range v.Lines {
+			key := strconv.FormatInt(o.OfferID, 10) + "-" + strconv.FormatInt(l.MeasureID, 10)
+			if typed["key"] == key {
+				v.Lines[i].AcceptedInput, v.Lines[i].Reason = typed["accepted"], typed["reason"]
 			}
-			key := strconv.FormatInt(o.OfferID, 10) + "-" + strconv.FormatInt(l.Measure.ID, 10)
-			if typed != nil && typed["key"] == key {
-				lv.Accepted, lv.Reason = typed["accepted"], typed["reason"]
+			for j, m := range t.Measures {
+				if m.ID == l.MeasureID {
+					p.Measures[j].Cells = append(p.Measures[j].Cells, v.Lines[i])
+				}
 			}
-			v.Lines = append(v.Lines, lv)
 		}
-		if typed != nil {
-			id := strconv.FormatInt(o.OfferID, 10)
-			if m, ok := typed["mark-"+id]; ok {
-				v.Mark, v.PricePoints, v.QualityPoints = m, typed["price-"+id], typed["quality-"+id]
-			}
+		id := strconv.FormatInt(o.OfferID, 10)
+		if m, ok := typed["mark-"+id]; ok {
+			v.Mark, v.PricePoints, v.QualityPoints = m, typed["price-"+id], typed["quality-"+id]
 		}
 		p.Offers = append(p.Offers, v)
+		if !o.Marked {
+			p.Unmarked = append(p.Unmarked, v)
+		}
+	}
+	// A measure no offer answered still gets a cell per offer.
+	for j := range p.Measures {
+		if len(p.Measures[j].Cells) != len(p.Offers) {
+			p.Measures[j].Cells = nil
+			for _, o := range p.Offers {
+				c := pages.EvalLineView{OfferID: o.ID, Submitted: "none", Accepted: "none", Value: format.Money(0)}
+				for _, l := range o.Lines {
+					if l.Code == p.Measures[j].Code {
+						c = l
+					}
+				}
+				p.Measures[j].Cells = append(p.Measures[j].Cells, c)
+			}
+		}
 	}
 	if e.AwardedOfferID != 0 {
 		if id, err := s.store.ContractForTender(r.Context(), a.Scope, t.ID); err == nil {
@@ -91,6 +119,43 @@ func (s *Server) renderEvaluation(w http.ResponseWriter, r *http.Request, a tall
 		}
 	}
 	return s.render(w, r, status, pages.Evaluation(p))
+}
+
+// notMarked is what a score that depends on an unmarked offer's
+// qualitative mark says: it is unknown, not 0.
+const notMarked = "not marked"
+
+// evalOfferView formats one offer for the page. ranked says whether every
+// offer is marked, so that ranks mean something.
+func evalOfferView(o tally.EvalOffer, ranked bool) pages.EvalOfferView {
+	v := pages.EvalOfferView{ID: o.OfferID, Supplier: o.Supplier.Name, Reference: o.Reference, BidPrice: format.Money(o.BidPrice),
+		SubmittedValue: format.Money(o.SubmittedValue), Value: format.Money(o.Value), Percent: format.Percent(o.Percent()),
+		OfferFlags: o.Flags.Offer, Flags: append([]string(nil), o.Flags.Offer...), Marked: o.Marked, MarkText: notMarked,
+		PricePoints: o.PricePoints.String(), QualityPoints: o.QualityPoints.String(),
+		PriceText: format.Points(o.PricePoints), QualityText: format.Points(o.QualityPoints),
+		Quantitative: format.Points(o.Score.Quantitative), Qualitative: notMarked, SocialValue: notMarked, Weighted: notMarked,
+		Total: notMarked, Rank: "not ranked"}
+	if o.Marked {
+		v.Mark = strconv.Itoa(o.Mark)
+		v.MarkText = strconv.Itoa(o.Mark) + " of 5"
+		v.Qualitative, v.SocialValue = format.Points(o.Score.Qualitative), format.Points(o.Score.SocialValue)
+		v.Weighted, v.Total = format.Points(o.Score.Weighted), format.Points(o.Total)
+	}
+	if ranked {
+		v.Rank, v.Top = strconv.Itoa(o.TotalRank), o.TotalRank == 1
+	}
+	for i, l := range o.Lines {
+		lv := pages.EvalLineView{OfferID: o.OfferID, MeasureID: l.Measure.ID, Code: l.Measure.Code, Title: l.Measure.Title,
+			Unit: l.Measure.Unit, Statement: l.Statement, Submitted: format.Quantity(l.Submitted, l.Measure.Unit),
+			Accepted: format.Quantity(l.Accepted, l.Measure.Unit), AcceptedInput: l.Accepted.String(), SubmittedInput: l.Submitted.String(),
+			Moderated: l.Moderated, Reason: l.Reason, SubmittedValue: format.Money(l.SubmittedValue), Value: format.Money(l.Value)}
+		if i < len(o.Flags.Lines) {
+			lv.Flags = o.Flags.Lines[i]
+			v.Flags = append(v.Flags, o.Flags.Lines[i]...)
+		}
+		v.Lines = append(v.Lines, lv)
+	}
+	return v
 }
 
 // handleModerate reduces one line's accepted quantity, with a reason.
@@ -139,7 +204,9 @@ func (s *Server) handleModerate(w http.ResponseWriter, r *http.Request, a tally.
 	return nil
 }
 
-// handleScores records marks and the wider evaluation's points.
+// handleScores records marks and the wider evaluation's points for every
+// offer at once. A bad answer names its offer, and everything sent comes
+// back as it was.
 func (s *Server) handleScores(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	e, err := s.evaluationOf(r, a)
 	if err != nil {
@@ -158,20 +225,13 @@ func (s *Server) handleScores(w http.ResponseWriter, r *http.Request, a tally.Ac
 		typed["mark-"+id], typed["price-"+id], typed["quality-"+id] = mark, f.raw("price-"+id), f.raw("quality-"+id)
 		if mark != "" {
 			n, err := strconv.Atoi(mark)
-			if err != nil || n < 0 || n > 5 {
-				f.Errs.Add("mark-"+id, "Select a mark from 0 to 5")
+			if err != nil || n < 0 || n > tally.MaxMark {
+				f.Errs.Add("mark-"+id, "Select a mark from 0 to 5 for "+o.Supplier.Name)
 			}
 			m.Mark, m.Marked = n, true
 		}
-		for field, dst := range map[string]*tally.Points{"price-" + id: &m.PricePoints, "quality-" + id: &m.QualityPoints} {
-			if v := f.text(field, "points", 10, false); v != "" && f.Errs[field] == "" {
-				p, err := tally.ParsePoints(v)
-				if err != nil {
-					f.Errs.Add(field, err.Error())
-				}
-				*dst = p
-			}
-		}
+		m.PricePoints = pointsField(f, "price-"+id, "price points for "+o.Supplier.Name)
+		m.QualityPoints = pointsField(f, "quality-"+id, "quality points for "+o.Supplier.Name)
 		marks = append(marks, m)
 	}
 	if len(f.Errs) == 0 {
@@ -188,11 +248,31 @@ func (s *Server) handleScores(w http.ResponseWriter, r *http.Request, a tally.Ac
 		return s.renderEvaluation(w, r, a, e, http.StatusUnprocessableEntity, f.Errs, typed)
 	}
 	s.flash(r, "Marks and points are saved.")
-	http.Redirect(w, r, evaluationBase(a, e.Tender.ID), http.StatusSeeOther)
+	http.Redirect(w, r, evaluationBase(a, e.Tender.ID)+"#marks", http.StatusSeeOther)
 	return nil
 }
 
-// handleAward awards the contract, then tells every bidder the outcome.
+// pointsField reads optional points from 0 to 100 (blank is 0). Anything
+// else, letters, a minus sign or a huge number, gets one message that names
+// the field.
+func pointsField(f *form, name, label string) tally.Points {
+	v := f.raw(name)
+	if v == "" {
+		return 0
+	}
+	p, err := tally.ParsePoints(v)
+	if err != nil || len(v) > 12 {
+		f.Errs.Add(name, "Enter "+label+" as a number from 0 to 100, like 42.5")
+		return 0
+	}
+	return p
+}
+
+// handleAward checks an award, then shows "Check your answers" with
+// everything the award will create; the page's confirm button posts again
+// with confirm=yes, which awards the contract and tells every bidder the
+// outcome. Whatever is wrong sends the buyer back to the evaluation with
+// the choice and reason as sent.
 func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	e, err := s.evaluationOf(r, a)
 	if err != nil {
@@ -203,14 +283,33 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 		return err
 	}
 	reason := f.text("reason", "a reason", 2000, false)
+	day, month, year := clipped(f.raw("awarded-day")), clipped(f.raw("awarded-month")), clipped(f.raw("awarded-year"))
+	typed := map[string]string{"award-offer": clipped(f.raw("offer")), "award-reason": f.raw("reason"),
+		"awarded-day": day, "awarded-month": month, "awarded-year": year}
 	offerID, perr := strconv.ParseInt(f.raw("offer"), 10, 64)
 	if perr != nil {
 		f.Errs.Add("offer", "Select an offer to award")
 	}
+	awardedOn, derr := awardDate(day, month, year)
+	if derr != "" {
+		f.Errs.Add("awarded", derr)
+	}
+	now := time.Now()
+	switch {
+	case e.AwardedOfferID != 0:
+		f.Errs = tally.FormErrors{"award": "This tender has been awarded: its evaluation can no longer change"}
+	case derr == "":
+		for k, v := range e.AwardChecks(offerID, reason, awardedOn, now) {
+			f.Errs.Add(k, v)
+		}
+	}
+	if len(f.Errs) == 0 && f.raw("confirm") != "yes" {
+		return s.render(w, r, http.StatusOK, pages.AwardCheck(awardCheckPage(s.page(r, "Check your answers: award "+e.Tender.Title), a, e, offerID, reason, awardedOn)))
+	}
 	var contractID int64
 	var awarded tally.Evaluation
 	if len(f.Errs) == 0 {
-		contractID, awarded, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, time.Now())
+		contractID, awarded, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, awardedOn)
 		var fe tally.FormErrors
 		switch {
 		case errors.As(err, &fe):
@@ -222,12 +321,70 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 	if len(f.Errs) > 0 {
 		// The evaluation loaded above: a refused award may return none
 		// (one awarded meanwhile, say).
-		return s.renderEvaluation(w, r, a, e, http.StatusUnprocessableEntity, f.Errs, nil)
+		return s.renderEvaluation(w, r, a, e, http.StatusUnprocessableEntity, f.Errs, typed)
 	}
 	s.tellOutcome(r, a, awarded)
 	s.flash(r, "The contract is awarded and every bidder has been told the outcome.")
 	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(contractID, 10), http.StatusSeeOther)
 	return nil
+}
+
+// clipped shortens what was typed in a small box, so that a huge paste is
+// not sent back whole.
+func clipped(s string) string {
+	if r := []rune(s); len(r) > 20 {
+		return string(r[:20])
+	}
+	return s
+}
+
+// awardDate reads the award date's day, month and year boxes as midday in
+// London on that day, or returns a message for the date field.
+func awardDate(day, month, year string) (time.Time, string) {
+	if day == "" && month == "" && year == "" {
+		return time.Time{}, "Enter the award date"
+	}
+	d, err1 := strconv.Atoi(day)
+	m, err2 := strconv.Atoi(month)
+	y, err3 := strconv.Atoi(year)
+	if err1 != nil || err2 != nil || err3 != nil || y < 2000 || y > 2200 {
+		return time.Time{}, "The award date must be a real date, like 3 12 2026"
+	}
+	t := time.Date(y, time.Month(m), d, 12, 0, 0, 0, tally.London())
+	if t.Day() != d || int(t.Month()) != m {
+		return time.Time{}, "The award date must be a real date, like 3 12 2026"
+	}
+	return t, ""
+}
+
+// awardCheckPage is everything an award of offerID will create, for the
+// buyer to check; e.AwardChecks has passed.
+func awardCheckPage(page components.Page, a tally.Access, e tally.Evaluation, offerID int64, reason string, awardedOn time.Time) pages.AwardCheckPage {
+	o, _ := e.Offer(offerID)
+	t := e.Tender
+	base := evaluationBase(a, t.ID)
+	l := awardedOn.In(tally.London())
+	q := url.Values{"offer": {strconv.FormatInt(offerID, 10)}, "awarded-day": {strconv.Itoa(l.Day())},
+		"awarded-month": {strconv.Itoa(int(l.Month()))}, "awarded-year": {strconv.Itoa(l.Year())}}
+	if reason != "" {
+		q.Set("reason", reason)
+	}
+	p := pages.AwardCheckPage{Page: page, Base: base, Tender: t.Title, Reference: t.Reference, OfferID: strconv.FormatInt(offerID, 10),
+		Supplier: o.Supplier.Name, Receipt: o.Reference, BidPrice: format.Money(o.BidPrice), SocialValue: format.Money(o.Value),
+		Percent: format.Percent(o.Percent()), Top: o.TotalRank == 1, ContractStart: format.Date(t.ContractStart),
+		ContractEnd: format.Date(t.ContractEnd), AwardDate: format.Date(awardedOn), Reason: reason, Change: base + "?" + q.Encode() + "#award",
+		AwardDay: q.Get("awarded-day"), AwardMonth: q.Get("awarded-month"), AwardYear: q.Get("awarded-year")}
+	p.Standing = "Top total: " + format.Points(o.Total) + " points"
+	if top := e.Top(); o.TotalRank != 1 && top != nil {
+		p.Standing = fmt.Sprintf("Rank %d of %d, total %s points; the top total is %s, %s points", o.TotalRank, len(e.Offers),
+			format.Points(o.Total), top.Supplier.Name, format.Points(top.Total))
+	}
+	for _, l := range o.Lines {
+		if l.Accepted > 0 {
+			p.KPIs = append(p.KPIs, []string{l.Measure.Code + " " + l.Measure.Title, format.Quantity(l.Accepted, l.Measure.Unit), format.Money(l.Value)})
+		}
+	}
+	return p
 }
 
 // tellOutcome notifies each bidder, in the app and by email, whether it

@@ -13,10 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -221,20 +223,44 @@ func TestEvEvaluationIsForTheTendersOwnEvaluators(t *testing.T) {
 	}
 }
 
-// evScoreRow is one offer's figures, from the page's scores table or the
+// evScoreRow is one offer's figures, from the page's grid or the
 // evaluation record.
 type evScoreRow struct {
-	BidPrice, Value, Percent, Quantitative, Qualitative, SocialValue, Weighted, Points, Total, Rank string
-	Flagged                                                                                         bool
+	BidPrice, Value, Percent, Quantitative, Mark, Qualitative, SocialValue, Weighted, Price, Quality, Total, Rank string
+	Flagged                                                                                                       bool
 }
 
 var (
-	evScoresTable = regexp.MustCompile(`(?s)<table class="govuk-table" id="scores">.*?<tbody[^>]*>(.*?)</tbody>`)
-	evRow         = regexp.MustCompile(`(?s)<tr class="govuk-table__row">(.*?)</tr>`)
-	evSupplier    = regexp.MustCompile(`(?s)<a class="govuk-link" href="#bid-\d+">(.*?)</a>`)
-	evCell        = regexp.MustCompile(`(?s)<td[^>]*>(.*?)</td>`)
+	evScoresTable = regexp.MustCompile(`(?s)<table class="govuk-table" id="scores">(.*?)</table>`)
+	evOfferHead   = regexp.MustCompile(`(?s)<th scope="col" class="govuk-table__header" data-offer="(\d+)">\s*<a class="govuk-link" href="#bid-\d+">(.*?)</a>(.*?)</th>`)
+	evScoreTR     = regexp.MustCompile(`(?s)<tr class="govuk-table__row tally-eval-score" data-row="([a-z-]+)">(.*?)</tr>`)
+	evOfferCell   = regexp.MustCompile(`(?s)<td[^>]*data-offer="(\d+)"[^>]*>(.*?)</td>`)
 	evTag         = regexp.MustCompile(`<[^>]*>`)
 )
+
+// evGrid reads the evaluation page's grid: row key → offer id → text.
+func evGrid(t *testing.T, body string) (names map[string]string, flagged map[string]bool, rows map[string]map[string]string) {
+	t.Helper()
+	m := evScoresTable.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("the evaluation page has no grid")
+	}
+	names, flagged, rows = map[string]string{}, map[string]bool{}, map[string]map[string]string{}
+	for _, h := range evOfferHead.FindAllStringSubmatch(m[1], -1) {
+		names[h[1]] = evText(h[2])
+		flagged[h[1]] = strings.Contains(h[3], "Check")
+	}
+	for _, r := range evScoreTR.FindAllStringSubmatch(m[1], -1) {
+		rows[r[1]] = map[string]string{}
+		for _, c := range evOfferCell.FindAllStringSubmatch(r[2], -1) {
+			rows[r[1]][c[1]] = evText(c[2])
+		}
+		if len(rows[r[1]]) != len(names) {
+			t.Fatalf("grid row %s has %d cells for %d offers", r[1], len(rows[r[1]]), len(names))
+		}
+	}
+	return names, flagged, rows
+}
 
 func evText(s string) string {
 	return strings.Join(strings.Fields(html.UnescapeString(evTag.ReplaceAllString(s, " "))), " ")
@@ -243,29 +269,18 @@ func evText(s string) string {
 // evPounds turns the page's "£1,234.56" into the record's "1234.56".
 func evPounds(s string) string { return strings.NewReplacer("£", "", ",", "").Replace(s) }
 
-// evPageScores reads the scores table of an evaluation page, by supplier.
+// evPageScores reads the grid's figures, by supplier.
 func evPageScores(t *testing.T, body string) map[string]evScoreRow {
 	t.Helper()
-	m := evScoresTable.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatal("the evaluation page has no scores table")
+	names, flagged, rows := evGrid(t, body)
+	out := map[string]evScoreRow{}
+	for id, name := range names {
+		out[name] = evScoreRow{BidPrice: evPounds(rows["bid-price"][id]), Value: evPounds(rows["value"][id]), Percent: rows["percent"][id],
+			Quantitative: rows["quantitative"][id], Mark: rows["mark"][id], Qualitative: rows["qualitative"][id],
+			SocialValue: rows["social-value"][id], Weighted: rows["weighted"][id], Price: rows["price"][id], Quality: rows["quality"][id],
+			Total: rows["total"][id], Rank: rows["rank"][id], Flagged: flagged[id]}
 	}
-	rows := map[string]evScoreRow{}
-	for _, r := range evRow.FindAllStringSubmatch(m[1], -1) {
-		name := evSupplier.FindStringSubmatch(r[1])
-		var cells []string
-		for _, c := range evCell.FindAllStringSubmatch(r[1], -1) {
-			cells = append(cells, evText(c[1]))
-		}
-		if name == nil || len(cells) != 10 {
-			t.Fatalf("unreadable scores row: %s", r[1])
-		}
-		th := r[1][:strings.Index(r[1], "</th>")]
-		rows[evText(name[1])] = evScoreRow{BidPrice: evPounds(cells[0]), Value: evPounds(cells[1]), Percent: cells[2],
-			Quantitative: cells[3], Qualitative: cells[4], SocialValue: cells[5], Weighted: cells[6], Points: cells[7],
-			Total: cells[8], Rank: cells[9], Flagged: strings.Contains(th, "Check")}
-	}
-	return rows
+	return out
 }
 
 // evRecord is the evaluation record: its header and rows.
@@ -293,8 +308,8 @@ func (r evRecord) scores(t *testing.T) map[string]evScoreRow {
 	for _, row := range r.rows {
 		s := evScoreRow{BidPrice: r.get(row, "bid_price"), Value: r.get(row, "offer_social_value"),
 			Percent: r.get(row, "offer_social_value_percent") + "%", Quantitative: r.get(row, "quantitative_score"),
-			Qualitative: r.get(row, "qualitative_score"), SocialValue: r.get(row, "social_value_score"),
-			Weighted: r.get(row, "weighted_points"), Points: r.get(row, "price_points") + " + " + r.get(row, "quality_points"),
+			Mark: r.get(row, "mark") + " of 5", Qualitative: r.get(row, "qualitative_score"), SocialValue: r.get(row, "social_value_score"),
+			Weighted: r.get(row, "weighted_points"), Price: r.get(row, "price_points"), Quality: r.get(row, "quality_points"),
 			Total: r.get(row, "total"), Rank: r.get(row, "rank"), Flagged: r.get(row, "check_flags") != ""}
 		name := r.get(row, "supplier")
 		if prev, ok := out[name]; ok && prev != s {
@@ -489,8 +504,31 @@ func TestEvAwardMakesTheContractAndTellsEveryBidder(t *testing.T) {
 	buyer := measuresLogin(t, ts, "buyer@stockport.example")
 	base := ts.URL + "/o/stockport" + tn.evaluationPath
 
-	// Award to an offer other than the top total: it needs a reason.
+	// Nothing is ranked or awarded until every offer is marked.
 	_, body := get(t, buyer, base)
+	for name, row := range evPageScores(t, body) {
+		if row.Mark != "not marked" || row.Qualitative != "not marked" || row.Total != "not marked" || row.Rank != "not ranked" {
+			t.Errorf("%s unmarked: %+v", name, row)
+		}
+	}
+	today := time.Now().In(tally.London())
+	first := url.Values{"offer": {strconv.FormatInt(tn.bidders[0].offer, 10)}, "reason": {"Typed before marking"},
+		"awarded-day": {strconv.Itoa(today.Day())}, "awarded-month": {strconv.Itoa(int(today.Month()))}, "awarded-year": {strconv.Itoa(today.Year())}}
+	resp, body := evPost(t, buyer, base+"/award", first)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Mark the delivery statements of") ||
+		!strings.Contains(body, `value="`+first.Get("offer")+`" checked`) || !strings.Contains(body, ">Typed before marking</textarea>") {
+		t.Fatalf("award before marking: %d\n%s", resp.StatusCode, body)
+	}
+	marks := url.Values{}
+	for i, b := range tn.bidders {
+		marks.Set("mark-"+strconv.FormatInt(b.offer, 10), strconv.Itoa(5-i%6))
+	}
+	if resp, body := evPost(t, buyer, base+"/scores", marks); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("marks: %d\n%s", resp.StatusCode, body)
+	}
+
+	// Award to an offer other than the top total: it needs a reason.
+	_, body = get(t, buyer, base)
 	var top, winner evBidder
 	for _, m := range evAwardOption.FindAllStringSubmatch(body, -1) {
 		id, _ := strconv.ParseInt(m[1], 10, 64)
@@ -519,13 +557,41 @@ func TestEvAwardMakesTheContractAndTellsEveryBidder(t *testing.T) {
 			kpis = append(kpis, record.get(row, "measure"))
 		}
 	}
-	award := url.Values{"offer": {strconv.FormatInt(winner.offer, 10)}}
-	resp, body := evPost(t, buyer, base+"/award", award)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Give a reason") {
+	award := url.Values{"offer": {strconv.FormatInt(winner.offer, 10)}, "awarded-day": first["awarded-day"],
+		"awarded-month": first["awarded-month"], "awarded-year": first["awarded-year"]}
+	resp, body = evPost(t, buyer, base+"/award", award)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Give a reason") ||
+		!strings.Contains(body, `value="`+award.Get("offer")+`" checked`) {
 		t.Fatalf("award to the second without a reason: %d", resp.StatusCode)
 	}
 	reason := "-Preferred to " + top.name + ", which failed the financial standing check"
 	award.Set("reason", reason)
+	// First the buyer checks the answers: nothing is awarded yet.
+	resp, body = evPost(t, buyer, base+"/award", award)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Check your answers") {
+		t.Fatalf("check answers: %d\n%s", resp.StatusCode, body)
+	}
+	var bidPrice tally.Pence
+	admin.QueryRow(context.Background(), `SELECT bid_price FROM offers WHERE id = $1`, winner.offer).Scan(&bidPrice)
+	for _, want := range append([]string{html.EscapeString(winner.name), format.Money(bidPrice), html.EscapeString(reason),
+		"Change<span class=\"govuk-visually-hidden\"> the offer chosen", `name="confirm" value="yes"`}, kpis...) {
+		if !strings.Contains(body, want) {
+			t.Errorf("the check answers page lacks %q", want)
+		}
+	}
+	if n := evCount(t, admin, `SELECT count(*) FROM contracts WHERE tender_id = $1`, tn.id); n != 0 {
+		t.Fatalf("checking the answers made %d contracts", n)
+	}
+	// Change brings the choice back.
+	change := regexp.MustCompile(`href="([^"]*evaluation\?[^"]*)"`).FindStringSubmatch(body)
+	if change == nil {
+		t.Fatal("no Change link")
+	}
+	if _, page := get(t, buyer, ts.URL+html.UnescapeString(change[1])); !strings.Contains(page, `value="`+award.Get("offer")+`" checked`) ||
+		!strings.Contains(page, html.EscapeString(reason)+"</textarea>") {
+		t.Error("Change does not bring back the offer and reason")
+	}
+	award.Set("confirm", "yes")
 	resp, body = evPost(t, buyer, base+"/award", award)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("award: %d\n%s", resp.StatusCode, body)
@@ -706,5 +772,83 @@ func TestEvExportsOfAnyReference(t *testing.T) {
 	rows, err := f.GetRows(f.GetSheetList()[0])
 	if err != nil || len(rows) != len(record.rows)+1 || rows[1][0] != ref {
 		t.Errorf("Excel rows: %d, %v", len(rows), err)
+	}
+}
+
+// TestEvHostileInputIsRefusedPolitely posts nonsense to every evaluation
+// form: each answer is a 4xx with a message, the page keeps what was sent,
+// and nothing is written.
+func TestEvHostileInputIsRefusedPolitely(t *testing.T) {
+	t.Parallel()
+	ts := demoServer(t)
+	admin := evAdmin(t, ts)
+	tn := evFindTender(t, admin, "stockport", evClosed)
+	elsewhere := evFindTender(t, admin, "trafford", evClosed)
+	past := evFindTender(t, admin, "stockport", "t.status = 'awarded'")
+	c := measuresLogin(t, ts, "buyer@stockport.example")
+	base := ts.URL + "/o/stockport" + tn.evaluationPath
+	id := strconv.FormatInt(tn.bidders[0].offer, 10)
+	other := strconv.FormatInt(tn.bidders[1].offer, 10)
+	var measure string
+	admin.QueryRow(context.Background(), `SELECT id::text FROM tender_measures WHERE tender_id = $1 ORDER BY id LIMIT 1`, tn.id).Scan(&measure)
+	today := time.Now().In(tally.London())
+	date := func(v url.Values, d time.Time) url.Values {
+		v.Set("awarded-day", strconv.Itoa(d.Day()))
+		v.Set("awarded-month", strconv.Itoa(int(d.Month())))
+		v.Set("awarded-year", strconv.Itoa(d.Year()))
+		return v
+	}
+	huge := strings.Repeat("9", 40)
+	cases := []struct {
+		name, path string
+		form       url.Values
+		status     int
+		kept       []string // what the page must show back
+	}{
+		{"letters in price points", "/scores", url.Values{"mark-" + id: {"3"}, "price-" + id: {"forty"}}, 422, []string{`value="forty"`, `value="3" checked`}},
+		{"negative quality points", "/scores", url.Values{"mark-" + other: {"0"}, "quality-" + id: {"-5"}}, 422, []string{`value="-5"`, `value="0" checked`}},
+		{"huge points", "/scores", url.Values{"price-" + id: {huge}}, 422, []string{`value="` + huge + `"`}},
+		{"too precise points", "/scores", url.Values{"price-" + id: {"12.345"}}, 422, []string{`value="12.345"`}},
+		{"a mark out of range", "/scores", url.Values{"mark-" + id: {"9"}, "price-" + id: {"50"}}, 422, []string{`value="50"`}},
+		{"letters for a mark", "/scores", url.Values{"mark-" + id: {"five"}}, 422, nil},
+		{"letters in the accepted quantity", "/moderate", url.Values{"offer": {id}, "measure": {measure}, "accepted": {"lots"}, "reason": {"Typed reason"}}, 422, []string{`value="lots"`, "Typed reason</textarea>"}},
+		{"a negative accepted quantity", "/moderate", url.Values{"offer": {id}, "measure": {measure}, "accepted": {"-1"}, "reason": {"x"}}, 422, []string{`value="-1"`}},
+		{"a huge accepted quantity", "/moderate", url.Values{"offer": {id}, "measure": {measure}, "accepted": {huge}, "reason": {"x"}}, 422, nil},
+		{"a control character in the reason", "/moderate", url.Values{"offer": {id}, "measure": {measure}, "accepted": {"0"}, "reason": {"a\x00b"}}, 422, nil},
+		{"no offer to moderate", "/moderate", url.Values{"measure": {measure}, "accepted": {"0"}, "reason": {"x"}}, 404, nil},
+		{"letters for the offer to moderate", "/moderate", url.Values{"offer": {"abc"}, "measure": {measure}, "accepted": {"0"}}, 404, nil},
+		{"another tender's offer to moderate", "/moderate", url.Values{"offer": {strconv.FormatInt(past.bidders[0].offer, 10)}, "measure": {measure}, "accepted": {"0"}, "reason": {"x"}}, 404, nil},
+		{"award without choosing", "/award", date(url.Values{"reason": {"Kept reason"}}, today), 422, []string{"Select an offer to award", "Kept reason</textarea>"}},
+		{"award to letters", "/award", date(url.Values{"offer": {"abc"}}, today), 422, []string{"Select an offer to award"}},
+		{"award to another partner's offer", "/award", date(url.Values{"offer": {strconv.FormatInt(elsewhere.bidders[0].offer, 10)}, "reason": {"x"}}, today), 422, []string{"Select an offer to award"}},
+		{"award to another tender's offer", "/award", date(url.Values{"offer": {strconv.FormatInt(past.bidders[0].offer, 10)}, "reason": {"x"}}, today), 422, []string{"Select an offer to award"}},
+		{"award dated tomorrow", "/award", date(url.Values{"offer": {id}, "reason": {"x"}}, today.AddDate(0, 0, 1)), 422, []string{"cannot be in the future", `value="` + id + `" checked`}},
+		{"award dated 31 February", "/award", url.Values{"offer": {id}, "awarded-day": {"31"}, "awarded-month": {"2"}, "awarded-year": {"2026"}}, 422, []string{"must be a real date", `value="31"`}},
+		{"award date in letters", "/award", url.Values{"offer": {id}, "awarded-day": {"first"}, "awarded-month": {"dec"}, "awarded-year": {huge}}, 422, []string{"must be a real date", `value="first"`}},
+		{"award without a date", "/award", url.Values{"offer": {id}}, 422, []string{"Enter the award date"}},
+		{"a reason too long", "/award", date(url.Values{"offer": {id}, "reason": {strings.Repeat("a", 2001)}}, today), 422, []string{"2000 characters or fewer"}},
+	}
+	for _, tc := range cases {
+		resp, body := evPost(t, c, base+tc.path, tc.form)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.status)
+			continue
+		}
+		if tc.status == 422 && !strings.Contains(body, "There is a problem") {
+			t.Errorf("%s: no error summary", tc.name)
+		}
+		for _, want := range tc.kept {
+			if !strings.Contains(body, html.EscapeString(want)) && !strings.Contains(body, want) {
+				t.Errorf("%s: the page does not keep %q", tc.name, want)
+			}
+		}
+	}
+	for _, table := range []string{"line_moderations", "offer_evaluations", "contracts"} {
+		if n := evCount(t, admin, `SELECT count(*) FROM `+table+` WHERE tender_id = $1`, tn.id); n != 0 {
+			t.Errorf("%d rows written to %s", n, table)
+		}
+	}
+	if strings.Contains(ts.log.String(), `"level":"ERROR"`) {
+		t.Errorf("the server logged an error:\n%s", ts.log.String())
 	}
 }

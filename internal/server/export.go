@@ -106,7 +106,9 @@ func sheetName(s string) string {
 }
 
 // evaluationRecord is the evaluation for audit and challenge: one row per
-// offer line, with the offer's scores beside it.
+// offer line, with the offer's scores beside it. Machine values: pounds with
+// pence, plain numbers; a ratio with nothing to divide and a score not yet
+// known are empty.
 func evaluationRecord(e tally.Evaluation) table {
 	t := table{Name: "evaluation-" + e.Tender.Reference, Head: []string{
 		"tender", "supplier", "receipt", "bid_price", "measure", "title", "unit", "proxy_gbp", "submitted_quantity", "accepted_quantity",
@@ -122,6 +124,21 @@ func evaluationRecord(e tally.Evaluation) table {
 		if o.Marked {
 			mark = strconv.Itoa(o.Mark)
 		}
+		// An unmarked offer's scores that depend on its mark are unknown,
+		// and nothing is ranked until every offer is marked: empty cells,
+		// never 0.
+		qualitative, social, weighted, total, rank := "", "", "", "", ""
+		if o.Marked {
+			qualitative, social = o.Score.Qualitative.String(), o.Score.SocialValue.String()
+			weighted, total = o.Score.Weighted.String(), o.Total.String()
+		}
+		if e.Ranked() {
+			rank = strconv.Itoa(o.TotalRank)
+		}
+		percent := ""
+		if o.Percent().Defined() {
+			percent = o.Percent().Percent1()
+		}
 		awarded, reason := "no", ""
 		if o.OfferID == e.AwardedOfferID {
 			awarded, reason = "yes", e.AwardReason
@@ -133,9 +150,9 @@ func evaluationRecord(e tally.Evaluation) table {
 			}
 			t.Rows = append(t.Rows, []string{e.Tender.Reference, o.Supplier.Name, o.Reference, o.BidPrice.Pounds(), l.Measure.Code,
 				l.Measure.Title, l.Measure.Unit, proxy, l.Submitted.String(), l.Accepted.String(), l.Reason, l.SubmittedValue.Pounds(),
-				l.Value.Pounds(), o.Value.Pounds(), o.Percent().Percent1(), strings.Join(flags, " "), mark,
-				o.Score.Quantitative.String(), o.Score.Qualitative.String(), o.Score.SocialValue.String(), o.Score.Weighted.String(),
-				o.PricePoints.String(), o.QualityPoints.String(), o.Total.String(), strconv.Itoa(o.TotalRank), awarded, reason})
+				l.Value.Pounds(), o.Value.Pounds(), percent, strings.Join(flags, " "), mark,
+				o.Score.Quantitative.String(), qualitative, social, weighted,
+				o.PricePoints.String(), o.QualityPoints.String(), total, rank, awarded, reason})
 		}
 	}
 	return t

@@ -1,7 +1,9 @@
 package tally
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -113,6 +115,77 @@ func Evaluate(e *Evaluation) error {
 	}
 	for i, r := range Rank(totals) {
 		e.Offers[i].TotalRank = r
+	}
+	return nil
+}
+
+// Unmarked returns the offers whose delivery statements have no mark yet,
+// in the evaluation's order. Until it is empty the offers cannot be ranked
+// or awarded: an unmarked offer's qualitative score is unknown, not 0.
+func (e Evaluation) Unmarked() []EvalOffer {
+	var out []EvalOffer
+	for _, o := range e.Offers {
+		if !o.Marked {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Ranked reports whether every offer is marked, so that the totals and
+// ranks are final.
+func (e Evaluation) Ranked() bool { return len(e.Unmarked()) == 0 }
+
+// Offer returns the standing offer with id, or false when the tender has no
+// such offer.
+func (e Evaluation) Offer(id int64) (EvalOffer, bool) {
+	for _, o := range e.Offers {
+		if o.OfferID == id {
+			return o, true
+		}
+	}
+	return EvalOffer{}, false
+}
+
+// AwardChecks returns what stops offerID being awarded on awardedOn (a
+// Europe/London date), as form errors, or nil when it may be: the offer
+// must stand on this tender, every offer must be marked, a winner other
+// than the top total needs a reason, and the award date may be neither in
+// the future (after today, now being the clock) nor after the contract
+// start. Errors about marks are keyed "mark-{offer id}", about the date
+// "awarded".
+func (e Evaluation) AwardChecks(offerID int64, reason string, awardedOn, now time.Time) FormErrors {
+	errs := FormErrors{}
+	for _, o := range e.Unmarked() {
+		errs.Add(fmt.Sprintf("mark-%d", o.OfferID), "Mark the delivery statements of "+o.Supplier.Name+" before ranking and awarding")
+	}
+	o, ok := e.Offer(offerID)
+	switch {
+	case !ok:
+		errs.Add("offer", "Select an offer to award")
+	case len(errs) == 0 && o.TotalRank != 1 && strings.TrimSpace(reason) == "":
+		errs.Add("reason", "Give a reason for awarding to an offer that does not have the top total")
+	}
+	if err := CheckAwardDate(awardedOn, e.Tender.ContractStart, now); err != nil {
+		errs.Add("awarded", err.Error())
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// CheckAwardDate returns an error, worded for the buyer, when an award made
+// on awardedOn would be dated in the future or after the contract start.
+// Dates compare as Europe/London days.
+func CheckAwardDate(awardedOn, contractStart, now time.Time) error {
+	day := func(t time.Time) string { return t.In(London()).Format("2006-01-02") }
+	start := contractStart.Format("2006-01-02") // a date, stored at midnight UTC
+	switch {
+	case day(awardedOn) > day(now):
+		return errors.New("The award date cannot be in the future")
+	case !contractStart.IsZero() && day(awardedOn) > start:
+		return fmt.Errorf("The award date must be on or before the contract start, %s", contractStart.Format("2 January 2006"))
 	}
 	return nil
 }

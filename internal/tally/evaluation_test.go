@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The evaluation tests' measures, frozen as a tender would have them: a
@@ -397,5 +398,59 @@ func TestEvaluateRefusesAPercentageWithoutABidPrice(t *testing.T) {
 	e := Evaluation{Tender: evTender(RelativePercentage, 50, 200), Offers: []EvalOffer{o}}
 	if err := Evaluate(&e); err == nil {
 		t.Error("Evaluate scored a percentage of no bid price")
+	}
+}
+
+func TestCheckAwardDate(t *testing.T) {
+	now := time.Date(2026, time.December, 3, 10, 0, 0, 0, time.UTC)
+	start := time.Date(2026, time.December, 10, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name    string
+		on      time.Time
+		start   time.Time
+		problem string
+	}{
+		{"today, before the start", now, start, ""},
+		{"on the start day", now, now.Truncate(24 * time.Hour), ""},
+		{"yesterday", now.AddDate(0, 0, -1), start, ""},
+		{"late tonight in London is still today", time.Date(2026, time.December, 3, 23, 30, 0, 0, time.UTC), start, ""},
+		{"tomorrow", now.AddDate(0, 0, 1), start, "future"},
+		{"after the start", now, time.Date(2026, time.December, 2, 0, 0, 0, 0, time.UTC), "2 December 2026"},
+	}
+	for _, c := range cases {
+		err := CheckAwardDate(c.on, c.start, now)
+		switch {
+		case c.problem == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.problem != "" && (err == nil || !strings.Contains(err.Error(), c.problem)):
+			t.Errorf("%s: %v, want one about %q", c.name, err, c.problem)
+		}
+	}
+}
+
+func TestAwardChecks(t *testing.T) {
+	now := time.Date(2026, time.December, 3, 10, 0, 0, 0, time.UTC)
+	e := Evaluation{Tender: Tender{ContractStart: now.AddDate(0, 1, 0)}, Offers: []EvalOffer{
+		{OfferID: 1, Supplier: Org{Name: "Alpha"}, Marked: true, TotalRank: 1},
+		{OfferID: 2, Supplier: Org{Name: "Beta"}, Marked: true, TotalRank: 2},
+	}}
+	if errs := e.AwardChecks(1, "", now, now); errs != nil {
+		t.Errorf("the top total, marked: %v", errs)
+	}
+	if errs := e.AwardChecks(2, " ", now, now); errs["reason"] == "" {
+		t.Errorf("another than the top without a reason: %v", errs)
+	}
+	if errs := e.AwardChecks(2, "Failed the financial check", now, now); errs != nil {
+		t.Errorf("another than the top with a reason: %v", errs)
+	}
+	if errs := e.AwardChecks(3, "x", now, now); errs["offer"] == "" {
+		t.Errorf("an offer not on the tender: %v", errs)
+	}
+	e.Offers[1].Marked = false
+	if errs := e.AwardChecks(1, "", now, now); !strings.Contains(errs["mark-2"], "Beta") || len(errs) != 1 {
+		t.Errorf("an unmarked offer: %v", errs)
+	}
+	if e.Ranked() || len(e.Unmarked()) != 1 {
+		t.Errorf("Ranked %v, unmarked %v", e.Ranked(), e.Unmarked())
 	}
 }

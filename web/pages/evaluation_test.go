@@ -18,9 +18,15 @@ var evIDAttr = regexp.MustCompile(`\sid="([^"]*)"`)
 func TestEvaluationIDsAreUnique(t *testing.T) {
 	p := EvaluationPage{Page: components.Page{Title: "Evaluation"}, Base: "/o/p/tenders/1/evaluation", Tender: "T",
 		CanModerate: true, CanScore: true, CanAward: true}
+	p.Measures = []EvalMeasureRow{{Code: "JOB1"}, {Code: "ENV1"}}
 	for id := int64(1); id <= 3; id++ {
-		p.Offers = append(p.Offers, EvalOfferView{ID: id, Supplier: "S", Rank: "1",
-			Lines: []EvalLineView{{MeasureID: 1, Code: "JOB1"}, {MeasureID: 2, Code: "ENV1"}}})
+		lines := []EvalLineView{{OfferID: id, MeasureID: 1, Code: "JOB1", Flags: []string{"Too many"}}, {OfferID: id, MeasureID: 2, Code: "ENV1"}}
+		p.Offers = append(p.Offers, EvalOfferView{ID: id, Supplier: "S", Rank: "1", Lines: lines, Flags: []string{"Too many"}})
+		p.Measures[0].Cells = append(p.Measures[0].Cells, lines[0])
+		p.Measures[1].Cells = append(p.Measures[1].Cells, lines[1])
+		if id == 2 {
+			p.Unmarked = append(p.Unmarked, p.Offers[len(p.Offers)-1])
+		}
 	}
 	var b strings.Builder
 	if err := Evaluation(p).Render(context.Background(), &b); err != nil {
