@@ -3,10 +3,22 @@
 // template back as raw text per field, so that the caller runs the same
 // validation as the web form.
 //
-// Both formats have the same columns on one sheet: a header row, one row per
+// Both formats have the same columns on one sheet: a header row, a tender
+// row whose code is "TENDER:" and the tender's reference, one row per
 // measure the tender asks for, and a final BID_PRICE row whose quantity
 // column holds the bid price. Parse checks every value with the domain
 // parsers and reports each problem with its spreadsheet row and column.
+//
+// The tender row ties a file to its tender: ParseFor refuses a file made
+// for another tender, naming both references, before reading anything
+// else. The reference is in the code column because that column must stay
+// (the others may be deleted) and is not filled in; anything typed in the
+// row's other cells is ignored. Templates downloaded before the row
+// existed have no tender row.
+// They are still read (Offer.TenderRef is then ""), because their measure
+// rows must match the tender's measures exactly anyway, and refusing them
+// would throw away a supplier's offline work; the caller tells the
+// supplier to check the figures it saved.
 package offerfile
 
 import (
@@ -54,8 +66,9 @@ type Line struct {
 // for the caller to validate and save exactly as it would a web form. Lines
 // has an entry for every requested measure; a Quantity may be "".
 type Offer struct {
-	BidPrice string
-	Lines    map[int64]Line // by Measure.ID
+	TenderRef string // the reference on the tender row; "" for an older template without one
+	BidPrice  string
+	Lines     map[int64]Line // by Measure.ID
 }
 
 // Column names, in the order the templates use.
@@ -81,6 +94,10 @@ var required = []string{colCode, colQuantity, colStatement}
 // BidPriceCode is the code of the row that holds the bid price in its
 // quantity column.
 const BidPriceCode = "BID_PRICE"
+
+// TenderCode starts the code of the row that names the tender: the code
+// is TenderCode, a colon, and the tender's reference ("TENDER:STK-2026-014").
+const TenderCode = "TENDER"
 
 // bom is the UTF-8 byte order mark that Excel writes at the start of a
 // "CSV UTF-8" file, and needs to read "£" correctly.

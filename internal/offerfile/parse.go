@@ -30,6 +30,15 @@ type record struct {
 // name their row and column. The caller still validates the Offer as it
 // would a web form, which may apply rules this package does not know.
 func Parse(r io.Reader, name string, measures []Measure) (Offer, error) {
+	return ParseFor(r, name, "", measures)
+}
+
+// ParseFor is Parse for the tender with reference ref: a file whose TENDER
+// row names another tender is refused with that one problem, naming both
+// references. A file with no TENDER row (an older template) is read as
+// Parse reads it, with Offer.TenderRef "". With ref "" any reference is
+// accepted.
+func ParseFor(r io.Reader, name, ref string, measures []Measure) (Offer, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
 		return Offer{}, fmt.Errorf("read offer file: %w", err)
@@ -38,7 +47,7 @@ func Parse(r io.Reader, name string, measures []Measure) (Offer, error) {
 		return Offer{}, Errors{{Message: fmt.Sprintf(
 			"The file is larger than %d MiB: upload the offer template, with one row per measure", MaxFileSize>>20)}}
 	}
-	p := parser{measures: measures, name: name}
+	p := parser{measures: measures, name: name, ref: ref}
 	var recs []record
 	var stop *RowError
 	switch {

@@ -13,6 +13,7 @@ import (
 // parser holds the state of one Parse.
 type parser struct {
 	measures []Measure
+	ref      string         // the tender's reference, "" to accept any
 	name     string         // the uploaded file's name, for hints
 	csv      bool           // a CSV file: cells may carry neutralise's "'", and rows must fill the header
 	header   []string       // lower-cased column name at each position
@@ -40,7 +41,7 @@ func (p *parser) parse(recs []record, stop *RowError) Offer {
 	for _, m := range p.measures {
 		byCode[strings.ToLower(m.Code)] = m
 	}
-	bidKey := strings.ToLower(BidPriceCode)
+	bidKey, tenderKey := strings.ToLower(BidPriceCode), strings.ToLower(TenderCode)+":"
 	offer := Offer{Lines: make(map[int64]Line, len(p.measures))}
 	seen := map[string]int{} // lower-cased code → row it is on
 	unread := false          // a row could not be read, so its code is unknown
@@ -62,6 +63,18 @@ func (p *parser) parse(recs []record, stop *RowError) Offer {
 			p.errorf(rec.row, colCode, "Enter the measure code from the template, or delete the row")
 		case dup:
 			p.errorf(rec.row, colCode, "%s is also on row %d: keep one row for each measure, and delete the other", code, first)
+		case strings.HasPrefix(key, tenderKey):
+			seen[tenderKey] = rec.row
+			offer.TenderRef = strings.TrimSpace(code[len(tenderKey):])
+			if offer.TenderRef == "" {
+				p.errorf(rec.row, colCode, "Put back the tender reference after %s: in the code column, or download the template again", TenderCode+":")
+			} else if p.ref != "" && !strings.EqualFold(offer.TenderRef, p.ref) {
+				// The wrong tender's file: nothing else in it matters.
+				p.errs = Errors{{Row: rec.row, Column: colCode, Message: fmt.Sprintf(
+					"This file is the offer template for tender %s, but this offer is for tender %s: download the template for %s from this page, or upload this file to your offer on %s",
+					offer.TenderRef, p.ref, p.ref, offer.TenderRef)}}
+				return Offer{}
+			}
 		case key == bidKey:
 			seen[key] = rec.row
 			offer.BidPrice = p.bidPrice(rec.row, get(colQuantity))

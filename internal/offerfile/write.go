@@ -8,7 +8,8 @@ import (
 )
 
 // WriteCSV writes t as a CSV template: a UTF-8 byte order mark (so that
-// Excel shows "£" correctly), the header row, one row per measure in order,
+// Excel shows "£" correctly), the header row, the tender row (when t has a
+// reference), one row per measure in order,
 // then the BID_PRICE row, with any prefilled values. Every cell that a
 // spreadsheet would read as a formula is neutralised with a leading "'",
 // which Parse removes again, because titles and statements come from users.
@@ -33,6 +34,9 @@ func WriteCSV(w io.Writer, t Template) error {
 // order of columns.
 func records(t Template) [][]string {
 	recs := [][]string{append([]string(nil), columns...)}
+	if t.TenderRef != "" {
+		recs = append(recs, []string{TenderCode + ":" + t.TenderRef, "This file is for tender " + t.TenderRef + " only: do not change this row", "", "", "", "", ""})
+	}
 	for _, m := range t.Measures {
 		var proxy string
 		if m.HasProxy {

@@ -41,7 +41,7 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Offer{BidPrice: prefilled.BidPrice, Lines: prefilled.Lines}
+			want := Offer{TenderRef: prefilled.TenderRef, BidPrice: prefilled.BidPrice, Lines: prefilled.Lines}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -55,6 +55,7 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := bom + header +
+		"TENDER:SPS-2026-014,This file is for tender SPS-2026-014 only: do not change this row,,,,,\n" +
 		"JOB1,Local people employed,FTE,28000.5,,12.5,\"'=SUM(A1:A9) people, \"\"quoted\"\"\nsecond line £\"\n" +
 		"JOB2,Apprenticeship weeks,weeks,,,,'=already quoted\n" +
 		"ENV1,Carbon saved,tCO2e,245,12.5,\"1,000.125\",\"'- solar panels\n- heat pumps\"\n" +
@@ -90,13 +91,14 @@ func TestWriteXLSX(t *testing.T) {
 		typ         excelize.CellType
 	}{
 		{"A1", "code", excelize.CellTypeSharedString},
-		{"D2", "28000.5", excelize.CellTypeUnset}, // a number
-		{"F2", "12.5", excelize.CellTypeUnset},
-		{"G2", "=SUM(A1:A9) people, \"quoted\"\nsecond line £", excelize.CellTypeSharedString},
-		{"F4", "1,000.125", excelize.CellTypeSharedString}, // not a plain number, so kept as typed
-		{"B5", "=HYPERLINK(\"http://x\")", excelize.CellTypeSharedString},
-		{"A6", "BID_PRICE", excelize.CellTypeSharedString},
-		{"F6", "1250000.5", excelize.CellTypeUnset},
+		{"A2", "TENDER:SPS-2026-014", excelize.CellTypeSharedString},
+		{"D3", "28000.5", excelize.CellTypeUnset}, // a number
+		{"F3", "12.5", excelize.CellTypeUnset},
+		{"G3", "=SUM(A1:A9) people, \"quoted\"\nsecond line £", excelize.CellTypeSharedString},
+		{"F5", "1,000.125", excelize.CellTypeSharedString}, // not a plain number, so kept as typed
+		{"B6", "=HYPERLINK(\"http://x\")", excelize.CellTypeSharedString},
+		{"A7", "BID_PRICE", excelize.CellTypeSharedString},
+		{"F7", "1250000.5", excelize.CellTypeUnset},
 	}
 	for _, c := range cells {
 		v, _ := f.GetCellValue("Offer", c.cell)
@@ -136,5 +138,49 @@ func TestPlainNumber(t *testing.T) {
 		if plainNumber(s) {
 			t.Errorf("plainNumber(%q) = true", s)
 		}
+	}
+}
+
+// TestTenderReference checks that a file is tied to its tender: another
+// tender's file is refused with one problem naming both references, and
+// an older template without the TENDER row is still read.
+func TestTenderReference(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, prefilled); err != nil {
+		t.Fatal(err)
+	}
+	file := buf.String()
+	got, err := ParseFor(strings.NewReader(file), "offer.csv", "sps-2026-014", prefilled.Measures)
+	if err != nil || got.TenderRef != "SPS-2026-014" {
+		t.Errorf("its own tender (any case): %+v, %v", got, err)
+	}
+	_, err = ParseFor(strings.NewReader(file), "offer.csv", "STK-2026-001", prefilled.Measures)
+	want := Errors{{Row: 2, Column: colCode, Message: "This file is the offer template for tender SPS-2026-014, but this offer is for tender STK-2026-001: " +
+		"download the template for STK-2026-001 from this page, or upload this file to your offer on SPS-2026-014"}}
+	if diff := cmp.Diff(want, err); diff != "" {
+		t.Errorf("another tender's file (-want +got):\n%s", diff)
+	}
+	// The other tender's file is refused even when its measures differ.
+	_, err = ParseFor(strings.NewReader(file), "offer.csv", "STK-2026-001", testMeasures[:1])
+	if diff := cmp.Diff(want, err); diff != "" {
+		t.Errorf("another tender's file with other measures (-want +got):\n%s", diff)
+	}
+	// An older template, with no TENDER row, is read for any tender.
+	lines := strings.Split(file, "\n")
+	old := strings.Join(append(lines[:1:1], lines[2:]...), "\n")
+	got, err = ParseFor(strings.NewReader(old), "offer.csv", "STK-2026-001", prefilled.Measures)
+	if err != nil || got.TenderRef != "" || got.BidPrice != prefilled.BidPrice {
+		t.Errorf("older template: %+v, %v", got, err)
+	}
+	// Whatever is typed in the tender row's other cells is ignored.
+	typed := strings.Replace(file, "do not change this row,,,,,", "do not change this row,,,,10,Typed here by mistake", 1)
+	if got, err := ParseFor(strings.NewReader(typed), "offer.csv", "SPS-2026-014", prefilled.Measures); err != nil || got.TenderRef != "SPS-2026-014" {
+		t.Errorf("typing in the tender row: %+v, %v", got, err)
+	}
+	// A tender row with its reference deleted is a problem to fix.
+	blank := strings.Replace(file, "TENDER:SPS-2026-014,", "TENDER:,", 1)
+	if _, err := ParseFor(strings.NewReader(blank), "offer.csv", "STK-2026-001", prefilled.Measures); err == nil ||
+		!strings.Contains(err.Error(), "Row 2, column code: Put back the tender reference") {
+		t.Errorf("blank reference: %v", err)
 	}
 }

@@ -83,6 +83,8 @@ func writeOfferSheet(f *excelize.File, t Template) error {
 			switch {
 			case i == 0:
 				style = header
+			case strings.HasPrefix(rec[0], TenderCode+":"):
+				// Not to be filled in: plain text.
 			case columns[j] == colQuantity:
 				style = number
 			case columns[j] == colStatement && rec[0] != BidPriceCode:
@@ -134,7 +136,7 @@ func writeHelpSheet(f *excelize.File, t Template) error {
 		"BID_PRICE row: enter the contract value you tender, in pounds, in the quantity column, like 1250000 or 1,250,000.00.",
 		"proxy_gbp is the value in pounds of one unit, which the buyer uses to value your offer. It is empty for a measure that is recorded but not valued.",
 		"The measure, unit, proxy_gbp and target columns are for your information: changes to them are ignored.",
-		"Do not change the codes or the header row, and keep one row for each measure.",
+		"Do not change the codes, the header row or the TENDER row (it says which tender the file is for: a file for another tender is refused), and keep one row for each measure.",
 		`Save the file as an Excel Workbook (.xlsx) or as "CSV UTF-8", then upload it on the offer page.`,
 	}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})

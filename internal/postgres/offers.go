@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,7 +60,10 @@ func (s *Store) Offer(ctx context.Context, scope tally.Scope, id int64) (tally.O
 		if f, err = offer(ctx, tx, id, false); err != nil {
 			return err
 		}
-		t, err = tender(ctx, tx, f.TenderID)
+		if t, err = tender(ctx, tx, f.TenderID); err != nil {
+			return err
+		}
+		f.Outcome, err = outcomeOf(ctx, tx, f.ID)
 		return err
 	})
 	return f, t, translate(err)
@@ -75,14 +79,45 @@ func offer(ctx context.Context, tx pgx.Tx, id int64, lock bool) (tally.Offer, er
 		return f, err
 	}
 	rows, err := tx.Query(ctx, `
-		SELECT l.tender_measure_id, l.quantity, l.statement, l.value
+		SELECT l.tender_measure_id, coalesce(l.quantity, 0), l.quantity IS NULL, l.statement, l.value
 		FROM offer_lines l JOIN tender_measures tm ON tm.partner_id = l.partner_id AND tm.id = l.tender_measure_id
 		WHERE l.partner_id = $1 AND l.offer_id = $2 ORDER BY tm.position`, f.PartnerID, f.ID)
 	if err != nil {
 		return f, err
 	}
-	f.Lines, err = pgx.CollectRows(rows, pgx.RowToStructByPos[tally.OfferLine])
+	f.Lines, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.OfferLine, error) {
+		var l tally.OfferLine
+		err := r.Scan(&l.TenderMeasureID, &l.Quantity, &l.NoQuantity, &l.Statement, &l.Value)
+		return l, err
+	})
 	return f, err
+}
+
+// offerOutcome is where an offer f on tender t stands for its supplier
+// (tally.OfferOutcome), worked out by the database so that lists can
+// filter on it. A cancelled tender's offers say so whatever their state;
+// only an awarded tender's offers are won or not won; an open tender's
+// never are.
+const offerOutcome = `
+	CASE
+		WHEN t.status = 'cancelled' THEN 'cancelled'
+		WHEN f.status = 'withdrawn' THEN 'withdrawn'
+		WHEN t.status = 'awarded' AND EXISTS (SELECT 1 FROM contracts c
+			WHERE c.partner_id = f.partner_id AND c.tender_id = f.tender_id AND c.offer_id = f.id) THEN 'won'
+		WHEN t.status = 'awarded' AND f.counted THEN 'not_won'
+		WHEN (t.status = 'awarded' OR t.deadline <= now()) AND NOT f.counted THEN 'not_submitted'
+		WHEN t.deadline <= now() THEN 'awaiting'
+		WHEN f.status = 'submitted' THEN 'submitted'
+		WHEN f.counted THEN 'changed'
+		ELSE 'draft'
+	END`
+
+// outcomeOf reads offer id's outcome for its supplier.
+func outcomeOf(ctx context.Context, tx pgx.Tx, id int64) (tally.OfferOutcome, error) {
+	var o tally.OfferOutcome
+	err := tx.QueryRow(ctx, `SELECT `+offerOutcome+`
+		FROM offers f JOIN tenders t ON t.partner_id = f.partner_id AND t.id = f.tender_id WHERE f.id = $1`, id).Scan(&o)
+	return o, err
 }
 
 // OfferInput is what a supplier entered: the bid price and, for each
@@ -179,15 +214,22 @@ func writeLines(ctx context.Context, tx pgx.Tx, f tally.Offer, t tally.Tender, l
 		if !ok {
 			return 0, tally.FormErrors{"offer": "The offer names a measure this tender does not ask for"}
 		}
+		if l.NoQuantity {
+			l.Quantity = 0 // not answered yet: worth nothing
+		}
 		v, err := tally.LineValue(l.Quantity, m.ValueProxy())
 		if err != nil {
 			return 0, tally.FormErrors{"quantity-" + fmt.Sprint(m.ID): "This quantity is too large: check it"}
 		}
 		values = append(values, tally.ValueLine{Quantity: l.Quantity, Proxy: m.ValueProxy()})
+		var quantity any = int64(l.Quantity)
+		if l.NoQuantity {
+			quantity = nil
+		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO offer_lines (partner_id, offer_id, tender_id, tender_measure_id, supplier_id, quantity, statement, value)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			f.PartnerID, f.ID, f.TenderID, m.ID, f.Supplier.ID, int64(l.Quantity), l.Statement, int64(v)); err != nil {
+			f.PartnerID, f.ID, f.TenderID, m.ID, f.Supplier.ID, quantity, l.Statement, int64(v)); err != nil {
 			return 0, err
 		}
 	}
@@ -239,7 +281,7 @@ func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, ve
 			}
 			return err
 		}
-		if errs := incomplete(f, t); len(errs) > 0 {
+		if errs := tally.OfferProblems(f, t); len(errs) > 0 {
 			return errs
 		}
 		var now time.Time
@@ -314,28 +356,6 @@ func latestReceipt(ctx context.Context, tx pgx.Tx, f tally.Offer) (tally.Receipt
 		WHERE partner_id = $1 AND offer_id = $2 AND kind = 'submit' ORDER BY revision DESC LIMIT 1`, f.PartnerID, f.ID).
 		Scan(&rc.Reference, &rc.Revision, &rc.SubmittedAt, &rc.SHA256)
 	return rc, err
-}
-
-// incomplete lists what stops an offer being submitted, by form field.
-func incomplete(f tally.Offer, t tally.Tender) tally.FormErrors {
-	errs := tally.FormErrors{}
-	if !f.HasBidPrice {
-		errs.Add("bid_price", "Enter your bid price")
-	}
-	answered := map[int64]tally.OfferLine{}
-	for _, l := range f.Lines {
-		answered[l.TenderMeasureID] = l
-	}
-	for _, m := range t.Measures {
-		l, ok := answered[m.ID]
-		switch {
-		case !ok:
-			errs.Add(fmt.Sprintf("quantity-%d", m.ID), fmt.Sprintf("Enter a quantity for %s, or 0 if you will not commit to it", m.Code))
-		case l.Quantity > 0 && l.Statement == "":
-			errs.Add(fmt.Sprintf("statement-%d", m.ID), fmt.Sprintf("Enter a delivery statement for %s: say how you will deliver it", m.Code))
-		}
-	}
-	return errs
 }
 
 // countOffer moves the tender's count of standing offers. Suppliers may
@@ -413,20 +433,68 @@ func (s *Store) OfferReceipt(ctx context.Context, scope tally.Scope, id int64) (
 
 // OfferSummary is one offer in a list.
 type OfferSummary struct {
-	Offer  tally.Offer
+	Offer  tally.Offer // with its Outcome
 	Tender tally.Tender
 	Stands bool // a submission stands (it counts if the deadline passes now)
 }
 
-// SupplierOffers lists the supplier's own offers, newest first.
-func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope) ([]OfferSummary, error) {
+// OfferFilter narrows and orders a supplier's list of offers.
+type OfferFilter struct {
+	Outcome tally.OfferOutcome // "" for any
+	Query   string             // words in the tender's reference or title
+	Sort    string             // a key of OfferSorts; "" for the most recently changed first
+	Limit   int
+	Offset  int
+}
+
+// OfferSorts are the orders a supplier's list of offers can take, by key.
+var OfferSorts = map[string]string{
+	"updated":  "f.updated_at DESC, f.id DESC",
+	"deadline": "t.deadline ASC, f.id DESC",
+	"council":  "o.name ASC, t.deadline DESC, f.id DESC",
+	"tender":   "t.title ASC, f.id DESC",
+	"value":    "f.social_value DESC, f.id DESC",
+}
+
+// SupplierOffers lists a page of the supplier's own offers with the count
+// of all that match. Each tender's Partner is the council that runs it.
+func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope, f OfferFilter) ([]OfferSummary, tally.Count, error) {
 	var list []OfferSummary
+	var total tally.Count
+	order, ok := OfferSorts[f.Sort]
+	if !ok {
+		order = OfferSorts["updated"]
+	}
+	// The outcome is worked out once, in the sub-query, and filtered on
+	// outside it.
+	where := `WHERE f.supplier_id = $1`
+	args := []any{scope.SupplierID}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		args = append(args, "%"+likeEscaper.Replace(strings.ToLower(q))+"%")
+		where += fmt.Sprintf(` AND (lower(t.title) LIKE $%d OR lower(t.reference) LIKE $%[1]d)`, len(args))
+	}
+	from := `FROM (SELECT f.*, ` + offerOutcome + ` AS outcome
+			FROM offers f JOIN tenders t ON t.partner_id = f.partner_id AND t.id = f.tender_id ` + where + `) f
+		JOIN organisations o ON o.id = f.partner_id
+		JOIN organisations so ON so.id = f.supplier_id
+		JOIN tenders t ON t.partner_id = f.partner_id AND t.id = f.tender_id`
+	if f.Outcome != "" {
+		args = append(args, string(f.Outcome))
+		from += fmt.Sprintf(` WHERE f.outcome = $%d`, len(args))
+	}
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+offerColumns+`, f.counted, `+tenderColumns+`
-			FROM offers f JOIN organisations o ON o.id = f.supplier_id
-			JOIN tenders t ON t.partner_id = f.partner_id AND t.id = f.tender_id
-			JOIN organisations po ON po.id = t.partner_id
-			WHERE f.supplier_id = $1 ORDER BY f.updated_at DESC LIMIT 500`, scope.SupplierID)
+		if err := tx.QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total.N); err != nil {
+			return err
+		}
+		limit := f.Limit
+		if limit <= 0 {
+			limit = 50
+		}
+		// tenderColumns name the tender's council "o".
+		rows, err := tx.Query(ctx, `SELECT f.id, f.tender_id, f.partner_id, f.supplier_id, so.slug, so.name, f.status,
+				coalesce(f.bid_price, 0), f.bid_price IS NOT NULL, f.social_value, f.version, f.revision,
+				coalesce(f.submitted_at, 'epoch'), f.counted, f.outcome, `+tenderColumns+` `+from+`
+			ORDER BY `+order+fmt.Sprintf(` LIMIT %d OFFSET %d`, limit, max(f.Offset, 0)), args...)
 		if err != nil {
 			return err
 		}
@@ -435,16 +503,17 @@ func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope) ([]OfferS
 			var f tally.Offer
 			var t tally.Tender
 			err := r.Scan(&f.ID, &f.TenderID, &f.PartnerID, &f.Supplier.ID, &f.Supplier.Slug, &f.Supplier.Name, &f.Status, &f.BidPrice,
-				&f.HasBidPrice, &f.SocialValue, &f.Version, &f.Revision, &f.SubmittedAt, &o.Stands,
+				&f.HasBidPrice, &f.SocialValue, &f.Version, &f.Revision, &f.SubmittedAt, &o.Stands, &f.Outcome,
 				&t.ID, &t.Partner.ID, &t.Partner.Slug, &t.Partner.Name, &t.Reference, &t.Title, &t.Description, &t.Category,
 				&t.EstimatedValue, &t.ContractStart, &t.ContractEnd, &t.Weighting, &t.WeightingReason, &t.QuantitativeShare, &t.Method,
 				&t.Deadline, &t.Status, &t.PublishedAt, &t.CancelReason, &t.SubmittedOffers)
+			f.Supplier.Kind, t.Partner.Kind = tally.Supplier, tally.Partner
 			o.Offer, o.Tender = f, t
 			return o, err
 		})
 		return err
 	})
-	return list, translate(err)
+	return list, total, translate(err)
 }
 
 // SubmittedOffer is the standing submission of one supplier on a tender,
@@ -496,4 +565,31 @@ func (s *Store) SupplierOfferOn(ctx context.Context, scope tally.Scope, tenderID
 		return tx.QueryRow(ctx, `SELECT id FROM offers WHERE tender_id = $1 AND supplier_id = $2`, tenderID, scope.SupplierID).Scan(&id)
 	})
 	return id, translate(err)
+}
+
+// MeasureDescriptions returns what each measure a tender asks for means,
+// by tender measure id: the catalogue's description. A council's local
+// measure is described only to its own staff, so a supplier gets "" for
+// it (row-level security hides the local measure).
+func (s *Store) MeasureDescriptions(ctx context.Context, scope tally.Scope, tenderID int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT tm.id, coalesce(nullif(m.description, ''), lm.description, '')
+			FROM tender_measures tm
+			LEFT JOIN measures m ON m.id = tm.measure_id
+			LEFT JOIN local_measures lm ON lm.id = tm.local_measure_id
+			WHERE tm.tender_id = $1`, tenderID)
+		if err != nil {
+			return err
+		}
+		var id int64
+		var d string
+		_, err = pgx.ForEachRow(rows, []any{&id, &d}, func() error {
+			out[id] = d
+			return nil
+		})
+		return err
+	})
+	return out, translate(err)
 }

@@ -562,3 +562,39 @@ func TestRevisionsAndWithdrawalsCountOnce(t *testing.T) {
 		t.Error("the buyer cannot open the standing offer")
 	}
 }
+
+// TestDraftLinesMayWaitForAQuantity: a draft keeps a statement with no
+// quantity (stored as NULL, worth nothing), and such an offer cannot be
+// submitted until the quantity is there.
+func TestDraftLinesMayWaitForAQuantity(t *testing.T) {
+	t.Parallel()
+	w := tnSetup(t)
+	ctx := context.Background()
+	tn := w.open(t, "STK-NOQ")
+	id, version := w.saved(t, 0, tn, "2")
+	in := tnAnswer(tn, 0, "2")
+	in.Lines[0] = tally.OfferLine{TenderMeasureID: tn.Measures[0].ID, NoQuantity: true, Quantity: 5000, Statement: "Apprentices from the college"}
+	f, err := w.store.SaveOffer(ctx, w.supplier(0), id, version, in)
+	if err != nil {
+		t.Fatalf("save a line with no quantity: %v", err)
+	}
+	if n := w.truth(t, `SELECT count(*) FROM offer_lines WHERE offer_id = $1 AND tender_measure_id = $2 AND quantity IS NULL
+		AND value = 0 AND statement = 'Apprentices from the college'`, id, tn.Measures[0].ID); n != 1 {
+		t.Error("the line without a quantity is not stored as NULL, worth nothing, with its statement")
+	}
+	if n := w.truth(t, `SELECT count(*) FROM offers WHERE id = $1 AND bid_price IS NULL`, id); n != 1 {
+		t.Error("the draft without a bid price is not stored without one")
+	}
+	got, _, err := w.store.Offer(ctx, w.supplier(0), id)
+	if err != nil || !got.Lines[0].NoQuantity || got.Lines[0].Statement != "Apprentices from the college" || got.Outcome != tally.OutcomeDraft {
+		t.Errorf("read back: %+v, %v", got.Lines, err)
+	}
+	_, err = w.store.SubmitOffer(ctx, w.supplier(0), id, f.Version)
+	var fe tally.FormErrors
+	if !errors.As(err, &fe) || fe["bid_price"] == "" || fe[fmt.Sprintf("quantity-%d", tn.Measures[0].ID)] == "" {
+		t.Errorf("submit an incomplete offer: %v %v, want messages for the bid and the quantity", err, fe)
+	}
+	if n := w.truth(t, `SELECT count(*) FROM offer_submissions WHERE offer_id = $1`, id); n != 0 {
+		t.Error("an incomplete offer was submitted")
+	}
+}

@@ -2,12 +2,12 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -16,36 +16,50 @@ import (
 
 func offersBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/offers" }
 
-// handleOffers lists the supplier's offers.
+func offerPath(a tally.Access, id int64) string {
+	return offersBase(a) + "/" + strconv.FormatInt(id, 10)
+}
+
+// offersPageSize is how many offers a page of the supplier's list shows.
+const offersPageSize = 50
+
+// offerSortOptions are the orders the list offers, first the default.
+var offerSortOptions = []components.Option{
+	{Value: "updated", Text: "Most recently changed"}, {Value: "deadline", Text: "Deadline, soonest first"},
+	{Value: "council", Text: "Council, A to Z"}, {Value: "tender", Text: "Tender, A to Z"},
+	{Value: "value", Text: "Social value, highest first"},
+}
+
+// handleOffers lists the supplier's offers, a page at a time, filtered by
+// outcome and words and sorted as asked.
 func (s *Server) handleOffers(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	list, err := s.store.SupplierOffers(r.Context(), a.Scope)
+	q := r.URL.Query()
+	page := max(1, atoiOr(q.Get("page"), 1))
+	f := postgres.OfferFilter{Query: clip(q.Get("q"), 200), Sort: clip(q.Get("sort"), 20), Limit: offersPageSize, Offset: (page - 1) * offersPageSize}
+	if _, ok := postgres.OfferSorts[f.Sort]; !ok {
+		f.Sort = "updated"
+	}
+	statuses := []components.Option{{Value: "", Text: "Any status"}}
+	for _, o := range tally.OfferOutcomes {
+		statuses = append(statuses, components.Option{Value: string(o), Text: o.Label()})
+		if string(o) == q.Get("status") {
+			f.Outcome = o
+		}
+	}
+	list, total, err := s.store.SupplierOffers(r.Context(), a.Scope, f)
 	if err != nil {
 		return err
 	}
-	p := pages.OffersPage{Page: s.page(r, "Your offers")}
+	p := pages.OffersPage{Page: s.page(r, "Your offers"), Opportunities: "/o/" + a.Org.Slug + "/opportunities", Query: f.Query,
+		Status: string(f.Outcome), Sort: f.Sort, Statuses: statuses, Sorts: offerSortOptions, Caption: total.Text("offer", "offers"),
+		PageNum: page, Pages: total.Pages(offersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page"),
+		Filtered: f.Query != "" || f.Outcome != ""}
 	for _, o := range list {
-		status, _ := offerStatus(o.Offer, o.Tender)
-		p.Rows = append(p.Rows, []components.Cell{
-			{Text: o.Tender.Title, Href: offersBase(a) + "/" + strconv.FormatInt(o.Offer.ID, 10)},
-			{Text: o.Tender.Partner.Name}, {Text: londonTime(o.Tender.Deadline)}, {Text: status}, {Text: o.Offer.SocialValue.String()},
-		})
+		p.Rows = append(p.Rows, pages.OfferRow{Href: offerPath(a, o.Offer.ID), Reference: o.Tender.Reference, Title: o.Tender.Title,
+			Council: o.Tender.Partner.Name, Deadline: format.DateTime(o.Tender.Deadline), Status: o.Offer.Outcome.Label(),
+			Colour: o.Offer.Outcome.Colour(), SocialValue: format.Money(o.Offer.SocialValue)})
 	}
 	return s.render(w, r, http.StatusOK, pages.Offers(p))
-}
-
-// offerStatus says where an offer stands, for its supplier.
-func offerStatus(f tally.Offer, t tally.Tender) (label, colour string) {
-	switch {
-	case f.Status == tally.OfferSubmitted:
-		return "Submitted", "green"
-	case f.Status == tally.OfferWithdrawn:
-		return "Withdrawn", "red"
-	case f.Revision > 0:
-		return "Submitted, with unsent changes", "yellow"
-	case t.Status != tally.TenderPublished:
-		return "Not submitted", "grey"
-	}
-	return "Draft", "grey"
 }
 
 // offerInScope loads the offer in the URL: only the supplier's own.
@@ -74,18 +88,23 @@ func formFromOffer(f tally.Offer) offerForm {
 		in.BidPrice = f.BidPrice.Pounds()
 	}
 	for _, l := range f.Lines {
-		in.Quantities[l.TenderMeasureID] = l.Quantity.String()
+		if !l.NoQuantity {
+			in.Quantities[l.TenderMeasureID] = l.Quantity.String()
+		}
 		in.Statements[l.TenderMeasureID] = l.Statement
 	}
 	return in
 }
 
+// offerPage is the offer form (or, once the tender has closed, the offer)
+// showing in: what was typed, or what is saved.
 func (s *Server) offerPage(r *http.Request, a tally.Access, f tally.Offer, t tally.Tender, in offerForm, errs map[string]string) pages.OfferPage {
-	base := offersBase(a) + "/" + strconv.FormatInt(f.ID, 10)
-	status, colour := offerStatus(f, t)
+	base := offerPath(a, f.ID)
 	p := pages.OfferPage{Page: s.page(r, "Your offer: "+t.Title), Back: offersBase(a), Action: base, Template: base + "/template",
-		Upload: base + "/upload", TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Deadline: londonTime(t.Deadline),
-		Status: status, Colour: colour, Editable: t.Status == tally.TenderPublished, Version: f.Version, BidPrice: in.BidPrice, Errors: errs}
+		Upload: base + "/upload", TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Deadline: format.DateTime(t.Deadline),
+		Status: f.Outcome.Label(), Colour: f.Outcome.Colour(), Editable: t.Status == tally.TenderPublished, Version: f.Version,
+		BidPrice: in.BidPrice, Errors: errs, Glossary: glossaryPath, Opportunity: opportunitiesBase(a) + "/" + strconv.FormatInt(t.ID, 10),
+		MaxQuantity: strconv.FormatInt(int64(tally.MaxQuantity/tally.QuantityScale), 10), MaxPence: strconv.FormatInt(int64(tally.MaxPence), 10)}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title
 	}
@@ -95,33 +114,47 @@ func (s *Server) offerPage(r *http.Request, a tally.Access, f tally.Offer, t tal
 	if f.Status == tally.OfferSubmitted || (f.Revision > 0 && f.Status == tally.OfferDraft) {
 		p.Withdraw = base + "/withdraw"
 	}
-	if !p.Editable && f.HasBidPrice {
-		p.BidPrice = f.BidPrice.String()
+	if !p.Editable {
+		p.BidPrice = "Not entered"
+		if f.HasBidPrice {
+			p.BidPrice = format.Money(f.BidPrice)
+		}
+	}
+	descriptions, err := s.store.MeasureDescriptions(r.Context(), a.Scope, t.ID)
+	if err != nil {
+		s.logger(r).Warn("measure descriptions", "tender", t.ID, "err", err)
 	}
 	// Totals from what was typed, so an invalid form still shows them.
 	values := map[int64]tally.Pence{}
+	quantities := map[int64]tally.Quantity{}
 	var total tally.Pence
 	for _, m := range t.Measures {
 		if q, err := tally.ParseQuantity(in.Quantities[m.ID]); err == nil {
+			quantities[m.ID] = q
 			if v, err := tally.LineValue(q, m.ValueProxy()); err == nil {
 				values[m.ID] = v
 				total += v
 			}
 		}
 	}
-	p.SocialValue = total.String()
-	p.Percent = "Enter a bid price"
+	p.SocialValue, p.Percent = format.Money(total), "Enter a bid price"
 	if bid, err := tally.ParsePounds(in.BidPrice); err == nil && bid > 0 {
-		p.Percent = tally.SocialValuePercent(total, bid).Percent1() + "%"
+		p.Percent = format.Percent(tally.SocialValuePercent(total, bid))
 	}
 	for _, m := range t.Measures {
 		row := pages.OfferLineRow{ID: m.ID, Code: m.Code, Title: m.Title, Unit: m.Unit, Quantity: in.Quantities[m.ID],
-			Statement: in.Statements[m.ID], Value: values[m.ID].String(), ProxyRaw: "0"}
+			Statement: in.Statements[m.ID], Value: format.Money(values[m.ID]), ProxyRaw: "0",
+			Description: descriptions[m.ID], Evidence: evidenceExpected(m.Unit)}
+		if _, ok := quantities[m.ID]; ok {
+			row.Shown = format.Quantity(quantities[m.ID], m.Unit)
+		} else {
+			row.Shown = "Not entered"
+		}
 		if m.HasProxy {
-			row.Proxy, row.ProxyRaw = proxyPounds(m.Proxy), m.Proxy.String()
+			row.Proxy, row.ProxyRaw = format.Per(m.Proxy, m.Unit), m.Proxy.String()
 		}
 		if m.HasTarget {
-			row.Target = m.Target.String()
+			row.Target = format.Quantity(m.Target, m.Unit)
 		}
 		p.Lines = append(p.Lines, row)
 	}
@@ -137,44 +170,8 @@ func (s *Server) handleOffer(w http.ResponseWriter, r *http.Request, a tally.Acc
 	return s.render(w, r, http.StatusOK, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), nil)))
 }
 
-// readOffer reads the offer form into the store's input, adding messages.
-func readOffer(f *form, t tally.Tender) (offerForm, postgres.OfferInput) {
-	in := offerForm{BidPrice: f.text("bid_price", "your bid price", 30, false), Quantities: map[int64]string{}, Statements: map[int64]string{}}
-	var out postgres.OfferInput
-	if in.BidPrice != "" && f.Errs["bid_price"] == "" {
-		bid, err := tally.ParsePounds(in.BidPrice)
-		switch {
-		case err != nil:
-			f.Errs.Add("bid_price", err.Error())
-		case bid <= 0:
-			f.Errs.Add("bid_price", "Enter a bid price of more than £0")
-		default:
-			out.BidPrice, out.HasBidPrice = bid, true
-		}
-	}
-	for _, m := range t.Measures {
-		id := strconv.FormatInt(m.ID, 10)
-		qf, sf := "quantity-"+id, "statement-"+id
-		in.Quantities[m.ID] = f.text(qf, "a quantity for "+m.Code, 30, false)
-		in.Statements[m.ID] = f.text(sf, "a delivery statement for "+m.Code, 2000, false)
-		if in.Quantities[m.ID] == "" || f.Errs[qf] != "" {
-			continue
-		}
-		q, err := tally.ParseQuantity(in.Quantities[m.ID])
-		if err != nil {
-			f.Errs.Add(qf, fmt.Sprintf("%s: %s", m.Code, err.Error()))
-			continue
-		}
-		if q > 0 && in.Statements[m.ID] == "" && f.Errs[sf] == "" {
-			f.Errs.Add(sf, fmt.Sprintf("Enter a delivery statement for %s: say how you will deliver it", m.Code))
-		}
-		out.Lines = append(out.Lines, tally.OfferLine{TenderMeasureID: m.ID, Quantity: q, Statement: in.Statements[m.ID]})
-	}
-	return in, out
-}
-
-// handleSaveOffer saves a draft, or saves and goes on to the confirmation
-// step. Without JavaScript, saving is how the totals refresh.
+// handleSaveOffer saves a draft, or saves and goes on to check the
+// answers. Without JavaScript, saving is how the totals refresh.
 func (s *Server) handleSaveOffer(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	f, t, err := s.offerInScope(r, a)
 	if err != nil {
@@ -184,138 +181,52 @@ func (s *Server) handleSaveOffer(w http.ResponseWriter, r *http.Request, a tally
 	if err != nil {
 		return err
 	}
-	in, input := readOffer(fm, t)
-	return s.saveOffer(w, r, a, f, t, atoiOr(fm.raw("version"), -1), in, input, fm.Errs, fm.raw("action") == "review")
+	in, input := readOffer(fm, t, f)
+	return s.saveOffer(w, r, a, f, t, atoiOr(fm.raw("version"), -1), in, input, fm.Errs, fm.raw("action") == "review",
+		"Your draft is saved. It is not submitted yet.")
 }
 
-// saveOffer stores a valid draft and redirects, or re-renders the form with
-// the user's input and messages.
+// saveOffer stores the draft: everything that can be stored, whatever is
+// missing. It re-renders the form (422) with what was typed when a value
+// could not be stored, when the draft could not be saved at all (the
+// deadline passed, another tab changed it), or when the supplier asked to
+// review an offer that is not complete; otherwise it redirects, to check
+// the answers or back to the form with the flash message saved.
 func (s *Server) saveOffer(w http.ResponseWriter, r *http.Request, a tally.Access, f tally.Offer, t tally.Tender, version int,
-	in offerForm, input postgres.OfferInput, errs tally.FormErrors, review bool) error {
-	if len(errs) == 0 {
-		saved, err := s.store.SaveOffer(r.Context(), a.Scope, f.ID, version, input)
-		var fe tally.FormErrors
-		switch {
-		case errors.As(err, &fe):
-			errs = fe
-		case errors.Is(err, tally.ErrConflict):
-			errs = tally.FormErrors{"offer": "This offer was changed in another window or tab. Check it and save again"}
-			f, t, _ = s.store.Offer(r.Context(), a.Scope, f.ID)
-		case err != nil:
-			return err
-		default:
-			f = saved
+	in offerForm, input postgres.OfferInput, errs tally.FormErrors, review bool, saved string) error {
+	_, err := s.store.SaveOffer(r.Context(), a.Scope, f.ID, version, input)
+	var fe tally.FormErrors
+	switch {
+	case errors.As(err, &fe):
+		for k, v := range errs {
+			fe.Add(k, v)
 		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, fe)))
+	case errors.Is(err, tally.ErrConflict):
+		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
+			return err
+		}
+		errs = tally.FormErrors{"offer": "This offer was changed in another window or tab, so nothing was saved. Check what is below and save again"}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, errs)))
+	case err != nil:
+		return err
+	}
+	if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
+		return err
+	}
+	if len(errs) == 0 && review {
+		errs = tally.OfferProblems(f, t)
 	}
 	if len(errs) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, errs)))
+		p := s.offerPage(r, a, f, t, in, errs)
+		p.Saved = true
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(p))
 	}
-	base := offersBase(a) + "/" + strconv.FormatInt(f.ID, 10)
 	if review {
-		http.Redirect(w, r, base+"/submit", http.StatusSeeOther)
+		http.Redirect(w, r, offerPath(a, f.ID)+"/submit", http.StatusSeeOther)
 		return nil
 	}
-	s.flash(r, "Your draft is saved. It is not submitted yet.")
-	http.Redirect(w, r, base, http.StatusSeeOther)
-	return nil
-}
-
-// handleConfirmOffer shows the totals and asks the supplier to confirm.
-func (s *Server) handleConfirmOffer(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	f, t, err := s.offerInScope(r, a)
-	if err != nil {
-		return err
-	}
-	return s.renderConfirm(w, r, a, f, t, http.StatusOK, nil)
-}
-
-func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, a tally.Access, f tally.Offer, t tally.Tender, status int, errs map[string]string) error {
-	if len(errs) > 0 {
-		// Incomplete: back to the form with the messages beside the fields.
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), errs)))
-	}
-	base := offersBase(a) + "/" + strconv.FormatInt(f.ID, 10)
-	p := pages.ConfirmPage{Page: s.page(r, "Check your offer"), Back: base, Action: base + "/submit", Version: f.Version,
-		TenderTitle: t.Title, BidPrice: "Not entered", SocialValue: f.SocialValue.String(), Percent: "–"}
-	if f.HasBidPrice {
-		p.BidPrice = f.BidPrice.String()
-		p.Percent = tally.SocialValuePercent(f.SocialValue, f.BidPrice).Percent1() + "%"
-	}
-	lines := map[int64]tally.OfferLine{}
-	for _, l := range f.Lines {
-		lines[l.TenderMeasureID] = l
-	}
-	for _, m := range t.Measures {
-		l := lines[m.ID]
-		p.Lines = append(p.Lines, []string{m.Code + " " + m.Title, l.Quantity.String() + " " + m.Unit, l.Value.String()})
-	}
-	return s.render(w, r, status, pages.Confirm(p))
-}
-
-// handleSubmitOffer submits the offer. A repeated submit (double click,
-// replay) gets the same receipt and records nothing new.
-func (s *Server) handleSubmitOffer(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	f, t, err := s.offerInScope(r, a)
-	if err != nil {
-		return err
-	}
-	fm, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	rc, err := s.store.SubmitOffer(r.Context(), a.Scope, f.ID, atoiOr(fm.raw("version"), -1))
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		return s.renderConfirm(w, r, a, f, t, http.StatusUnprocessableEntity, fe)
-	case errors.Is(err, tally.ErrConflict):
-		return s.renderConfirm(w, r, a, f, t, http.StatusUnprocessableEntity,
-			map[string]string{"offer": "This offer was changed in another window or tab. Check it and submit again"})
-	case err != nil:
-		return err
-	}
-	s.logger(r).Info("offer submitted", "offer", f.ID, "receipt", rc.Reference)
-	http.Redirect(w, r, offersBase(a)+"/"+strconv.FormatInt(f.ID, 10)+"/receipt", http.StatusSeeOther)
-	return nil
-}
-
-// handleOfferReceipt shows the latest submission's receipt.
-func (s *Server) handleOfferReceipt(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	f, t, err := s.offerInScope(r, a)
-	if err != nil {
-		return err
-	}
-	rc, err := s.store.OfferReceipt(r.Context(), a.Scope, f.ID)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, http.StatusOK, pages.Receipt(pages.ReceiptPage{Page: s.page(r, "Offer submitted"),
-		Back: offersBase(a) + "/" + strconv.FormatInt(f.ID, 10), Reference: rc.Reference, SubmittedAt: londonTime(rc.SubmittedAt),
-		SHA256: rc.SHA256, TenderTitle: t.Title}))
-}
-
-// handleWithdrawOffer withdraws a submitted offer before the deadline.
-func (s *Server) handleWithdrawOffer(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	f, t, err := s.offerInScope(r, a)
-	if err != nil {
-		return err
-	}
-	fm, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	err = s.store.WithdrawOffer(r.Context(), a.Scope, f.ID, atoiOr(fm.raw("version"), -1))
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), fe)))
-	case errors.Is(err, tally.ErrConflict):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f),
-			map[string]string{"offer": "This offer was changed in another window or tab. Check it and try again"})))
-	case err != nil:
-		return err
-	}
-	s.flash(r, "Your offer is withdrawn. You can submit it again before the deadline.")
-	http.Redirect(w, r, offersBase(a)+"/"+strconv.FormatInt(f.ID, 10), http.StatusSeeOther)
+	s.flash(r, saved)
+	http.Redirect(w, r, offerPath(a, f.ID), http.StatusSeeOther)
 	return nil
 }

@@ -146,11 +146,14 @@ func TestHostileInputInOfferForms(t *testing.T) {
 	if _, body := tnPost(t, supplier, e.ts.URL+path, f); !strings.Contains(body, "no more than 3 decimal places") {
 		t.Error("a quantity with 4 decimal places is not explained")
 	}
-	// A quantity above zero needs a statement.
+	// A quantity above zero needs a statement before review (the draft
+	// was saved, apart from the bad quantity, so the version moved on).
+	_, page = get(t, supplier, e.ts.URL+path)
+	f.Set("version", tnVersion(t, page))
 	f.Set("quantity-"+itoa64(ms[0]), "1")
 	f.Set("statement-"+itoa64(ms[0]), "")
 	if resp, body := tnPost(t, supplier, e.ts.URL+path, f); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Enter a delivery statement for JOB1") {
-		t.Error("a quantity without a statement is not refused")
+		t.Error("a quantity without a statement is not refused at review")
 	}
 	if n := e.int(t, `SELECT count(*) FROM offer_lines WHERE statement LIKE '%'||chr(65533)||'%' OR length(statement) > 2000`); n != 0 {
 		t.Errorf("%d lines stored with unreadable or overlong statements", n)
@@ -267,7 +270,7 @@ func TestOfflineOfferUploadNamesRowAndColumn(t *testing.T) {
 		t.Errorf("XLSX template: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(tpl, "\uFEFF"))).ReadAll()
-	if err != nil || len(rows) != 5 {
+	if err != nil || len(rows) != 6 || rows[1][0] != "TENDER:STK-FILE" {
 		t.Fatalf("template: %d rows, %v\n%s", len(rows), err, tpl)
 	}
 	col := map[string]int{}
@@ -296,7 +299,7 @@ func TestOfflineOfferUploadNamesRowAndColumn(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("bad upload: %d, want 422", resp.StatusCode)
 	}
-	for _, want := range []string{"Row 3, column quantity", "Row 4, column quantity", "nothing was saved"} {
+	for _, want := range []string{"Row 4, column quantity", "Row 5, column quantity", "nothing was saved"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("bad upload: the page lacks %q", want)
 		}

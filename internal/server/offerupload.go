@@ -34,6 +34,8 @@ func (s *Server) handleOfferTemplate(w http.ResponseWriter, r *http.Request, a t
 		return err
 	}
 	in := formFromOffer(f)
+	// The template names its tender, so that it cannot be uploaded to
+	// another tender's offer by mistake.
 	tpl := offerfile.Template{TenderRef: t.Reference, TenderTitle: t.Title, SupplierName: f.Supplier.Name,
 		Measures: templateMeasures(t), BidPrice: in.BidPrice, Lines: map[int64]offerfile.Line{}}
 	for id, q := range in.Quantities {
@@ -85,7 +87,7 @@ func (s *Server) handleOfferUpload(w http.ResponseWriter, r *http.Request, a tal
 		return fail("Select a filled-in template to upload")
 	}
 	defer file.Close()
-	offer, err := offerfile.Parse(file, header.Filename, templateMeasures(t))
+	offer, err := offerfile.ParseFor(file, header.Filename, t.Reference, templateMeasures(t))
 	var rowErrs offerfile.Errors
 	if errors.As(err, &rowErrs) {
 		msgs := make([]string, 0, len(rowErrs))
@@ -111,6 +113,13 @@ func (s *Server) handleOfferUpload(w http.ResponseWriter, r *http.Request, a tal
 	}
 	r.PostForm = values
 	fm := &form{r: r, Errs: tally.FormErrors{}}
-	in, input := readOffer(fm, t)
-	return s.saveOffer(w, r, a, f, t, version, in, input, fm.Errs, false)
+	in, input := readOffer(fm, t, f)
+	saved := "Your draft is saved from the file. It is not submitted yet."
+	if offer.TenderRef == "" {
+		// An older template, from before files named their tender: its
+		// measures match this tender's, but it may be another tender's.
+		saved = "Your draft is saved from the file, which does not say which tender it is for (it is an older template): check that the figures below are the ones you meant for " +
+			t.Reference + ". It is not submitted yet."
+	}
+	return s.saveOffer(w, r, a, f, t, version, in, input, fm.Errs, false, saved)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -53,16 +54,13 @@ func (s *Server) handleOpportunity(w http.ResponseWriter, r *http.Request, a tal
 func (s *Server) renderOpportunity(w http.ResponseWriter, r *http.Request, a tally.Access, t tally.Tender, status int, errs map[string]string) error {
 	base := opportunitiesBase(a) + "/" + strconv.FormatInt(t.ID, 10)
 	p := pages.OpportunityPage{Page: s.page(r, t.Title), Back: opportunitiesBase(a), Title: t.Title, Ref: t.Reference,
-		Status: t.Status.Label(), Colour: t.Status.Colour(), Summary: tenderSummary(t), Errors: errs}
+		Status: t.Status.Label(), Colour: t.Status.Colour(), Summary: tenderSummary(t), Errors: errs, Glossary: glossaryPath}
+	descriptions, err := s.store.MeasureDescriptions(r.Context(), a.Scope, t.ID)
+	if err != nil {
+		return err
+	}
 	for _, m := range t.Measures {
-		row := pages.MeasureRow{Code: m.Code, Title: m.Title, Unit: m.Unit, Local: m.Local, Plugin: m.Plugin}
-		if m.HasProxy {
-			row.Proxy = proxyPounds(m.Proxy)
-		}
-		if m.HasTarget {
-			row.Description = "Target: " + m.Target.String() + " " + m.Unit
-		}
-		p.Measures = append(p.Measures, row)
+		p.Measures = append(p.Measures, opportunityMeasure(m, descriptions[m.ID]))
 	}
 	offerID, err := s.store.SupplierOfferOn(r.Context(), a.Scope, t.ID)
 	if err != nil && !errors.Is(err, tally.ErrNotFound) {
@@ -92,4 +90,17 @@ func (s *Server) handleStartOffer(w http.ResponseWriter, r *http.Request, a tall
 	}
 	http.Redirect(w, r, offersBase(a)+"/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
+}
+
+// opportunityMeasure is a measure as a supplier reads it before offering.
+func opportunityMeasure(m tally.TenderMeasure, description string) pages.OpportunityMeasure {
+	row := pages.OpportunityMeasure{Code: m.Code, Title: m.Title, Unit: m.Unit, Local: m.Local, Plugin: m.Plugin,
+		Description: description, Evidence: evidenceExpected(m.Unit), Proxy: "Record only: no £ value"}
+	if m.HasProxy {
+		row.Proxy = format.Per(m.Proxy, m.Unit)
+	}
+	if m.HasTarget {
+		row.Target = format.Quantity(m.Target, m.Unit)
+	}
+	return row
 }

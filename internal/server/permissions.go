@@ -46,6 +46,7 @@ var permissions = map[string][]tally.Role{
 	"GET /static/*":                     public,
 	"GET /":                             public,
 	"GET /accessibility":                public,
+	"GET /glossary":                     public,
 	"GET /login":                        public,
 	"POST /login":                       public,
 	"POST /logout":                      public,

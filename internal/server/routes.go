@@ -24,6 +24,7 @@ func (s *Server) routes() chi.Router {
 		// Public.
 		r.Get("/", s.h(s.handleHome))
 		r.Get("/accessibility", s.h(s.handleAccessibility))
+		r.Get("/glossary", s.h(s.handleGlossary))
 		r.Get("/login", s.h(s.handleLoginForm))
 		r.Post("/login", s.h(s.handleLogin))
 		r.Post("/logout", s.h(s.handleLogout))

@@ -129,6 +129,7 @@ type Offer struct {
 	Revision    int
 	SubmittedAt time.Time
 	Lines       []OfferLine
+	Outcome     OfferOutcome // for its supplier: filled by Store.Offer and the supplier's list
 }
 
 // OfferLine is the supplier's commitment against one tender measure.
@@ -137,6 +138,7 @@ type OfferLine struct {
 	Quantity        Quantity
 	Statement       string
 	Value           Pence
+	NoQuantity      bool // a draft line with a statement but no quantity yet
 }
 
 // Receipt proves a submission: its reference, time and the SHA-256 of

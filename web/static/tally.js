@@ -6,12 +6,15 @@ import { initAll } from './govuk-frontend.min.js'
 initAll()
 
 // Exact decimals as BigInt in units of 10^-places, or null when the text is
-// not a plain non-negative decimal with at most that many places. The
-// server does the same sums when the form is saved.
-function scaled (text, places) {
-  const s = text.trim().replace(/^£/, '').replace(/,/g, '')
-  if (!/^\d+(\.\d+)?$/.test(s)) return null
-  let [whole, frac = ''] = s.split('.')
+// not a non-negative decimal the server would take: digits, commas only
+// between thousands, at most that many decimal places (trailing zeros
+// aside), and "£" before money. The server does the same sums when the
+// form is saved.
+function scaled (text, places, pound) {
+  let s = text.trim()
+  if (pound) s = s.replace(/^£\s*/, '')
+  if (!/^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$/.test(s)) return null
+  let [whole, frac = ''] = s.replace(/,/g, '').split('.')
   if (frac.length > places) {
     if (/[^0]/.test(frac.slice(places))) return null
     frac = frac.slice(0, places)
@@ -27,35 +30,65 @@ function pounds (pence) {
 
 // Live totals on the offer form: each line's value (quantity × proxy,
 // rounded half up to the penny), the offer's social value, and social
-// value as a percentage of the bid price.
+// value as a percentage of the bid price. A quantity the server would
+// refuse (letters, more than 3 decimal places, more than the form's
+// data-max-quantity units, or worth more than data-max-pence) shows a
+// message in place of its value, and the totals wait until it is fixed.
 function offerTotals (form) {
   const bidInput = form.querySelector('[name="bid_price"]')
   const total = document.querySelector('[data-offer-total]')
   const percent = document.querySelector('[data-offer-percent]')
+  const maxQuantity = BigInt(form.dataset.maxQuantity || '1000000000000') * 1000n
+  const maxPence = BigInt(form.dataset.maxPence || '10000000000000')
   const update = () => {
     let sum = 0n
+    let problem = null
     for (const line of form.querySelectorAll('[data-line]')) {
-      const proxy = scaled(line.dataset.proxy || '0', 4)
+      const proxy = scaled(line.dataset.proxy || '0', 4, false) ?? 0n
       const input = line.querySelector('input[name^="quantity-"]')
-      const q = input ? scaled(input.value, 3) : null
-      const value = q !== null && proxy !== null ? (q * proxy + 50000n) / 100000n : 0n
-      sum += value
-      const out = line.querySelector('[data-line-value]')
-      if (out) out.textContent = pounds(value)
-    }
-    if (total) total.textContent = pounds(sum)
-    const bid = bidInput ? scaled(bidInput.value, 2) : null
-    if (percent) {
-      if (bid === null || bid === 0n) {
-        percent.textContent = 'Enter a bid price'
+      const text = input ? input.value.trim() : ''
+      const q = text === '' ? 0n : scaled(text, 3, false)
+      let message = null
+      let value = 0n
+      if (q === null) {
+        message = 'Enter a number of 0 or more, with up to 3 decimal places, like 12.5'
+      } else if (q > maxQuantity) {
+        message = 'This quantity is too large: check it'
       } else {
-        const tenths = (sum * 1000n + bid / 2n) / bid
-        percent.textContent = (tenths / 10n).toString() + '.' + (tenths % 10n).toString() + '%'
+        value = (q * proxy + 50000n) / 100000n
+        if (value > maxPence) message = 'This quantity is worth more than £100,000,000,000: check it'
       }
+      const out = line.querySelector('[data-line-value]')
+      if (out) out.textContent = message || pounds(value)
+      if (message) problem = 'Check the quantities above'
+      sum += value
+    }
+    if (!problem && sum > maxPence) problem = 'The offer is worth more than £100,000,000,000: check the quantities'
+    if (total) total.textContent = problem || pounds(sum)
+    if (!percent) return
+    const bidText = bidInput ? bidInput.value.trim() : ''
+    const bid = scaled(bidText, 2, true)
+    if (problem) {
+      percent.textContent = problem
+    } else if (bidText === '') {
+      percent.textContent = 'Enter a bid price'
+    } else if (bid === null || bid > maxPence) {
+      percent.textContent = 'Enter a bid price in pounds, like 250,000'
+    } else if (bid === 0n) {
+      percent.textContent = 'Enter a bid price of more than £0'
+    } else {
+      const tenths = (sum * 1000n + bid / 2n) / bid
+      percent.textContent = (tenths / 10n).toString() + '.' + (tenths % 10n).toString() + '%'
     }
   }
   form.addEventListener('input', update)
   update()
+}
+
+// A "Print" button, shown only when there is a script to press it.
+function printButton (button) {
+  button.hidden = false
+  button.addEventListener('click', () => window.print())
 }
 
 // A search box that hides table rows not containing its words.
@@ -74,4 +107,5 @@ function tableFilter (input) {
 
 for (const form of document.querySelectorAll('[data-offer-form]')) offerTotals(form)
 for (const input of document.querySelectorAll('[data-filter-table]')) tableFilter(input)
+for (const button of document.querySelectorAll('[data-print]')) printButton(button)
 document.documentElement.classList.add('tally-js')
