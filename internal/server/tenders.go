@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
@@ -212,8 +213,8 @@ func (s *Server) reasonPage(r *http.Request, a tally.Access, t tally.Tender, ext
 		d := t.Deadline.In(tally.London())
 		return pages.ReasonPage{Page: s.page(r, "Extend the deadline"), Back: base, Action: base + "/extend",
 			Heading: "Extend the deadline for " + t.Reference, AskDeadline: true, Button: "Extend the deadline",
-			Intro:        "The current deadline is " + londonTime(t.Deadline) + ". Suppliers who have started an offer are told.",
-			DeadlineDate: d.Add(7 * 24 * time.Hour).Format("2006-01-02"), DeadlineTime: d.Format("15:04")}
+			Intro:    "The current deadline is " + format.DateTime(t.Deadline) + ". Suppliers who have started an offer are told.",
+			Deadline: londonParts(d.AddDate(0, 0, 7))}
 	}
 	return pages.ReasonPage{Page: s.page(r, "Cancel this tender"), Back: base, Action: base + "/cancel",
 		Heading: "Cancel " + t.Reference, Intro: "Cancelling cannot be undone. Offers already submitted stay sealed and are not evaluated.",
@@ -243,14 +244,10 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 		return err
 	}
 	p := s.reasonPage(r, a, t, true)
-	p.DeadlineDate, p.DeadlineTime = f.text("deadline_date", "a date", 20, true), f.text("deadline_time", "a time", 10, true)
+	p.DateBoxes = map[string][]string{}
+	var deadline time.Time
+	p.Deadline, deadline = f.deadline("deadline", "New deadline", p.DateBoxes)
 	p.Reason = f.text("reason", "a reason for the extension", 2000, true)
-	deadline, derr := parseDeadline(p.DeadlineDate, p.DeadlineTime)
-	if derr != nil {
-		f.Errs.Add("deadline", derr.Error())
-		delete(f.Errs, "deadline_date")
-		delete(f.Errs, "deadline_time")
-	}
 	if len(f.Errs) == 0 {
 		var suppliers []int64
 		_, suppliers, err = s.store.ExtendDeadline(r.Context(), a.Scope, t.ID, deadline, p.Reason)
@@ -303,18 +300,6 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 	s.flash(r, t.Reference+" has been cancelled.")
 	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
 	return nil
-}
-
-// parseDeadline reads a date (YYYY-MM-DD) and time (HH:MM) in UK time.
-func parseDeadline(date, clock string) (time.Time, error) {
-	if date == "" || clock == "" {
-		return time.Time{}, errors.New("Enter the date and time of the deadline")
-	}
-	t, err := time.ParseInLocation("2006-01-02 15:04", date+" "+clock, tally.London())
-	if err != nil {
-		return time.Time{}, fmt.Errorf("Enter a real date and time, like 2026-12-31 and 12:00")
-	}
-	return t, nil
 }
 
 // notifyExtension emails the suppliers with an offer on the tender.
