@@ -403,6 +403,55 @@ func lockTender(ctx context.Context, tx pgx.Tx, id int64) (tally.Tender, time.Ti
 	return t, now, err
 }
 
+// PublishPreview returns a draft tender in scope as publishing it now
+// would freeze it: its measures carry the catalogue's current code, title,
+// unit, proxy value and local flag (what freezeTenderMeasures copies), for
+// the buyer to check before publishing.
+func (s *Store) PublishPreview(ctx context.Context, scope tally.Scope, id int64) (tally.Tender, error) {
+	var t tally.Tender
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		if t, err = tender(ctx, tx, id); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT tm.id,
+			       CASE WHEN m.id IS NOT NULL THEN m.code WHEN l.id IS NOT NULL THEN l.code ELSE tm.code END,
+			       CASE WHEN m.id IS NOT NULL THEN m.title WHEN l.id IS NOT NULL THEN l.title ELSE tm.title END,
+			       CASE WHEN m.id IS NOT NULL THEN m.unit WHEN l.id IS NOT NULL THEN l.unit ELSE tm.unit END,
+			       CASE WHEN m.id IS NOT NULL THEN m.proxy WHEN l.id IS NOT NULL THEN l.proxy ELSE tm.proxy END,
+			       CASE WHEN m.id IS NOT NULL THEN m.local WHEN l.id IS NOT NULL THEN l.local ELSE tm.local END,
+			       CASE WHEN m.id IS NOT NULL THEN m.plugin ELSE tm.plugin END
+			FROM tender_measures tm
+			LEFT JOIN measures m ON m.id = tm.measure_id
+			LEFT JOIN local_measures l ON l.id = tm.local_measure_id
+			WHERE tm.partner_id = $1 AND tm.tender_id = $2`, t.Partner.ID, t.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var mid int64
+			var code, title, unit, plugin string
+			var proxy *int64
+			var local bool
+			if err := rows.Scan(&mid, &code, &title, &unit, &proxy, &local, &plugin); err != nil {
+				return err
+			}
+			for i := range t.Measures {
+				if m := &t.Measures[i]; m.ID == mid {
+					m.Code, m.Title, m.Unit, m.Local, m.Plugin = code, title, unit, local, plugin
+					m.HasProxy, m.Proxy = proxy != nil, 0
+					if proxy != nil {
+						m.Proxy = tally.Proxy(*proxy)
+					}
+				}
+			}
+		}
+		return rows.Err()
+	})
+	return t, translate(err)
+}
+
 // PublishTender freezes the measures' values onto a draft and opens it for
 // offers. It refuses (FormErrors) a draft without measures or whose
 // deadline has passed.

@@ -2,12 +2,14 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -229,16 +231,19 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 	if err != nil {
 		return err
 	}
+	boxes := map[string][]string{}
 	in := pages.DirectContractForm{Partner: f.raw("partner"), Supplier: f.raw("supplier"),
 		Reference: f.text("reference", "a reference", 50, true), Title: f.text("title", "a title", 200, true),
-		Value: f.text("value", "the contract value", 30, true), Start: f.text("start", "the start date", 10, true),
-		End: f.text("end", "the end date", 10, true), AwardedOn: f.text("awarded_on", "the date awarded", 10, true),
-		Measures: f.r.PostForm["measure"], Quantities: f.r.PostForm["quantity"]}
+		Value: f.text("value", "the contract value", 30, true), Measures: f.r.PostForm["measure"], Quantities: f.r.PostForm["quantity"],
+		BelowThreshold: f.checked("below_threshold")}
 	partner, ok := tenderPartner(a, in.Partner)
 	if !ok {
 		f.Errs.Add("partner", "Select the partner council")
 	}
 	c := postgres.NewContract{PartnerID: partner.ID, Reference: in.Reference, Title: in.Title, AwardReason: "Registered directly"}
+	in.Start, c.Start = f.date("start", "Start date", true, boxes)
+	in.End, c.End = f.date("end", "End date", true, boxes)
+	in.AwardedOn, c.AwardedOn = f.date("awarded_on", "Date awarded", true, boxes)
 	suppliers, err := s.store.Suppliers(r.Context())
 	if err != nil {
 		return err
@@ -253,18 +258,24 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 	}
 	if f.Errs["value"] == "" {
 		if c.Value, err = tally.ParsePounds(in.Value); err != nil || c.Value <= 0 {
-			f.Errs.Add("value", "Enter the contract value in pounds, like 250,000")
+			f.Errs.Add("value", "Contract value must be an amount in pounds more than £0, like 250,000")
 		}
 	}
-	for field, dst := range map[string]*time.Time{"start": &c.Start, "end": &c.End, "awarded_on": &c.AwardedOn} {
-		if f.Errs[field] == "" {
-			if *dst, err = time.Parse("2006-01-02", f.raw(field)); err != nil {
-				f.Errs.Add(field, "Enter a real date, like 2026-04-01")
+	checkContractDates(c, time.Now(), f.Errs)
+	if ok && f.Errs["value"] == "" && c.Value > 0 {
+		// Under the threshold is allowed (a legacy or small direct award)
+		// but never by accident: the buyer confirms it.
+		settings, err := s.partnerSettings(r, a, partner.ID)
+		if err != nil {
+			return err
+		}
+		if c.Value < settings.Threshold {
+			in.Threshold = format.Money(settings.Threshold)
+			if !in.BelowThreshold {
+				f.Errs.Add("below_threshold", fmt.Sprintf("The contract value is below %s's threshold of %s: confirm that you want to register it",
+					partner.Name, in.Threshold))
 			}
 		}
-	}
-	if len(f.Errs) == 0 && c.End.Before(c.Start) {
-		f.Errs.Add("end", "The end date must be the same as or after the start date")
 	}
 	available, err := s.store.AvailableMeasures(r.Context(), partnerScope(a, partner))
 	if err != nil {
@@ -286,7 +297,7 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 		case chosen == nil:
 			f.Errs.Add(field, "Select a measure from the list")
 		case qerr != nil:
-			f.Errs.Add(field, chosen.Code+": "+qerr.Error())
+			f.Errs.Add(field, fieldMessage("Committed quantity for "+chosen.Code, "12 or 2.5", qerr))
 		default:
 			c.KPIs = append(c.KPIs, postgres.NewKPI{Measure: *chosen, Quantity: q})
 		}
@@ -303,6 +314,7 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 	}
 	if len(f.Errs) > 0 {
 		p, err := s.directContractPage(r, a, in, f.Errs)
+		p.DateBoxes = boxes
 		if err != nil {
 			return err
 		}
@@ -362,4 +374,26 @@ func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contr
 		p.Periods = append(p.Periods, row)
 	}
 	return nil
+}
+
+// checkContractDates checks a direct contract's dates against each other
+// and today (those that were read): it ends on or after its start, and it
+// was awarded neither in the future nor after it started.
+func checkContractDates(c postgres.NewContract, now time.Time, errs tally.FormErrors) {
+	today := londonDay(now)
+	if !c.Start.IsZero() && !c.End.IsZero() && c.End.Before(c.Start) {
+		errs.Add("end", "End date must be the same as or after the start date")
+	}
+	if !c.AwardedOn.IsZero() && c.AwardedOn.After(today) {
+		errs.Add("awarded_on", "Date awarded must be today or in the past")
+	}
+	if !c.AwardedOn.IsZero() && !c.Start.IsZero() && c.AwardedOn.After(c.Start) {
+		errs.Add("awarded_on", "Date awarded must be the same as or before the start date")
+	}
+}
+
+// londonDay is today's date in the UK, at midnight UTC as dates scan.
+func londonDay(now time.Time) time.Time {
+	y, m, d := now.In(tally.London()).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -89,6 +89,7 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/tenders/{tender}":          tenderReaders,
 	"GET /o/{org}/tenders/{tender}/edit":     buyers,
 	"POST /o/{org}/tenders/{tender}/edit":    buyers,
+	"GET /o/{org}/tenders/{tender}/publish":  buyers,
 	"POST /o/{org}/tenders/{tender}/publish": buyers,
 	"GET /o/{org}/tenders/{tender}/extend":   buyers,
 	"POST /o/{org}/tenders/{tender}/extend":  buyers,

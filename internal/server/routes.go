@@ -75,6 +75,7 @@ func (s *Server) routes() chi.Router {
 				r.Get("/tenders/{tender}", s.org(s.handleTender))
 				r.Get("/tenders/{tender}/edit", s.org(s.handleEditTender))
 				r.Post("/tenders/{tender}/edit", s.org(s.handleSaveTender))
+				r.Get("/tenders/{tender}/publish", s.org(s.handlePublishCheck))
 				r.Post("/tenders/{tender}/publish", s.org(s.handlePublishTender))
 				r.Get("/tenders/{tender}/extend", s.org(s.handleExtendForm))
 				r.Post("/tenders/{tender}/extend", s.org(s.handleExtend))

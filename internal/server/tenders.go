@@ -168,26 +168,6 @@ func capitalise(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// handlePublishTender freezes the measures' proxy values and opens the
-// tender for offers.
-func (s *Server) handlePublishTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	t, err := s.tenderInScope(r, a)
-	if err != nil {
-		return err
-	}
-	err = s.store.PublishTender(r.Context(), a.Scope, t.ID)
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
-		return s.renderTender(w, r, a, t, http.StatusUnprocessableEntity, fe)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(r, t.Reference+" is published: suppliers can now submit offers until "+londonTime(t.Deadline)+".")
-	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
-	return nil
-}
-
 // handleCopyTender makes a new draft from a tender.
 func (s *Server) handleCopyTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	t, err := s.tenderInScope(r, a)
