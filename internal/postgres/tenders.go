@@ -541,6 +541,16 @@ func (s *Store) ExtendDeadline(ctx context.Context, scope tally.Scope, id int64,
 
 // CancelTender cancels a tender that has not been awarded.
 func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, reason string) error {
+	_, err := s.CancelTenderBidders(ctx, scope, id, reason)
+	return err
+}
+
+// CancelTenderBidders cancels a tender that has not been awarded
+// (tally.ErrConflict otherwise) and returns the suppliers with an offer on
+// it, draft or submitted, to be told (the caller learns who they are,
+// never what they offered).
+func (s *Store) CancelTenderBidders(ctx context.Context, scope tally.Scope, id int64, reason string) ([]int64, error) {
+	var suppliers []int64
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, _, err := lockTender(ctx, tx, id)
 		if err != nil {
@@ -554,10 +564,27 @@ func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, r
 			WHERE partner_id = $1 AND id = $2`, t.Partner.ID, id, reason); err != nil {
 			return err
 		}
+		// Offers stay sealed from buyers; app.reseal_tender lets this
+		// transaction read who made them (migration 000004), as
+		// ExtendDeadline does, and nothing of their content is read.
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.reseal_tender', $1, true)`, fmt.Sprint(id)); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT DISTINCT supplier_id FROM offers WHERE partner_id = $1 AND tender_id = $2 ORDER BY supplier_id`,
+			t.Partner.ID, id)
+		if err != nil {
+			return err
+		}
+		if suppliers, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.reseal_tender', '', true)`); err != nil {
+			return err
+		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.cancel",
-			Subject: "tender " + t.Reference, Detail: map[string]any{"id": id, "reason": reason}})
+			Subject: "tender " + t.Reference, Detail: map[string]any{"id": id, "reason": reason, "bidders_told": len(suppliers)}})
 	})
-	return translate(err)
+	return suppliers, translate(err)
 }
 
 // CopyTender makes a new draft from a tender: same fields and measures, a

@@ -76,7 +76,7 @@ func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pa
 	for _, m := range available {
 		row := pages.MeasureChoiceRow{Key: measureKey(m), Group: m.Edition + " · " + m.Theme, Code: m.Code, Title: m.Title, Unit: m.Unit, Plugin: m.Plugin, Proxy: "Record only"}
 		if m.HasProxy {
-			row.Proxy = proxyPounds(m.Proxy)
+			row.Proxy = format.Proxy(m.Proxy)
 		}
 		p.Measures = append(p.Measures, row)
 	}

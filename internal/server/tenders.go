@@ -57,7 +57,7 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 
 func tenderRow(t tally.Tender, href string) pages.TenderRow {
 	return pages.TenderRow{Href: href, Reference: t.Reference, Title: t.Title, Partner: t.Partner.Name,
-		Value: t.EstimatedValue.String(), Deadline: londonTime(t.Deadline), Status: t.Status.Label(), Colour: t.Status.Colour(),
+		Value: format.Money(t.EstimatedValue), Deadline: format.DateTime(t.Deadline), Status: t.Status.Label(), Colour: t.Status.Colour(),
 		Offers: strconv.Itoa(t.SubmittedOffers), Weighting: t.Weighting.String() + "%", Measures: strconv.Itoa(len(t.Measures))}
 }
 
@@ -108,10 +108,10 @@ func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 	for _, m := range t.Measures {
 		row := pages.MeasureRow{Code: m.Code, Title: m.Title, Unit: m.Unit, Local: m.Local, Plugin: m.Plugin}
 		if m.HasProxy {
-			row.Proxy = proxyPounds(m.Proxy)
+			row.Proxy = format.Proxy(m.Proxy)
 		}
 		if m.HasTarget {
-			row.Description = "Target: " + m.Target.String() + " " + m.Unit
+			row.Description = "Target: " + format.Quantity(m.Target, m.Unit)
 		}
 		p.Measures = append(p.Measures, row)
 	}
@@ -129,8 +129,8 @@ func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 			return err
 		}
 		for _, o := range offers {
-			p.Offers = append(p.Offers, []string{o.Supplier.Name, o.Reference, londonTime(o.SubmittedAt), o.BidPrice.String(),
-				o.SocialValue.String(), tally.SocialValuePercent(o.SocialValue, o.BidPrice).Percent1() + "%"})
+			p.Offers = append(p.Offers, []string{o.Supplier.Name, o.Reference, format.DateTime(o.SubmittedAt), format.Money(o.BidPrice),
+				format.Money(o.SocialValue), format.Percent(tally.SocialValuePercent(o.SocialValue, o.BidPrice))})
 		}
 	}
 	if len(errs) > 0 {
@@ -143,9 +143,9 @@ func tenderSummary(t tally.Tender) []components.SummaryRow {
 	rows := []components.SummaryRow{
 		{Key: "Partner", Value: t.Partner.Name},
 		{Key: "Category", Value: capitalise(t.Category)},
-		{Key: "Estimated value", Value: t.EstimatedValue.String()},
-		{Key: "Contract", Value: t.ContractStart.Format("2 January 2006") + " to " + t.ContractEnd.Format("2 January 2006")},
-		{Key: "Deadline for offers", Value: londonTime(t.Deadline)},
+		{Key: "Estimated value", Value: format.Money(t.EstimatedValue)},
+		{Key: "Contract", Value: format.Date(t.ContractStart) + " to " + format.Date(t.ContractEnd)},
+		{Key: "Deadline for offers", Value: format.DateTime(t.Deadline)},
 		{Key: "Social value weighting", Value: t.Weighting.String() + "%"},
 		{Key: "Quantitative share", Value: strconv.Itoa(t.QuantitativeShare) + "% (" + t.Method.Label() + ")"},
 	}
@@ -232,7 +232,9 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 		var suppliers []int64
 		_, suppliers, err = s.store.ExtendDeadline(r.Context(), a.Scope, t.ID, deadline, p.Reason)
 		if err == nil {
-			s.notifyExtension(r, t, suppliers, deadline, p.Reason)
+			s.tellBidders(r, a, suppliers, "Deadline extended: "+t.Reference+" "+t.Title, fmt.Sprintf(
+				"%s has extended the deadline for offers on %s (%s).\n\nThe new deadline is %s.\n\nReason: %s\n\nYou can revise your offer until then in Tally.",
+				t.Partner.Name, t.Title, t.Reference, format.DateTime(deadline), p.Reason))
 		}
 		var fe tally.FormErrors
 		if errors.As(err, &fe) {
@@ -245,7 +247,7 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 		p.Errors, p.Title = f.Errs, "Error: "+p.Title
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Reason(p))
 	}
-	s.flash(r, "The deadline for "+t.Reference+" is now "+londonTime(deadline)+".")
+	s.flash(r, "The deadline for "+t.Reference+" is now "+format.DateTime(deadline)+".")
 	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
 	return nil
 }
@@ -274,16 +276,32 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 		p.Errors, p.Title = f.Errs, "Error: "+p.Title
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Reason(p))
 	}
-	if err := s.store.CancelTender(r.Context(), a.Scope, t.ID, p.Reason); err != nil {
+	suppliers, err := s.store.CancelTenderBidders(r.Context(), a.Scope, t.ID, p.Reason)
+	if err != nil {
 		return err
 	}
-	s.flash(r, t.Reference+" has been cancelled.")
+	s.tellBidders(r, a, suppliers, "Tender cancelled: "+t.Reference+" "+t.Title, fmt.Sprintf(
+		"%s has cancelled %s (%s), so it will not be awarded and your offer will not be opened or evaluated.\n\nReason: %s",
+		t.Partner.Name, t.Title, t.Reference, p.Reason))
+	msg := t.Reference + " has been cancelled."
+	if len(suppliers) > 0 {
+		msg += " " + format.Count(len(suppliers), "supplier with an offer has", "suppliers with offers have") + " been told."
+	}
+	s.flash(r, msg)
 	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
 	return nil
 }
 
-// notifyExtension emails the suppliers with an offer on the tender.
-func (s *Server) notifyExtension(r *http.Request, t tally.Tender, suppliers []int64, deadline time.Time, reason string) {
+// tellBidders tells the suppliers with an offer on a tender something that
+// happened to it: a message in the app and an email to each of their
+// people, as the award's outcome is told. A failure is logged: the change
+// itself is made.
+func (s *Server) tellBidders(r *http.Request, a tally.Access, suppliers []int64, subject, body string) {
+	for _, id := range suppliers {
+		if err := s.store.Notify(r.Context(), a.Scope, id, subject, body, ""); err != nil {
+			s.logger(r).Error("notify bidder", "err", err.Error())
+		}
+	}
 	if len(suppliers) == 0 {
 		return
 	}
@@ -293,8 +311,6 @@ func (s *Server) notifyExtension(r *http.Request, t tally.Tender, suppliers []in
 		return
 	}
 	for _, e := range emails {
-		s.send(r.Context(), mail.Message{To: e, Subject: "Deadline extended: " + t.Reference + " " + t.Title, Body: fmt.Sprintf(
-			"%s has extended the deadline for offers on %s (%s).\n\nThe new deadline is %s.\n\nReason: %s\n\nYou can revise your offer until then in Tally.\n",
-			t.Partner.Name, t.Title, t.Reference, londonTime(deadline), reason)})
+		s.send(r.Context(), mail.Message{To: e, Subject: subject, Body: body + "\n"})
 	}
 }
