@@ -233,9 +233,14 @@ func contract(ctx context.Context, tx pgx.Tx, id int64) (tally.Contract, error) 
 	return c, trows.Err()
 }
 
-// SetKPITargets changes a KPI's phased targets after award, with a reason
-// (FormErrors when blank, or when there is not one target per period), and
-// audits the change. The committed quantity becomes their sum.
+// SetKPITargets re-baselines a KPI after award: targets holds one target
+// per period, and only periods that have not ended and have no return in
+// (tally.KPITarget.Locked, by the UK date of the database clock) may
+// differ from their current target. It refuses (FormErrors) a blank
+// reason, the wrong number of targets, a change to a locked period
+// ("target-N") or no change at all. The committed quantity becomes the sum
+// of the targets; the change is kept in the contract's history
+// (kpi_changes) with its reason, and audited.
 func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID, kpiID int64, targets []tally.Quantity, reason string) error {
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		c, err := contract(ctx, tx, contractID)
@@ -251,6 +256,10 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 		if k == nil {
 			return tally.ErrNotFound
 		}
+		var today time.Time
+		if err := tx.QueryRow(ctx, `SELECT (now() AT TIME ZONE 'Europe/London')::date`).Scan(&today); err != nil {
+			return err
+		}
 		errs := tally.FormErrors{}
 		if len(targets) != len(k.Targets) {
 			errs.Add("targets", "Enter a target for every period")
@@ -258,22 +267,48 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 		if strings.TrimSpace(reason) == "" {
 			errs.Add("reason", "Enter a reason for the change")
 		}
+		first := 0
+		for i, t := range k.Targets {
+			if i >= len(targets) || targets[i] == t.Target {
+				continue
+			}
+			if t.Locked(today) {
+				errs.Add(fmt.Sprintf("target-%d", t.Period.Number), fmt.Sprintf(
+					"Period %d's target cannot change: the period has ended or its return is in", t.Period.Number))
+			} else if first == 0 {
+				first = t.Period.Number
+			}
+		}
+		if len(errs) == 0 && first == 0 {
+			errs.Add("targets", "Change at least one target of a period to come")
+		}
 		if len(errs) > 0 {
 			return errs
 		}
 		var before, after []string
 		var total tally.Quantity
-		periods := make([]tally.Period, len(k.Targets))
 		for i, t := range k.Targets {
 			before, after = append(before, t.Target.String()), append(after, targets[i].String())
 			total += targets[i]
-			periods[i] = t.Period
-		}
-		if err := writeTargets(ctx, tx, c.Partner.ID, c.ID, k.ID, c.Supplier.ID, periods, targets); err != nil {
-			return err
+			if targets[i] == t.Target {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE kpi_targets SET target = $5
+				WHERE partner_id = $1 AND contract_id = $2 AND kpi_id = $3 AND period = $4`,
+				c.Partner.ID, c.ID, k.ID, t.Period.Number, int64(targets[i])); err != nil {
+				return fmt.Errorf("kpi target: %w", err)
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE kpis SET quantity = $3 WHERE partner_id = $1 AND id = $2`, c.Partner.ID, k.ID, int64(total)); err != nil {
 			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO kpi_changes (partner_id, contract_id, kpi_id, supplier_id, changed_by, changed_by_name, reason,
+			                         quantity_before, quantity_after, first_period)
+			VALUES ($1, $2, $3, $4, $5, coalesce((SELECT name FROM users WHERE id = $5), ''), $6, $7, $8, $9)`,
+			c.Partner.ID, c.ID, k.ID, c.Supplier.ID, nullID(scope.UserID), strings.TrimSpace(reason), int64(k.Quantity), int64(total),
+			first); err != nil {
+			return fmt.Errorf("kpi change: %w", err)
 		}
 		if err := refreshContract(ctx, tx, c.Partner.ID, c.ID, true); err != nil {
 			return err
@@ -282,6 +317,37 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 			Subject: "contract " + c.Reference + " " + k.Code, Detail: map[string]any{"before": before, "after": after, "reason": reason}})
 	})
 	return translate(err)
+}
+
+// KPIChange is one re-baseline in a contract's history.
+type KPIChange struct {
+	At         time.Time
+	Code       string
+	Title      string
+	Unit       string
+	Before     tally.Quantity // committed quantity before
+	After      tally.Quantity
+	FromPeriod int
+	Reason     string
+	By         string // the person's name then; "" when unknown
+}
+
+// KPIChanges lists a contract's KPI target changes in scope, newest first.
+func (s *Store) KPIChanges(ctx context.Context, scope tally.Scope, contractID int64) ([]KPIChange, error) {
+	var list []KPIChange
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT ch.changed_at, k.code, k.title, k.unit, ch.quantity_before, ch.quantity_after, ch.first_period, ch.reason, ch.changed_by_name
+			FROM kpi_changes ch JOIN kpis k ON k.partner_id = ch.partner_id AND k.contract_id = ch.contract_id AND k.id = ch.kpi_id
+			WHERE ch.partner_id = (SELECT partner_id FROM contracts WHERE id = $1) AND ch.contract_id = $1
+			ORDER BY ch.changed_at DESC, ch.id DESC`, contractID)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[KPIChange])
+		return err
+	})
+	return list, translate(err)
 }
 
 // Notify adds an in-app notification for an organisation.

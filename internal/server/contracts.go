@@ -69,10 +69,10 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 		CanChange: a.Can(tally.RoleBuyer, tally.RoleContractManager),
 		Summary: []components.SummaryRow{
 			{Key: "Partner", Value: c.Partner.Name}, {Key: "Supplier", Value: c.Supplier.Name},
-			{Key: "Contract value", Value: c.Value.String()}, {Key: "Social value committed", Value: c.Committed.String()},
-			{Key: "Social value % of contract value", Value: tally.SocialValuePercent(c.Committed, c.Value).Percent1() + "%"},
-			{Key: "Runs", Value: c.Start.Format("2 January 2006") + " to " + c.End.Format("2 January 2006")},
-			{Key: "Awarded", Value: c.AwardedOn.Format("2 January 2006") + " · " + how},
+			{Key: "Contract value", Value: format.Money(c.Value)}, {Key: "Social value committed", Value: format.Money(c.Committed)},
+			{Key: "Social value % of contract value", Value: format.Percent(tally.SocialValuePercent(c.Committed, c.Value))},
+			{Key: "Runs", Value: format.Date(c.Start) + " to " + format.Date(c.End)},
+			{Key: "Awarded", Value: format.Date(c.AwardedOn) + " · " + how},
 		}}
 	// The reason is part of the evaluation record and may weigh other
 	// bids: suppliers never see it.
@@ -80,21 +80,34 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 		p.Summary = append(p.Summary, components.SummaryRow{Key: "Reason for the award", Value: c.AwardReason})
 	}
 	for _, k := range c.KPIs {
-		v := pages.KPIView{Code: k.Code, Title: k.Title, Unit: k.Unit, Quantity: k.Quantity.String(), Value: k.Value().String(),
+		v := pages.KPIView{Code: k.Code, Title: k.Title, Unit: k.Unit, Quantity: format.Quantity(k.Quantity, k.Unit), Value: format.Money(k.Value()),
 			Local: k.Local, Plugin: k.Plugin, Proxy: "no £ value (record only)", ChangeURL: base + "/kpis/" + strconv.FormatInt(k.ID, 10)}
 		if k.HasProxy {
-			v.Proxy = proxyPounds(k.Proxy) + " per " + k.Unit
+			v.Proxy = format.Per(k.Proxy, k.Unit)
 		}
 		for _, t := range k.Targets {
 			reported, verified := "–", "–"
 			if t.HasReturn {
-				reported, verified = t.Reported.String(), t.Verified.String()
+				reported, verified = format.Quantity(t.Reported, k.Unit), format.Quantity(t.Verified, k.Unit)
 			}
 			v.Targets = append(v.Targets, []string{strconv.Itoa(t.Period.Number),
-				t.Period.Start.Format("2 Jan 2006") + " to " + t.Period.LastDay().Format("2 Jan 2006"), t.Period.Due.Format("2 Jan 2006"),
-				t.Target.String(), reported, verified})
+				format.ShortDate(t.Period.Start) + " to " + format.ShortDate(t.Period.LastDay()), format.ShortDate(t.Period.Due),
+				format.Quantity(t.Target, k.Unit), reported, verified})
 		}
 		p.KPIs = append(p.KPIs, v)
+	}
+	changes, err := s.store.KPIChanges(r.Context(), a.Scope, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		by := ch.By
+		if by == "" {
+			by = "–"
+		}
+		p.Changes = append(p.Changes, []string{format.DateTime(ch.At), ch.Code + " " + ch.Title,
+			format.Quantity(ch.Before, ch.Unit) + " to " + format.Quantity(ch.After, ch.Unit),
+			"Period " + strconv.Itoa(ch.FromPeriod) + " onwards", ch.Reason, by})
 	}
 	if err := s.contractDelivery(r, a, c, &p); err != nil {
 		return err
@@ -115,18 +128,24 @@ func kpiOf(c tally.Contract, r *http.Request) (tally.KPI, bool) {
 func (s *Server) kpiChangePage(r *http.Request, a tally.Access, c tally.Contract, k tally.KPI, values map[string]string, reason string, errs map[string]string) pages.KPIChangePage {
 	base := contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)
 	p := pages.KPIChangePage{Page: s.page(r, "Change targets for "+k.Code), Back: base, Action: base + "/kpis/" + strconv.FormatInt(k.ID, 10),
-		Heading: "Change targets for " + k.Code + " " + k.Title, Reason: reason, Errors: errs}
+		Heading: "Change targets for " + k.Code + " " + k.Title, Reason: reason, Errors: errs,
+		Committed: format.Quantity(k.Quantity, k.Unit), Supplier: c.Supplier.Name}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title
 	}
+	today := londonDay(time.Now())
 	for _, t := range k.Targets {
 		name := "target-" + strconv.Itoa(t.Period.Number)
 		v, ok := values[name]
 		if !ok {
 			v = t.Target.String()
 		}
-		p.Periods = append(p.Periods, pages.KPIPeriodInput{Name: name, Value: v,
-			Label: "Period " + strconv.Itoa(t.Period.Number) + " (" + t.Period.Start.Format("Jan 2006") + " to " + t.Period.LastDay().Format("Jan 2006") + "), in " + k.Unit})
+		in := pages.KPIPeriodInput{Name: name, Value: v, Locked: t.Locked(today), Target: format.Quantity(t.Target, k.Unit),
+			Label: "Period " + strconv.Itoa(t.Period.Number) + " (" + format.ShortDate(t.Period.Start) + " to " + format.ShortDate(t.Period.LastDay()) + "), in " + k.Unit}
+		if in.Locked {
+			p.Locked++
+		}
+		p.Periods = append(p.Periods, in)
 	}
 	return p
 }
@@ -143,7 +162,9 @@ func (s *Server) handleKPIForm(w http.ResponseWriter, r *http.Request, a tally.A
 	return s.render(w, r, http.StatusOK, pages.KPIChange(s.kpiChangePage(r, a, c, k, nil, "", nil)))
 }
 
-// handleKPIChange saves a KPI's new phasing, with a required reason.
+// handleKPIChange re-baselines a KPI: new targets for the periods to come
+// (those ended or with a return in keep theirs, whatever is posted), with
+// a required reason. The supplier is told.
 func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	c, err := s.contractInScope(r, a)
 	if err != nil {
@@ -159,12 +180,17 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	}
 	values := map[string]string{}
 	var targets []tally.Quantity
+	today := londonDay(time.Now())
 	for _, t := range k.Targets {
+		if t.Locked(today) {
+			targets = append(targets, t.Target)
+			continue
+		}
 		name := "target-" + strconv.Itoa(t.Period.Number)
 		values[name] = f.text(name, "a target", 30, true)
 		q, err := tally.ParseQuantity(values[name])
 		if err != nil && f.Errs[name] == "" {
-			f.Errs.Add(name, err.Error())
+			f.Errs.Add(name, fieldMessage("Period "+strconv.Itoa(t.Period.Number)+"'s target", "12 or 2.5", err))
 		}
 		targets = append(targets, q)
 	}
@@ -181,7 +207,14 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	if len(f.Errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.KPIChange(s.kpiChangePage(r, a, c, k, values, reason, f.Errs)))
 	}
-	s.flash(r, "The targets for "+k.Code+" are changed.")
+	var total tally.Quantity
+	for _, q := range targets {
+		total += q
+	}
+	s.tellSuppliers(r, a, []int64{c.Supplier.ID}, "Targets changed: "+c.Reference+" "+k.Code, fmt.Sprintf(
+		"%s has changed the targets for %s %s on %s (%s) for the periods to come. The commitment is now %s (it was %s).\n\nReason: %s",
+		c.Partner.Name, k.Code, k.Title, c.Title, c.Reference, format.Quantity(total, k.Unit), format.Quantity(k.Quantity, k.Unit), reason))
+	s.flash(r, "The targets for "+k.Code+" are changed and "+c.Supplier.Name+" has been told.")
 	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 	return nil
 }
@@ -340,11 +373,11 @@ func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contr
 	}
 	for _, cs := range statuses {
 		p.Rating, p.RatingTag = cs.Rating.Label(), ragColour(cs.Rating)
-		p.Delivered, p.Expected = cs.Delivered.String(), cs.Expected.String()
+		p.Delivered, p.Expected = format.Money(cs.Delivered), format.Money(cs.Expected)
 		for i, ks := range cs.KPIs {
 			if i < len(p.KPIs) {
 				p.KPIs[i].Rating, p.KPIs[i].RatingTag = ks.Rating.Label(), ragColour(ks.Rating)
-				p.KPIs[i].Delivered, p.KPIs[i].Expected = ks.Delivered.String(), ks.Expected.String()
+				p.KPIs[i].Delivered, p.KPIs[i].Expected = format.Quantity(ks.Delivered, ks.KPI.Unit), format.Quantity(ks.Expected, ks.KPI.Unit)
 			}
 		}
 	}
@@ -355,7 +388,7 @@ func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contr
 	canStart := a.Can(returnEditors...)
 	for _, pe := range periods {
 		row := []components.Cell{{Text: strconv.Itoa(pe.Period)},
-			{Text: pe.Start.Format("2 Jan 2006") + " to " + pe.End.AddDate(0, 0, -1).Format("2 Jan 2006")}, {Text: pe.Due.Format("2 Jan 2006")}}
+			{Text: format.ShortDate(pe.Start) + " to " + format.ShortDate(pe.End.AddDate(0, 0, -1))}, {Text: format.ShortDate(pe.Due)}}
 		switch {
 		case pe.ReturnID != 0:
 			row = append(row, components.Cell{Text: pe.Status.Label(), Href: returnHref(a, pe.ReturnID)})

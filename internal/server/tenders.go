@@ -232,7 +232,7 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 		var suppliers []int64
 		_, suppliers, err = s.store.ExtendDeadline(r.Context(), a.Scope, t.ID, deadline, p.Reason)
 		if err == nil {
-			s.tellBidders(r, a, suppliers, "Deadline extended: "+t.Reference+" "+t.Title, fmt.Sprintf(
+			s.tellSuppliers(r, a, suppliers, "Deadline extended: "+t.Reference+" "+t.Title, fmt.Sprintf(
 				"%s has extended the deadline for offers on %s (%s).\n\nThe new deadline is %s.\n\nReason: %s\n\nYou can revise your offer until then in Tally.",
 				t.Partner.Name, t.Title, t.Reference, format.DateTime(deadline), p.Reason))
 		}
@@ -280,7 +280,7 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 	if err != nil {
 		return err
 	}
-	s.tellBidders(r, a, suppliers, "Tender cancelled: "+t.Reference+" "+t.Title, fmt.Sprintf(
+	s.tellSuppliers(r, a, suppliers, "Tender cancelled: "+t.Reference+" "+t.Title, fmt.Sprintf(
 		"%s has cancelled %s (%s), so it will not be awarded and your offer will not be opened or evaluated.\n\nReason: %s",
 		t.Partner.Name, t.Title, t.Reference, p.Reason))
 	msg := t.Reference + " has been cancelled."
@@ -292,14 +292,14 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 	return nil
 }
 
-// tellBidders tells the suppliers with an offer on a tender something that
-// happened to it: a message in the app and an email to each of their
-// people, as the award's outcome is told. A failure is logged: the change
+// tellSuppliers tells suppliers something that happened to their offer or
+// contract: a message in the app and an email to each of their people, as
+// the award's outcome is told. A failure is logged: the change
 // itself is made.
-func (s *Server) tellBidders(r *http.Request, a tally.Access, suppliers []int64, subject, body string) {
+func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int64, subject, body string) {
 	for _, id := range suppliers {
 		if err := s.store.Notify(r.Context(), a.Scope, id, subject, body, ""); err != nil {
-			s.logger(r).Error("notify bidder", "err", err.Error())
+			s.logger(r).Error("notify supplier", "err", err.Error())
 		}
 	}
 	if len(suppliers) == 0 {
