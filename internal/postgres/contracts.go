@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -399,4 +400,113 @@ func (s *Store) Suppliers(ctx context.Context) ([]tally.Org, error) {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, scanOrg)
+}
+
+// ContractListFilter narrows, sorts and pages the contracts list.
+type ContractListFilter struct {
+	PartnerID int64
+	Query     string    // words in the reference, title or supplier's name
+	Status    string    // "", "not_started", "live" or "ended", on AsOf
+	Rating    string    // "", a ContractRow.Rating key: "good", "approaching", "requires_improvement", "inadequate", "not_yet_due" or "none"
+	Sort      string    // "" (newest award first), "value", "committed", "reference", "supplier" or "end"
+	AsOf      time.Time // the day statuses and ratings are for
+	Limit     int
+	Offset    int
+}
+
+// ContractRow is a contract in a list, with its delivery to date.
+type ContractRow struct {
+	tally.Contract
+	Expected  tally.Pence // phased commitment of the periods due by AsOf
+	Delivered tally.Pence // verified
+	Rating    string      // "none" for a contract without KPIs; else as tally.Rate rates it
+}
+
+// contractRatingSQL rates the contract c at $1 from its rollups (migration
+// 000010) with its partner's bands ($2-$4 when it has none): the same rule
+// as tally.Rate (TestContractListRatesAsRateDoes holds them together).
+const contractRatingSQL = `(
+	SELECT coalesce(lp.expected, 0) AS expected, coalesce(lp.delivered, 0) AS delivered,
+	       CASE WHEN c.kpi_count = 0 THEN 'none'
+	            WHEN coalesce(lp.expected, 0) <= 0 THEN 'not_yet_due'
+	            WHEN lp.delivered::numeric * 100 >= coalesce(ps.band_good, $2)::numeric * lp.expected THEN 'good'
+	            WHEN lp.delivered::numeric * 100 >= coalesce(ps.band_approaching, $3)::numeric * lp.expected THEN 'approaching'
+	            WHEN lp.delivered::numeric * 100 >= coalesce(ps.band_requires_improvement, $4)::numeric * lp.expected THEN 'requires_improvement'
+	            ELSE 'inadequate' END AS rating
+	FROM (SELECT 1) one
+	LEFT JOIN LATERAL (
+		SELECT p.expected, p.delivered FROM contract_periods p
+		WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $1::date ORDER BY p.due DESC LIMIT 1) lp ON true
+	LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id)`
+
+// contractSorts are the list's orders, each ending on the id so pages
+// never overlap.
+var contractSorts = map[string]string{
+	"":          "c.awarded_on DESC, c.id DESC",
+	"value":     "c.value DESC, c.id DESC",
+	"committed": "c.committed DESC, c.id DESC",
+	"reference": "lower(c.reference), c.id",
+	"supplier":  "lower(s.name), c.id",
+	"end":       "c.end_date, c.id",
+}
+
+// ContractList lists contracts in scope (a supplier's own, or its
+// partners') with their status and rating on f.AsOf, filtered, sorted and
+// a page at a time, and how many match.
+func (s *Store) ContractList(ctx context.Context, scope tally.Scope, f ContractListFilter) ([]ContractRow, int, error) {
+	var list []ContractRow
+	var total int
+	b := tally.DefaultBands()
+	args := []any{f.AsOf, b.Good, b.Approaching, b.RequiresImprovement}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	conds := []string{"true"}
+	if f.PartnerID != 0 {
+		conds = append(conds, "c.partner_id = "+arg(f.PartnerID))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p := arg("%" + likeEscaper.Replace(strings.ToLower(q)) + "%")
+		conds = append(conds, "(lower(c.title) LIKE "+p+" OR lower(c.reference) LIKE "+p+" OR lower(s.name) LIKE "+p+")")
+	}
+	switch f.Status {
+	case "not_started":
+		conds = append(conds, "c.start_date > $1::date")
+	case "live":
+		conds = append(conds, "c.start_date <= $1::date AND c.end_date >= $1::date")
+	case "ended":
+		conds = append(conds, "c.end_date < $1::date")
+	}
+	if f.Rating != "" {
+		conds = append(conds, "r.rating = "+arg(f.Rating))
+	}
+	order, ok := contractSorts[f.Sort]
+	if !ok {
+		order = contractSorts[""]
+	}
+	from := `
+		FROM contracts c JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
+		LEFT JOIN LATERAL ` + contractRatingSQL + ` r ON true
+		WHERE ` + strings.Join(conds, " AND ")
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+contractColumns+`, r.expected, r.delivered, r.rating `+from+
+			` ORDER BY `+order+` LIMIT `+strconv.Itoa(max(f.Limit, 1))+` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContractRow, error) {
+			var c ContractRow
+			err := r.Scan(&c.ID, &c.Partner.ID, &c.Partner.Slug, &c.Partner.Name, &c.Supplier.ID, &c.Supplier.Slug, &c.Supplier.Name,
+				&c.TenderID, &c.Reference, &c.Title, &c.Value, &c.Start, &c.End, &c.AwardedOn, &c.AwardReason, &c.Direct, &c.Committed,
+				&c.Expected, &c.Delivered, &c.Rating)
+			c.Partner.Kind, c.Supplier.Kind = tally.Partner, tally.Supplier
+			return c, err
+		})
+		return err
+	})
+	return list, total, translate(err)
 }

@@ -82,8 +82,9 @@ type TenderFilter struct {
 	PartnerSlug string             // when PartnerID is 0, the partner with this slug (none: no tenders)
 	Query       string             // words in the reference or title
 	Category    string
-	OpenOnly    bool // published and before the deadline (opportunities)
-	Codes       bool // fill each tender's MeasureCodes
+	OpenOnly    bool   // published and before the deadline (opportunities)
+	Codes       bool   // fill each tender's MeasureCodes
+	Sort        string // "" newest deadline first (the lists' index order), "deadline" soonest first, "value" highest first, "reference" A to Z
 	Limit       int
 	Offset      int
 }
@@ -265,8 +266,23 @@ func tenderList(f TenderFilter) tenderListQuery {
 	q.page = `SELECT t.id, t.partner_id, o.slug, o.name, t.reference, t.title, t.category, t.estimated_value, t.weighting, t.deadline,
 		       CASE WHEN t.status = 'published' AND t.deadline <= now() THEN 'closed' ELSE t.status END, t.submitted_offers` + codes + `
 		FROM tenders t JOIN organisations o ON o.id = t.partner_id` + where + `
-		ORDER BY t.deadline DESC, t.id DESC LIMIT ` + strconv.Itoa(max(f.Limit, 1)) + ` OFFSET ` + strconv.Itoa(max(f.Offset, 0))
+		ORDER BY ` + tenderOrder(f.Sort) + ` LIMIT ` + strconv.Itoa(max(f.Limit, 1)) + ` OFFSET ` + strconv.Itoa(max(f.Offset, 0))
 	return q
+}
+
+// tenderOrder is a tender list's ORDER BY for a sort, each ending on the id
+// so that pages never overlap. The default walks the list indexes
+// (migrations 000009 and 000013); the others sort the matching tenders.
+func tenderOrder(sort string) string {
+	switch sort {
+	case "deadline":
+		return "t.deadline, t.id"
+	case "value":
+		return "t.estimated_value DESC, t.id DESC"
+	case "reference":
+		return "lower(t.reference), t.id"
+	}
+	return "t.deadline DESC, t.id DESC"
 }
 
 // SaveTender creates a draft (t.ID == 0) or replaces a draft's fields and

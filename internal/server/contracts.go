@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -18,27 +19,154 @@ import (
 
 func contractsBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/contracts" }
 
-// handleContracts lists contracts in scope: a supplier's own, or its
-// partners' for staff.
-func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+// contractRatings are the rating filter's choices, by the key ContractList
+// uses, best first.
+var contractRatings = []struct {
+	Key    string
+	Rating tally.Rating
+}{{"good", tally.RatingGood}, {"approaching", tally.RatingApproaching}, {"requires_improvement", tally.RatingRequiresImprovement},
+	{"inadequate", tally.RatingInadequate}, {"not_yet_due", tally.RatingNotYetDue}}
+
+// contractListFilter reads the contracts list's filters from the URL;
+// unknown values mean "any".
+func contractListFilter(r *http.Request, a tally.Access) (postgres.ContractListFilter, int) {
 	q := r.URL.Query()
 	page := max(1, atoiOr(q.Get("page"), 1))
-	f := postgres.ContractFilter{Query: clip(q.Get("q"), 200), Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
-	list, total, err := s.store.Contracts(r.Context(), a.Scope, f)
+	f := postgres.ContractListFilter{Query: clip(q.Get("q"), 200), AsOf: londonDay(time.Now()), Limit: tendersPageSize,
+		Offset: (page - 1) * tendersPageSize}
+	switch st := q.Get("status"); st {
+	case "not_started", "live", "ended":
+		f.Status = st
+	}
+	for _, cr := range contractRatings {
+		if q.Get("rating") == cr.Key {
+			f.Rating = cr.Key
+		}
+	}
+	if q.Get("rating") == "none" {
+		f.Rating = "none"
+	}
+	switch so := q.Get("sort"); so {
+	case "value", "committed", "reference", "supplier", "end":
+		f.Sort = so
+	}
+	if p, ok := a.Partner(clip(q.Get("partner"), 50)); ok && a.Org.Kind != tally.Supplier {
+		f.PartnerID = p.ID
+	}
+	return f, page
+}
+
+// contractStatus says where a contract is on a day: "Not started", "Live"
+// or "Ended".
+func contractStatus(c tally.Contract, day time.Time) string {
+	switch {
+	case c.Start.After(day):
+		return "Not started"
+	case c.End.Before(day):
+		return "Ended"
+	}
+	return "Live"
+}
+
+// ratingOf is a list row's rating for people, and its tag colour.
+func ratingOf(c postgres.ContractRow) (string, string) {
+	if c.Rating == "none" {
+		return "No KPIs", ""
+	}
+	for _, cr := range contractRatings {
+		if cr.Key == c.Rating {
+			return cr.Rating.Label(), ragColour(cr.Rating)
+		}
+	}
+	return "", ""
+}
+
+// handleContracts lists contracts in scope (a supplier's own, or its
+// partners' for staff) with their status and rating today: filtered by
+// words, status, rating and partner, sorted, a page at a time.
+func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	f, page := contractListFilter(r, a)
+	list, total, err := s.store.ContractList(r.Context(), a.Scope, f)
 	if err != nil {
 		return err
 	}
-	p := pages.ContractsPage{Page: s.page(r, "Contracts"), Query: f.Query, Total: total, PageNum: page,
+	q := r.URL.Query()
+	p := pages.ContractsPage{Page: s.page(r, "Contracts"), Query: f.Query, Status: f.Status, Rating: f.Rating, Sort: f.Sort,
+		Partner: clip(q.Get("partner"), 50), Caption: format.Count(total, "contract", "contracts"), PageNum: page,
 		Pages: max(1, (total+tendersPageSize-1)/tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
 	if a.Can(tally.RoleBuyer) {
 		p.NewHref = contractsBase(a) + "/new"
 	}
+	exportQ := url.Values{}
+	for _, k := range []string{"q", "status", "rating", "sort", "partner"} {
+		if v := q.Get(k); v != "" {
+			exportQ.Set(k, clip(v, 200))
+		}
+	}
+	p.CSV, p.XLSX = contractsBase(a)+".csv", contractsBase(a)+".xlsx"
+	if len(exportQ) > 0 {
+		p.CSV, p.XLSX = p.CSV+"?"+exportQ.Encode(), p.XLSX+"?"+exportQ.Encode()
+	}
+	p.Statuses = []components.Option{{Value: "", Text: "Any status"}, {Value: "live", Text: "Live"}, {Value: "not_started", Text: "Not started"},
+		{Value: "ended", Text: "Ended"}}
+	p.Ratings = []components.Option{{Value: "", Text: "Any rating"}}
+	for _, cr := range contractRatings {
+		p.Ratings = append(p.Ratings, components.Option{Value: cr.Key, Text: cr.Rating.Label()})
+	}
+	p.Ratings = append(p.Ratings, components.Option{Value: "none", Text: "No KPIs"})
+	p.Sorts = []components.Option{{Value: "", Text: "Newest award first"}, {Value: "value", Text: "Highest value first"},
+		{Value: "committed", Text: "Most social value committed first"}, {Value: "end", Text: "Ending soonest first"},
+		{Value: "reference", Text: "Reference, A to Z"}, {Value: "supplier", Text: "Supplier, A to Z"}}
+	if a.Org.Kind == tally.SharedService {
+		p.Partners = []components.Option{{Value: "", Text: "All partners"}}
+		for _, pa := range a.Partners {
+			p.Partners = append(p.Partners, components.Option{Value: pa.Slug, Text: pa.Name})
+		}
+	}
 	for _, c := range list {
+		label, colour := ratingOf(c)
+		rating := components.Cell{Text: label}
+		if colour != "" {
+			rating = components.Cell{Content: components.Tag(label, colour)}
+		}
 		p.Rows = append(p.Rows, []components.Cell{{Text: c.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)},
-			{Text: c.Partner.Name}, {Text: c.Supplier.Name}, {Text: c.AwardedOn.Format("2 Jan 2006")}, {Text: c.Value.String()},
-			{Text: c.Committed.String()}})
+			{Text: c.Reference}, {Text: c.Partner.Name}, {Text: c.Supplier.Name}, {Text: format.ShortDate(c.AwardedOn)},
+			{Text: contractStatus(c.Contract, f.AsOf)}, {Text: format.Money(c.Value)}, {Text: format.Money(c.Committed)}, rating})
 	}
 	return s.render(w, r, http.StatusOK, pages.Contracts(p))
+}
+
+// contractExportLimit bounds an export: more than any partner holds.
+const contractExportLimit = 100_000
+
+// handleContractsExport downloads the contracts list, as filtered and
+// sorted on its page, as CSV or XLSX: every matching contract with its
+// status and rating, money in pounds and dates as YYYY-MM-DD.
+func (s *Server) handleContractsExport(kind string) orgHandler {
+	return func(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+		f, _ := contractListFilter(r, a)
+		f.Limit, f.Offset = contractExportLimit, 0
+		list, _, err := s.store.ContractList(r.Context(), a.Scope, f)
+		if err != nil {
+			return err
+		}
+		t := table{Name: "contracts-" + a.Org.Slug, Head: []string{"reference", "title", "partner", "supplier", "awarded_on", "start_date",
+			"end_date", "status", "value_gbp", "social_value_committed_gbp", "expected_to_date_gbp", "delivered_to_date_gbp", "rating", "how"}}
+		for _, c := range list {
+			label, _ := ratingOf(c)
+			how := "tender"
+			if c.Direct {
+				how = "direct"
+			}
+			t.Rows = append(t.Rows, []string{c.Reference, c.Title, c.Partner.Name, c.Supplier.Name, c.AwardedOn.Format(time.DateOnly),
+				c.Start.Format(time.DateOnly), c.End.Format(time.DateOnly), contractStatus(c.Contract, f.AsOf), c.Value.Pounds(),
+				c.Committed.Pounds(), c.Expected.Pounds(), c.Delivered.Pounds(), label, how})
+		}
+		if kind == "xlsx" {
+			return writeXLSX(w, t)
+		}
+		return writeCSV(w, t)
+	}
 }
 
 func (s *Server) contractInScope(r *http.Request, a tally.Access) (tally.Contract, error) {

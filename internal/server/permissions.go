@@ -105,6 +105,8 @@ var permissions = map[string][]tally.Role{
 	"POST /o/{org}/tenders/{tender}/evaluation/award":    buyers,
 
 	"GET /o/{org}/contracts":                        contractReaders,
+	"GET /o/{org}/contracts.csv":                    contractReaders,
+	"GET /o/{org}/contracts.xlsx":                   contractReaders,
 	"GET /o/{org}/contracts/new":                    buyers,
 	"POST /o/{org}/contracts/new":                   buyers,
 	"GET /o/{org}/contracts/{contract}":             contractReaders,

@@ -90,6 +90,8 @@ func (s *Server) routes() chi.Router {
 				r.Post("/tenders/{tender}/evaluation/award", s.org(s.handleAward))
 
 				r.Get("/contracts", s.org(s.handleContracts))
+				r.Get("/contracts.csv", s.org(s.handleContractsExport("csv")))
+				r.Get("/contracts.xlsx", s.org(s.handleContractsExport("xlsx")))
 				r.Get("/contracts/new", s.org(s.handleNewContract))
 				r.Post("/contracts/new", s.org(s.handleCreateContract))
 				r.Get("/contracts/{contract}", s.org(s.handleContract))

@@ -29,6 +29,15 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 	page := max(1, atoiOr(q.Get("page"), 1))
 	f := postgres.TenderFilter{Query: clip(q.Get("q"), 200), Status: tally.TenderStatus(clip(q.Get("status"), 20)),
 		Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
+	for _, c := range tally.Categories {
+		if q.Get("category") == c {
+			f.Category = c
+		}
+	}
+	switch so := q.Get("sort"); so {
+	case "deadline", "value", "reference":
+		f.Sort = so
+	}
 	partnerSlug := clip(q.Get("partner"), 50)
 	if p, ok := a.Partner(partnerSlug); ok {
 		f.PartnerID = p.ID
@@ -38,12 +47,19 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 		return err
 	}
 	p := pages.TendersPage{Page: s.page(r, "Tenders"), Base: tendersBase(a), CanCreate: a.Can(tally.RoleBuyer),
-		Query: f.Query, Status: string(f.Status), Partner: partnerSlug, Caption: total.Text("tender", "tenders"), PageNum: page,
+		Query: f.Query, Status: string(f.Status), Partner: partnerSlug, Category: f.Category, Sort: f.Sort,
+		Caption: total.Text("tender", "tenders"), PageNum: page,
 		Pages: total.Pages(tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
 	p.Statuses = []components.Option{{Value: "", Text: "Any status"}}
 	for _, st := range []tally.TenderStatus{tally.TenderDraft, tally.TenderPublished, tally.TenderClosed, tally.TenderAwarded, tally.TenderCancelled} {
 		p.Statuses = append(p.Statuses, components.Option{Value: string(st), Text: st.Label()})
 	}
+	p.Categories = []components.Option{{Value: "", Text: "Any category"}}
+	for _, c := range tally.Categories {
+		p.Categories = append(p.Categories, components.Option{Value: c, Text: capitalise(c)})
+	}
+	p.Sorts = []components.Option{{Value: "", Text: "Latest deadline first"}, {Value: "deadline", Text: "Soonest deadline first"},
+		{Value: "value", Text: "Highest value first"}, {Value: "reference", Text: "Reference, A to Z"}}
 	p.Partners = []components.Option{{Value: "", Text: "All partners"}}
 	for _, partner := range a.Partners {
 		p.Partners = append(p.Partners, components.Option{Value: partner.Slug, Text: partner.Name})
