@@ -169,6 +169,8 @@ func (w *world) publishTender(t *testing.T) {
 		t.Fatalf("saving did not lead to the tender's page: %s", s.path(t))
 	}
 	w.tenderID = id
+	s.follow(t, "Publish")
+	s.wantText(t, "Check your answers before publishing")
 	s.press(t, "Publish")
 	s.wantText(t, "Open", "Extend the deadline")
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -233,9 +234,14 @@ func contract(ctx context.Context, tx pgx.Tx, id int64) (tally.Contract, error) 
 	return c, trows.Err()
 }
 
-// SetKPITargets changes a KPI's phased targets after award, with a reason
-// (FormErrors when blank, or when there is not one target per period), and
-// audits the change. The committed quantity becomes their sum.
+// SetKPITargets re-baselines a KPI after award: targets holds one target
+// per period, and only periods that have not ended and have no return in
+// (tally.KPITarget.Locked, by the UK date of the database clock) may
+// differ from their current target. It refuses (FormErrors) a blank
+// reason, the wrong number of targets, a change to a locked period
+// ("target-N") or no change at all. The committed quantity becomes the sum
+// of the targets; the change is kept in the contract's history
+// (kpi_changes) with its reason, and audited.
 func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID, kpiID int64, targets []tally.Quantity, reason string) error {
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		c, err := contract(ctx, tx, contractID)
@@ -251,6 +257,10 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 		if k == nil {
 			return tally.ErrNotFound
 		}
+		var today time.Time
+		if err := tx.QueryRow(ctx, `SELECT (now() AT TIME ZONE 'Europe/London')::date`).Scan(&today); err != nil {
+			return err
+		}
 		errs := tally.FormErrors{}
 		if len(targets) != len(k.Targets) {
 			errs.Add("targets", "Enter a target for every period")
@@ -258,22 +268,48 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 		if strings.TrimSpace(reason) == "" {
 			errs.Add("reason", "Enter a reason for the change")
 		}
+		first := 0
+		for i, t := range k.Targets {
+			if i >= len(targets) || targets[i] == t.Target {
+				continue
+			}
+			if t.Locked(today) {
+				errs.Add(fmt.Sprintf("target-%d", t.Period.Number), fmt.Sprintf(
+					"Period %d's target cannot change: the period has ended or its return is in", t.Period.Number))
+			} else if first == 0 {
+				first = t.Period.Number
+			}
+		}
+		if len(errs) == 0 && first == 0 {
+			errs.Add("targets", "Change at least one target of a period to come")
+		}
 		if len(errs) > 0 {
 			return errs
 		}
 		var before, after []string
 		var total tally.Quantity
-		periods := make([]tally.Period, len(k.Targets))
 		for i, t := range k.Targets {
 			before, after = append(before, t.Target.String()), append(after, targets[i].String())
 			total += targets[i]
-			periods[i] = t.Period
-		}
-		if err := writeTargets(ctx, tx, c.Partner.ID, c.ID, k.ID, c.Supplier.ID, periods, targets); err != nil {
-			return err
+			if targets[i] == t.Target {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE kpi_targets SET target = $5
+				WHERE partner_id = $1 AND contract_id = $2 AND kpi_id = $3 AND period = $4`,
+				c.Partner.ID, c.ID, k.ID, t.Period.Number, int64(targets[i])); err != nil {
+				return fmt.Errorf("kpi target: %w", err)
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE kpis SET quantity = $3 WHERE partner_id = $1 AND id = $2`, c.Partner.ID, k.ID, int64(total)); err != nil {
 			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO kpi_changes (partner_id, contract_id, kpi_id, supplier_id, changed_by, changed_by_name, reason,
+			                         quantity_before, quantity_after, first_period)
+			VALUES ($1, $2, $3, $4, $5, coalesce((SELECT name FROM users WHERE id = $5), ''), $6, $7, $8, $9)`,
+			c.Partner.ID, c.ID, k.ID, c.Supplier.ID, nullID(scope.UserID), strings.TrimSpace(reason), int64(k.Quantity), int64(total),
+			first); err != nil {
+			return fmt.Errorf("kpi change: %w", err)
 		}
 		if err := refreshContract(ctx, tx, c.Partner.ID, c.ID, true); err != nil {
 			return err
@@ -282,6 +318,37 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 			Subject: "contract " + c.Reference + " " + k.Code, Detail: map[string]any{"before": before, "after": after, "reason": reason}})
 	})
 	return translate(err)
+}
+
+// KPIChange is one re-baseline in a contract's history.
+type KPIChange struct {
+	At         time.Time
+	Code       string
+	Title      string
+	Unit       string
+	Before     tally.Quantity // committed quantity before
+	After      tally.Quantity
+	FromPeriod int
+	Reason     string
+	By         string // the person's name then; "" when unknown
+}
+
+// KPIChanges lists a contract's KPI target changes in scope, newest first.
+func (s *Store) KPIChanges(ctx context.Context, scope tally.Scope, contractID int64) ([]KPIChange, error) {
+	var list []KPIChange
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT ch.changed_at, k.code, k.title, k.unit, ch.quantity_before, ch.quantity_after, ch.first_period, ch.reason, ch.changed_by_name
+			FROM kpi_changes ch JOIN kpis k ON k.partner_id = ch.partner_id AND k.contract_id = ch.contract_id AND k.id = ch.kpi_id
+			WHERE ch.partner_id = (SELECT partner_id FROM contracts WHERE id = $1) AND ch.contract_id = $1
+			ORDER BY ch.changed_at DESC, ch.id DESC`, contractID)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[KPIChange])
+		return err
+	})
+	return list, translate(err)
 }
 
 // Notify adds an in-app notification for an organisation.
@@ -333,4 +400,113 @@ func (s *Store) Suppliers(ctx context.Context) ([]tally.Org, error) {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, scanOrg)
+}
+
+// ContractListFilter narrows, sorts and pages the contracts list.
+type ContractListFilter struct {
+	PartnerID int64
+	Query     string    // words in the reference, title or supplier's name
+	Status    string    // "", "not_started", "live" or "ended", on AsOf
+	Rating    string    // "", a ContractRow.Rating key: "good", "approaching", "requires_improvement", "inadequate", "not_yet_due" or "none"
+	Sort      string    // "" (newest award first), "value", "committed", "reference", "supplier" or "end"
+	AsOf      time.Time // the day statuses and ratings are for
+	Limit     int
+	Offset    int
+}
+
+// ContractRow is a contract in a list, with its delivery to date.
+type ContractRow struct {
+	tally.Contract
+	Expected  tally.Pence // phased commitment of the periods due by AsOf
+	Delivered tally.Pence // verified
+	Rating    string      // "none" for a contract without KPIs; else as tally.Rate rates it
+}
+
+// contractRatingSQL rates the contract c at $1 from its rollups (migration
+// 000010) with its partner's bands ($2-$4 when it has none): the same rule
+// as tally.Rate (TestContractListRatesAsRateDoes holds them together).
+const contractRatingSQL = `(
+	SELECT coalesce(lp.expected, 0) AS expected, coalesce(lp.delivered, 0) AS delivered,
+	       CASE WHEN c.kpi_count = 0 THEN 'none'
+	            WHEN coalesce(lp.expected, 0) <= 0 THEN 'not_yet_due'
+	            WHEN lp.delivered::numeric * 100 >= coalesce(ps.band_good, $2)::numeric * lp.expected THEN 'good'
+	            WHEN lp.delivered::numeric * 100 >= coalesce(ps.band_approaching, $3)::numeric * lp.expected THEN 'approaching'
+	            WHEN lp.delivered::numeric * 100 >= coalesce(ps.band_requires_improvement, $4)::numeric * lp.expected THEN 'requires_improvement'
+	            ELSE 'inadequate' END AS rating
+	FROM (SELECT 1) one
+	LEFT JOIN LATERAL (
+		SELECT p.expected, p.delivered FROM contract_periods p
+		WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $1::date ORDER BY p.due DESC LIMIT 1) lp ON true
+	LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id)`
+
+// contractSorts are the list's orders, each ending on the id so pages
+// never overlap.
+var contractSorts = map[string]string{
+	"":          "c.awarded_on DESC, c.id DESC",
+	"value":     "c.value DESC, c.id DESC",
+	"committed": "c.committed DESC, c.id DESC",
+	"reference": "lower(c.reference), c.id",
+	"supplier":  "lower(s.name), c.id",
+	"end":       "c.end_date, c.id",
+}
+
+// ContractList lists contracts in scope (a supplier's own, or its
+// partners') with their status and rating on f.AsOf, filtered, sorted and
+// a page at a time, and how many match.
+func (s *Store) ContractList(ctx context.Context, scope tally.Scope, f ContractListFilter) ([]ContractRow, int, error) {
+	var list []ContractRow
+	var total int
+	b := tally.DefaultBands()
+	args := []any{f.AsOf, b.Good, b.Approaching, b.RequiresImprovement}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	conds := []string{"true"}
+	if f.PartnerID != 0 {
+		conds = append(conds, "c.partner_id = "+arg(f.PartnerID))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p := arg("%" + likeEscaper.Replace(strings.ToLower(q)) + "%")
+		conds = append(conds, "(lower(c.title) LIKE "+p+" OR lower(c.reference) LIKE "+p+" OR lower(s.name) LIKE "+p+")")
+	}
+	switch f.Status {
+	case "not_started":
+		conds = append(conds, "c.start_date > $1::date")
+	case "live":
+		conds = append(conds, "c.start_date <= $1::date AND c.end_date >= $1::date")
+	case "ended":
+		conds = append(conds, "c.end_date < $1::date")
+	}
+	if f.Rating != "" {
+		conds = append(conds, "r.rating = "+arg(f.Rating))
+	}
+	order, ok := contractSorts[f.Sort]
+	if !ok {
+		order = contractSorts[""]
+	}
+	from := `
+		FROM contracts c JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
+		LEFT JOIN LATERAL ` + contractRatingSQL + ` r ON true
+		WHERE ` + strings.Join(conds, " AND ")
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+contractColumns+`, r.expected, r.delivered, r.rating `+from+
+			` ORDER BY `+order+` LIMIT `+strconv.Itoa(max(f.Limit, 1))+` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContractRow, error) {
+			var c ContractRow
+			err := r.Scan(&c.ID, &c.Partner.ID, &c.Partner.Slug, &c.Partner.Name, &c.Supplier.ID, &c.Supplier.Slug, &c.Supplier.Name,
+				&c.TenderID, &c.Reference, &c.Title, &c.Value, &c.Start, &c.End, &c.AwardedOn, &c.AwardReason, &c.Direct, &c.Committed,
+				&c.Expected, &c.Delivered, &c.Rating)
+			c.Partner.Kind, c.Supplier.Kind = tally.Partner, tally.Supplier
+			return c, err
+		})
+		return err
+	})
+	return list, total, translate(err)
 }

@@ -240,7 +240,9 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 		}
 		return tx.QueryRow(ctx, `
 			SELECT k.contract_id, k.id, count(*) FROM kpis k JOIN kpi_targets t ON t.partner_id = k.partner_id AND t.kpi_id = k.id
-			WHERE k.proxy IS NOT NULL GROUP BY k.contract_id, k.id ORDER BY k.id LIMIT 1`).Scan(&contractID, &kpiID, &periods)
+			WHERE k.proxy IS NOT NULL GROUP BY k.contract_id, k.id
+			HAVING max(t.period_end) > current_date + 1 -- a period to come, whose target may change
+			ORDER BY k.id LIMIT 1`).Scan(&contractID, &kpiID, &periods)
 	})
 	if err != nil {
 		t.Fatalf("a submitted return and a KPI in the demo: %v", err)
@@ -259,6 +261,18 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 	targets := make([]tally.Quantity, periods)
 	for i := range targets {
 		targets[i] = tally.Quantity(1234567 * (i + 1))
+	}
+	// Targets of periods ended or reported are locked: they keep theirs.
+	before, err := app.Contract(ctx, a.Scope, contractID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range before.KPIs {
+		for i, target := range k.Targets {
+			if k.ID == kpiID && target.Locked(time.Now().AddDate(0, 0, 1)) {
+				targets[i] = target.Target
+			}
+		}
 	}
 	if err := app.SetKPITargets(ctx, a.Scope, contractID, kpiID, targets, "Rephased after a site closure"); err != nil {
 		t.Fatal(err)

@@ -82,8 +82,9 @@ type TenderFilter struct {
 	PartnerSlug string             // when PartnerID is 0, the partner with this slug (none: no tenders)
 	Query       string             // words in the reference or title
 	Category    string
-	OpenOnly    bool // published and before the deadline (opportunities)
-	Codes       bool // fill each tender's MeasureCodes
+	OpenOnly    bool   // published and before the deadline (opportunities)
+	Codes       bool   // fill each tender's MeasureCodes
+	Sort        string // "" newest deadline first (the lists' index order), "deadline" soonest first, "value" highest first, "reference" A to Z
 	Limit       int
 	Offset      int
 }
@@ -265,8 +266,23 @@ func tenderList(f TenderFilter) tenderListQuery {
 	q.page = `SELECT t.id, t.partner_id, o.slug, o.name, t.reference, t.title, t.category, t.estimated_value, t.weighting, t.deadline,
 		       CASE WHEN t.status = 'published' AND t.deadline <= now() THEN 'closed' ELSE t.status END, t.submitted_offers` + codes + `
 		FROM tenders t JOIN organisations o ON o.id = t.partner_id` + where + `
-		ORDER BY t.deadline DESC, t.id DESC LIMIT ` + strconv.Itoa(max(f.Limit, 1)) + ` OFFSET ` + strconv.Itoa(max(f.Offset, 0))
+		ORDER BY ` + tenderOrder(f.Sort) + ` LIMIT ` + strconv.Itoa(max(f.Limit, 1)) + ` OFFSET ` + strconv.Itoa(max(f.Offset, 0))
 	return q
+}
+
+// tenderOrder is a tender list's ORDER BY for a sort, each ending on the id
+// so that pages never overlap. The default walks the list indexes
+// (migrations 000009 and 000013); the others sort the matching tenders.
+func tenderOrder(sort string) string {
+	switch sort {
+	case "deadline":
+		return "t.deadline, t.id"
+	case "value":
+		return "t.estimated_value DESC, t.id DESC"
+	case "reference":
+		return "lower(t.reference), t.id"
+	}
+	return "t.deadline DESC, t.id DESC"
 }
 
 // SaveTender creates a draft (t.ID == 0) or replaces a draft's fields and
@@ -403,6 +419,55 @@ func lockTender(ctx context.Context, tx pgx.Tx, id int64) (tally.Tender, time.Ti
 	return t, now, err
 }
 
+// PublishPreview returns a draft tender in scope as publishing it now
+// would freeze it: its measures carry the catalogue's current code, title,
+// unit, proxy value and local flag (what freezeTenderMeasures copies), for
+// the buyer to check before publishing.
+func (s *Store) PublishPreview(ctx context.Context, scope tally.Scope, id int64) (tally.Tender, error) {
+	var t tally.Tender
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		if t, err = tender(ctx, tx, id); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT tm.id,
+			       CASE WHEN m.id IS NOT NULL THEN m.code WHEN l.id IS NOT NULL THEN l.code ELSE tm.code END,
+			       CASE WHEN m.id IS NOT NULL THEN m.title WHEN l.id IS NOT NULL THEN l.title ELSE tm.title END,
+			       CASE WHEN m.id IS NOT NULL THEN m.unit WHEN l.id IS NOT NULL THEN l.unit ELSE tm.unit END,
+			       CASE WHEN m.id IS NOT NULL THEN m.proxy WHEN l.id IS NOT NULL THEN l.proxy ELSE tm.proxy END,
+			       CASE WHEN m.id IS NOT NULL THEN m.local WHEN l.id IS NOT NULL THEN l.local ELSE tm.local END,
+			       CASE WHEN m.id IS NOT NULL THEN m.plugin ELSE tm.plugin END
+			FROM tender_measures tm
+			LEFT JOIN measures m ON m.id = tm.measure_id
+			LEFT JOIN local_measures l ON l.id = tm.local_measure_id
+			WHERE tm.partner_id = $1 AND tm.tender_id = $2`, t.Partner.ID, t.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var mid int64
+			var code, title, unit, plugin string
+			var proxy *int64
+			var local bool
+			if err := rows.Scan(&mid, &code, &title, &unit, &proxy, &local, &plugin); err != nil {
+				return err
+			}
+			for i := range t.Measures {
+				if m := &t.Measures[i]; m.ID == mid {
+					m.Code, m.Title, m.Unit, m.Local, m.Plugin = code, title, unit, local, plugin
+					m.HasProxy, m.Proxy = proxy != nil, 0
+					if proxy != nil {
+						m.Proxy = tally.Proxy(*proxy)
+					}
+				}
+			}
+		}
+		return rows.Err()
+	})
+	return t, translate(err)
+}
+
 // PublishTender freezes the measures' values onto a draft and opens it for
 // offers. It refuses (FormErrors) a draft without measures or whose
 // deadline has passed.
@@ -492,6 +557,16 @@ func (s *Store) ExtendDeadline(ctx context.Context, scope tally.Scope, id int64,
 
 // CancelTender cancels a tender that has not been awarded.
 func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, reason string) error {
+	_, err := s.CancelTenderBidders(ctx, scope, id, reason)
+	return err
+}
+
+// CancelTenderBidders cancels a tender that has not been awarded
+// (tally.ErrConflict otherwise) and returns the suppliers with an offer on
+// it, draft or submitted, to be told (the caller learns who they are,
+// never what they offered).
+func (s *Store) CancelTenderBidders(ctx context.Context, scope tally.Scope, id int64, reason string) ([]int64, error) {
+	var suppliers []int64
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, _, err := lockTender(ctx, tx, id)
 		if err != nil {
@@ -505,10 +580,27 @@ func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, r
 			WHERE partner_id = $1 AND id = $2`, t.Partner.ID, id, reason); err != nil {
 			return err
 		}
+		// Offers stay sealed from buyers; app.reseal_tender lets this
+		// transaction read who made them (migration 000004), as
+		// ExtendDeadline does, and nothing of their content is read.
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.reseal_tender', $1, true)`, fmt.Sprint(id)); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT DISTINCT supplier_id FROM offers WHERE partner_id = $1 AND tender_id = $2 ORDER BY supplier_id`,
+			t.Partner.ID, id)
+		if err != nil {
+			return err
+		}
+		if suppliers, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.reseal_tender', '', true)`); err != nil {
+			return err
+		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.cancel",
-			Subject: "tender " + t.Reference, Detail: map[string]any{"id": id, "reason": reason}})
+			Subject: "tender " + t.Reference, Detail: map[string]any{"id": id, "reason": reason, "bidders_told": len(suppliers)}})
 	})
-	return translate(err)
+	return suppliers, translate(err)
 }
 
 // CopyTender makes a new draft from a tender: same fields and measures, a

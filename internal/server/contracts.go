@@ -2,12 +2,15 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -16,27 +19,154 @@ import (
 
 func contractsBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/contracts" }
 
-// handleContracts lists contracts in scope: a supplier's own, or its
-// partners' for staff.
-func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+// contractRatings are the rating filter's choices, by the key ContractList
+// uses, best first.
+var contractRatings = []struct {
+	Key    string
+	Rating tally.Rating
+}{{"good", tally.RatingGood}, {"approaching", tally.RatingApproaching}, {"requires_improvement", tally.RatingRequiresImprovement},
+	{"inadequate", tally.RatingInadequate}, {"not_yet_due", tally.RatingNotYetDue}}
+
+// contractListFilter reads the contracts list's filters from the URL;
+// unknown values mean "any".
+func contractListFilter(r *http.Request, a tally.Access) (postgres.ContractListFilter, int) {
 	q := r.URL.Query()
 	page := max(1, atoiOr(q.Get("page"), 1))
-	f := postgres.ContractFilter{Query: clip(q.Get("q"), 200), Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
-	list, total, err := s.store.Contracts(r.Context(), a.Scope, f)
+	f := postgres.ContractListFilter{Query: clip(q.Get("q"), 200), AsOf: londonDay(time.Now()), Limit: tendersPageSize,
+		Offset: (page - 1) * tendersPageSize}
+	switch st := q.Get("status"); st {
+	case "not_started", "live", "ended":
+		f.Status = st
+	}
+	for _, cr := range contractRatings {
+		if q.Get("rating") == cr.Key {
+			f.Rating = cr.Key
+		}
+	}
+	if q.Get("rating") == "none" {
+		f.Rating = "none"
+	}
+	switch so := q.Get("sort"); so {
+	case "value", "committed", "reference", "supplier", "end":
+		f.Sort = so
+	}
+	if p, ok := a.Partner(clip(q.Get("partner"), 50)); ok && a.Org.Kind != tally.Supplier {
+		f.PartnerID = p.ID
+	}
+	return f, page
+}
+
+// contractStatus says where a contract is on a day: "Not started", "Live"
+// or "Ended".
+func contractStatus(c tally.Contract, day time.Time) string {
+	switch {
+	case c.Start.After(day):
+		return "Not started"
+	case c.End.Before(day):
+		return "Ended"
+	}
+	return "Live"
+}
+
+// ratingOf is a list row's rating for people, and its tag colour.
+func ratingOf(c postgres.ContractRow) (string, string) {
+	if c.Rating == "none" {
+		return "No KPIs", ""
+	}
+	for _, cr := range contractRatings {
+		if cr.Key == c.Rating {
+			return cr.Rating.Label(), ragColour(cr.Rating)
+		}
+	}
+	return "", ""
+}
+
+// handleContracts lists contracts in scope (a supplier's own, or its
+// partners' for staff) with their status and rating today: filtered by
+// words, status, rating and partner, sorted, a page at a time.
+func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	f, page := contractListFilter(r, a)
+	list, total, err := s.store.ContractList(r.Context(), a.Scope, f)
 	if err != nil {
 		return err
 	}
-	p := pages.ContractsPage{Page: s.page(r, "Contracts"), Query: f.Query, Total: total, PageNum: page,
+	q := r.URL.Query()
+	p := pages.ContractsPage{Page: s.page(r, "Contracts"), Query: f.Query, Status: f.Status, Rating: f.Rating, Sort: f.Sort,
+		Partner: clip(q.Get("partner"), 50), Caption: format.Count(total, "contract", "contracts"), PageNum: page,
 		Pages: max(1, (total+tendersPageSize-1)/tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
 	if a.Can(tally.RoleBuyer) {
 		p.NewHref = contractsBase(a) + "/new"
 	}
+	exportQ := url.Values{}
+	for _, k := range []string{"q", "status", "rating", "sort", "partner"} {
+		if v := q.Get(k); v != "" {
+			exportQ.Set(k, clip(v, 200))
+		}
+	}
+	p.CSV, p.XLSX = contractsBase(a)+".csv", contractsBase(a)+".xlsx"
+	if len(exportQ) > 0 {
+		p.CSV, p.XLSX = p.CSV+"?"+exportQ.Encode(), p.XLSX+"?"+exportQ.Encode()
+	}
+	p.Statuses = []components.Option{{Value: "", Text: "Any status"}, {Value: "live", Text: "Live"}, {Value: "not_started", Text: "Not started"},
+		{Value: "ended", Text: "Ended"}}
+	p.Ratings = []components.Option{{Value: "", Text: "Any rating"}}
+	for _, cr := range contractRatings {
+		p.Ratings = append(p.Ratings, components.Option{Value: cr.Key, Text: cr.Rating.Label()})
+	}
+	p.Ratings = append(p.Ratings, components.Option{Value: "none", Text: "No KPIs"})
+	p.Sorts = []components.Option{{Value: "", Text: "Newest award first"}, {Value: "value", Text: "Highest value first"},
+		{Value: "committed", Text: "Most social value committed first"}, {Value: "end", Text: "Ending soonest first"},
+		{Value: "reference", Text: "Reference, A to Z"}, {Value: "supplier", Text: "Supplier, A to Z"}}
+	if a.Org.Kind == tally.SharedService {
+		p.Partners = []components.Option{{Value: "", Text: "All partners"}}
+		for _, pa := range a.Partners {
+			p.Partners = append(p.Partners, components.Option{Value: pa.Slug, Text: pa.Name})
+		}
+	}
 	for _, c := range list {
+		label, colour := ratingOf(c)
+		rating := components.Cell{Text: label}
+		if colour != "" {
+			rating = components.Cell{Content: components.Tag(label, colour)}
+		}
 		p.Rows = append(p.Rows, []components.Cell{{Text: c.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)},
-			{Text: c.Partner.Name}, {Text: c.Supplier.Name}, {Text: c.AwardedOn.Format("2 Jan 2006")}, {Text: c.Value.String()},
-			{Text: c.Committed.String()}})
+			{Text: c.Reference}, {Text: c.Partner.Name}, {Text: c.Supplier.Name}, {Text: format.ShortDate(c.AwardedOn)},
+			{Text: contractStatus(c.Contract, f.AsOf)}, {Text: format.Money(c.Value)}, {Text: format.Money(c.Committed)}, rating})
 	}
 	return s.render(w, r, http.StatusOK, pages.Contracts(p))
+}
+
+// contractExportLimit bounds an export: more than any partner holds.
+const contractExportLimit = 100_000
+
+// handleContractsExport downloads the contracts list, as filtered and
+// sorted on its page, as CSV or XLSX: every matching contract with its
+// status and rating, money in pounds and dates as YYYY-MM-DD.
+func (s *Server) handleContractsExport(kind string) orgHandler {
+	return func(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+		f, _ := contractListFilter(r, a)
+		f.Limit, f.Offset = contractExportLimit, 0
+		list, _, err := s.store.ContractList(r.Context(), a.Scope, f)
+		if err != nil {
+			return err
+		}
+		t := table{Name: "contracts-" + a.Org.Slug, Head: []string{"reference", "title", "partner", "supplier", "awarded_on", "start_date",
+			"end_date", "status", "value_gbp", "social_value_committed_gbp", "expected_to_date_gbp", "delivered_to_date_gbp", "rating", "how"}}
+		for _, c := range list {
+			label, _ := ratingOf(c)
+			how := "tender"
+			if c.Direct {
+				how = "direct"
+			}
+			t.Rows = append(t.Rows, []string{c.Reference, c.Title, c.Partner.Name, c.Supplier.Name, c.AwardedOn.Format(time.DateOnly),
+				c.Start.Format(time.DateOnly), c.End.Format(time.DateOnly), contractStatus(c.Contract, f.AsOf), c.Value.Pounds(),
+				c.Committed.Pounds(), c.Expected.Pounds(), c.Delivered.Pounds(), label, how})
+		}
+		if kind == "xlsx" {
+			return writeXLSX(w, t)
+		}
+		return writeCSV(w, t)
+	}
 }
 
 func (s *Server) contractInScope(r *http.Request, a tally.Access) (tally.Contract, error) {
@@ -67,10 +197,10 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 		CanChange: a.Can(tally.RoleBuyer, tally.RoleContractManager),
 		Summary: []components.SummaryRow{
 			{Key: "Partner", Value: c.Partner.Name}, {Key: "Supplier", Value: c.Supplier.Name},
-			{Key: "Contract value", Value: c.Value.String()}, {Key: "Social value committed", Value: c.Committed.String()},
-			{Key: "Social value % of contract value", Value: tally.SocialValuePercent(c.Committed, c.Value).Percent1() + "%"},
-			{Key: "Runs", Value: c.Start.Format("2 January 2006") + " to " + c.End.Format("2 January 2006")},
-			{Key: "Awarded", Value: c.AwardedOn.Format("2 January 2006") + " · " + how},
+			{Key: "Contract value", Value: format.Money(c.Value)}, {Key: "Social value committed", Value: format.Money(c.Committed)},
+			{Key: "Social value % of contract value", Value: format.Percent(tally.SocialValuePercent(c.Committed, c.Value))},
+			{Key: "Runs", Value: format.Date(c.Start) + " to " + format.Date(c.End)},
+			{Key: "Awarded", Value: format.Date(c.AwardedOn) + " · " + how},
 		}}
 	// The reason is part of the evaluation record and may weigh other
 	// bids: suppliers never see it.
@@ -78,21 +208,34 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 		p.Summary = append(p.Summary, components.SummaryRow{Key: "Reason for the award", Value: c.AwardReason})
 	}
 	for _, k := range c.KPIs {
-		v := pages.KPIView{Code: k.Code, Title: k.Title, Unit: k.Unit, Quantity: k.Quantity.String(), Value: k.Value().String(),
+		v := pages.KPIView{Code: k.Code, Title: k.Title, Unit: k.Unit, Quantity: format.Quantity(k.Quantity, k.Unit), Value: format.Money(k.Value()),
 			Local: k.Local, Plugin: k.Plugin, Proxy: "no £ value (record only)", ChangeURL: base + "/kpis/" + strconv.FormatInt(k.ID, 10)}
 		if k.HasProxy {
-			v.Proxy = proxyPounds(k.Proxy) + " per " + k.Unit
+			v.Proxy = format.Per(k.Proxy, k.Unit)
 		}
 		for _, t := range k.Targets {
 			reported, verified := "–", "–"
 			if t.HasReturn {
-				reported, verified = t.Reported.String(), t.Verified.String()
+				reported, verified = format.Quantity(t.Reported, k.Unit), format.Quantity(t.Verified, k.Unit)
 			}
 			v.Targets = append(v.Targets, []string{strconv.Itoa(t.Period.Number),
-				t.Period.Start.Format("2 Jan 2006") + " to " + t.Period.LastDay().Format("2 Jan 2006"), t.Period.Due.Format("2 Jan 2006"),
-				t.Target.String(), reported, verified})
+				format.ShortDate(t.Period.Start) + " to " + format.ShortDate(t.Period.LastDay()), format.ShortDate(t.Period.Due),
+				format.Quantity(t.Target, k.Unit), reported, verified})
 		}
 		p.KPIs = append(p.KPIs, v)
+	}
+	changes, err := s.store.KPIChanges(r.Context(), a.Scope, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		by := ch.By
+		if by == "" {
+			by = "–"
+		}
+		p.Changes = append(p.Changes, []string{format.DateTime(ch.At), ch.Code + " " + ch.Title,
+			format.Quantity(ch.Before, ch.Unit) + " to " + format.Quantity(ch.After, ch.Unit),
+			"Period " + strconv.Itoa(ch.FromPeriod) + " onwards", ch.Reason, by})
 	}
 	if err := s.contractDelivery(r, a, c, &p); err != nil {
 		return err
@@ -113,18 +256,24 @@ func kpiOf(c tally.Contract, r *http.Request) (tally.KPI, bool) {
 func (s *Server) kpiChangePage(r *http.Request, a tally.Access, c tally.Contract, k tally.KPI, values map[string]string, reason string, errs map[string]string) pages.KPIChangePage {
 	base := contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)
 	p := pages.KPIChangePage{Page: s.page(r, "Change targets for "+k.Code), Back: base, Action: base + "/kpis/" + strconv.FormatInt(k.ID, 10),
-		Heading: "Change targets for " + k.Code + " " + k.Title, Reason: reason, Errors: errs}
+		Heading: "Change targets for " + k.Code + " " + k.Title, Reason: reason, Errors: errs,
+		Committed: format.Quantity(k.Quantity, k.Unit), Supplier: c.Supplier.Name}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title
 	}
+	today := londonDay(time.Now())
 	for _, t := range k.Targets {
 		name := "target-" + strconv.Itoa(t.Period.Number)
 		v, ok := values[name]
 		if !ok {
 			v = t.Target.String()
 		}
-		p.Periods = append(p.Periods, pages.KPIPeriodInput{Name: name, Value: v,
-			Label: "Period " + strconv.Itoa(t.Period.Number) + " (" + t.Period.Start.Format("Jan 2006") + " to " + t.Period.LastDay().Format("Jan 2006") + "), in " + k.Unit})
+		in := pages.KPIPeriodInput{Name: name, Value: v, Locked: t.Locked(today), Target: format.Quantity(t.Target, k.Unit),
+			Label: "Period " + strconv.Itoa(t.Period.Number) + " (" + format.ShortDate(t.Period.Start) + " to " + format.ShortDate(t.Period.LastDay()) + "), in " + k.Unit}
+		if in.Locked {
+			p.Locked++
+		}
+		p.Periods = append(p.Periods, in)
 	}
 	return p
 }
@@ -141,7 +290,9 @@ func (s *Server) handleKPIForm(w http.ResponseWriter, r *http.Request, a tally.A
 	return s.render(w, r, http.StatusOK, pages.KPIChange(s.kpiChangePage(r, a, c, k, nil, "", nil)))
 }
 
-// handleKPIChange saves a KPI's new phasing, with a required reason.
+// handleKPIChange re-baselines a KPI: new targets for the periods to come
+// (those ended or with a return in keep theirs, whatever is posted), with
+// a required reason. The supplier is told.
 func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	c, err := s.contractInScope(r, a)
 	if err != nil {
@@ -157,12 +308,17 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	}
 	values := map[string]string{}
 	var targets []tally.Quantity
+	today := londonDay(time.Now())
 	for _, t := range k.Targets {
+		if t.Locked(today) {
+			targets = append(targets, t.Target)
+			continue
+		}
 		name := "target-" + strconv.Itoa(t.Period.Number)
 		values[name] = f.text(name, "a target", 30, true)
 		q, err := tally.ParseQuantity(values[name])
 		if err != nil && f.Errs[name] == "" {
-			f.Errs.Add(name, err.Error())
+			f.Errs.Add(name, fieldMessage("Period "+strconv.Itoa(t.Period.Number)+"'s target", "12 or 2.5", err))
 		}
 		targets = append(targets, q)
 	}
@@ -179,7 +335,14 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	if len(f.Errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.KPIChange(s.kpiChangePage(r, a, c, k, values, reason, f.Errs)))
 	}
-	s.flash(r, "The targets for "+k.Code+" are changed.")
+	var total tally.Quantity
+	for _, q := range targets {
+		total += q
+	}
+	s.tellSuppliers(r, a, []int64{c.Supplier.ID}, "Targets changed: "+c.Reference+" "+k.Code, fmt.Sprintf(
+		"%s has changed the targets for %s %s on %s (%s) for the periods to come. The commitment is now %s (it was %s).\n\nReason: %s",
+		c.Partner.Name, k.Code, k.Title, c.Title, c.Reference, format.Quantity(total, k.Unit), format.Quantity(k.Quantity, k.Unit), reason))
+	s.flash(r, "The targets for "+k.Code+" are changed and "+c.Supplier.Name+" has been told.")
 	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 	return nil
 }
@@ -229,16 +392,19 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 	if err != nil {
 		return err
 	}
+	boxes := map[string][]string{}
 	in := pages.DirectContractForm{Partner: f.raw("partner"), Supplier: f.raw("supplier"),
 		Reference: f.text("reference", "a reference", 50, true), Title: f.text("title", "a title", 200, true),
-		Value: f.text("value", "the contract value", 30, true), Start: f.text("start", "the start date", 10, true),
-		End: f.text("end", "the end date", 10, true), AwardedOn: f.text("awarded_on", "the date awarded", 10, true),
-		Measures: f.r.PostForm["measure"], Quantities: f.r.PostForm["quantity"]}
+		Value: f.text("value", "the contract value", 30, true), Measures: f.r.PostForm["measure"], Quantities: f.r.PostForm["quantity"],
+		BelowThreshold: f.checked("below_threshold")}
 	partner, ok := tenderPartner(a, in.Partner)
 	if !ok {
 		f.Errs.Add("partner", "Select the partner council")
 	}
 	c := postgres.NewContract{PartnerID: partner.ID, Reference: in.Reference, Title: in.Title, AwardReason: "Registered directly"}
+	in.Start, c.Start = f.date("start", "Start date", true, boxes)
+	in.End, c.End = f.date("end", "End date", true, boxes)
+	in.AwardedOn, c.AwardedOn = f.date("awarded_on", "Date awarded", true, boxes)
 	suppliers, err := s.store.Suppliers(r.Context())
 	if err != nil {
 		return err
@@ -253,18 +419,24 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 	}
 	if f.Errs["value"] == "" {
 		if c.Value, err = tally.ParsePounds(in.Value); err != nil || c.Value <= 0 {
-			f.Errs.Add("value", "Enter the contract value in pounds, like 250,000")
+			f.Errs.Add("value", "Contract value must be an amount in pounds more than £0, like 250,000")
 		}
 	}
-	for field, dst := range map[string]*time.Time{"start": &c.Start, "end": &c.End, "awarded_on": &c.AwardedOn} {
-		if f.Errs[field] == "" {
-			if *dst, err = time.Parse("2006-01-02", f.raw(field)); err != nil {
-				f.Errs.Add(field, "Enter a real date, like 2026-04-01")
+	checkContractDates(c, time.Now(), f.Errs)
+	if ok && f.Errs["value"] == "" && c.Value > 0 {
+		// Under the threshold is allowed (a legacy or small direct award)
+		// but never by accident: the buyer confirms it.
+		settings, err := s.partnerSettings(r, a, partner.ID)
+		if err != nil {
+			return err
+		}
+		if c.Value < settings.Threshold {
+			in.Threshold = format.Money(settings.Threshold)
+			if !in.BelowThreshold {
+				f.Errs.Add("below_threshold", fmt.Sprintf("The contract value is below %s's threshold of %s: confirm that you want to register it",
+					partner.Name, in.Threshold))
 			}
 		}
-	}
-	if len(f.Errs) == 0 && c.End.Before(c.Start) {
-		f.Errs.Add("end", "The end date must be the same as or after the start date")
 	}
 	available, err := s.store.AvailableMeasures(r.Context(), partnerScope(a, partner))
 	if err != nil {
@@ -286,7 +458,7 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 		case chosen == nil:
 			f.Errs.Add(field, "Select a measure from the list")
 		case qerr != nil:
-			f.Errs.Add(field, chosen.Code+": "+qerr.Error())
+			f.Errs.Add(field, fieldMessage("Committed quantity for "+chosen.Code, "12 or 2.5", qerr))
 		default:
 			c.KPIs = append(c.KPIs, postgres.NewKPI{Measure: *chosen, Quantity: q})
 		}
@@ -303,6 +475,7 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 	}
 	if len(f.Errs) > 0 {
 		p, err := s.directContractPage(r, a, in, f.Errs)
+		p.DateBoxes = boxes
 		if err != nil {
 			return err
 		}
@@ -328,11 +501,11 @@ func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contr
 	}
 	for _, cs := range statuses {
 		p.Rating, p.RatingTag = cs.Rating.Label(), ragColour(cs.Rating)
-		p.Delivered, p.Expected = cs.Delivered.String(), cs.Expected.String()
+		p.Delivered, p.Expected = format.Money(cs.Delivered), format.Money(cs.Expected)
 		for i, ks := range cs.KPIs {
 			if i < len(p.KPIs) {
 				p.KPIs[i].Rating, p.KPIs[i].RatingTag = ks.Rating.Label(), ragColour(ks.Rating)
-				p.KPIs[i].Delivered, p.KPIs[i].Expected = ks.Delivered.String(), ks.Expected.String()
+				p.KPIs[i].Delivered, p.KPIs[i].Expected = format.Quantity(ks.Delivered, ks.KPI.Unit), format.Quantity(ks.Expected, ks.KPI.Unit)
 			}
 		}
 	}
@@ -343,7 +516,7 @@ func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contr
 	canStart := a.Can(returnEditors...)
 	for _, pe := range periods {
 		row := []components.Cell{{Text: strconv.Itoa(pe.Period)},
-			{Text: pe.Start.Format("2 Jan 2006") + " to " + pe.End.AddDate(0, 0, -1).Format("2 Jan 2006")}, {Text: pe.Due.Format("2 Jan 2006")}}
+			{Text: format.ShortDate(pe.Start) + " to " + format.ShortDate(pe.End.AddDate(0, 0, -1))}, {Text: format.ShortDate(pe.Due)}}
 		switch {
 		case pe.ReturnID != 0:
 			row = append(row, components.Cell{Text: pe.Status.Label(), Href: returnHref(a, pe.ReturnID)})
@@ -362,4 +535,26 @@ func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contr
 		p.Periods = append(p.Periods, row)
 	}
 	return nil
+}
+
+// checkContractDates checks a direct contract's dates against each other
+// and today (those that were read): it ends on or after its start, and it
+// was awarded neither in the future nor after it started.
+func checkContractDates(c postgres.NewContract, now time.Time, errs tally.FormErrors) {
+	today := londonDay(now)
+	if !c.Start.IsZero() && !c.End.IsZero() && c.End.Before(c.Start) {
+		errs.Add("end", "End date must be the same as or after the start date")
+	}
+	if !c.AwardedOn.IsZero() && c.AwardedOn.After(today) {
+		errs.Add("awarded_on", "Date awarded must be today or in the past")
+	}
+	if !c.AwardedOn.IsZero() && !c.Start.IsZero() && c.AwardedOn.After(c.Start) {
+		errs.Add("awarded_on", "Date awarded must be the same as or before the start date")
+	}
+}
+
+// londonDay is today's date in the UK, at midnight UTC as dates scan.
+func londonDay(now time.Time) time.Time {
+	y, m, d := now.In(tally.London()).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

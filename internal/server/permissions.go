@@ -90,6 +90,7 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/tenders/{tender}":          tenderReaders,
 	"GET /o/{org}/tenders/{tender}/edit":     buyers,
 	"POST /o/{org}/tenders/{tender}/edit":    buyers,
+	"GET /o/{org}/tenders/{tender}/publish":  buyers,
 	"POST /o/{org}/tenders/{tender}/publish": buyers,
 	"GET /o/{org}/tenders/{tender}/extend":   buyers,
 	"POST /o/{org}/tenders/{tender}/extend":  buyers,
@@ -105,6 +106,8 @@ var permissions = map[string][]tally.Role{
 	"POST /o/{org}/tenders/{tender}/evaluation/award":    buyers,
 
 	"GET /o/{org}/contracts":                        contractReaders,
+	"GET /o/{org}/contracts.csv":                    contractReaders,
+	"GET /o/{org}/contracts.xlsx":                   contractReaders,
 	"GET /o/{org}/contracts/new":                    buyers,
 	"POST /o/{org}/contracts/new":                   buyers,
 	"GET /o/{org}/contracts/{contract}":             contractReaders,

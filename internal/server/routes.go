@@ -76,6 +76,7 @@ func (s *Server) routes() chi.Router {
 				r.Get("/tenders/{tender}", s.org(s.handleTender))
 				r.Get("/tenders/{tender}/edit", s.org(s.handleEditTender))
 				r.Post("/tenders/{tender}/edit", s.org(s.handleSaveTender))
+				r.Get("/tenders/{tender}/publish", s.org(s.handlePublishCheck))
 				r.Post("/tenders/{tender}/publish", s.org(s.handlePublishTender))
 				r.Get("/tenders/{tender}/extend", s.org(s.handleExtendForm))
 				r.Post("/tenders/{tender}/extend", s.org(s.handleExtend))
@@ -90,6 +91,8 @@ func (s *Server) routes() chi.Router {
 				r.Post("/tenders/{tender}/evaluation/award", s.org(s.handleAward))
 
 				r.Get("/contracts", s.org(s.handleContracts))
+				r.Get("/contracts.csv", s.org(s.handleContractsExport("csv")))
+				r.Get("/contracts.xlsx", s.org(s.handleContractsExport("xlsx")))
 				r.Get("/contracts/new", s.org(s.handleNewContract))
 				r.Post("/contracts/new", s.org(s.handleCreateContract))
 				r.Get("/contracts/{contract}", s.org(s.handleContract))

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -43,7 +45,7 @@ func partnerScope(a tally.Access, p tally.Org) tally.Scope {
 	return scope
 }
 
-func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pages.TenderForm, errs map[string]string) (pages.TenderEditPage, error) {
+func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pages.TenderForm, errs map[string]string, boxes map[string][]string) (pages.TenderEditPage, error) {
 	partner, ok := tenderPartner(a, in.Partner)
 	if !ok {
 		partner = a.Partners[0]
@@ -57,7 +59,7 @@ func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pa
 		return pages.TenderEditPage{}, err
 	}
 	p := pages.TenderEditPage{Page: s.page(r, "Register a tender"), Back: tendersBase(a), Action: tendersBase(a) + "/new",
-		Heading: "Register a tender", Form: in, MaxMeasures: settings.MaxMeasures, Threshold: settings.Threshold.String(), Errors: errs}
+		Heading: "Register a tender", Form: in, MaxMeasures: settings.MaxMeasures, Threshold: format.Money(settings.Threshold), Errors: errs, DateBoxes: boxes}
 	if id != 0 {
 		p.Title, p.Heading = "Edit "+in.Reference, "Edit draft tender"
 		p.Back = tendersBase(a) + "/" + strconv.FormatInt(id, 10)
@@ -74,7 +76,7 @@ func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pa
 	for _, m := range available {
 		row := pages.MeasureChoiceRow{Key: measureKey(m), Group: m.Edition + " · " + m.Theme, Code: m.Code, Title: m.Title, Unit: m.Unit, Plugin: m.Plugin, Proxy: "Record only"}
 		if m.HasProxy {
-			row.Proxy = proxyPounds(m.Proxy)
+			row.Proxy = format.Proxy(m.Proxy)
 		}
 		p.Measures = append(p.Measures, row)
 	}
@@ -92,10 +94,12 @@ func (s *Server) handleNewTender(w http.ResponseWriter, r *http.Request, a tally
 		return err
 	}
 	deadline := time.Now().In(tally.London()).AddDate(0, 0, 28)
+	deadline = time.Date(deadline.Year(), deadline.Month(), deadline.Day(), 12, 0, 0, 0, tally.London())
+	day := time.Date(deadline.Year(), deadline.Month(), deadline.Day(), 0, 0, 0, 0, time.UTC)
 	in := pages.TenderForm{Partner: partner.Slug, Weighting: settings.DefaultWeighting.String(), QuantitativeShare: "50",
-		Method: string(tally.RelativeValue), DeadlineDate: deadline.Format("2006-01-02"), DeadlineTime: "12:00",
-		ContractStart: deadline.AddDate(0, 1, 0).Format("2006-01-02"), ContractEnd: deadline.AddDate(2, 1, -1).Format("2006-01-02")}
-	p, err := s.tenderEditPage(r, a, 0, in, nil)
+		Method: string(tally.RelativeValue), Deadline: londonParts(deadline),
+		ContractStart: components.DatePartsOf(day.AddDate(0, 1, 0)), ContractEnd: components.DatePartsOf(day.AddDate(2, 1, -1))}
+	p, err := s.tenderEditPage(r, a, 0, in, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -112,18 +116,17 @@ func (s *Server) handleEditTender(w http.ResponseWriter, r *http.Request, a tall
 		return errConflict
 	}
 	in := pages.TenderForm{Partner: t.Partner.Slug, Reference: t.Reference, Title: t.Title, Description: t.Description,
-		Category: t.Category, EstimatedValue: t.EstimatedValue.Pounds(), ContractStart: t.ContractStart.Format("2006-01-02"),
-		ContractEnd: t.ContractEnd.Format("2006-01-02"), Weighting: t.Weighting.String(), WeightingReason: t.WeightingReason,
-		QuantitativeShare: strconv.Itoa(t.QuantitativeShare), Method: string(t.Method),
-		DeadlineDate: t.Deadline.In(tally.London()).Format("2006-01-02"), DeadlineTime: t.Deadline.In(tally.London()).Format("15:04"),
-		Chosen: map[string]bool{}, Targets: map[string]string{}}
+		Category: t.Category, EstimatedValue: t.EstimatedValue.Pounds(), ContractStart: components.DatePartsOf(t.ContractStart),
+		ContractEnd: components.DatePartsOf(t.ContractEnd), Weighting: t.Weighting.String(), WeightingReason: t.WeightingReason,
+		QuantitativeShare: strconv.Itoa(t.QuantitativeShare), Method: string(t.Method), Deadline: londonParts(t.Deadline),
+		Chosen: map[string]bool{}, Targets: map[string]string{}, FromCheck: r.URL.Query().Get("from") == "check"}
 	for _, m := range t.Measures {
 		in.Chosen[measureKey(m)] = true
 		if m.HasTarget {
 			in.Targets[measureKey(m)] = m.Target.String()
 		}
 	}
-	p, err := s.tenderEditPage(r, a, t.ID, in, nil)
+	p, err := s.tenderEditPage(r, a, t.ID, in, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -146,7 +149,8 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 	if err != nil {
 		return err
 	}
-	in, t, choices := readTenderForm(f, a)
+	boxes := map[string][]string{}
+	in, t, choices := readTenderForm(f, a, boxes)
 	if existing.ID != 0 {
 		// A draft stays with its partner: the one in the caller's access,
 		// which knows its shared service (whose measures it may use).
@@ -174,11 +178,17 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 		}
 	}
 	if len(f.Errs) > 0 {
-		p, err := s.tenderEditPage(r, a, existing.ID, in, f.Errs)
+		p, err := s.tenderEditPage(r, a, existing.ID, in, f.Errs, boxes)
 		if err != nil {
 			return err
 		}
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.TenderEdit(p))
+	}
+	if in.FromCheck {
+		// Back to the answers they were checking before publishing.
+		s.flash(r, "Draft "+t.Reference+" is saved. Check your answers again, then publish.")
+		http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(id, 10)+"/publish", http.StatusSeeOther)
+		return nil
 	}
 	s.flash(r, "Draft "+t.Reference+" is saved. Publish it when it is ready.")
 	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
@@ -186,20 +196,17 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 }
 
 // readTenderForm reads and checks the tender form's fields.
-func readTenderForm(f *form, a tally.Access) (pages.TenderForm, tally.Tender, []postgres.MeasureChoice) {
+func readTenderForm(f *form, a tally.Access, boxes map[string][]string) (pages.TenderForm, tally.Tender, []postgres.MeasureChoice) {
 	in := pages.TenderForm{
 		Partner:           f.raw("partner"),
 		Reference:         f.text("reference", "a reference", 50, true),
 		Title:             f.text("title", "a title", 200, true),
 		Description:       f.text("description", "a description", 5000, false),
 		EstimatedValue:    f.text("estimated_value", "the estimated contract value", 30, true),
-		ContractStart:     f.text("contract_start", "the contract start date", 10, true),
-		ContractEnd:       f.text("contract_end", "the contract end date", 10, true),
 		Weighting:         f.text("weighting", "a weighting", 10, true),
 		WeightingReason:   f.text("weighting_reason", "a reason", 2000, false),
 		QuantitativeShare: f.text("quantitative_share", "a quantitative share", 5, true),
-		DeadlineDate:      f.text("deadline_date", "a deadline date", 10, false),
-		DeadlineTime:      f.text("deadline_time", "a deadline time", 5, false),
+		FromCheck:         f.raw("from") == "check",
 		Chosen:            map[string]bool{},
 		Targets:           map[string]string{},
 	}
@@ -212,37 +219,28 @@ func readTenderForm(f *form, a tally.Access) (pages.TenderForm, tally.Tender, []
 		f.Errs.Add("partner", "Select the partner council")
 	}
 	t.Partner = partner
-	check := func(field string, err error) {
-		if err != nil && f.Errs[field] == "" {
-			f.Errs.Add(field, err.Error())
-		}
-	}
 	var err error
 	if f.Errs["estimated_value"] == "" {
 		t.EstimatedValue, err = tally.ParsePounds(in.EstimatedValue)
-		check("estimated_value", err)
+		if err != nil {
+			f.Errs.Add("estimated_value", fieldMessage("Estimated contract value", "120,000", err))
+		}
 	}
 	if f.Errs["weighting"] == "" {
 		t.Weighting, err = tally.ParseWeighting(in.Weighting)
-		check("weighting", err)
+		if err != nil {
+			f.Errs.Add("weighting", fieldMessage("Social value weighting", "20 or 12.5", err))
+		}
 	}
 	if f.Errs["quantitative_share"] == "" {
 		t.QuantitativeShare, err = strconv.Atoi(in.QuantitativeShare)
 		if err != nil || t.QuantitativeShare < 0 || t.QuantitativeShare > 100 {
-			f.Errs.Add("quantitative_share", "Enter a whole number from 0 to 100")
+			f.Errs.Add("quantitative_share", "Quantitative share must be a whole number from 0 to 100, like 50")
 		}
 	}
-	for field, dst := range map[string]*time.Time{"contract_start": &t.ContractStart, "contract_end": &t.ContractEnd} {
-		if f.Errs[field] == "" {
-			d, err := time.Parse("2006-01-02", f.raw(field))
-			if err != nil {
-				f.Errs.Add(field, "Enter a real date, like 2027-04-01")
-			}
-			*dst = d
-		}
-	}
-	t.Deadline, err = parseDeadline(in.DeadlineDate, in.DeadlineTime)
-	check("deadline", err)
+	in.ContractStart, t.ContractStart = f.date("contract_start", "Contract start date", true, boxes)
+	in.ContractEnd, t.ContractEnd = f.date("contract_end", "Contract end date", true, boxes)
+	in.Deadline, t.Deadline = f.deadline("deadline", "Deadline for offers", boxes)
 	var choices []postgres.MeasureChoice
 	for _, key := range f.r.PostForm["measure"] {
 		id, err := strconv.ParseInt(key[min(1, len(key)):], 10, 64)
@@ -259,7 +257,7 @@ func readTenderForm(f *form, a tally.Access) (pages.TenderForm, tally.Tender, []
 		if target := f.text("target-"+key, "a target", 30, false); target != "" {
 			in.Targets[key] = target
 			if c.Target, err = tally.ParseQuantity(target); err != nil {
-				f.Errs.Add("target-"+key, err.Error())
+				f.Errs.Add("target-"+key, fieldMessage("Target", "12 or 2.5", err))
 			}
 			c.HasTarget = true
 		}
@@ -267,4 +265,14 @@ func readTenderForm(f *form, a tally.Access) (pages.TenderForm, tally.Tender, []
 		t.Measures = append(t.Measures, tally.TenderMeasure{MeasureID: c.MeasureID, LocalMeasureID: c.LocalMeasureID})
 	}
 	return in, t, choices
+}
+
+// fieldMessage names the field in a parse error whose words do not: letters
+// typed in a number get "Social value weighting must be a number, like 20".
+func fieldMessage(label, example string, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "Enter a number using only digits") || strings.HasPrefix(msg, "Use commas only") {
+		return label + " must be a number, like " + example
+	}
+	return msg
 }

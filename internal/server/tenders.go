@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
@@ -28,6 +29,15 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 	page := max(1, atoiOr(q.Get("page"), 1))
 	f := postgres.TenderFilter{Query: clip(q.Get("q"), 200), Status: tally.TenderStatus(clip(q.Get("status"), 20)),
 		Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
+	for _, c := range tally.Categories {
+		if q.Get("category") == c {
+			f.Category = c
+		}
+	}
+	switch so := q.Get("sort"); so {
+	case "deadline", "value", "reference":
+		f.Sort = so
+	}
 	partnerSlug := clip(q.Get("partner"), 50)
 	if p, ok := a.Partner(partnerSlug); ok {
 		f.PartnerID = p.ID
@@ -37,12 +47,19 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 		return err
 	}
 	p := pages.TendersPage{Page: s.page(r, "Tenders"), Base: tendersBase(a), CanCreate: a.Can(tally.RoleBuyer),
-		Query: f.Query, Status: string(f.Status), Partner: partnerSlug, Caption: total.Text("tender", "tenders"), PageNum: page,
+		Query: f.Query, Status: string(f.Status), Partner: partnerSlug, Category: f.Category, Sort: f.Sort,
+		Caption: total.Text("tender", "tenders"), PageNum: page,
 		Pages: total.Pages(tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
 	p.Statuses = []components.Option{{Value: "", Text: "Any status"}}
 	for _, st := range []tally.TenderStatus{tally.TenderDraft, tally.TenderPublished, tally.TenderClosed, tally.TenderAwarded, tally.TenderCancelled} {
 		p.Statuses = append(p.Statuses, components.Option{Value: string(st), Text: st.Label()})
 	}
+	p.Categories = []components.Option{{Value: "", Text: "Any category"}}
+	for _, c := range tally.Categories {
+		p.Categories = append(p.Categories, components.Option{Value: c, Text: capitalise(c)})
+	}
+	p.Sorts = []components.Option{{Value: "", Text: "Latest deadline first"}, {Value: "deadline", Text: "Soonest deadline first"},
+		{Value: "value", Text: "Highest value first"}, {Value: "reference", Text: "Reference, A to Z"}}
 	p.Partners = []components.Option{{Value: "", Text: "All partners"}}
 	for _, partner := range a.Partners {
 		p.Partners = append(p.Partners, components.Option{Value: partner.Slug, Text: partner.Name})
@@ -56,7 +73,7 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 
 func tenderRow(t tally.Tender, href string) pages.TenderRow {
 	return pages.TenderRow{Href: href, Reference: t.Reference, Title: t.Title, Partner: t.Partner.Name,
-		Value: t.EstimatedValue.String(), Deadline: londonTime(t.Deadline), Status: t.Status.Label(), Colour: t.Status.Colour(),
+		Value: format.Money(t.EstimatedValue), Deadline: format.DateTime(t.Deadline), Status: t.Status.Label(), Colour: t.Status.Colour(),
 		Offers: strconv.Itoa(t.SubmittedOffers), Weighting: t.Weighting.String() + "%", Measures: strconv.Itoa(len(t.Measures))}
 }
 
@@ -107,10 +124,10 @@ func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 	for _, m := range t.Measures {
 		row := pages.MeasureRow{Code: m.Code, Title: m.Title, Unit: m.Unit, Local: m.Local, Plugin: m.Plugin}
 		if m.HasProxy {
-			row.Proxy = proxyPounds(m.Proxy)
+			row.Proxy = format.Proxy(m.Proxy)
 		}
 		if m.HasTarget {
-			row.Description = "Target: " + m.Target.String() + " " + m.Unit
+			row.Description = "Target: " + format.Quantity(m.Target, m.Unit)
 		}
 		p.Measures = append(p.Measures, row)
 	}
@@ -128,8 +145,8 @@ func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 			return err
 		}
 		for _, o := range offers {
-			p.Offers = append(p.Offers, []string{o.Supplier.Name, o.Reference, londonTime(o.SubmittedAt), o.BidPrice.String(),
-				o.SocialValue.String(), tally.SocialValuePercent(o.SocialValue, o.BidPrice).Percent1() + "%"})
+			p.Offers = append(p.Offers, []string{o.Supplier.Name, o.Reference, format.DateTime(o.SubmittedAt), format.Money(o.BidPrice),
+				format.Money(o.SocialValue), format.Percent(tally.SocialValuePercent(o.SocialValue, o.BidPrice))})
 		}
 	}
 	if len(errs) > 0 {
@@ -142,9 +159,9 @@ func tenderSummary(t tally.Tender) []components.SummaryRow {
 	rows := []components.SummaryRow{
 		{Key: "Partner", Value: t.Partner.Name},
 		{Key: "Category", Value: capitalise(t.Category)},
-		{Key: "Estimated value", Value: t.EstimatedValue.String()},
-		{Key: "Contract", Value: t.ContractStart.Format("2 January 2006") + " to " + t.ContractEnd.Format("2 January 2006")},
-		{Key: "Deadline for offers", Value: londonTime(t.Deadline)},
+		{Key: "Estimated value", Value: format.Money(t.EstimatedValue)},
+		{Key: "Contract", Value: format.Date(t.ContractStart) + " to " + format.Date(t.ContractEnd)},
+		{Key: "Deadline for offers", Value: format.DateTime(t.Deadline)},
 		{Key: "Social value weighting", Value: t.Weighting.String() + "%"},
 		{Key: "Quantitative share", Value: strconv.Itoa(t.QuantitativeShare) + "% (" + t.Method.Label() + ")"},
 	}
@@ -165,26 +182,6 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// handlePublishTender freezes the measures' proxy values and opens the
-// tender for offers.
-func (s *Server) handlePublishTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	t, err := s.tenderInScope(r, a)
-	if err != nil {
-		return err
-	}
-	err = s.store.PublishTender(r.Context(), a.Scope, t.ID)
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
-		return s.renderTender(w, r, a, t, http.StatusUnprocessableEntity, fe)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(r, t.Reference+" is published: suppliers can now submit offers until "+londonTime(t.Deadline)+".")
-	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
-	return nil
 }
 
 // handleCopyTender makes a new draft from a tender.
@@ -212,8 +209,8 @@ func (s *Server) reasonPage(r *http.Request, a tally.Access, t tally.Tender, ext
 		d := t.Deadline.In(tally.London())
 		return pages.ReasonPage{Page: s.page(r, "Extend the deadline"), Back: base, Action: base + "/extend",
 			Heading: "Extend the deadline for " + t.Reference, AskDeadline: true, Button: "Extend the deadline",
-			Intro:        "The current deadline is " + londonTime(t.Deadline) + ". Suppliers who have started an offer are told.",
-			DeadlineDate: d.Add(7 * 24 * time.Hour).Format("2006-01-02"), DeadlineTime: d.Format("15:04")}
+			Intro:    "The current deadline is " + format.DateTime(t.Deadline) + ". Suppliers who have started an offer are told.",
+			Deadline: londonParts(d.AddDate(0, 0, 7))}
 	}
 	return pages.ReasonPage{Page: s.page(r, "Cancel this tender"), Back: base, Action: base + "/cancel",
 		Heading: "Cancel " + t.Reference, Intro: "Cancelling cannot be undone. Offers already submitted stay sealed and are not evaluated.",
@@ -243,19 +240,17 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 		return err
 	}
 	p := s.reasonPage(r, a, t, true)
-	p.DeadlineDate, p.DeadlineTime = f.text("deadline_date", "a date", 20, true), f.text("deadline_time", "a time", 10, true)
+	p.DateBoxes = map[string][]string{}
+	var deadline time.Time
+	p.Deadline, deadline = f.deadline("deadline", "New deadline", p.DateBoxes)
 	p.Reason = f.text("reason", "a reason for the extension", 2000, true)
-	deadline, derr := parseDeadline(p.DeadlineDate, p.DeadlineTime)
-	if derr != nil {
-		f.Errs.Add("deadline", derr.Error())
-		delete(f.Errs, "deadline_date")
-		delete(f.Errs, "deadline_time")
-	}
 	if len(f.Errs) == 0 {
 		var suppliers []int64
 		_, suppliers, err = s.store.ExtendDeadline(r.Context(), a.Scope, t.ID, deadline, p.Reason)
 		if err == nil {
-			s.notifyExtension(r, t, suppliers, deadline, p.Reason)
+			s.tellSuppliers(r, a, suppliers, "Deadline extended: "+t.Reference+" "+t.Title, fmt.Sprintf(
+				"%s has extended the deadline for offers on %s (%s).\n\nThe new deadline is %s.\n\nReason: %s\n\nYou can revise your offer until then in Tally.",
+				t.Partner.Name, t.Title, t.Reference, format.DateTime(deadline), p.Reason))
 		}
 		var fe tally.FormErrors
 		if errors.As(err, &fe) {
@@ -268,7 +263,7 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 		p.Errors, p.Title = f.Errs, "Error: "+p.Title
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Reason(p))
 	}
-	s.flash(r, "The deadline for "+t.Reference+" is now "+londonTime(deadline)+".")
+	s.flash(r, "The deadline for "+t.Reference+" is now "+format.DateTime(deadline)+".")
 	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
 	return nil
 }
@@ -297,28 +292,32 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 		p.Errors, p.Title = f.Errs, "Error: "+p.Title
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Reason(p))
 	}
-	if err := s.store.CancelTender(r.Context(), a.Scope, t.ID, p.Reason); err != nil {
+	suppliers, err := s.store.CancelTenderBidders(r.Context(), a.Scope, t.ID, p.Reason)
+	if err != nil {
 		return err
 	}
-	s.flash(r, t.Reference+" has been cancelled.")
+	s.tellSuppliers(r, a, suppliers, "Tender cancelled: "+t.Reference+" "+t.Title, fmt.Sprintf(
+		"%s has cancelled %s (%s), so it will not be awarded and your offer will not be opened or evaluated.\n\nReason: %s",
+		t.Partner.Name, t.Title, t.Reference, p.Reason))
+	msg := t.Reference + " has been cancelled."
+	if len(suppliers) > 0 {
+		msg += " " + format.Count(len(suppliers), "supplier with an offer has", "suppliers with offers have") + " been told."
+	}
+	s.flash(r, msg)
 	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
 	return nil
 }
 
-// parseDeadline reads a date (YYYY-MM-DD) and time (HH:MM) in UK time.
-func parseDeadline(date, clock string) (time.Time, error) {
-	if date == "" || clock == "" {
-		return time.Time{}, errors.New("Enter the date and time of the deadline")
+// tellSuppliers tells suppliers something that happened to their offer or
+// contract: a message in the app and an email to each of their people, as
+// the award's outcome is told. A failure is logged: the change
+// itself is made.
+func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int64, subject, body string) {
+	for _, id := range suppliers {
+		if err := s.store.Notify(r.Context(), a.Scope, id, subject, body, ""); err != nil {
+			s.logger(r).Error("notify supplier", "err", err.Error())
+		}
 	}
-	t, err := time.ParseInLocation("2006-01-02 15:04", date+" "+clock, tally.London())
-	if err != nil {
-		return time.Time{}, fmt.Errorf("Enter a real date and time, like 2026-12-31 and 12:00")
-	}
-	return t, nil
-}
-
-// notifyExtension emails the suppliers with an offer on the tender.
-func (s *Server) notifyExtension(r *http.Request, t tally.Tender, suppliers []int64, deadline time.Time, reason string) {
 	if len(suppliers) == 0 {
 		return
 	}
@@ -328,8 +327,6 @@ func (s *Server) notifyExtension(r *http.Request, t tally.Tender, suppliers []in
 		return
 	}
 	for _, e := range emails {
-		s.send(r.Context(), mail.Message{To: e, Subject: "Deadline extended: " + t.Reference + " " + t.Title, Body: fmt.Sprintf(
-			"%s has extended the deadline for offers on %s (%s).\n\nThe new deadline is %s.\n\nReason: %s\n\nYou can revise your offer until then in Tally.\n",
-			t.Partner.Name, t.Title, t.Reference, londonTime(deadline), reason)})
+		s.send(r.Context(), mail.Message{To: e, Subject: subject, Body: body + "\n"})
 	}
 }

@@ -55,3 +55,10 @@ type KPITarget struct {
 	Verified  Quantity // of which verified: what counts as delivered
 	HasReturn bool
 }
+
+// Locked reports whether the target can no longer change on the UK date
+// today: its period has ended, or its return is in (submitted, queried or
+// verified). A re-baseline changes the periods to come only.
+func (t KPITarget) Locked(today time.Time) bool {
+	return t.HasReturn || !today.Before(t.Period.End)
+}

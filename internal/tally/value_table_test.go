@@ -173,8 +173,12 @@ func TestCheckTender(t *testing.T) {
 			"contract_end", []string{"after the start"}},
 		{"contract of one day", func(t *Tender, _ *PartnerSettings) { t.ContractEnd = t.ContractStart }, "", nil},
 		{"contract starts before the deadline", func(t *Tender, _ *PartnerSettings) { t.ContractStart = dateOf(t.Deadline).AddDate(0, 0, -1) },
-			"contract_start", []string{"deadline"}},
-		{"contract starts on the deadline's day", func(t *Tender, _ *PartnerSettings) { t.ContractStart = dateOf(t.Deadline) }, "", nil},
+			"deadline", []string{"before the contract start"}},
+		{"contract starts on the deadline's day", func(t *Tender, _ *PartnerSettings) { t.ContractStart = dateOf(t.Deadline) },
+			"deadline", []string{"before the contract start"}},
+		{"contract starts the day after the deadline", func(t *Tender, _ *PartnerSettings) {
+			t.ContractStart = calendarDay(t.Deadline.In(London())).AddDate(0, 0, 1)
+		}, "", nil},
 	}
 	for _, tt := range tests {
 		tender, settings := tnTender(now), defaults
@@ -213,5 +217,18 @@ func TestCheckTenderKeepsParseMessages(t *testing.T) {
 	CheckTender(tender, DefaultPartnerSettings(), now, errs)
 	if got := errs["estimated_value"]; got != "Enter an amount in pounds, like £1,234.56" {
 		t.Errorf("estimated_value message replaced by %q", got)
+	}
+}
+
+// TestCheckTenderNoReasonForAnUnreadWeighting: letters in the weighting
+// give one message, on the weighting, not a second about a reason.
+func TestCheckTenderNoReasonForAnUnreadWeighting(t *testing.T) {
+	now := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+	tender := tnTender(now)
+	tender.Weighting = 0 // what a failed parse leaves
+	errs := FormErrors{"weighting": "Social value weighting must be a number, like 20 or 12.5"}
+	CheckTender(tender, DefaultPartnerSettings(), now, errs)
+	if len(errs) != 1 {
+		t.Errorf("want only the weighting's message, got %v", errs)
 	}
 }
