@@ -227,6 +227,15 @@ func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int6
 	return u, translate(err)
 }
 
+// InviterEmail is the email address of whoever sent an invitation, or
+// tally.ErrNotFound.
+func (s *Store) InviterEmail(ctx context.Context, invitationID int64) (string, error) {
+	var email string
+	err := s.pool.QueryRow(ctx, `
+		SELECT u.email FROM invitations i JOIN users u ON u.id = i.invited_by WHERE i.id = $1`, invitationID).Scan(&email)
+	return email, translate(err)
+}
+
 // StartPasswordReset records a reset token for the account with email. It
 // reports whether there was one; callers must answer the same either way.
 func (s *Store) StartPasswordReset(ctx context.Context, email string, digest []byte, expires time.Time) (tally.User, bool, error) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -71,7 +72,13 @@ func (s *Server) usersPage(r *http.Request, a tally.Access, in pages.InviteForm,
 }
 
 func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	p, err := s.usersPage(r, a, pages.InviteForm{}, nil)
+	// ?invite= fills in the email of someone who asked to join (from a
+	// message); it is only a suggestion in a form field.
+	in := pages.InviteForm{}
+	if e := strings.TrimSpace(r.URL.Query().Get("invite")); len(e) <= 254 && strings.Count(e, "@") == 1 {
+		in.Email = e
+	}
+	p, err := s.usersPage(r, a, in, nil)
 	if err != nil {
 		return err
 	}

@@ -418,3 +418,52 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 		t.Errorf("the new password does not work: %d", resp.StatusCode)
 	}
 }
+
+func TestDeadLinksOfferANewOne(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	// A used reset link offers a new one.
+	c := ts.client(t)
+	post(t, c, ts.URL+"/password-reset", url.Values{"email": {"buyer@star.example"}})
+	link := lastLink(t, ts, "buyer@star.example")
+	post(t, c, ts.URL+link, url.Values{"password": {newPassword}, "confirm": {newPassword}})
+	resp, body := get(t, ts.client(t), ts.URL+link)
+	expired(t, resp, body, "a used reset link")
+	if !strings.Contains(body, `href="/password-reset"`) || !strings.Contains(body, "Send me a new link") {
+		t.Error("a dead reset link offers no new one")
+	}
+
+	// An expired invitation offers to ask for another, which tells the
+	// organisation and whoever sent it.
+	admin := signIn(t, ts, "admin@star.example")
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"late@star.example"}, "roles": {"buyer"}})
+	invite := lastLink(t, ts, "late@star.example")
+	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'late@star.example'`); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = get(t, ts.client(t), ts.URL+invite)
+	expired(t, resp, body, "an expired invitation")
+	if !strings.Contains(body, `action="`+invite+`/again"`) || !strings.Contains(body, "Ask STAR Shared Procurement for a new invitation") {
+		t.Fatal("an expired invitation offers no way to ask for another")
+	}
+	resp, body = post(t, ts.client(t), ts.URL+invite+"/again", url.Values{})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "We have asked for a new invitation") {
+		t.Fatalf("ask again: %d", resp.StatusCode)
+	}
+	if mails := emailsTo(ts, "admin@star.example"); len(mails) == 0 || !strings.Contains(mails[len(mails)-1].Subject, "late@star.example asks for a new invitation") {
+		t.Error("the administrator who sent it was not told")
+	}
+	if _, body := get(t, admin, ts.URL+"/o/star/notifications"); !strings.Contains(body, `href="/o/star/users?invite=late%40star.example"`) {
+		t.Error("no message, linked to a filled-in invitation, for the organisation")
+	}
+	// An unknown token gets the plain page, with no button.
+	resp, body = get(t, ts.client(t), ts.URL+"/invite/not-a-real-token")
+	expired(t, resp, body, "an unknown invitation")
+	if strings.Contains(body, "/again") {
+		t.Error("an unknown link offers to ask someone")
+	}
+	resp, _ = post(t, ts.client(t), ts.URL+"/invite/not-a-real-token/again", url.Values{})
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("asking again with an unknown link: %d", resp.StatusCode)
+	}
+}

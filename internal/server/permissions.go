@@ -71,6 +71,7 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/audit":                auditReaders,
 
 	"POST /account/password":                              signedIn,
+	"POST /invite/{token}/again":                          public,
 	"POST /o/{org}/users/invitations/{invitation}/resend": peopleAdmins,
 	"POST /o/{org}/users/invitations/{invitation}/revoke": peopleAdmins,
 

@@ -35,6 +35,7 @@ func (s *Server) routes() chi.Router {
 		r.Post("/reset/{token}", s.h(s.handleReset))
 		r.Get("/invite/{token}", s.h(s.handleInviteForm))
 		r.Post("/invite/{token}", s.h(s.handleInvite))
+		r.Post("/invite/{token}/again", s.h(s.handleInviteAgain))
 
 		// Signed in.
 		r.Group(func(r chi.Router) {
