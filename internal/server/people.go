@@ -85,11 +85,10 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request, a tally.Acc
 	return s.render(w, r, http.StatusOK, pages.Users(p))
 }
 
-// inviteRoles reads the roles ticked on the invitation form ("role" is
-// the single choice older pages sent). Unknown roles are an error, and
-// what was sent comes back ticked either way.
+// inviteRoles reads the roles ticked on the invitation form. Unknown
+// roles are an error, and what was sent comes back ticked either way.
 func inviteRoles(f *form, kind tally.OrgKind) ([]tally.Role, []string) {
-	sent := append(append([]string{}, f.r.PostForm["roles"]...), f.r.PostForm["role"]...)
+	sent := f.r.PostForm["roles"]
 	allowed := rolesFor(kind)
 	var roles []tally.Role
 	for _, v := range sent {

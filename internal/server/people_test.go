@@ -23,7 +23,7 @@ func TestInvitationWorksOnceAndExpires(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
 	admin := signIn(t, ts, "admin@star.example")
-	resp, _ := post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"Nia@Star.example"}, "role": {"buyer"}})
+	resp, _ := post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"Nia@Star.example"}, "roles": {"buyer"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/star/users" {
 		t.Fatalf("invite: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -62,7 +62,7 @@ func TestInvitationWorksOnceAndExpires(t *testing.T) {
 	unchanged(t, "a used invitation", before, snapshot(t, ts))
 
 	// An expired link shows the expired page and creates nobody.
-	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"late@star.example"}, "role": {"director"}})
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"late@star.example"}, "roles": {"director"}})
 	late := lastLink(t, ts, "late@star.example")
 	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'late@star.example'`); err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func TestInvitationForAnExistingAccountNeedsItsSignIn(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
 	admin := signIn(t, ts, "admin@star.example")
-	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"buyer@stockport.example"}, "role": {"director"}})
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"buyer@stockport.example"}, "roles": {"director"}})
 	link := lastLink(t, ts, "buyer@stockport.example")
 	accept := url.Values{"name": {"Mallory"}, "password": {newPassword}, "confirm": {newPassword}}
 

@@ -128,7 +128,27 @@ func TestAdminSavesPartnerSettings(t *testing.T) {
 	admin := signIn(t, ts, "admin@star.example")
 	settings := url.Values{"threshold": {"50000"}, "default_weighting": {"20"}, "local_area": {"wa3, M, SK"}, "max_measures": {"6"},
 		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}}
+	// A smaller local area strands suppliers' local status: it is
+	// checked first, saying who stops counting as local, and nothing is
+	// saved until it is confirmed.
+	unsaved := snapshot(t, ts)
 	resp, body := post(t, admin, ts.URL+"/o/star/settings/stockport", settings)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Check this change before you save it") ||
+		!strings.Contains(body, "Greenway Energy Ltd (BL1 1RU)") || !strings.Contains(body, "Stops being local") {
+		t.Fatalf("save: %d, want the check of what the change affects", resp.StatusCode)
+	}
+	unchanged(t, "a change waiting for its check", unsaved, snapshot(t, ts))
+	back := url.Values{"action": {"change"}}
+	for k, v := range settings {
+		back[k] = v
+	}
+	resp, body = post(t, admin, ts.URL+"/o/star/settings/stockport", back)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, ">wa3, M, SK</textarea>") {
+		t.Errorf("going back from the check lost what was typed: %d", resp.StatusCode)
+	}
+	unchanged(t, "going back from the check", unsaved, snapshot(t, ts))
+	settings.Set("confirmed", "yes")
+	resp, body = post(t, admin, ts.URL+"/o/star/settings/stockport", settings)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/star/settings/stockport" {
 		t.Fatalf("save: %d to %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
@@ -157,8 +177,9 @@ func TestAdminSavesPartnerSettings(t *testing.T) {
 	if got := auditActions(t, ts, "stockport"); got[len(got)-1] != "settings.update" {
 		t.Errorf("audit %v", got)
 	}
-	if resp, body := get(t, admin, ts.URL+"/o/stockport/audit"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "settings.update") {
-		t.Errorf("/o/stockport/audit: %d, no settings.update", resp.StatusCode)
+	if resp, body := get(t, admin, ts.URL+"/o/stockport/audit"); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, "Administrator Ada Admin changed the settings of Stockport Council: threshold £50,000.00, default weighting 20%, local area M, SK, WA3") {
+		t.Errorf("/o/stockport/audit: %d, no settings change in plain words", resp.StatusCode)
 	}
 	for _, page := range []string{"0", "-3", "x", "2", "184467440737095518", "99999999999999999999"} {
 		if resp, _ := get(t, admin, ts.URL+"/o/stockport/audit?page="+page); resp.StatusCode != http.StatusOK {
@@ -181,7 +202,7 @@ func TestAdminSavesPartnerSettings(t *testing.T) {
 
 	// The local area decides where a supplier counts as local.
 	settings = url.Values{"threshold": {"50000"}, "default_weighting": {"20"}, "local_area": {"WA3"}, "max_measures": {"6"},
-		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}}
+		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}, "confirmed": {"yes"}}
 	if resp, _ := post(t, admin, ts.URL+"/o/stockport/settings/stockport", settings); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save through the partner: %d", resp.StatusCode)
 	}
