@@ -146,3 +146,23 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
 	return err
 }
+
+// ChangePassword sets a signed-in user's new password and ends every other
+// session of the account (the "sign out everywhere" epoch moves on). It
+// returns the new epoch, which the caller's own session takes so that it
+// stays signed in. The caller has checked the current password.
+func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash string) (int, error) {
+	var epoch int
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1
+			RETURNING session_epoch`, userID, passwordHash).Scan(&epoch)
+		if err != nil {
+			return err
+		}
+		// A reset link sent before the change would undo it: they end too.
+		_, err = tx.Exec(ctx, `UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID)
+		return err
+	})
+	return epoch, translate(err)
+}

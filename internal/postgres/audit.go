@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -75,4 +78,135 @@ func (s *Store) VerifyAuditChain(ctx context.Context, scope tally.Scope, orgID i
 		return err
 	})
 	return broken, translate(err)
+}
+
+// AuditFilter narrows an audit trail. Zero values do not filter.
+type AuditFilter struct {
+	OrgIDs []int64   // the organisations whose logs to read (within the scope's)
+	UserID int64     // who acted
+	Action string    // an action ("tender.publish") or a family ("tender.")
+	From   time.Time // entries at or after
+	Before time.Time // entries before
+	Limit  int
+	Offset int
+}
+
+// AuditRow is an audit entry with the names a person reads: the
+// organisation, who acted and their roles there, and the title of the
+// tender or contract the entry is about when it names one.
+type AuditRow struct {
+	OrgID     int64
+	Org       string
+	Seq       int64
+	At        time.Time
+	UserID    int64
+	UserName  string // "" for the system
+	UserEmail string
+	Roles     []string // the actor's roles in the organisation (or its shared service) now
+	Action    string
+	Subject   string
+	Detail    string // JSON
+	Title     string // of the tender or contract named in Subject, if found
+	Member    string // the name of the person a "user N" subject names
+}
+
+// AuditTrail lists the audit entries of the organisations in f.OrgIDs
+// (kept within the scope's), newest first, a page at a time, with the
+// number of entries that match.
+func (s *Store) AuditTrail(ctx context.Context, scope tally.Scope, f AuditFilter) ([]AuditRow, int, error) {
+	var list []AuditRow
+	var total int
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		where := `a.org_id = ANY ($1) AND a.org_id = ANY (tally_org_ids())`
+		args := []any{f.OrgIDs}
+		add := func(cond string, v any) {
+			args = append(args, v)
+			where += " AND " + strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args)))
+		}
+		if f.UserID != 0 {
+			add(`a.user_id = ?`, f.UserID)
+		}
+		switch {
+		case strings.HasSuffix(f.Action, "."):
+			add(`a.action LIKE ?`, f.Action+"%")
+		case f.Action != "":
+			add(`a.action = ?`, f.Action)
+		}
+		if !f.From.IsZero() {
+			add(`a.at >= ?`, f.From)
+		}
+		if !f.Before.IsZero() {
+			add(`a.at < ?`, f.Before)
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_log a WHERE `+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		args = append(args, f.Limit, f.Offset)
+		rows, err := tx.Query(ctx, `
+			SELECT a.org_id, o.name, a.seq, a.at, coalesce(a.user_id, 0), coalesce(u.name, ''), coalesce(u.email, ''),
+			       coalesce(r.roles, '{}'), a.action, a.subject, a.detail::text,
+			       coalesce(t.title, c.title, ''), coalesce(m.name, '')
+			FROM (SELECT * FROM audit_log a WHERE `+where+`
+			      ORDER BY a.at DESC, a.org_id, a.seq DESC LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args))+`) a
+			JOIN organisations o ON o.id = a.org_id
+			LEFT JOIN users u ON u.id = a.user_id
+			LEFT JOIN LATERAL (
+				SELECT array_agg(DISTINCT ms.role ORDER BY ms.role) AS roles FROM memberships ms
+				WHERE ms.user_id = a.user_id AND (ms.org_id = o.id OR ms.org_id = o.shared_service_id)) r ON true
+			LEFT JOIN LATERAL (
+				SELECT tt.title FROM tenders tt
+				WHERE a.subject LIKE 'tender %' AND tt.partner_id = a.org_id
+				  AND lower(tt.reference) = lower(split_part(a.subject, ' ', 2))) t ON true
+			LEFT JOIN LATERAL (
+				SELECT cc.title FROM contracts cc
+				WHERE a.subject LIKE 'contract %' AND (cc.partner_id = a.org_id OR cc.supplier_id = a.org_id)
+				  AND lower(cc.reference) = lower(split_part(a.subject, ' ', 2)) LIMIT 1) c ON true
+			LEFT JOIN LATERAL (
+				SELECT mu.name FROM users mu
+				WHERE mu.id = CASE WHEN a.subject ~ '^user [0-9]{1,18}$' THEN substr(a.subject, 6)::bigint END) m ON true
+			ORDER BY a.at DESC, a.org_id, a.seq DESC`, args...)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[AuditRow])
+		return err
+	})
+	return list, total, translate(err)
+}
+
+// AuditPerson is someone who can appear in an audit trail, for its filter.
+type AuditPerson struct {
+	ID    int64
+	Name  string
+	Email string
+}
+
+// AuditPeople lists the members of the organisations given, and of their
+// shared service, by name: the people whose actions an audit trail shows.
+func (s *Store) AuditPeople(ctx context.Context, orgIDs []int64) ([]AuditPerson, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT u.id, u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ANY ($1) OR m.org_id IN (SELECT shared_service_id FROM organisations WHERE id = ANY ($1))
+		ORDER BY u.name, u.email`, orgIDs)
+	if err != nil {
+		return nil, fmt.Errorf("audit people: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[AuditPerson])
+}
+
+// VerifyAuditChains checks the hash chain of each organisation given (see
+// VerifyAuditChain) and returns, per organisation, the first broken
+// sequence number; intact chains are left out.
+func (s *Store) VerifyAuditChains(ctx context.Context, scope tally.Scope, orgIDs []int64) (map[int64]int64, error) {
+	broken := map[int64]int64{}
+	for _, id := range orgIDs {
+		seq, err := s.VerifyAuditChain(ctx, scope, id)
+		if err != nil {
+			return nil, err
+		}
+		if seq != 0 {
+			broken[id] = seq
+		}
+	}
+	return broken, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -72,40 +73,117 @@ func (s *Store) SetRoles(ctx context.Context, scope tally.Scope, orgID, userID i
 
 // Invitation is an emailed, single-use invitation to join an organisation.
 type Invitation struct {
-	Org     tally.Org
-	Email   string
-	Role    tally.Role
-	Expires time.Time
+	ID        int64
+	Org       tally.Org
+	Email     string
+	Roles     []tally.Role
+	InvitedBy string // the name of who sent it
+	Sent      time.Time
+	Expires   time.Time
 }
 
-// Invite records an invitation (by the digest of its token) and audits it.
-func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, role tally.Role, digest []byte, expires time.Time) error {
+// Invite records an invitation with one or more roles (by the digest of its
+// token) and audits it.
+func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, roles []tally.Role, digest []byte, expires time.Time) error {
+	if len(roles) == 0 {
+		return tally.FormErrors{"roles": "Select at least one role"}
+	}
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
-			INSERT INTO invitations (token_hash, org_id, email, role, invited_by, expires_at)
-			VALUES ($1, $2, lower($3), $4, $5, $6)`, digest, orgID, email, role, scope.UserID, expires)
+			INSERT INTO invitations (token_hash, org_id, email, role, roles, invited_by, expires_at)
+			VALUES ($1, $2, lower($3), $4, $5, $6, $7)`, digest, orgID, email, roles[0], roles, scope.UserID, expires)
 		if err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "member.invite",
-			Subject: email, Detail: map[string]any{"role": role}})
+			Subject: strings.ToLower(email), Detail: map[string]any{"role": roles[0], "roles": roles}})
 	})
 	return translate(err)
 }
 
-// InvitationByToken returns an open invitation, or tally.ErrNotFound when
-// it does not exist, has expired or was used.
-func (s *Store) InvitationByToken(ctx context.Context, digest []byte) (Invitation, error) {
-	var inv Invitation
-	err := s.pool.QueryRow(ctx, `
-		SELECT o.id, o.kind, o.slug, o.name, i.email, i.role, i.expires_at
-		FROM invitations i JOIN organisations o ON o.id = i.org_id
-		WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > now()`, digest).
-		Scan(&inv.Org.ID, &inv.Org.Kind, &inv.Org.Slug, &inv.Org.Name, &inv.Email, &inv.Role, &inv.Expires)
+// PendingInvitations lists orgID's invitations that are neither accepted,
+// revoked nor expired, newest first. The handler has checked the caller's
+// access to orgID.
+func (s *Store) PendingInvitations(ctx context.Context, orgID int64) ([]Invitation, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT i.id, i.email, i.roles, u.name, i.created_at, i.expires_at
+		FROM invitations i JOIN users u ON u.id = i.invited_by
+		WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+		ORDER BY i.created_at DESC, i.id DESC`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("pending invitations: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Invitation, error) {
+		inv := Invitation{Org: tally.Org{ID: orgID}}
+		err := r.Scan(&inv.ID, &inv.Email, &inv.Roles, &inv.InvitedBy, &inv.Sent, &inv.Expires)
+		return inv, err
+	})
+}
+
+// ResendInvitation replaces a pending invitation's link with a new one
+// (the old link stops working) and a new expiry, and audits it. It returns
+// the invitation, or tally.ErrNotFound when orgID has no such pending one.
+func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, id int64, digest []byte, expires time.Time) (Invitation, error) {
+	inv := Invitation{ID: id, Org: tally.Org{ID: orgID}}
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			UPDATE invitations SET token_hash = $3, expires_at = $4, created_at = now()
+			WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
+			RETURNING email, roles, created_at, expires_at`, orgID, id, digest, expires).
+			Scan(&inv.Email, &inv.Roles, &inv.Sent, &inv.Expires)
+		if err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "member.invite.resend",
+			Subject: inv.Email, Detail: map[string]any{"roles": inv.Roles}})
+	})
 	return inv, translate(err)
 }
 
-// AcceptInvitation uses an invitation once and adds its role. With userID 0
+// RevokeInvitation stops a pending invitation's link working, and audits
+// it. It returns tally.ErrNotFound when orgID has no such pending one.
+func (s *Store) RevokeInvitation(ctx context.Context, scope tally.Scope, orgID, id int64) (Invitation, error) {
+	inv := Invitation{ID: id, Org: tally.Org{ID: orgID}}
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			UPDATE invitations SET revoked_at = now()
+			WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
+			RETURNING email, roles`, orgID, id).Scan(&inv.Email, &inv.Roles)
+		if err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "member.invite.revoke",
+			Subject: inv.Email, Detail: map[string]any{"roles": inv.Roles}})
+	})
+	return inv, translate(err)
+}
+
+// InvitationByToken returns an open invitation, or tally.ErrNotFound when
+// it does not exist, has expired, was revoked or was used.
+func (s *Store) InvitationByToken(ctx context.Context, digest []byte) (Invitation, error) {
+	var inv Invitation
+	err := s.pool.QueryRow(ctx, `
+		SELECT i.id, o.id, o.kind, o.slug, o.name, i.email, i.roles, i.expires_at
+		FROM invitations i JOIN organisations o ON o.id = i.org_id
+		WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()`, digest).
+		Scan(&inv.ID, &inv.Org.ID, &inv.Org.Kind, &inv.Org.Slug, &inv.Org.Name, &inv.Email, &inv.Roles, &inv.Expires)
+	return inv, translate(err)
+}
+
+// DeadInvitation describes an invitation link that no longer works, so the
+// page can say whom to ask for a new one. It returns tally.ErrNotFound for
+// a token that never existed.
+func (s *Store) DeadInvitation(ctx context.Context, digest []byte) (Invitation, error) {
+	var inv Invitation
+	err := s.pool.QueryRow(ctx, `
+		SELECT i.id, o.id, o.kind, o.slug, o.name, i.email, i.roles, u.name, i.expires_at
+		FROM invitations i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by
+		WHERE i.token_hash = $1`, digest).
+		Scan(&inv.ID, &inv.Org.ID, &inv.Org.Kind, &inv.Org.Slug, &inv.Org.Name, &inv.Email, &inv.Roles, &inv.InvitedBy, &inv.Expires)
+	return inv, translate(err)
+}
+
+// AcceptInvitation uses an invitation once and adds its roles. With userID 0
 // it creates the account from name and passwordHash, and returns
 // tally.ErrConflict when the email has an account (it may have gained one
 // since the form was shown). Otherwise it adds the role to that existing
@@ -115,11 +193,12 @@ func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int6
 	var u tally.User
 	err := s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
 		var orgID int64
-		var email, role string
+		var email string
+		var roles []string
 		err := tx.QueryRow(ctx, `
 			UPDATE invitations SET accepted_at = now()
-			WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
-			RETURNING org_id, email, role`, digest).Scan(&orgID, &email, &role)
+			WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+			RETURNING org_id, email, roles`, digest).Scan(&orgID, &email, &roles)
 		if err != nil {
 			return err
 		}
@@ -136,16 +215,25 @@ func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int6
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, u.ID, orgID, role); err != nil {
+			INSERT INTO memberships (user_id, org_id, role) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`, u.ID, orgID, roles); err != nil {
 			return err
 		}
 		if err := setScope(ctx, tx, tally.Scope{UserID: u.ID, OrgIDs: []int64{orgID}}); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: u.ID, Action: "member.join",
-			Subject: email, Detail: map[string]any{"role": role}})
+			Subject: email, Detail: map[string]any{"role": roles[0], "roles": roles}})
 	})
 	return u, translate(err)
+}
+
+// InviterEmail is the email address of whoever sent an invitation, or
+// tally.ErrNotFound.
+func (s *Store) InviterEmail(ctx context.Context, invitationID int64) (string, error) {
+	var email string
+	err := s.pool.QueryRow(ctx, `
+		SELECT u.email FROM invitations i JOIN users u ON u.id = i.invited_by WHERE i.id = $1`, invitationID).Scan(&email)
+	return email, translate(err)
 }
 
 // StartPasswordReset records a reset token for the account with email. It

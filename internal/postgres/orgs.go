@@ -55,6 +55,22 @@ func (s *Store) AddRole(ctx context.Context, scope tally.Scope, userID, orgID in
 	return translate(err)
 }
 
+// RegisteredSupplier finds a supplier organisation already registered
+// with this name (ignoring case and spacing) or Companies House number, so
+// that registration can point to joining it rather than make a second.
+// It returns tally.ErrNotFound when there is none.
+func (s *Store) RegisteredSupplier(ctx context.Context, name, companyNumber string) (tally.Org, error) {
+	var o tally.Org
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, kind, slug, name, coalesce(shared_service_id, 0) FROM organisations
+		WHERE kind = 'supplier' AND (
+			lower(regexp_replace(btrim(name), '\s+', ' ', 'g')) = lower(regexp_replace(btrim($1), '\s+', ' ', 'g'))
+			OR ($2 <> '' AND company_number = $2))
+		ORDER BY ($2 <> '' AND company_number = $2) DESC, id LIMIT 1`, name, companyNumber).
+		Scan(&o.ID, &o.Kind, &o.Slug, &o.Name, &o.SharedServiceID)
+	return o, translate(err)
+}
+
 // partnersSQL lists every partner by name, for scanOrg.
 const partnersSQL = `SELECT id, kind, slug, name, coalesce(shared_service_id, 0) FROM organisations WHERE kind = 'partner' ORDER BY name`
 

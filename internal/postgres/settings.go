@@ -68,3 +68,43 @@ func (s *Store) SavePartnerSettings(ctx context.Context, scope tally.Scope, ps t
 	})
 	return translate(err)
 }
+
+// DraftTender is a draft as a settings change sees it: what a new
+// threshold or measure limit would refuse when it is next saved.
+type DraftTender struct {
+	ID             int64
+	Reference      string
+	Title          string
+	EstimatedValue tally.Pence
+	Measures       int
+}
+
+// SettingsReach is the work a partner's settings apply to: its draft
+// tenders and how many of its tenders are open for offers now.
+type SettingsReach struct {
+	Drafts []DraftTender
+	Open   int
+}
+
+// PartnerSettingsReach lists a partner's draft tenders (by reference) and
+// counts its open tenders, for the check before its settings change.
+func (s *Store) PartnerSettingsReach(ctx context.Context, scope tally.Scope, partnerID int64) (SettingsReach, error) {
+	var sr SettingsReach
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT t.id, t.reference, t.title, t.estimated_value,
+			       (SELECT count(*) FROM tender_measures m WHERE m.partner_id = t.partner_id AND m.tender_id = t.id)::int
+			FROM tenders t WHERE t.partner_id = $1 AND t.partner_id = ANY (tally_partner_ids()) AND t.status = 'draft'
+			ORDER BY t.reference`, partnerID)
+		if err != nil {
+			return err
+		}
+		if sr.Drafts, err = pgx.CollectRows(rows, pgx.RowToStructByPos[DraftTender]); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `
+			SELECT count(*) FROM tenders WHERE partner_id = $1 AND partner_id = ANY (tally_partner_ids())
+			AND status = 'published' AND deadline > now()`, partnerID).Scan(&sr.Open)
+	})
+	return sr, translate(err)
+}

@@ -2,8 +2,13 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
+	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -14,31 +19,152 @@ const (
 	maxAuditPage  = 1_000_000
 )
 
-// handleAudit shows the organisation's audit log, newest first, and whether
-// its hash chain is intact.
+// auditActions are the choices of the action filter: an action, or a
+// family of actions ending in ".".
+var auditActions = []components.Option{
+	{Value: "", Text: "Any action"},
+	{Value: "tender.", Text: "Tenders: any change"},
+	{Value: "tender.publish", Text: "Tender published"},
+	{Value: "tender.extend", Text: "Deadline extended"},
+	{Value: "tender.cancel", Text: "Tender cancelled"},
+	{Value: "evaluation.", Text: "Evaluation: moderation and marks"},
+	{Value: "tender.award", Text: "Contract awarded"},
+	{Value: "contract.direct", Text: "Direct contract registered"},
+	{Value: "kpi.change", Text: "KPI targets changed"},
+	{Value: "offer.", Text: "Offers submitted or withdrawn"},
+	{Value: "return.submit", Text: "Return submitted"},
+	{Value: "return.verified", Text: "Return line verified"},
+	{Value: "return.queried", Text: "Return line queried"},
+	{Value: "return.rejected", Text: "Return line rejected"},
+	{Value: "settings.update", Text: "Settings changed"},
+	{Value: "measures.", Text: "Measures and editions"},
+	{Value: "member.", Text: "People and roles"},
+	{Value: "supplier.register", Text: "Supplier registered"},
+}
+
+// handleAudit shows the audit trail, newest first: the organisation's log
+// and, for a shared service, its partners' logs, filtered by partner,
+// person, action and dates, with each entry said in plain words and
+// whether each hash chain is intact.
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	q := r.URL.Query()
 	// A page number past any real log still gets a page, and never an
 	// offset that overflows.
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page, _ := strconv.Atoi(q.Get("page"))
 	page = min(max(page, 1), maxAuditPage)
-	events, err := s.store.AuditLog(r.Context(), a.Scope, a.Org.ID, auditPageSize+1, (page-1)*auditPageSize)
+	p := pages.AuditPage{Page: s.page(r, "Audit trail"), Base: "/o/" + a.Org.Slug + "/audit", Actions: auditActions}
+	errs := tally.FormErrors{}
+
+	orgs := a.Scope.OrgIDs
+	names := map[int64]string{a.Org.ID: a.Org.Name}
+	if a.Org.Kind == tally.SharedService {
+		p.Partners = []components.Option{{Value: "", Text: "The shared service and every partner"}, {Value: a.Org.Slug, Text: a.Org.Name + " only"}}
+		for _, pa := range a.Partners {
+			names[pa.ID] = pa.Name
+			p.Partners = append(p.Partners, components.Option{Value: pa.Slug, Text: pa.Name})
+		}
+		p.Partner = clip(q.Get("partner"), 50)
+		if pa, ok := a.Partner(p.Partner); ok {
+			orgs = []int64{pa.ID}
+		} else if p.Partner == a.Org.Slug {
+			orgs = []int64{a.Org.ID}
+		} else {
+			p.Partner = ""
+		}
+	} else {
+		orgs = []int64{a.Org.ID}
+	}
+	f := postgres.AuditFilter{OrgIDs: orgs, Limit: auditPageSize, Offset: (page - 1) * auditPageSize}
+
+	people, err := s.store.AuditPeople(r.Context(), orgs)
 	if err != nil {
 		return err
 	}
-	broken, err := s.store.VerifyAuditChain(r.Context(), a.Scope, a.Org.ID)
+	p.People = []components.Option{{Value: "", Text: "Anyone"}}
+	p.Person = clip(q.Get("person"), 20)
+	for _, pe := range people {
+		id := strconv.FormatInt(pe.ID, 10)
+		p.People = append(p.People, components.Option{Value: id, Text: pe.Name + " (" + pe.Email + ")"})
+		if id == p.Person {
+			f.UserID = pe.ID
+		}
+	}
+	if f.UserID == 0 {
+		p.Person = ""
+	}
+	p.Action = clip(q.Get("action"), 50)
+	for _, o := range auditActions {
+		if o.Value == p.Action {
+			f.Action = o.Value
+		}
+	}
+	if f.Action == "" {
+		p.Action = ""
+	}
+	var fromOK, toOK bool
+	p.From, f.From, fromOK = readDate(q, "from", "the start date", errs)
+	p.To, f.Before, toOK = readDate(q, "to", "the end date", errs)
+	if !f.Before.IsZero() {
+		f.Before = f.Before.AddDate(0, 0, 1) // the end date is the last day shown
+	}
+	if fromOK && toOK && !f.From.IsZero() && !f.Before.IsZero() && !f.Before.After(f.From) {
+		errs.Add("to", "The end date must be the same as or after the start date")
+	}
+	if len(errs) > 0 {
+		p.Errors = errs
+		// The filters as typed come back with the message; no entry is
+		// shown under a filter that could not be read.
+		p.Title = "Error: Audit trail"
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Audit(p))
+	}
+
+	rows, total, err := s.store.AuditTrail(r.Context(), a.Scope, f)
 	if err != nil {
 		return err
 	}
-	pages_ := page
-	if len(events) > auditPageSize {
-		events = events[:auditPageSize]
-		pages_ = page + 1
+	broken, err := s.store.VerifyAuditChains(r.Context(), a.Scope, orgs)
+	if err != nil {
+		return err
 	}
-	p := pages.AuditPage{Page: s.page(r, "Audit trail"), Intact: broken == 0, BrokenAt: broken,
-		PageNum: page, Pages: pages_, PageLinks: components.PageLinks(r.URL.Path, r.URL.Query(), "page")}
-	for _, e := range events {
-		p.Rows = append(p.Rows, []string{strconv.FormatInt(e.Seq, 10), e.At.In(tally.London()).Format("2 Jan 2006 15:04:05"),
-			e.UserEmail, e.Action, e.Subject, e.Detail})
+	for id, seq := range broken {
+		p.Broken = append(p.Broken, names[id]+" from entry "+strconv.FormatInt(seq, 10))
+	}
+	p.Caption = format.Count(total, "entry", "entries")
+	p.PageNum, p.Pages = page, max(1, (total+auditPageSize-1)/auditPageSize)
+	p.PageLinks = components.PageLinks(r.URL.Path, q, "page")
+	p.ShowOrg = a.Org.Kind == tally.SharedService
+	for _, e := range rows {
+		p.Rows = append(p.Rows, pages.AuditRow{When: format.DateTime(e.At), Org: e.Org, What: auditSentence(e),
+			Ref: strconv.FormatInt(e.Seq, 10)})
 	}
 	return s.render(w, r, http.StatusOK, pages.Audit(p))
+}
+
+// readDate reads a GOV.UK date from name-day, name-month and name-year in
+// q: all empty is no date; anything else must be a real date. It returns
+// the fields as typed, midnight that day in London, and whether it read.
+func readDate(q url.Values, name, label string, errs tally.FormErrors) (pages.DateFields, time.Time, bool) {
+	d := pages.DateFields{Day: clip(q.Get(name+"-day"), 10), Month: clip(q.Get(name+"-month"), 10), Year: clip(q.Get(name+"-year"), 10)}
+	if d.Day == "" && d.Month == "" && d.Year == "" {
+		return d, time.Time{}, true
+	}
+	day, e1 := strconv.Atoi(strings.TrimSpace(d.Day))
+	month, e2 := strconv.Atoi(strings.TrimSpace(d.Month))
+	year, e3 := strconv.Atoi(strings.TrimSpace(d.Year))
+	switch {
+	case d.Day == "" || d.Month == "" || d.Year == "":
+		errs.Add(name, "Enter "+label+" as a day, month and year, like 27 3 2026")
+	case e1 != nil || e2 != nil || e3 != nil:
+		errs.Add(name, "Enter "+label+" in numbers, like 27 3 2026")
+	case year < 2000 || year > 2100:
+		errs.Add(name, "Enter a year for "+label+" between 2000 and 2100, with 4 digits")
+	default:
+		t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, tally.London())
+		if t.Day() != day || int(t.Month()) != month {
+			errs.Add(name, "Enter a real date for "+label+", like 27 3 2026")
+			break
+		}
+		return d, t, true
+	}
+	return d, time.Time{}, false
 }

@@ -400,7 +400,7 @@ func (s *Server) tellOutcome(r *http.Request, a tally.Access, e tally.Evaluation
 			body = fmt.Sprintf("%s has awarded %s (%s) to you. Your social value commitments are now contract KPIs; you will report delivery against them each quarter.",
 				t.Partner.Name, t.Title, t.Reference)
 		}
-		if err := s.store.Notify(r.Context(), a.Scope, o.Supplier.ID, subject, body, ""); err != nil {
+		if err := s.store.Notify(r.Context(), a.Scope, o.Supplier.ID, subject, body, messageLink(o.Supplier.Slug, "offers", o.OfferID)); err != nil {
 			s.logger(r).Error("notify outcome", "err", err.Error())
 		}
 		emails, err := s.store.SupplierContacts(r.Context(), []int64{o.Supplier.ID})

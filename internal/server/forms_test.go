@@ -158,10 +158,10 @@ func TestBadInputOnEveryForm(t *testing.T) {
 		},
 		func(t *testing.T, ts *testServer) formSpec {
 			return formSpec{name: "invite", path: "/o/star/users", client: signIn(t, ts, "admin@star.example"),
-				valid: url.Values{"email": {"new@star.example"}, "role": {"buyer"}},
+				valid: url.Values{"email": {"new@star.example"}, "roles": {"buyer"}},
 				fields: []formField{
 					{name: "email", kind: checked, control: "input", formats: []string{"new@", "new star.example"}},
-					{name: "role", kind: checked, formats: []string{"supplier", "owner", "Buyer"}},
+					{name: "roles", kind: checked, formats: []string{"supplier", "owner", "Buyer"}},
 				}}
 		},
 		func(t *testing.T, ts *testServer) formSpec {

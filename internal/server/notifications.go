@@ -2,8 +2,11 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
 
@@ -12,15 +15,43 @@ func (s *Server) handleAccessibility(w http.ResponseWriter, r *http.Request) err
 	return s.render(w, r, http.StatusOK, pages.Accessibility(s.page(r, "Accessibility statement")))
 }
 
-// handleNotifications lists the organisation's in-app messages.
+const messagesPageSize = 25
+
+// handleNotifications lists the messages to the organisation (a shared
+// service's staff see their partners' too), newest first, each linked to
+// what it is about. The ones shown are marked read for this person once
+// the page has been rendered, so they show as new this once.
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	list, err := s.store.Notifications(r.Context(), a.Scope, a.Org.ID, 100)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = min(max(page, 1), 100_000)
+	list, total, unread, err := s.store.Messages(r.Context(), a.Scope, messagesPageSize, (page-1)*messagesPageSize)
 	if err != nil {
 		return err
 	}
-	p := pages.NotificationsPage{Page: s.page(r, "Messages")}
-	for _, n := range list {
-		p.Rows = append(p.Rows, pages.NotificationRow{At: londonTime(n.At), Subject: n.Subject, Body: n.Body, Link: n.Link})
+	p := pages.MessagesPage{Page: s.page(r, "Messages"), PageNum: page, Pages: max(1, (total+messagesPageSize-1)/messagesPageSize),
+		PageLinks: components.PageLinks(r.URL.Path, r.URL.Query(), "page"),
+		Summary:   format.Count(unread, "unread message", "unread messages") + " out of " + format.Count(total, "message", "messages") + "."}
+	for _, m := range list {
+		row := pages.MessageRow{At: format.DateTime(m.At), Subject: m.Subject, Body: m.Body, Link: m.Link, Unread: !m.Read}
+		if m.OrgID != a.Org.ID {
+			row.For = m.Org
+		}
+		p.Rows = append(p.Rows, row)
 	}
-	return s.render(w, r, http.StatusOK, pages.Notifications(p))
+	if err := s.render(w, r, http.StatusOK, pages.Messages(p)); err != nil {
+		return err
+	}
+	if err := s.store.MarkRead(r.Context(), a.Scope, list); err != nil {
+		// The page has been sent: log, and they show as new again next time.
+		s.logger(r).Error("mark messages read", "err", err.Error())
+	}
+	return nil
+}
+
+// messageLink is where a message about an item sends its reader: the
+// item's page inside the recipient organisation, for example
+// /o/northernbuild/returns/12. A shared service's staff open a partner's
+// pages through the partner's address, which their membership reaches.
+func messageLink(orgSlug, section string, id int64) string {
+	return "/o/" + orgSlug + "/" + section + "/" + strconv.FormatInt(id, 10)
 }

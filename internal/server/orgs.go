@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -22,6 +23,20 @@ func (s *Server) handleOrgHome(w http.ResponseWriter, r *http.Request, a tally.A
 			p.Links = append(p.Links, pages.OrgLink{Label: item.Label, Href: item.Href, Text: text})
 		}
 	}
+	todo, err := s.toDo(r, a)
+	if err != nil {
+		return err
+	}
+	p.ToDo = todo
+	if a.Can(tally.RoleDirector) && a.Org.Kind != tally.Supplier {
+		p.Dashboard = "/o/" + a.Org.Slug + "/dashboard"
+	}
+	unread, err := s.store.UnreadMessages(r.Context(), a.Scope)
+	if err != nil {
+		return err
+	}
+	p.Unread, p.Messages = unread, "/o/"+a.Org.Slug+"/notifications"
+	p.UnreadMsg = "You have " + format.Count(unread, "unread message", "unread messages")
 	if a.Org.Kind == tally.Supplier {
 		summary, err := s.supplierSummary(r, a.Org.ID)
 		if err != nil {

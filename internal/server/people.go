@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/auth"
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -47,34 +49,74 @@ func (s *Server) usersPage(r *http.Request, a tally.Access, in pages.InviteForm,
 	if err != nil {
 		return pages.UsersPage{}, err
 	}
+	invs, err := s.store.PendingInvitations(r.Context(), a.Org.ID)
+	if err != nil {
+		return pages.UsersPage{}, err
+	}
 	title := "People"
 	if len(errs) > 0 {
 		title = "Error: People"
 	}
-	p := pages.UsersPage{Page: s.page(r, title), Base: "/o/" + a.Org.Slug + "/users", Invite: in,
+	base := "/o/" + a.Org.Slug + "/users"
+	p := pages.UsersPage{Page: s.page(r, title), Base: base, Invite: in,
 		Roles: roleOptions(a.Org.Kind), Errors: errs}
 	for _, m := range members {
 		p.Members = append(p.Members, pages.MemberRow{UserID: m.UserID, Name: m.Name, Email: m.Email, Roles: roleList(m.Roles)})
+	}
+	for _, inv := range invs {
+		p.Invitations = append(p.Invitations, pages.InvitationRow{Email: inv.Email, Roles: roleList(inv.Roles),
+			Sent: format.DateTime(inv.Sent) + " by " + inv.InvitedBy, Expires: format.DateTime(inv.Expires),
+			Action: base + "/invitations/" + strconv.FormatInt(inv.ID, 10)})
 	}
 	return p, nil
 }
 
 func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	p, err := s.usersPage(r, a, pages.InviteForm{}, nil)
+	// ?invite= fills in the email of someone who asked to join (from a
+	// message); it is only a suggestion in a form field.
+	in := pages.InviteForm{}
+	if e := strings.TrimSpace(r.URL.Query().Get("invite")); len(e) <= 254 && strings.Count(e, "@") == 1 {
+		in.Email = e
+	}
+	p, err := s.usersPage(r, a, in, nil)
 	if err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, pages.Users(p))
 }
 
-// handleInviteUser emails a single-use invitation with a role.
+// inviteRoles reads the roles ticked on the invitation form. Unknown
+// roles are an error, and what was sent comes back ticked either way.
+func inviteRoles(f *form, kind tally.OrgKind) ([]tally.Role, []string) {
+	sent := f.r.PostForm["roles"]
+	allowed := rolesFor(kind)
+	var roles []tally.Role
+	for _, v := range sent {
+		if !slices.Contains(allowed, tally.Role(v)) {
+			f.Errs.Add("roles", "Select roles from the list")
+			return nil, sent
+		}
+		if !slices.Contains(roles, tally.Role(v)) {
+			roles = append(roles, tally.Role(v))
+		}
+	}
+	if len(roles) == 0 {
+		f.Errs.Add("roles", "Select at least one role")
+	}
+	// In the order the form lists them, whatever order they came in.
+	slices.SortFunc(roles, func(x, y tally.Role) int { return slices.Index(allowed, x) - slices.Index(allowed, y) })
+	return roles, sent
+}
+
+// handleInviteUser emails a single-use invitation with one or more roles.
 func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
 	}
 	in := pages.InviteForm{Email: f.email("email", true)}
-	in.Role = f.choice("role", "Select a role", roleStrings(rolesFor(a.Org.Kind))...)
+	roles, sent := inviteRoles(f, a.Org.Kind)
+	in.Roles = sent
 	if len(f.Errs) > 0 {
 		p, err := s.usersPage(r, a, in, f.Errs)
 		if err != nil {
@@ -83,15 +125,72 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Users(p))
 	}
 	token, digest := auth.NewToken()
-	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, tally.Role(in.Role), digest, time.Now().Add(inviteLifetime)); err != nil {
+	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, roles, digest, time.Now().Add(inviteLifetime)); err != nil {
 		return err
 	}
-	u := userFrom(r.Context())
-	s.send(r.Context(), mail.Message{To: in.Email, Subject: "You are invited to " + a.Org.Name + " on Tally", Body: fmt.Sprintf(
-		"Hello,\n\n%s has invited you to join %s on Tally as %s.\n\nUse this link to set up your account. It works once, for 7 days:\n\n%s/invite/%s\n",
-		u.Name, a.Org.Name, tally.Role(in.Role).Label(), s.cfg.BaseURL, token)})
+	s.sendInvitation(r, a, in.Email, roles, token)
 	s.flash(r, "Invitation sent to "+in.Email+".")
 	http.Redirect(w, r, "/o/"+a.Org.Slug+"/users", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) sendInvitation(r *http.Request, a tally.Access, email string, roles []tally.Role, token string) {
+	u := userFrom(r.Context())
+	s.send(r.Context(), mail.Message{To: email, Subject: "You are invited to " + a.Org.Name + " on Tally", Body: fmt.Sprintf(
+		"Hello,\n\n%s has invited you to join %s on Tally as %s.\n\nUse this link to set up your account. It works once, for 7 days:\n\n%s/invite/%s\n",
+		u.Name, a.Org.Name, roleList(roles), s.cfg.BaseURL, token)})
+}
+
+// invitationID is the pending invitation in the URL; the store checks it
+// belongs to the organisation.
+func invitationID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "invitation"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNotFound
+	}
+	return id, nil
+}
+
+// handleResendInvitation emails a pending invitation again with a new link
+// (the old one stops working) that lasts another 7 days.
+func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	id, err := invitationID(r)
+	if err != nil {
+		return err
+	}
+	token, digest := auth.NewToken()
+	inv, err := s.store.ResendInvitation(r.Context(), a.Scope, a.Org.ID, id, digest, time.Now().Add(inviteLifetime))
+	if errors.Is(err, tally.ErrNotFound) {
+		s.flash(r, "That invitation has been accepted or revoked already.")
+		http.Redirect(w, r, "/o/"+a.Org.Slug+"/users#invitations", http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.sendInvitation(r, a, inv.Email, inv.Roles, token)
+	s.flash(r, "Invitation sent again to "+inv.Email+". The earlier link no longer works.")
+	http.Redirect(w, r, "/o/"+a.Org.Slug+"/users#invitations", http.StatusSeeOther)
+	return nil
+}
+
+// handleRevokeInvitation stops a pending invitation's link working.
+func (s *Server) handleRevokeInvitation(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	id, err := invitationID(r)
+	if err != nil {
+		return err
+	}
+	inv, err := s.store.RevokeInvitation(r.Context(), a.Scope, a.Org.ID, id)
+	if errors.Is(err, tally.ErrNotFound) {
+		s.flash(r, "That invitation has been accepted or revoked already.")
+		http.Redirect(w, r, "/o/"+a.Org.Slug+"/users#invitations", http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(r, "The invitation to "+inv.Email+" has been revoked. Its link no longer works.")
+	http.Redirect(w, r, "/o/"+a.Org.Slug+"/users#invitations", http.StatusSeeOther)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -22,7 +23,7 @@ func TestInvitationWorksOnceAndExpires(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
 	admin := signIn(t, ts, "admin@star.example")
-	resp, _ := post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"Nia@Star.example"}, "role": {"buyer"}})
+	resp, _ := post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"Nia@Star.example"}, "roles": {"buyer"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/star/users" {
 		t.Fatalf("invite: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -61,7 +62,7 @@ func TestInvitationWorksOnceAndExpires(t *testing.T) {
 	unchanged(t, "a used invitation", before, snapshot(t, ts))
 
 	// An expired link shows the expired page and creates nobody.
-	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"late@star.example"}, "role": {"director"}})
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"late@star.example"}, "roles": {"director"}})
 	late := lastLink(t, ts, "late@star.example")
 	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'late@star.example'`); err != nil {
 		t.Fatal(err)
@@ -221,7 +222,7 @@ func TestInvitationForAnExistingAccountNeedsItsSignIn(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
 	admin := signIn(t, ts, "admin@star.example")
-	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"buyer@stockport.example"}, "role": {"director"}})
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"buyer@stockport.example"}, "roles": {"director"}})
 	link := lastLink(t, ts, "buyer@stockport.example")
 	accept := url.Values{"name": {"Mallory"}, "password": {newPassword}, "confirm": {newPassword}}
 
@@ -276,4 +277,193 @@ func TestInvitationForAnExistingAccountNeedsItsSignIn(t *testing.T) {
 	}
 	resp, body = get(t, c, ts.URL+link)
 	expired(t, resp, body, "a used invitation")
+}
+
+func TestInvitationsWithSeveralRolesAreListedResentAndRevoked(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	admin := signIn(t, ts, "admin@star.example")
+
+	// Two roles ticked, no email: both stay ticked, with a message.
+	before := snapshot(t, ts)
+	resp, body := post(t, admin, ts.URL+"/o/star/users", url.Values{"roles": {"buyer", "director"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, "email") {
+		t.Fatalf("no email: %d", resp.StatusCode)
+	}
+	for _, role := range []string{"buyer", "director"} {
+		if !regexp.MustCompile(`value="` + role + `"[^>]*checked`).MatchString(body) {
+			t.Errorf("%s is not ticked after the error", role)
+		}
+	}
+	if regexp.MustCompile(`value="admin"[^>]*checked`).MatchString(body) {
+		t.Error("a box the user did not tick came back ticked")
+	}
+	// No roles at all: a message, and the email kept.
+	resp, body = post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"kim@star.example"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, "roles") || !strings.Contains(body, `value="kim@star.example"`) {
+		t.Errorf("no role: %d", resp.StatusCode)
+	}
+	unchanged(t, "invitations with mistakes", before, snapshot(t, ts))
+
+	resp, _ = post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"kim@star.example"}, "roles": {"director", "buyer"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite: %d", resp.StatusCode)
+	}
+	first := lastLink(t, ts, "kim@star.example")
+	if mails := emailsTo(ts, "kim@star.example"); !strings.Contains(mails[0].Body, "as buyer, director") {
+		t.Errorf("the email does not name both roles:\n%s", mails[0].Body)
+	}
+	_, body = get(t, admin, ts.URL+"/o/star/users")
+	if !strings.Contains(body, "kim@star.example") || !strings.Contains(body, "Invited as buyer, director") {
+		t.Fatal("the pending invitation is not listed with its roles")
+	}
+	action := regexp.MustCompile(`action="(/o/star/users/invitations/\d+)/resend"`).FindStringSubmatch(body)
+	if action == nil {
+		t.Fatal("no resend button")
+	}
+
+	// Resending sends a new link; the first stops working.
+	resp, _ = post(t, admin, ts.URL+action[1]+"/resend", url.Values{})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("resend: %d", resp.StatusCode)
+	}
+	second := lastLink(t, ts, "kim@star.example")
+	if second == first {
+		t.Fatal("resending sent the same link")
+	}
+	resp, body = get(t, ts.client(t), ts.URL+first)
+	expired(t, resp, body, "the link before a resend")
+	c := ts.client(t)
+	resp, _ = post(t, c, ts.URL+second, url.Values{"name": {"Kim Two Roles"}, "password": {newPassword}, "confirm": {newPassword}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accept the resent invitation: %d", resp.StatusCode)
+	}
+	if _, body := get(t, c, ts.URL+"/o/star"); !strings.Contains(body, "You are signed in as buyer, director") {
+		t.Error("the invitation did not give both roles")
+	}
+	if _, body := get(t, admin, ts.URL+"/o/star/users"); strings.Contains(body, "Invited as buyer, director") {
+		t.Error("an accepted invitation is still pending")
+	}
+
+	// Revoking stops the link; revoking twice is no error; another
+	// organisation's invitation cannot be touched.
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"lee@star.example"}, "roles": {"evaluator"}})
+	lee := lastLink(t, ts, "lee@star.example")
+	_, body = get(t, admin, ts.URL+"/o/star/users")
+	action = regexp.MustCompile(`action="(/o/star/users/invitations/\d+)/revoke"`).FindStringSubmatch(body)
+	if action == nil {
+		t.Fatal("no revoke button")
+	}
+	stranger := signIn(t, ts, "bids@northernbuild.example")
+	if resp, _ := post(t, stranger, ts.URL+strings.Replace(action[1], "/o/star/", "/o/northernbuild/", 1)+"/revoke", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("revoking another organisation's invitation: %d", resp.StatusCode)
+	}
+	if resp, body := get(t, ts.client(t), ts.URL+lee); resp.StatusCode != http.StatusOK {
+		t.Fatalf("another organisation revoked the invitation: %d\n%s", resp.StatusCode, body)
+	}
+	resp, _ = post(t, admin, ts.URL+action[1]+"/revoke", url.Values{})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	resp, body = get(t, ts.client(t), ts.URL+lee)
+	expired(t, resp, body, "a revoked invitation")
+	if resp, _ := post(t, admin, ts.URL+action[1]+"/revoke", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("revoking twice: %d", resp.StatusCode)
+	}
+	if got := auditActions(t, ts, "star"); !contains(got, "member.invite.resend") || !contains(got, "member.invite.revoke") {
+		t.Errorf("audit %v", got)
+	}
+}
+
+func TestChangePasswordEndsOtherSessions(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	here := signIn(t, ts, "buyer@stockport.example")
+	elsewhere := signIn(t, ts, "buyer@stockport.example")
+
+	before := snapshot(t, ts)
+	wrong := "not-my-password-at-all"
+	resp, body := post(t, here, ts.URL+"/account/password", url.Values{"current": {wrong}, "password": {newPassword}, "confirm": {newPassword}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, "current") || !strings.Contains(body, "Your current password is not correct") {
+		t.Fatalf("wrong current password: %d", resp.StatusCode)
+	}
+	if strings.Contains(body, wrong) || strings.Contains(body, newPassword) {
+		t.Error("the page sends a password back")
+	}
+	unchanged(t, "a wrong current password", before, snapshot(t, ts), "login_failures")
+	resp, body = post(t, here, ts.URL+"/account/password", url.Values{"current": {demo.Password}, "password": {newPassword}, "confirm": {newPassword + "x"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, "confirm") {
+		t.Errorf("mismatched new passwords: %d", resp.StatusCode)
+	}
+	resp, body = post(t, here, ts.URL+"/account/password", url.Values{"current": {demo.Password}, "password": {demo.Password}, "confirm": {demo.Password}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, "password") {
+		t.Errorf("the same password again: %d", resp.StatusCode)
+	}
+
+	resp, _ = post(t, here, ts.URL+"/account/password", url.Values{"current": {demo.Password}, "password": {newPassword}, "confirm": {newPassword}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account" {
+		t.Fatalf("change: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, body := get(t, here, ts.URL+"/account"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Your password has been changed") {
+		t.Errorf("this session did not stay signed in: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, elsewhere, ts.URL+"/o/stockport"); !signedOut(resp) {
+		t.Errorf("the other session is still signed in: %d", resp.StatusCode)
+	}
+	c := ts.client(t)
+	if resp, _ := post(t, c, ts.URL+"/login", url.Values{"email": {"buyer@stockport.example"}, "password": {demo.Password}}); resp.StatusCode == http.StatusSeeOther {
+		t.Error("the old password still works")
+	}
+	if resp, _ := post(t, c, ts.URL+"/login", url.Values{"email": {"buyer@stockport.example"}, "password": {newPassword}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the new password does not work: %d", resp.StatusCode)
+	}
+}
+
+func TestDeadLinksOfferANewOne(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	// A used reset link offers a new one.
+	c := ts.client(t)
+	post(t, c, ts.URL+"/password-reset", url.Values{"email": {"buyer@star.example"}})
+	link := lastLink(t, ts, "buyer@star.example")
+	post(t, c, ts.URL+link, url.Values{"password": {newPassword}, "confirm": {newPassword}})
+	resp, body := get(t, ts.client(t), ts.URL+link)
+	expired(t, resp, body, "a used reset link")
+	if !strings.Contains(body, `href="/password-reset"`) || !strings.Contains(body, "Send me a new link") {
+		t.Error("a dead reset link offers no new one")
+	}
+
+	// An expired invitation offers to ask for another, which tells the
+	// organisation and whoever sent it.
+	admin := signIn(t, ts, "admin@star.example")
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"late@star.example"}, "roles": {"buyer"}})
+	invite := lastLink(t, ts, "late@star.example")
+	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'late@star.example'`); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = get(t, ts.client(t), ts.URL+invite)
+	expired(t, resp, body, "an expired invitation")
+	if !strings.Contains(body, `action="`+invite+`/again"`) || !strings.Contains(body, "Ask STAR Shared Procurement for a new invitation") {
+		t.Fatal("an expired invitation offers no way to ask for another")
+	}
+	resp, body = post(t, ts.client(t), ts.URL+invite+"/again", url.Values{})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "We have asked for a new invitation") {
+		t.Fatalf("ask again: %d", resp.StatusCode)
+	}
+	if mails := emailsTo(ts, "admin@star.example"); len(mails) == 0 || !strings.Contains(mails[len(mails)-1].Subject, "late@star.example asks for a new invitation") {
+		t.Error("the administrator who sent it was not told")
+	}
+	if _, body := get(t, admin, ts.URL+"/o/star/notifications"); !strings.Contains(body, `href="/o/star/users?invite=late%40star.example"`) {
+		t.Error("no message, linked to a filled-in invitation, for the organisation")
+	}
+	// An unknown token gets the plain page, with no button.
+	resp, body = get(t, ts.client(t), ts.URL+"/invite/not-a-real-token")
+	expired(t, resp, body, "an unknown invitation")
+	if strings.Contains(body, "/again") {
+		t.Error("an unknown link offers to ask someone")
+	}
+	resp, _ = post(t, ts.client(t), ts.URL+"/invite/not-a-real-token/again", url.Values{})
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("asking again with an unknown link: %d", resp.StatusCode)
+	}
 }

@@ -71,6 +71,11 @@ var permissions = map[string][]tally.Role{
 	"GET /o/{org}/notifications":        members,
 	"GET /o/{org}/audit":                auditReaders,
 
+	"POST /account/password":                              signedIn,
+	"POST /invite/{token}/again":                          public,
+	"POST /o/{org}/users/invitations/{invitation}/resend": peopleAdmins,
+	"POST /o/{org}/users/invitations/{invitation}/revoke": peopleAdmins,
+
 	"GET /o/{org}/measures":                         members,
 	"GET /o/{org}/measures/import":                  admins,
 	"POST /o/{org}/measures/import":                 admins,

@@ -2,9 +2,13 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/tally-sv/tally/internal/auth"
+	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
@@ -20,6 +24,9 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
+	}
+	if f.raw("action") == "ask" {
+		return s.askToJoin(w, r, f)
 	}
 	in := pages.RegisterForm{
 		OrgName:       f.text("org_name", "your organisation's name", 200, true),
@@ -42,9 +49,30 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	password := s.newPassword(f)
+	existing := ""
+	if f.Errs["org_name"] == "" && f.Errs["company_number"] == "" {
+		// No silent duplicates: an organisation registered already is
+		// joined, not registered again.
+		o, err := s.store.RegisteredSupplier(r.Context(), in.OrgName, details.CompanyNumber)
+		switch {
+		case err == nil:
+			existing = o.Name
+			field := "org_name"
+			if details.CompanyNumber != "" && !strings.EqualFold(strings.Join(strings.Fields(o.Name), " "), strings.Join(strings.Fields(in.OrgName), " ")) {
+				field = "company_number"
+			}
+			f.Errs.Add(field, o.Name+" is already registered on Tally: ask its team to add you, or correct the details")
+		case !errors.Is(err, tally.ErrNotFound):
+			return err
+		}
+	}
 	rerender := func() error {
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Register(pages.RegisterPage{
-			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: f.Errs}))
+		status := http.StatusUnprocessableEntity
+		if existing != "" {
+			status = http.StatusConflict
+		}
+		return s.render(w, r, status, pages.Register(pages.RegisterPage{
+			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: f.Errs, Existing: existing}))
 	}
 	if len(f.Errs) > 0 {
 		return rerender()
@@ -71,6 +99,69 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	s.flash(r, "Your organisation is registered. You can now bid for opportunities.")
 	http.Redirect(w, r, "/o/"+org.Slug, http.StatusSeeOther)
 	return nil
+}
+
+// askToJoin sends the name and email of someone who tried to register an
+// organisation that is registered already to the people who act for it,
+// as a message in Tally and by email, so that they can invite them. The
+// answer is the same whoever the organisation is; asking is throttled per
+// client address like signing in.
+func (s *Server) askToJoin(w http.ResponseWriter, r *http.Request, f *form) error {
+	in := pages.RegisterForm{
+		OrgName:       f.text("org_name", "your organisation's name", 200, true),
+		CompanyNumber: f.text("company_number", "the Companies House number", 20, false),
+	}
+	errs := tally.FormErrors{}
+	in.Name = f.text("name", "your full name", 200, true)
+	in.Email = f.email("email", true)
+	for from, to := range map[string]string{"name": "ask-name", "email": "ask-email"} {
+		if msg := f.Errs[from]; msg != "" {
+			errs.Add(to, msg)
+		}
+	}
+	company, _ := tally.ValidCompanyNumber(in.CompanyNumber)
+	o, err := s.store.RegisteredSupplier(r.Context(), in.OrgName, company)
+	if errors.Is(err, tally.ErrNotFound) {
+		// Nothing to join (it may have been a different name): register.
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Register(pages.RegisterPage{
+			Page: s.page(r, "Error: Register your organisation"), Form: in,
+			Errors: tally.FormErrors{"org_name": "No organisation with this name is registered yet: fill in the form to register it"}}))
+	}
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 || f.Errs["org_name"] != "" {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Register(pages.RegisterPage{
+			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: errs, Existing: o.Name}))
+	}
+	keys := []string{"join:" + s.clientAddr(r)}
+	n, err := s.store.LoginFailures(r.Context(), keys, loginWindow)
+	if err != nil {
+		return err
+	}
+	if n >= maxLoginFailures {
+		w.Header().Set("Retry-After", "900")
+		return s.render(w, r, http.StatusTooManyRequests, pages.TooMany(s.page(r, "Too many attempts")))
+	}
+	if err := s.store.RecordLoginFailure(r.Context(), keys, loginWindow); err != nil {
+		return err
+	}
+	subject := in.Name + " asks to join " + o.Name
+	body := fmt.Sprintf("%s (%s) tried to register %s on Tally, which is registered already. If they work for you, invite them from People.",
+		in.Name, in.Email, o.Name)
+	link := "/o/" + o.Slug + "/users?invite=" + url.QueryEscape(in.Email)
+	if err := s.store.Notify(r.Context(), tally.Scope{OrgIDs: []int64{o.ID}}, o.ID, subject, body, link); err != nil {
+		return err
+	}
+	contacts, err := s.store.SupplierContacts(r.Context(), []int64{o.ID})
+	if err != nil {
+		return err
+	}
+	for _, to := range contacts {
+		s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n\n" + s.cfg.BaseURL + link + "\n"})
+	}
+	return s.render(w, r, http.StatusOK, pages.RegisterAsked(pages.RegisterAskedPage{Page: s.page(r, "We have asked "+o.Name+" to add you"),
+		Org: o.Name, Email: in.Email}))
 }
 
 // newPassword reads "password" and "confirm" for a new password.

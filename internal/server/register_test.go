@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"fmt"
+	"hash/crc32"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,7 +11,10 @@ import (
 
 func registration(org, postcode, email string) url.Values {
 	pw := "correct horse battery staple"
-	return url.Values{"org_name": {org}, "company_number": {"1234567"}, "postcode": {postcode}, "size": {"micro"},
+	// A Companies House number of its own (seven digits, padded on
+	// reading), so that registrations do not look like one organisation.
+	number := fmt.Sprintf("%07d", crc32.ChecksumIEEE([]byte(org))%10_000_000)
+	return url.Values{"org_name": {org}, "company_number": {number}, "postcode": {postcode}, "size": {"micro"},
 		"name": {"Reg Istrar"}, "email": {email}, "password": {pw}, "confirm": {pw}}
 }
 
@@ -22,7 +27,8 @@ func TestSupplierRegistersAndSeesWhereItIsLocal(t *testing.T) {
 	}{
 		{"Manchester Widgets Ltd", "m1 1ae", "owner@mcrwidgets.example", "manchester-widgets-ltd", 4},
 		{"London Widgets Ltd", "SW1A 1AA", "owner@ldnwidgets.example", "london-widgets-ltd", 0},
-		{"Manchester Widgets Ltd", "SK1 3XE", "other@mcrwidgets.example", "manchester-widgets-ltd-2", 4},
+		// Another name, but the same address name: the address gets -2.
+		{"Manchester-Widgets Ltd", "SK1 3XE", "other@mcrwidgets.example", "manchester-widgets-ltd-2", 4},
 	} {
 		c := ts.client(t)
 		resp, body := post(t, c, ts.URL+"/register", registration(tc.org, tc.postcode, tc.email))
@@ -47,7 +53,7 @@ func TestSupplierRegistersAndSeesWhereItIsLocal(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: the organisation, user or membership is missing: %v", tc.org, err)
 		}
-		if kind != "supplier" || postcode != strings.ToUpper(tc.postcode) || company != "01234567" || role != "supplier" || size != "micro" {
+		if kind != "supplier" || postcode != strings.ToUpper(tc.postcode) || company != "0"+registration(tc.org, "", "").Get("company_number") || role != "supplier" || size != "micro" {
 			t.Errorf("%s: stored %s %s %s %s %s", tc.org, kind, postcode, company, role, size)
 		}
 		if got := auditActions(t, ts, tc.slug); len(got) != 1 || got[0] != "supplier.register" {
@@ -122,7 +128,27 @@ func TestAdminSavesPartnerSettings(t *testing.T) {
 	admin := signIn(t, ts, "admin@star.example")
 	settings := url.Values{"threshold": {"50000"}, "default_weighting": {"20"}, "local_area": {"wa3, M, SK"}, "max_measures": {"6"},
 		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}}
+	// A smaller local area strands suppliers' local status: it is
+	// checked first, saying who stops counting as local, and nothing is
+	// saved until it is confirmed.
+	unsaved := snapshot(t, ts)
 	resp, body := post(t, admin, ts.URL+"/o/star/settings/stockport", settings)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Check this change before you save it") ||
+		!strings.Contains(body, "Greenway Energy Ltd (BL1 1RU)") || !strings.Contains(body, "Stops being local") {
+		t.Fatalf("save: %d, want the check of what the change affects", resp.StatusCode)
+	}
+	unchanged(t, "a change waiting for its check", unsaved, snapshot(t, ts))
+	back := url.Values{"action": {"change"}}
+	for k, v := range settings {
+		back[k] = v
+	}
+	resp, body = post(t, admin, ts.URL+"/o/star/settings/stockport", back)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, ">wa3, M, SK</textarea>") {
+		t.Errorf("going back from the check lost what was typed: %d", resp.StatusCode)
+	}
+	unchanged(t, "going back from the check", unsaved, snapshot(t, ts))
+	settings.Set("confirmed", "yes")
+	resp, body = post(t, admin, ts.URL+"/o/star/settings/stockport", settings)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/star/settings/stockport" {
 		t.Fatalf("save: %d to %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
@@ -151,8 +177,9 @@ func TestAdminSavesPartnerSettings(t *testing.T) {
 	if got := auditActions(t, ts, "stockport"); got[len(got)-1] != "settings.update" {
 		t.Errorf("audit %v", got)
 	}
-	if resp, body := get(t, admin, ts.URL+"/o/stockport/audit"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "settings.update") {
-		t.Errorf("/o/stockport/audit: %d, no settings.update", resp.StatusCode)
+	if resp, body := get(t, admin, ts.URL+"/o/stockport/audit"); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, "Administrator Ada Admin changed the settings of Stockport Council: threshold £50,000.00, default weighting 20%, local area M, SK, WA3") {
+		t.Errorf("/o/stockport/audit: %d, no settings change in plain words", resp.StatusCode)
 	}
 	for _, page := range []string{"0", "-3", "x", "2", "184467440737095518", "99999999999999999999"} {
 		if resp, _ := get(t, admin, ts.URL+"/o/stockport/audit?page="+page); resp.StatusCode != http.StatusOK {
@@ -175,11 +202,68 @@ func TestAdminSavesPartnerSettings(t *testing.T) {
 
 	// The local area decides where a supplier counts as local.
 	settings = url.Values{"threshold": {"50000"}, "default_weighting": {"20"}, "local_area": {"WA3"}, "max_measures": {"6"},
-		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}}
+		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}, "confirmed": {"yes"}}
 	if resp, _ := post(t, admin, ts.URL+"/o/stockport/settings/stockport", settings); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save through the partner: %d", resp.StatusCode)
 	}
 	if _, body := get(t, signIn(t, ts, "bids@northernbuild.example"), ts.URL+"/o/northernbuild"); strings.Count(body, ">Local</strong>") != 3 {
 		t.Errorf("SK4 should now be local to 3 partners, not Stockport (WA3 only)")
+	}
+}
+
+func TestRegisteringAnExistingOrganisationPointsToJoiningIt(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	form := func(name, number, email string) url.Values {
+		return url.Values{"org_name": {name}, "company_number": {number}, "postcode": {"SK4 1AA"}, "size": {"small"},
+			"name": {"Pat Newhire"}, "email": {email}, "password": {newPassword}, "confirm": {newPassword}}
+	}
+	var number string
+	if err := ts.db.Owner.QueryRow(t.Context(), `SELECT company_number FROM organisations WHERE slug = 'northernbuild'`).Scan(&number); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, ts)
+	for _, tc := range []struct {
+		what  string
+		form  url.Values
+		field string
+	}{
+		{"the same name in other case and spacing", form("  northern   BUILD ltd ", "", "pat@newhire.example"), "org_name"},
+		{"the same Companies House number", form("NB Construction", number, "pat@newhire.example"), "company_number"},
+	} {
+		c := ts.client(t)
+		resp, body := post(t, c, ts.URL+"/register", tc.form)
+		if resp.StatusCode != http.StatusConflict || !hasFieldError(body, tc.field) || !strings.Contains(body, "Join Northern Build Ltd instead") {
+			t.Errorf("%s: %d, want the page that points to joining Northern Build Ltd", tc.what, resp.StatusCode)
+		}
+		if !strings.Contains(body, `value="pat@newhire.example"`) || strings.Contains(body, newPassword) {
+			t.Errorf("%s: the form lost what was typed, or sent the password back", tc.what)
+		}
+	}
+	unchanged(t, "registering a second Northern Build", before, snapshot(t, ts))
+
+	// Asking sends the name and email to Northern Build, which can invite.
+	c := ts.client(t)
+	resp, body := post(t, c, ts.URL+"/register", url.Values{"action": {"ask"}, "org_name": {"Northern Build Ltd"}, "company_number": {""},
+		"name": {"Pat Newhire"}, "email": {"pat@newhire.example"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "We have asked Northern Build Ltd to add you") {
+		t.Fatalf("ask to join: %d", resp.StatusCode)
+	}
+	if mails := emailsTo(ts, "bids@northernbuild.example"); len(mails) == 0 || !strings.Contains(mails[len(mails)-1].Body, "pat@newhire.example") {
+		t.Error("Northern Build was not emailed")
+	}
+	bids := signIn(t, ts, "bids@northernbuild.example")
+	_, body = get(t, bids, ts.URL+"/o/northernbuild/notifications")
+	if !strings.Contains(body, "Pat Newhire asks to join Northern Build Ltd") {
+		t.Fatal("no message to Northern Build")
+	}
+	_, body = get(t, bids, ts.URL+"/o/northernbuild/users?invite=pat%40newhire.example")
+	if !strings.Contains(body, `value="pat@newhire.example"`) {
+		t.Error("the message's link does not fill in the invitation")
+	}
+	// Asking with no email says so.
+	resp, body = post(t, c, ts.URL+"/register", url.Values{"action": {"ask"}, "org_name": {"Northern Build Ltd"}, "name": {"Pat"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, "ask-email") {
+		t.Errorf("ask without an email: %d", resp.StatusCode)
 	}
 }

@@ -319,7 +319,7 @@ func (s *Server) notifyReturnSubmitted(r *http.Request, a tally.Access, rt tally
 	subject := fmt.Sprintf("Return submitted: %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
 	body := fmt.Sprintf("%s has submitted its delivery return for %s (%s), quarter %d. It is waiting for verification in Tally.",
 		rt.Contract.Supplier.Name, rt.Contract.Title, rt.Contract.Reference, rt.Period.Number)
-	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Partner.ID, subject, body, ""); err != nil {
+	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Partner.ID, subject, body, messageLink(rt.Contract.Partner.Slug, "returns", rt.ID)); err != nil {
 		s.logger(r).Error("notify return", "err", err.Error())
 	}
 	emails, err := s.store.StaffContacts(r.Context(), rt.Contract.Partner.ID, tally.RoleContractManager)
@@ -392,7 +392,7 @@ func (s *Server) tellReturnDecision(r *http.Request, a tally.Access, rt tally.Re
 		subject = fmt.Sprintf("Question about your return for %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
 		body += " Some lines have a question for you: answer them and resubmit the return in Tally."
 	}
-	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Supplier.ID, subject, body, ""); err != nil {
+	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Supplier.ID, subject, body, messageLink(rt.Contract.Supplier.Slug, "returns", rt.ID)); err != nil {
 		s.logger(r).Error("notify decision", "err", err.Error())
 	}
 	emails, err := s.store.SupplierContacts(r.Context(), []int64{rt.Contract.Supplier.ID})

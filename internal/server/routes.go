@@ -36,12 +36,14 @@ func (s *Server) routes() chi.Router {
 		r.Post("/reset/{token}", s.h(s.handleReset))
 		r.Get("/invite/{token}", s.h(s.handleInviteForm))
 		r.Post("/invite/{token}", s.h(s.handleInvite))
+		r.Post("/invite/{token}/again", s.h(s.handleInviteAgain))
 
 		// Signed in.
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUser)
 			r.Get("/account", s.h(s.handleAccount))
 			r.Post("/account/sign-out-everywhere", s.h(s.handleSignOutEverywhere))
+			r.Post("/account/password", s.h(s.handleChangePassword))
 
 			// Inside an organisation: s.org checks membership and the
 			// permission table, and answers 404 to everyone else.
@@ -51,6 +53,8 @@ func (s *Server) routes() chi.Router {
 				r.Post("/users", s.org(s.handleInviteUser))
 				r.Get("/users/{user}", s.org(s.handleMember))
 				r.Post("/users/{user}", s.org(s.handleSetRoles))
+				r.Post("/users/invitations/{invitation}/resend", s.org(s.handleResendInvitation))
+				r.Post("/users/invitations/{invitation}/revoke", s.org(s.handleRevokeInvitation))
 				r.Get("/settings", s.org(s.handleSettingsList))
 				r.Get("/settings/{partner}", s.org(s.handleSettingsForm))
 				r.Post("/settings/{partner}", s.org(s.handleSaveSettings))

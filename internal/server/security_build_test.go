@@ -46,7 +46,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	p(anon, "/login", url.Values{"email": {"admin@star.example"}, "password": {"wrong"}})
 	admin := signIn(t, ts, "admin@star.example")
 	p(admin, "/login", url.Values{"email": {"admin@star.example"}, "password": {"tally-demo-password"}})
-	p(admin, "/o/star/users", url.Values{"email": {"invitee@star.example"}, "role": {"buyer"}}).seeOther(t)
+	p(admin, "/o/star/users", url.Values{"email": {"invitee@star.example"}, "roles": {"buyer"}}).seeOther(t)
 	invitee := ts.client(t)
 	p(invitee, lastLink(t, ts, "invitee@star.example"),
 		url.Values{"name": {long("XSS03", "invitation: name")}, "password": {strong}, "confirm": {strong}}).seeOther(t)
@@ -54,13 +54,26 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	p(admin, "/o/star/users/"+itoa64(j.invitee), url.Values{"roles": {"buyer", "evaluator"}}).seeOther(t)
 	p(admin, "/o/star/settings/stockport", url.Values{"threshold": {"50000"}, "default_weighting": {"20"},
 		"local_area": {"M, SK, OL, WN, BL, WA"}, "max_measures": {"10"}, "band_good": {"95"}, "band_approaching": {"85"},
-		"band_requires_improvement": {"70"}}).seeOther(t)
+		"band_requires_improvement": {"70"}, "confirmed": {"yes"}}).seeOther(t)
+	// An invitation with two roles, sent again and revoked; its first,
+	// dead link asks for another.
+	p(admin, "/o/star/users", url.Values{"email": {"twice@star.example"}, "roles": {"buyer", "director"}}).seeOther(t)
+	inv := itoa64(secInt(t, ts, `SELECT id FROM invitations WHERE email = 'twice@star.example'`))
+	p(admin, "/o/star/users/invitations/"+inv+"/resend", url.Values{}).seeOther(t)
+	deadLink := lastLink(t, ts, "twice@star.example")
+	p(admin, "/o/star/users/invitations/"+inv+"/revoke", url.Values{}).seeOther(t)
+	if r := p(ts.client(t), deadLink+"/again", url.Values{}); r.resp.StatusCode != http.StatusOK {
+		t.Fatalf("ask for a new invitation: %d", r.resp.StatusCode)
+	}
 	// A password reset, and signing out everywhere, from a throwaway session.
 	resp := p(anon, "/password-reset", url.Values{"email": {"invitee@star.example"}}).resp
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("password reset request: %d", resp.StatusCode)
 	}
 	p(anon, lastLink(t, ts, "invitee@star.example"), url.Values{"password": {strong + "!"}, "confirm": {strong + "!"}}).seeOther(t)
+	changer := ts.client(t)
+	p(changer, "/login", url.Values{"email": {"invitee@star.example"}, "password": {strong + "!"}}).seeOther(t)
+	p(changer, "/account/password", url.Values{"current": {strong + "!"}, "password": {strong + "?"}, "confirm": {strong + "?"}}).seeOther(t)
 	throwaway := signIn(t, ts, "director@star.example")
 	p(throwaway, "/account/sign-out-everywhere", url.Values{}).seeOther(t)
 	p(signIn(t, ts, "director@star.example"), "/logout", url.Values{}).seeOther(t)

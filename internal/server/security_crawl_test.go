@@ -48,6 +48,8 @@ func secDemoWorld(t *testing.T, ts *testServer) secDemo {
 		"user":    itoa64(userID(t, ts, "director@star.example")), "partner": "stockport", "supplier": supplier,
 		"table": "measures", "format": "csv",
 	}
+	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"pending-invite@star.example"}, "roles": {"buyer"}})
+	w["invitation"] = itoa64(secInt(t, ts, `SELECT id FROM invitations WHERE email = 'pending-invite@star.example'`))
 	w["kpi"] = itoa64(secInt(t, ts, `SELECT min(id) FROM kpis WHERE contract_id = $1`, secInt(t, ts, `SELECT id FROM contracts WHERE tender_id = $1`, awarded)))
 	open := itoa64(secInt(t, ts, `SELECT min(id) FROM tenders WHERE status = 'published' AND deadline > now()`))
 	closed := itoa64(secInt(t, ts, `SELECT min(t.id) FROM tenders t WHERE status = 'published' AND deadline <= now()
@@ -107,14 +109,14 @@ func TestSecCrawl(t *testing.T) {
 		t.Fatalf("sign in with the new password: %d", resp.StatusCode)
 	}
 	admin := d.people[3].c
-	postAndKeep(admin, "/o/star/users", url.Values{"email": {"joiner@star.example"}, "role": {"buyer"}})
+	postAndKeep(admin, "/o/star/users", url.Values{"email": {"joiner@star.example"}, "roles": {"buyer"}})
 	joiner := ts.client(t)
 	if resp := postAndKeep(joiner, lastLink(t, ts, "joiner@star.example"), url.Values{"name": {"Jo Iner"}, "password": {joined}, "confirm": {joined}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("accept the invitation: %d", resp.StatusCode)
 	}
 	// Links left unused, for the crawl to open (a GET must not use them up).
 	postAndKeep(anon, "/password-reset", url.Values{"email": {"director@rochdale.example"}})
-	postAndKeep(admin, "/o/star/users", url.Values{"email": {"pending@star.example"}, "role": {"director"}})
+	postAndKeep(admin, "/o/star/users", url.Values{"email": {"pending@star.example"}, "roles": {"director"}})
 	tokens := []string{strings.TrimPrefix(lastLink(t, ts, "director@rochdale.example"), "/reset/"),
 		strings.TrimPrefix(lastLink(t, ts, "pending@star.example"), "/invite/")}
 	d.people = append(d.people, secWho{"Stockport's buyer, after a reset", stockport, "stockport", []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}},

@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -126,6 +128,22 @@ func (s *Server) handleSaveSettings(w http.ResponseWriter, r *http.Request, a ta
 	if len(f.Errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Settings(s.settingsPage(r, a, partner, in, f.Errs)))
 	}
+	if f.raw("action") == "change" {
+		// Back from the check, to change what was typed.
+		return s.render(w, r, http.StatusOK, pages.Settings(s.settingsPage(r, a, partner, in, nil)))
+	}
+	if f.raw("confirmed") != "yes" {
+		// A change that would strand work says what it affects first.
+		impacts, err := s.settingsImpacts(r, a, partner, ps)
+		if err != nil {
+			return err
+		}
+		if len(impacts) > 0 {
+			return s.render(w, r, http.StatusOK, pages.SettingsConfirm(pages.SettingsConfirmPage{
+				Page: s.page(r, "Check this change: "+partner.Name), Action: "/o/" + a.Org.Slug + "/settings/" + partner.Slug,
+				Partner: partner.Name, Form: in, Impacts: impacts}))
+		}
+	}
 	if err := s.store.SavePartnerSettings(r.Context(), a.Scope, ps); err != nil {
 		return err
 	}
@@ -144,4 +162,88 @@ func (s *Server) partnerSettings(r *http.Request, a tally.Access, partnerID int6
 		ps.PartnerID = partnerID
 	}
 	return ps, err
+}
+
+// settingsImpacts says what a change of a partner's settings would do to
+// work in progress: drafts a raised threshold or a lower measure limit
+// would refuse at their next save, and suppliers whose local status a new
+// local area changes, with the tenders open now. Nothing when it strands
+// nothing.
+func (s *Server) settingsImpacts(r *http.Request, a tally.Access, partner tally.Org, next tally.PartnerSettings) ([]pages.SettingsImpact, error) {
+	cur, err := s.partnerSettings(r, a, partner.ID)
+	if err != nil {
+		return nil, err
+	}
+	reach, err := s.store.PartnerSettingsReach(r.Context(), a.Scope, partner.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []pages.SettingsImpact
+	tender := func(d postgres.DraftTender) pages.ToDoItem {
+		return pages.ToDoItem{Text: d.Reference + ": " + d.Title, Href: "/o/" + a.Org.Slug + "/tenders/" + strconv.FormatInt(d.ID, 10)}
+	}
+	if next.Threshold > cur.Threshold {
+		im := pages.SettingsImpact{}
+		for _, d := range reach.Drafts {
+			if d.EstimatedValue < next.Threshold {
+				it := tender(d)
+				it.Hint = "Estimated value " + format.Money(d.EstimatedValue) + "."
+				im.Items = append(im.Items, it)
+			}
+		}
+		if len(im.Items) > 0 {
+			im.Heading = "Raising the threshold to " + format.Money(next.Threshold)
+			im.Text = format.Count(len(im.Items), "draft tender is", "draft tenders are") +
+				" below it. A buyer cannot save or publish them until their estimated value is raised."
+			out = append(out, im)
+		}
+	}
+	if next.MaxMeasures < cur.MaxMeasures {
+		im := pages.SettingsImpact{}
+		for _, d := range reach.Drafts {
+			if d.Measures > next.MaxMeasures {
+				it := tender(d)
+				it.Hint = "Asks for " + format.Count(d.Measures, "measure", "measures") + "."
+				im.Items = append(im.Items, it)
+			}
+		}
+		if len(im.Items) > 0 {
+			im.Heading = "Allowing at most " + format.Count(next.MaxMeasures, "measure", "measures") + " a tender"
+			im.Text = format.Count(len(im.Items), "draft tender asks", "draft tenders ask") +
+				" for more. A buyer must remove measures before saving or publishing them."
+			out = append(out, im)
+		}
+	}
+	if next.LocalArea.String() != cur.LocalArea.String() {
+		suppliers, err := s.store.SupplierDirectory(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		var gain, lose []string
+		for _, d := range suppliers {
+			was, now := cur.LocalArea.Contains(d.Postcode), next.LocalArea.Contains(d.Postcode)
+			switch {
+			case now && !was:
+				gain = append(gain, d.Name+" ("+d.Postcode.String()+")")
+			case was && !now:
+				lose = append(lose, d.Name+" ("+d.Postcode.String()+")")
+			}
+		}
+		if len(gain)+len(lose) > 0 {
+			im := pages.SettingsImpact{Heading: "Changing the local area to " + next.LocalArea.String()}
+			im.Text = format.Count(len(gain), "supplier starts", "suppliers start") + " to count as local to " + partner.Name +
+				" and " + format.Count(len(lose), "supplier stops", "suppliers stop") + "."
+			if reach.Open > 0 {
+				im.Text += " " + format.Count(reach.Open, "tender is", "tenders are") + " open for offers now."
+			}
+			for _, g := range gain {
+				im.Items = append(im.Items, pages.ToDoItem{Text: g, Hint: "Becomes local."})
+			}
+			for _, l := range lose {
+				im.Items = append(im.Items, pages.ToDoItem{Text: l, Hint: "Stops being local."})
+			}
+			out = append(out, im)
+		}
+	}
+	return out, nil
 }

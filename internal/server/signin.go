@@ -163,11 +163,93 @@ func (s *Server) handleSignOutEverywhere(w http.ResponseWriter, r *http.Request)
 
 // handleAccount shows the signed-in person's account.
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) error {
-	u := userFrom(r.Context())
-	ms, err := s.store.Memberships(r.Context(), u.ID)
+	p, err := s.accountPage(r, nil)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, pages.Account(pages.AccountPage{
-		Page: s.page(r, "Your account"), Name: u.Name, Email: u.Email, Orgs: chooserOrgs(ms)}))
+	return s.render(w, r, http.StatusOK, pages.Account(p))
+}
+
+func (s *Server) accountPage(r *http.Request, errs map[string]string) (pages.AccountPage, error) {
+	u := userFrom(r.Context())
+	ms, err := s.store.Memberships(r.Context(), u.ID)
+	if err != nil {
+		return pages.AccountPage{}, err
+	}
+	title := "Your account"
+	if len(errs) > 0 {
+		title = "Error: " + title
+	}
+	return pages.AccountPage{Page: s.page(r, title), Name: u.Name, Email: u.Email, Orgs: chooserOrgs(ms), Errors: errs}, nil
+}
+
+// handleChangePassword changes the signed-in person's password after
+// checking the current one, and signs them out everywhere else: other
+// sessions carry the old epoch and end, while this one moves to the new
+// epoch (with a new token) and stays signed in.
+func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) error {
+	u := userFrom(r.Context())
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	current := f.password("current")
+	if current == "" && f.Errs["current"] == "" {
+		f.Errs.Add("current", "Enter your current password")
+	}
+	password := s.newPassword(f)
+	if len(f.Errs) == 0 && password == current {
+		f.Errs.Add("password", "Choose a new password that is different from your current one")
+	}
+	if f.Errs["current"] == "" && current != "" {
+		// Counted like a failed sign-in, so the form cannot be used to
+		// guess a password.
+		keys := []string{"email:" + u.Email, "addr:" + s.clientAddr(r)}
+		failures, err := s.store.LoginFailures(r.Context(), keys, loginWindow)
+		if err != nil {
+			return err
+		}
+		if failures >= maxLoginFailures {
+			w.Header().Set("Retry-After", "900")
+			return s.render(w, r, http.StatusTooManyRequests, pages.TooMany(s.page(r, "Too many attempts to sign in")))
+		}
+		_, hash, err := s.store.UserByEmail(r.Context(), u.Email)
+		if err != nil {
+			return err
+		}
+		ok, err := s.hasher.Verify(r.Context(), hash, current)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if err := s.store.RecordLoginFailure(r.Context(), keys, loginWindow); err != nil {
+				return err
+			}
+			f.Errs.Add("current", "Your current password is not correct")
+		}
+	}
+	if len(f.Errs) > 0 {
+		// Passwords are never sent back: every box comes back empty.
+		p, err := s.accountPage(r, f.Errs)
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Account(p))
+	}
+	hash, err := s.hasher.Hash(r.Context(), password)
+	if err != nil {
+		return err
+	}
+	epoch, err := s.store.ChangePassword(r.Context(), u.ID, hash)
+	if err != nil {
+		return err
+	}
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessEpoch, epoch)
+	s.logger(r).Info("password changed", "user_id", u.ID)
+	s.flash(r, "Your password has been changed. You have been signed out everywhere else.")
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
 }

@@ -60,7 +60,7 @@ func (s *Server) handleResetForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok {
-		return s.linkExpired(w, r, "password reset", "You can ask for a new one.")
+		return s.resetExpired(w, r)
 	}
 	return s.render(w, r, http.StatusOK, pages.NewPassword(s.resetPage(r, nil)))
 }
@@ -80,7 +80,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok {
-		return s.linkExpired(w, r, "password reset", "You can ask for a new one.")
+		return s.resetExpired(w, r)
 	}
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = s.store.ResetPassword(r.Context(), auth.TokenDigest(chi.URLParam(r, "token")), hash)
 	if errors.Is(err, tally.ErrNotFound) {
-		return s.linkExpired(w, r, "password reset", "You can ask for a new one.")
+		return s.resetExpired(w, r)
 	}
 	if err != nil {
 		return err
@@ -111,7 +111,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleInviteForm(w http.ResponseWriter, r *http.Request) error {
 	inv, err := s.store.InvitationByToken(r.Context(), auth.TokenDigest(chi.URLParam(r, "token")))
 	if errors.Is(err, tally.ErrNotFound) {
-		return s.linkExpired(w, r, "invitation", "Ask your administrator to invite you again.")
+		return s.inviteExpired(w, r)
 	}
 	if err != nil {
 		return err
@@ -163,7 +163,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 	digest := auth.TokenDigest(chi.URLParam(r, "token"))
 	inv, err := s.store.InvitationByToken(r.Context(), digest)
 	if errors.Is(err, tally.ErrNotFound) {
-		return s.linkExpired(w, r, "invitation", "Ask your administrator to invite you again.")
+		return s.inviteExpired(w, r)
 	}
 	if err != nil {
 		return err
@@ -199,7 +199,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if errors.Is(err, tally.ErrNotFound) {
-		return s.linkExpired(w, r, "invitation", "Ask your administrator to invite you again.")
+		return s.inviteExpired(w, r)
 	}
 	if err != nil {
 		return err
@@ -213,8 +213,69 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) linkExpired(w http.ResponseWriter, r *http.Request, what, again string) error {
-	return s.render(w, r, http.StatusNotFound, pages.LinkExpired(s.page(r, "This link has expired"), what, again))
+// resetExpired answers a dead reset link with a way to get a new one.
+func (s *Server) resetExpired(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusNotFound, pages.LinkExpired(pages.LinkExpiredPage{Page: s.page(r, "This link has expired"),
+		What: "password reset", Again: "Links to choose a new password work once, for 1 hour. You can ask for a new one.", ResetHref: "/password-reset"}))
+}
+
+// inviteExpired answers a dead invitation link. When the link was a real
+// invitation, the page offers to ask the organisation for a new one.
+func (s *Server) inviteExpired(w http.ResponseWriter, r *http.Request) error {
+	p := pages.LinkExpiredPage{Page: s.page(r, "This link has expired"), What: "invitation",
+		Again: "Invitations work once, for 7 days. Ask your administrator to invite you again."}
+	inv, err := s.store.DeadInvitation(r.Context(), auth.TokenDigest(chi.URLParam(r, "token")))
+	switch {
+	case errors.Is(err, tally.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		p.Again = "Invitations work once, for 7 days. " + inv.InvitedBy + " invited you to " + inv.Org.Name + "."
+		p.AskAction, p.AskOrg = "/invite/"+chi.URLParam(r, "token")+"/again", inv.Org.Name
+	}
+	return s.render(w, r, http.StatusNotFound, pages.LinkExpired(p))
+}
+
+// handleInviteAgain asks the organisation of a dead invitation for a new
+// one: a message to its people and an email to whoever sent it. It is
+// throttled per link, and a live or unknown link gets the usual answers.
+func (s *Server) handleInviteAgain(w http.ResponseWriter, r *http.Request) error {
+	digest := auth.TokenDigest(chi.URLParam(r, "token"))
+	if _, err := s.store.InvitationByToken(r.Context(), digest); err == nil {
+		http.Redirect(w, r, "/invite/"+chi.URLParam(r, "token"), http.StatusSeeOther)
+		return nil
+	}
+	inv, err := s.store.DeadInvitation(r.Context(), digest)
+	if errors.Is(err, tally.ErrNotFound) {
+		return s.inviteExpired(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	keys := []string{fmt.Sprintf("again:%x", digest)}
+	n, err := s.store.LoginFailures(r.Context(), keys, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	if n < 3 {
+		if err := s.store.RecordLoginFailure(r.Context(), keys, 24*time.Hour); err != nil {
+			return err
+		}
+		subject := inv.Email + " asks for a new invitation"
+		body := fmt.Sprintf("%s tried to join %s on Tally with an invitation that has expired or was already used. If they should still join, invite them again from People.",
+			inv.Email, inv.Org.Name)
+		link := "/o/" + inv.Org.Slug + "/users?invite=" + url.QueryEscape(inv.Email)
+		if err := s.store.Notify(r.Context(), tally.Scope{OrgIDs: []int64{inv.Org.ID}}, inv.Org.ID, subject, body, link); err != nil {
+			return err
+		}
+		if to, err := s.store.InviterEmail(r.Context(), inv.ID); err == nil {
+			s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n\n" + s.cfg.BaseURL + link + "\n"})
+		} else if !errors.Is(err, tally.ErrNotFound) {
+			return err
+		}
+	}
+	return s.render(w, r, http.StatusOK, pages.LinkExpired(pages.LinkExpiredPage{Page: s.page(r, "We have asked for a new invitation"),
+		Asked: true, AskOrg: inv.Org.Name}))
 }
 
 // send emails m, logging (not failing the request) when delivery fails.

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+const (
+	// toDoShown is how many items of each group the home page lists; the
+	// group's heading gives the true count and links to the whole list.
+	toDoShown = 5
+	// toDoRead is how many rows are read from the shared worklists to count
+	// a group (the returns worklist reads the same).
+	toDoRead = 1000
+	week     = 7 * 24 * time.Hour
+)
+
+// toDo builds the home page's to-do list for each role the user holds in
+// a.Org, in the order people act: what is waiting for them first.
+func (s *Server) toDo(r *http.Request, a tally.Access) ([]pages.ToDoGroup, error) {
+	var groups []pages.ToDoGroup
+	base := "/o/" + a.Org.Slug
+	shared := a.Org.Kind == tally.SharedService
+	if a.Org.Kind == tally.Supplier {
+		g, err := s.supplierToDo(r, a, base)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, g...)
+	}
+	if a.Org.Kind != tally.Supplier && a.Can(tally.RoleContractManager) {
+		g, err := s.contractManagerToDo(r, a, base, shared)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, g...)
+	}
+	if a.Org.Kind != tally.Supplier && a.Can(tally.RoleBuyer, tally.RoleEvaluator) {
+		td, err := s.store.BuyerToDo(r.Context(), a.Scope, week, toDoShown)
+		if err != nil {
+			return nil, err
+		}
+		tenders := base + "/tenders/"
+		item := func(t tally.Tender, href, hint string) pages.ToDoItem {
+			if shared {
+				hint = t.Partner.Name + ". " + hint
+			}
+			return pages.ToDoItem{Text: t.Reference + ": " + t.Title, Href: href, Hint: hint}
+		}
+		if a.Can(tally.RoleBuyer) {
+			g := pages.ToDoGroup{ID: "drafts", Heading: "Draft tenders", Count: format.Count(td.DraftCount, "draft tender", "draft tenders"),
+				Empty: "You have no draft tenders.", More: base + "/tenders?status=draft"}
+			for _, t := range td.Drafts {
+				g.Items = append(g.Items, item(t, tenders+idStr(t.ID), "Not published yet"))
+			}
+			groups = append(groups, g.Finish(td.DraftCount))
+			g = pages.ToDoGroup{ID: "deadlines", Heading: "Deadlines this week",
+				Count: format.Count(td.ClosingCount, "tender closes", "tenders close") + " in the next 7 days",
+				Empty: "No tender closes in the next 7 days.", More: base + "/tenders?status=published"}
+			for _, t := range td.ClosingSoon {
+				g.Items = append(g.Items, item(t, tenders+idStr(t.ID), "Closes at "+format.DateTime(t.Deadline)+"."))
+			}
+			groups = append(groups, g.Finish(td.ClosingCount))
+		}
+		g := pages.ToDoGroup{ID: "evaluation", Heading: "Closed, awaiting evaluation",
+			Count: format.Count(td.AwaitingCount, "tender has", "tenders have") + " closed and not been awarded",
+			Empty: "No closed tender is waiting for evaluation.", More: base + "/tenders?status=closed"}
+		for _, t := range td.AwaitingAward {
+			g.Items = append(g.Items, item(t, tenders+idStr(t.ID)+"/evaluation",
+				"Closed at "+format.DateTime(t.Deadline)+". "+format.Count(t.SubmittedOffers, "offer", "offers")+"."))
+		}
+		groups = append(groups, g.Finish(td.AwaitingCount))
+	}
+	if a.Can(tally.RoleAdmin) || (a.Org.Kind == tally.Supplier && a.Can(tally.RoleSupplier)) {
+		invs, err := s.store.PendingInvitations(r.Context(), a.Org.ID)
+		if err != nil {
+			return nil, err
+		}
+		g := pages.ToDoGroup{ID: "invitations", Heading: "Pending invitations",
+			Count: format.Count(len(invs), "invitation has", "invitations have") + " not been accepted yet",
+			Empty: "Nobody you invited is still to join.", More: base + "/users#invitations"}
+		for i, inv := range invs {
+			if i == toDoShown {
+				break
+			}
+			g.Items = append(g.Items, pages.ToDoItem{Text: inv.Email, Href: base + "/users#invitations",
+				Hint: "Invited as " + roleList(inv.Roles) + ". The link works until " + format.DateTime(inv.Expires) + "."})
+		}
+		if a.Org.Kind != tally.Supplier || len(invs) > 0 {
+			groups = append(groups, g.Finish(len(invs)))
+		}
+	}
+	return groups, nil
+}
+
+func (s *Server) contractManagerToDo(r *http.Request, a tally.Access, base string, shared bool) ([]pages.ToDoGroup, error) {
+	// The returns worklist's own queries, so the counts agree with it.
+	waiting, err := s.store.Returns(r.Context(), a.Scope, []tally.ReturnStatus{tally.ReturnSubmitted}, toDoRead)
+	if err != nil {
+		return nil, err
+	}
+	check := pages.ToDoGroup{ID: "check", Heading: "Returns to check",
+		Count: format.Count(len(waiting), "return is", "returns are") + " waiting for you to verify",
+		Empty: "No return is waiting to be checked.", More: base + "/returns"}
+	for i, rt := range waiting {
+		if i == toDoShown {
+			break
+		}
+		hint := rt.Supplier + ". Due " + format.Date(rt.Due) + "."
+		if shared {
+			hint = rt.Partner + ". " + hint
+		}
+		check.Items = append(check.Items, pages.ToDoItem{Text: rt.Contract + " (" + rt.Reference + "), quarter " + strconv.Itoa(rt.Period),
+			Href: base + "/returns/" + idStr(rt.ID), Hint: hint})
+	}
+	due, err := s.store.DuePeriods(r.Context(), a.Scope, time.Now(), toDoRead)
+	if err != nil {
+		return nil, err
+	}
+	overdue := pages.ToDoGroup{ID: "overdue", Heading: "Overdue returns", Empty: "No return is overdue.", More: base + "/returns"}
+	n := 0
+	for _, d := range due {
+		if !d.Overdue {
+			continue
+		}
+		n++
+		if len(overdue.Items) < toDoShown {
+			hint := d.Supplier + ". Was due " + format.Date(d.Due) + "."
+			if shared {
+				hint = d.Partner + ". " + hint
+			}
+			overdue.Items = append(overdue.Items, pages.ToDoItem{Text: d.Contract + " (" + d.Reference + "), quarter " + strconv.Itoa(d.Period),
+				Href: periodHref(base, d), Hint: hint})
+		}
+	}
+	overdue.Count = format.Count(n, "return is", "returns are") + " overdue"
+	return []pages.ToDoGroup{check.Finish(len(waiting)), overdue.Finish(n)}, nil
+}
+
+func (s *Server) supplierToDo(r *http.Request, a tally.Access, base string) ([]pages.ToDoGroup, error) {
+	offers, err := s.store.SupplierOffers(r.Context(), a.Scope)
+	if err != nil {
+		return nil, err
+	}
+	drafts := pages.ToDoGroup{ID: "offers", Heading: "Draft offers", Empty: "You have no draft offer on an open tender.", More: base + "/offers"}
+	var open []postgres.OfferSummary
+	for _, o := range offers {
+		if o.Offer.Status == tally.OfferDraft && o.Tender.Status == tally.TenderPublished {
+			open = append(open, o)
+		}
+	}
+	n := len(open)
+	slices.SortStableFunc(open, func(x, y postgres.OfferSummary) int { return x.Tender.Deadline.Compare(y.Tender.Deadline) })
+	for i, o := range open {
+		if i == toDoShown {
+			break
+		}
+		drafts.Items = append(drafts.Items, pages.ToDoItem{Text: o.Tender.Title + " (" + o.Tender.Reference + ")",
+			Href: base + "/offers/" + idStr(o.Offer.ID), Hint: o.Tender.Partner.Name + ". Deadline " + format.DateTime(o.Tender.Deadline) + "."})
+	}
+	drafts.Count = format.Count(n, "draft offer is", "draft offers are") + " not submitted yet"
+
+	queried, err := s.store.Returns(r.Context(), a.Scope, []tally.ReturnStatus{tally.ReturnQueried}, toDoRead)
+	if err != nil {
+		return nil, err
+	}
+	queries := pages.ToDoGroup{ID: "queries", Heading: "Queries awaiting your answer",
+		Count: format.Count(len(queried), "return has", "returns have") + " a question from the council",
+		Empty: "No council is waiting for an answer from you.", More: base + "/returns"}
+	for i, rt := range queried {
+		if i == toDoShown {
+			break
+		}
+		queries.Items = append(queries.Items, pages.ToDoItem{Text: rt.Contract + " (" + rt.Reference + "), quarter " + strconv.Itoa(rt.Period),
+			Href: base + "/returns/" + idStr(rt.ID), Hint: rt.Partner + " asked a question."})
+	}
+
+	due, err := s.store.DuePeriods(r.Context(), a.Scope, time.Now(), toDoRead)
+	if err != nil {
+		return nil, err
+	}
+	returns := pages.ToDoGroup{ID: "returns", Heading: "Returns due",
+		Count: format.Count(len(due), "return is", "returns are") + " due or overdue",
+		Empty: "No delivery return is due.", More: base + "/returns"}
+	for i, d := range due {
+		if i == toDoShown {
+			break
+		}
+		hint := d.Partner + ". Due " + format.Date(d.Due) + "."
+		if d.Overdue {
+			hint = d.Partner + ". Overdue: it was due " + format.Date(d.Due) + "."
+		}
+		returns.Items = append(returns.Items, pages.ToDoItem{Text: d.Contract + " (" + d.Reference + "), quarter " + strconv.Itoa(d.Period),
+			Href: periodHref(base, d), Hint: hint})
+	}
+	return []pages.ToDoGroup{queries.Finish(len(queried)), returns.Finish(len(due)), drafts.Finish(n)}, nil
+}
+
+// periodHref is where a due period is acted on: its draft return, or the
+// contract, whose page starts one.
+func periodHref(base string, d postgres.DuePeriod) string {
+	if d.ReturnID != 0 {
+		return base + "/returns/" + idStr(d.ReturnID)
+	}
+	return base + "/contracts/" + idStr(d.ContractID)
+}
+
+func idStr(id int64) string { return strconv.FormatInt(id, 10) }
