@@ -26,9 +26,18 @@ func loadAwards(ctx context.Context, store *postgres.Store, w *world) error {
 		if err != nil {
 			return fmt.Errorf("evaluate %s: %w", dt.tender.Reference, err)
 		}
-		// Evaluators trim the odd line they find unrealistic.
+		// Evaluators bring a line over the sanity bound down to it, and
+		// trim the odd line they find unrealistic.
 		for _, o := range e.Offers {
-			for _, l := range o.Lines {
+			for i, l := range o.Lines {
+				if i < len(o.Flags.Lines) && len(o.Flags.Lines[i]) > 0 && l.Measure.HasMax {
+					bound := tally.Quantity(int64(l.Measure.MaxPerMillion) * int64(o.BidPrice) / 100_000_000)
+					if err := store.Moderate(ctx, scope, dt.tender.ID, o.OfferID, l.Measure.ID, bound/1000*1000,
+						"More than a contract of this size can plausibly deliver (above the measure's sanity bound): reduced to the bound."); err != nil {
+						return fmt.Errorf("moderate %s: %w", dt.tender.Reference, err)
+					}
+					continue
+				}
 				if l.Submitted > 0 && l.Measure.HasProxy && rng.IntN(25) == 0 {
 					if err := store.Moderate(ctx, scope, dt.tender.ID, o.OfferID, l.Measure.ID, l.Submitted*3/4/1000*1000,
 						"Reduced to what the supplier's current workforce can plausibly deliver on a contract of this size."); err != nil {
@@ -37,10 +46,15 @@ func loadAwards(ctx context.Context, store *postgres.Store, w *world) error {
 				}
 			}
 		}
+		// Price, quality and social value share the evaluation's 100
+		// points: social value its weighting, price 70% of the rest and
+		// quality 30%. Each offer scores within its criterion's share.
+		rest := int(tally.MaxPoints) - int(dt.tender.Weighting)*10 // hundredths of a point
 		var marks []postgres.Marks
 		for _, o := range e.Offers {
 			marks = append(marks, postgres.Marks{OfferID: o.OfferID, Mark: 2 + rng.IntN(4), Marked: true,
-				PricePoints: tally.Points(4000 + rng.IntN(2000)), QualityPoints: tally.Points(1000 + rng.IntN(1000))})
+				PricePoints:   tally.Points(rest * 7 / 10 * (75 + rng.IntN(26)) / 100),
+				QualityPoints: tally.Points(rest * 3 / 10 * (40 + rng.IntN(61)) / 100)})
 		}
 		if err := store.SaveMarks(ctx, scope, dt.tender.ID, marks); err != nil {
 			return err

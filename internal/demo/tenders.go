@@ -104,6 +104,15 @@ func tenderPlan(rng *rand.Rand, thisFY tally.FinancialYear, now time.Time) []pla
 	return plan
 }
 
+// historyOpen is how long a past tender was open for offers.
+const historyOpen = 28 * 24 * time.Hour
+
+// historyLead is how long before its deadline tender n's demo offers were
+// submitted: 3 to 23 days, always inside historyOpen.
+func historyLead(n int) time.Duration {
+	return time.Duration(3+n%21) * 24 * time.Hour
+}
+
 func makeTender(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *world, partner tally.Org, scope tally.Scope,
 	p plannedTender, n int, now time.Time) (demoTender, error) {
 	categories := []string{"works", "services", "services", "goods"}
@@ -120,8 +129,16 @@ func makeTender(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *w
 		Description:    "Illustrative demo tender. The council is buying " + strings.ToLower(titles[0]) + " and asks bidders for measurable social value.",
 		EstimatedValue: value, Weighting: weighting, QuantitativeShare: 50, Method: tally.RelativeValue,
 		// Drafts and open tenders get their real deadline; history is
-		// published with a future one and backdated afterwards.
-		Deadline: now.Add(30 * 24 * time.Hour),
+		// published with a future one and backdated afterwards. Backdating
+		// keeps each offer's distance before the deadline, so offers made
+		// now land historyLead before the backdated deadline: after the
+		// tender was published (historyOpen before it).
+		Deadline: now.Add(historyLead(n)),
+	}
+	// Both scoring methods of SPEC §6: one tender in three scores social
+	// value as a share of the bid price.
+	if n%3 == 0 {
+		t.Method = tally.RelativePercentage
 	}
 	if p.state == "draft" || p.state == "open" {
 		t.Deadline = p.deadline
@@ -154,11 +171,11 @@ func makeTender(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *w
 	if dt.tender, err = store.Tender(ctx, scope, id); err != nil {
 		return dt, err
 	}
-	if err := makeOffers(ctx, store, rng, w, &dt); err != nil {
+	if err := makeOffers(ctx, store, rng, w, &dt, n); err != nil {
 		return dt, err
 	}
 	if p.state != "open" {
-		if err := store.Backdate(ctx, scope, id, p.deadline.AddDate(0, 0, -28), p.deadline); err != nil {
+		if err := store.Backdate(ctx, scope, id, p.deadline.Add(-historyOpen), p.deadline); err != nil {
 			return dt, err
 		}
 	}
@@ -229,16 +246,19 @@ func containsMeasure(ms []tally.Measure, id int64) bool {
 
 // makeOffers has two to five demo suppliers bid, each committing social
 // value worth a typical share of its bid price. One open tender is left
-// for the SPEC's demo suppliers to bid on themselves.
-func makeOffers(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *world, dt *demoTender) error {
+// for the SPEC's demo suppliers to bid on themselves. On the tender just
+// closed, and on one past tender in seven, the first bidder overreaches
+// on a line, so evaluators see "check" flags.
+func makeOffers(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *world, dt *demoTender, n int) error {
 	count := 2 + rng.IntN(4)
 	order := rng.Perm(len(w.suppliers))
-	for _, i := range order[:count] {
+	for k, i := range order[:count] {
 		sup := w.suppliers[i]
 		if dt.state == "open" && (sup.org.Slug == "northernbuild" || sup.org.Slug == "communitycare" || sup.org.Slug == "nationalfm") {
 			continue // left for the person trying the demo
 		}
-		id, err := submitDemoOffer(ctx, store, rng, w, dt.tender, sup)
+		overreach := k == 0 && (dt.state == "closed" || dt.state == "past" && n%7 == 0)
+		id, err := submitDemoOffer(ctx, store, rng, w, dt.tender, sup, overreach)
 		if err != nil {
 			return fmt.Errorf("offer by %s: %w", sup.org.Slug, err)
 		}
@@ -263,7 +283,10 @@ func svShare(rng *rand.Rand, s supplier, pc tally.LocalArea) int {
 	return base + rng.IntN(120) - 60
 }
 
-func submitDemoOffer(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *world, t tally.Tender, sup supplier) (int64, error) {
+// submitDemoOffer submits sup's offer on t. An offer that overreaches
+// commits half as much again as the sanity bound allows on its first
+// bounded line.
+func submitDemoOffer(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *world, t tally.Tender, sup supplier, overreach bool) (int64, error) {
 	user := w.users["bids@"+sup.org.Slug+".example"]
 	scope := tally.Scope{UserID: user.ID, OrgIDs: []int64{sup.org.ID}, SupplierID: sup.org.ID}
 	id, err := store.StartOffer(ctx, scope, t.ID)
@@ -298,6 +321,10 @@ func submitDemoOffer(ctx context.Context, store *postgres.Store, rng *rand.Rand,
 				q = q / 100 * 100
 			} else {
 				q = q / 1000 * 1000
+			}
+			if overreach && m.HasMax {
+				bound := tally.Quantity(int64(m.MaxPerMillion) * int64(bid) / 100_000_000)
+				q, overreach = (bound*3/2+1000)/1000*1000, false
 			}
 		} else {
 			q = tally.Quantity(1000 * (1 + rng.IntN(20)))

@@ -178,6 +178,15 @@ func Count(n int, one, many string) string {
 	return group(s) + " " + many
 }
 
+// Integer says a whole number with thousands separated: "1,204", "−3".
+func Integer(n int) string {
+	s := strconv.Itoa(n)
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		return Minus + group(rest)
+	}
+	return group(s)
+}
+
 // isPounds reports whether a unit is money: "£", "£ spent", "GBP".
 func isPounds(u string) bool {
 	return strings.HasPrefix(u, "£") || strings.EqualFold(u, "GBP")

@@ -122,3 +122,11 @@ func TestPoints(t *testing.T) {
 		}
 	}
 }
+
+func TestInteger(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 7: "7", 1204: "1,204", 1_000_000: "1,000,000", -3: Minus + "3", -12345: Minus + "12,345"} {
+		if got := Integer(n); got != want {
+			t.Errorf("Integer(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -35,13 +35,11 @@ func (s *Store) Dashboard(ctx context.Context, scope tally.Scope, partners []int
 	return d, errors.Join(errs...)
 }
 
-// localSQL is true when the supplier s is local to the partner whose
-// settings are ps: its postcode's area (letters) or district (outward code)
-// is in the partner's local area. It mirrors tally.LocalArea.Contains.
-// Queries LEFT JOIN the settings and pass $4, the default local area: a
-// partner that has never saved its settings still counts, local to the
-// area its settings page shows it (tally.DefaultPartnerSettings).
-const localSQL = `(substring(s.postcode from '^[A-Z]+') = ANY (coalesce(ps.local_area, $4)) OR split_part(s.postcode, ' ', 1) = ANY (coalesce(ps.local_area, $4)))`
+// Who a supplier was (local to the partner, its size, VCSE) is read from
+// the facts recorded with each offer submission and contract when it was
+// made (migration 000014), never from the supplier's details or the
+// partner's local area today: changing those changes later offers and
+// awards, not the figures of years already reported.
 
 // committedSQL is a KPI's committed value in pence: quantity × proxy,
 // rounded half up to the penny (numeric round), as tally.LineValue does.
@@ -74,12 +72,11 @@ const (
 	// Distinct bidders in the year, and how many are local, SME and VCSE.
 	biddersSQL = `
 		WITH o AS (
-			SELECT DISTINCT o.partner_id, o.supplier_id FROM offer_submissions o
+			SELECT DISTINCT o.supplier_id, o.supplier_local AS local, o.supplier_size AS size, o.supplier_vcse AS vcse FROM offer_submissions o
 			WHERE o.partner_id = ANY ($1) AND o.kind = 'submit' AND o.sealed_until <= now() AND o.submitted_at >= $2 AND o.submitted_at < $3),
 		b AS (
-			SELECT s.id, bool_or(` + localSQL + `) AS local, bool_or(s.size <> 'large') AS sme, bool_or(s.vcse) AS vcse
-			FROM o JOIN organisations s ON s.id = o.supplier_id LEFT JOIN partner_settings ps ON ps.partner_id = o.partner_id
-			GROUP BY s.id)
+			SELECT supplier_id, bool_or(local) AS local, bool_or(size <> 'large') AS sme, bool_or(vcse) AS vcse
+			FROM o GROUP BY supplier_id)
 		SELECT count(*), count(*) FILTER (WHERE local), count(*) FILTER (WHERE sme), count(*) FILTER (WHERE vcse) FROM b`
 )
 
@@ -89,16 +86,14 @@ const (
 func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear, asOf time.Time) (tally.Figures, error) {
 	f := tally.Figures{Year: fy}
 	start, end := fy.Start(), fy.End()
-	area := tally.DefaultPartnerSettings().LocalArea.Codes()
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		// Contracts awarded in the year, their value and commitments (the
 		// contract's committed value is a rollup: migration 000010).
 		err := tx.QueryRow(ctx, `
-			SELECT count(*), count(*) FILTER (WHERE c.kpi_count > 0), coalesce(sum(c.value), 0), coalesce(sum(c.value) FILTER (WHERE `+localSQL+`), 0),
-			       coalesce(sum(c.committed), 0), coalesce(sum(c.committed) FILTER (WHERE `+localSQL+`), 0)
-			FROM contracts c JOIN organisations s ON s.id = c.supplier_id
-			LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
-			WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3`, partners, start, end, area).
+			SELECT count(*), count(*) FILTER (WHERE c.kpi_count > 0), coalesce(sum(c.value), 0), coalesce(sum(c.value) FILTER (WHERE c.supplier_local), 0),
+			       coalesce(sum(c.committed), 0), coalesce(sum(c.committed) FILTER (WHERE c.supplier_local), 0)
+			FROM contracts c
+			WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3`, partners, start, end).
 			Scan(&f.Contracts, &f.ContractsWithKPIs, &f.ContractValue, &f.LocalSpend, &f.Committed, &f.CommittedLocal)
 		if err != nil {
 			return err
@@ -125,19 +120,19 @@ func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64
 		// deadline, so its bidder counts only then (buyers may not learn
 		// who has bid before). Row-level security hides both from staff
 		// anyway; the query says so too. Winners: distinct suppliers
-		// awarded a contract in the year. A supplier is local if local to
-		// a partner it bid with or won from.
-		if err := tx.QueryRow(ctx, biddersSQL, partners, start, end, area).Scan(&f.Bidders, &f.BiddersLocal, &f.BiddersSME, &f.BiddersVCSE); err != nil {
+		// awarded a contract in the year. A supplier counts as local (SME,
+		// VCSE) if it was recorded so on any of those offers or contracts.
+		if err := tx.QueryRow(ctx, biddersSQL, partners, start, end).Scan(&f.Bidders, &f.BiddersLocal, &f.BiddersSME, &f.BiddersVCSE); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `
 			WITH w AS (
-				SELECT s.id, bool_or(`+localSQL+`) AS local, bool_or(s.size <> 'large') AS sme, bool_or(s.vcse) AS vcse
-				FROM contracts c JOIN organisations s ON s.id = c.supplier_id LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
+				SELECT c.supplier_id, bool_or(c.supplier_local) AS local, bool_or(c.supplier_size <> 'large') AS sme, bool_or(c.supplier_vcse) AS vcse
+				FROM contracts c
 				WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3
-				GROUP BY s.id)
+				GROUP BY c.supplier_id)
 			SELECT count(*), count(*) FILTER (WHERE local), count(*) FILTER (WHERE sme), count(*) FILTER (WHERE vcse) FROM w`,
-			partners, start, end, area).Scan(&f.Winners, &f.WinnersLocal, &f.WinnersSME, &f.WinnersVCSE); err != nil {
+			partners, start, end).Scan(&f.Winners, &f.WinnersLocal, &f.WinnersSME, &f.WinnersVCSE); err != nil {
 			return err
 		}
 		// Plug-in value: every plug-in of an edition the partners (or their
@@ -207,10 +202,10 @@ func (s *Store) DashboardBreakdowns(ctx context.Context, scope tally.Scope, part
 				LEFT JOIN contracts c ON c.partner_id = p.id AND c.awarded_on >= $2 AND c.awarded_on < $3
 				WHERE p.id = ANY ($1) AND p.id = ANY (tally_partner_ids()) GROUP BY p.name ORDER BY p.name`},
 			{&b.Sizes, `
-				SELECT s.size, sum(c.committed), sum(c.value), count(*)
-				FROM contracts c JOIN organisations s ON s.id = c.supplier_id
+				SELECT c.supplier_size, sum(c.committed), sum(c.value), count(*)
+				FROM contracts c
 				WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3
-				GROUP BY s.size ORDER BY array_position(ARRAY['micro', 'small', 'medium', 'large'], s.size)`},
+				GROUP BY c.supplier_size ORDER BY array_position(ARRAY['micro', 'small', 'medium', 'large'], c.supplier_size)`},
 			{&b.Committed, `
 				SELECT to_char(date_trunc('month', c.awarded_on), 'YYYY-MM'), sum(c.committed), sum(c.value), count(*)
 				FROM contracts c WHERE c.partner_id = ANY ($1) AND c.awarded_on >= $2 AND c.awarded_on < $3

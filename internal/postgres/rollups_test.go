@@ -205,6 +205,7 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 		}
 	}
 	check("demo")
+	recordedFactsMatchToday(t, app, a.Scope)
 	tenderCountsMatch(t, app, a.Scope)
 	// A draft's category may change; the counts follow, whatever writes it.
 	err = app.InTx(ctx, a.Scope, func(tx pgx.Tx) error {

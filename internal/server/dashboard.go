@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -101,7 +103,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a tally
 	for _, t := range dashboardTables(data.Breakdowns, data.Ratings, d) {
 		q := d.Query.Encode()
 		p.Sections = append(p.Sections, pages.DashboardSection{ID: t.key, Title: t.title, Summary: t.summary, Bars: t.bars,
-			Table: t.spec(), CSV: base + "/" + t.key + ".csv?" + q, XLSX: base + "/" + t.key + ".xlsx?" + q})
+			Series: t.series, Groups: t.groups, Table: t.spec(), CSV: base + "/" + t.key + ".csv?" + q, XLSX: base + "/" + t.key + ".xlsx?" + q})
 	}
 	return s.render(w, r, http.StatusOK, pages.Dashboard(p))
 }
@@ -114,19 +116,33 @@ type figure struct {
 }
 
 func money(key, label string, cur, prev tally.Pence, note string) figure {
-	return figure{Key: key, Label: label, Value: cur.Pounds(), Show: cur.String(), PrevShow: prev.String(),
-		Change: signed(int64(cur-prev), func(v int64) string { return tally.Pence(v).String() }), Note: note}
+	return figure{Key: key, Label: label, Value: cur.Pounds(), Show: format.Money(cur), PrevShow: format.Money(prev),
+		Change: signed(int64(cur-prev), func(v int64) string { return format.Money(tally.Pence(v)) }), Note: note}
 }
 
+// share is a ratio: "no data" on the page and an empty value in exports
+// when there was nothing to divide (SPEC §8), and then no change either.
 func share(key, label string, cur, prev tally.Ratio, note string) figure {
-	f := figure{Key: key, Label: label, Value: cur.Percent1(), Show: cur.Percent1() + "%", PrevShow: prev.Percent1() + "%", Note: note}
-	f.Change = "change " + cur.PointsChange(prev) + " points"
+	f := figure{Key: key, Label: label, Value: shareValue(cur), Show: format.Percent(cur), PrevShow: format.Percent(prev), Note: note}
+	f.Change = "no change to compare"
+	if cur.Defined() && prev.Defined() {
+		f.Change = "change " + strings.Replace(cur.PointsChange(prev), "-", format.Minus, 1) + " points"
+	}
 	return f
 }
 
+// shareValue is a ratio as exported: a percentage to 1 place, or empty.
+func shareValue(r tally.Ratio) string {
+	if !r.Defined() {
+		return ""
+	}
+	return r.Percent1()
+}
+
 func count(key, label string, cur, prev int, note string) figure {
-	return figure{Key: key, Label: label, Value: strconv.Itoa(cur), Show: strconv.Itoa(cur), PrevShow: strconv.Itoa(prev),
-		Change: signed(int64(cur-prev), func(v int64) string { return strconv.FormatInt(v, 10) }), Note: note}
+	number := func(n int64) string { return format.Integer(int(n)) }
+	return figure{Key: key, Label: label, Value: strconv.Itoa(cur), Show: number(int64(cur)), PrevShow: number(int64(prev)),
+		Change: signed(int64(cur-prev), number), Note: note}
 }
 
 func hidden(f figure) figure {
@@ -148,7 +164,7 @@ func signed(v int64, show func(int64) string) string {
 // page and the CSV.
 func headline(cur, prev tally.Figures) []figure {
 	fs := []figure{
-		money("contract_value_awarded", "Contract value awarded", cur.ContractValue, prev.ContractValue, fmt.Sprintf("%d contracts", cur.Contracts)),
+		money("contract_value_awarded", "Contract value awarded", cur.ContractValue, prev.ContractValue, format.Count(cur.Contracts, "contract", "contracts")),
 		money("social_value_committed", "Social value committed", cur.Committed, prev.Committed, ""),
 		share("social_value_percent", "Social value as a share of contract value", cur.SocialValueShare(), prev.SocialValueShare(), ""),
 		money("social_value_delivered", "Social value delivered (verified)", cur.Delivered, prev.Delivered, "On returns for periods ending in the year"),
@@ -159,7 +175,7 @@ func headline(cur, prev tally.Figures) []figure {
 		money("tenders_over_threshold_value", "Estimated value of those tenders", cur.TenderValue, prev.TenderValue, ""),
 		share("average_weighting", "Average social value weighting", cur.AverageWeighting(), prev.AverageWeighting(), ""),
 		share("contracts_with_performance_measures", "Contracts with performance measures", cur.KPIShare(), prev.KPIShare(),
-			fmt.Sprintf("%d of %d contracts", cur.ContractsWithKPIs, cur.Contracts)),
+			fmt.Sprintf("%d of %s", cur.ContractsWithKPIs, format.Count(cur.Contracts, "contract", "contracts"))),
 		count("bidders", "Bidders", cur.Bidders, prev.Bidders, fmt.Sprintf("%d local, %d SME, %d VCSE", cur.BiddersLocal, cur.BiddersSME, cur.BiddersVCSE)),
 		hidden(count("bidders_local", "Local bidders", cur.BiddersLocal, prev.BiddersLocal, "")),
 		hidden(count("bidders_sme", "SME bidders", cur.BiddersSME, prev.BiddersSME, "")),
@@ -206,6 +222,8 @@ type dashboardTable struct {
 	numeric             []bool
 	rows, export        [][]string
 	bars                []components.Bar
+	series              []components.Series   // a grouped chart's series
+	groups              []components.BarGroup // and its groups, instead of bars
 }
 
 // add appends a row, shown and exported.
@@ -236,20 +254,20 @@ func dashboardTables(b postgres.Breakdowns, ratings map[tally.Rating]postgres.Ra
 		}
 		var top postgres.Breakdown
 		for _, r := range rows {
-			row, out := []string{r.Label, r.Committed.String()}, []string{r.Label, r.Committed.Pounds()}
+			row, out := []string{r.Label, format.Money(r.Committed)}, []string{r.Label, r.Committed.Pounds()}
 			if withValue {
-				row = append(row, r.Value.String(), strconv.Itoa(r.Count))
+				row = append(row, format.Money(r.Value), strconv.Itoa(r.Count))
 				out = append(out, r.Value.Pounds(), strconv.Itoa(r.Count))
 			}
 			t.add(row, out)
-			t.bars = append(t.bars, components.Bar{Label: r.Label, Value: int64(r.Committed), Text: r.Committed.String()})
+			t.bars = append(t.bars, components.Bar{Label: r.Label, Value: int64(r.Committed), Text: format.Money(r.Committed)})
 			if r.Committed > top.Committed {
 				top = r
 			}
 		}
 		t.summary = "No social value was committed in this year."
 		if top.Label != "" {
-			t.summary = fmt.Sprintf("The largest is %s, with %s committed.", top.Label, top.Committed)
+			t.summary = fmt.Sprintf("The largest is %s, with %s committed.", top.Label, format.Money(top.Committed))
 		}
 		return t
 	}
@@ -262,7 +280,8 @@ func dashboardTables(b postgres.Breakdowns, ratings map[tally.Rating]postgres.Ra
 	}
 	tables = append(tables, committed("sizes", "By supplier size", "Size", sizeLabels(b.Sizes), true))
 	months := dashboardTable{key: "months", title: "Committed and delivered by month", head: []string{"Month", "Committed (by award)", "Delivered (verified, by period end)"},
-		numeric: []bool{false, true, true}, summary: "Committed social value by month of award, and verified delivery by the month a reporting period ended."}
+		numeric: []bool{false, true, true}, summary: "Committed social value by month of award, beside verified delivery by the month a reporting period ended.",
+		series: []components.Series{{Name: "Committed (by award)"}, {Name: "Delivered (verified, by period end)", Class: components.BarSecond}}}
 	delivered := map[string]tally.Pence{}
 	for _, r := range b.Delivered {
 		delivered[r.Label] = r.Committed
@@ -273,22 +292,34 @@ func dashboardTables(b postgres.Breakdowns, ratings map[tally.Rating]postgres.Ra
 	}
 	for m := d.Year.Start(); m.Before(d.Year.End()); m = m.AddDate(0, 1, 0) {
 		key := m.Format("2006-01")
-		months.add([]string{m.Format("January 2006"), committedBy[key].String(), delivered[key].String()},
-			[]string{m.Format("January 2006"), committedBy[key].Pounds(), delivered[key].Pounds()})
-		months.bars = append(months.bars, components.Bar{Label: m.Format("Jan 2006") + " committed", Value: int64(committedBy[key]), Text: committedBy[key].String()})
+		c, dv := committedBy[key], delivered[key]
+		months.add([]string{m.Format("January 2006"), format.Money(c), format.Money(dv)},
+			[]string{m.Format("January 2006"), c.Pounds(), dv.Pounds()})
+		months.groups = append(months.groups, components.BarGroup{Label: m.Format("January 2006"), Bars: []components.Bar{
+			{Value: int64(c), Text: format.Money(c)}, {Value: int64(dv), Text: format.Money(dv)}}})
 	}
 	tables = append(tables, months)
 	table := dashboardTable{key: "ratings", title: "Ratings of live contracts", head: []string{"Rating", "Contracts", "Committed social value"},
 		numeric: []bool{false, true, true}}
 	for _, rt := range []tally.Rating{tally.RatingGood, tally.RatingApproaching, tally.RatingRequiresImprovement, tally.RatingInadequate, tally.RatingNotYetDue} {
 		n, v := ratings[rt].Contracts, ratings[rt].Committed
-		table.add([]string{rt.Label(), strconv.Itoa(n), v.String()}, []string{rt.Label(), strconv.Itoa(n), v.Pounds()})
-		table.bars = append(table.bars, components.Bar{Label: rt.Label(), Value: int64(n), Text: strconv.Itoa(n) + " contracts"})
+		table.add([]string{rt.Label(), strconv.Itoa(n), format.Money(v)}, []string{rt.Label(), strconv.Itoa(n), v.Pounds()})
+		table.bars = append(table.bars, components.Bar{Label: rt.Label(), Value: int64(n), Text: format.Count(n, "contract", "contracts"),
+			Class: ragClass[rt]})
 	}
-	table.summary = fmt.Sprintf("%d live contracts are Good, %d Approaching target, %d Require improvement and %d are Inadequate.",
+	table.summary = fmt.Sprintf("Live contracts by rating: Good %d, Approaching target %d, Requires improvement %d, Inadequate %d.",
 		ratings[tally.RatingGood].Contracts, ratings[tally.RatingApproaching].Contracts, ratings[tally.RatingRequiresImprovement].Contracts,
 		ratings[tally.RatingInadequate].Contracts)
 	return append(tables, table)
+}
+
+// ragClass colours each rating's bar (SPEC §7): Good green, Approaching
+// target and Requires improvement amber, Inadequate red; contracts with
+// nothing due yet are grey.
+var ragClass = map[tally.Rating]string{
+	tally.RatingGood: components.BarGood, tally.RatingApproaching: components.BarAmber,
+	tally.RatingRequiresImprovement: components.BarAmber, tally.RatingInadequate: components.BarRed,
+	tally.RatingNotYetDue: components.BarNeutral,
 }
 
 func sizeLabels(rows []postgres.Breakdown) []postgres.Breakdown {

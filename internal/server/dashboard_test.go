@@ -445,10 +445,10 @@ func dbPounds(p int64) string {
 }
 
 // dbPercent writes num ÷ den as a percentage to 1 place, rounded half up
-// ("0.0" for a share of nothing).
+// (empty for a share of nothing: SPEC §8 exports it as an empty value).
 func dbPercent(num, den int64) string {
 	if den == 0 {
-		return "0.0"
+		return ""
 	}
 	tenths := (2*num*1000 + den) / (2 * den)
 	return fmt.Sprintf("%d.%d", tenths/10, tenths%10)
@@ -706,7 +706,7 @@ func dbHeadline(t *testing.T, c *http.Client, url string) [][]string {
 		t.Fatalf("%s: header %v, want figure,value", url, rows)
 	}
 	money := regexp.MustCompile(`^-?\d+\.\d\d$`)
-	share := regexp.MustCompile(`^\d+\.\d$`)
+	share := regexp.MustCompile(`^(\d+\.\d)?$`) // empty: nothing to divide
 	whole := regexp.MustCompile(`^\d+$`)
 	seen := map[string]bool{}
 	for _, r := range rows[1:] {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -145,19 +144,13 @@ func (s *Server) contractManagerToDo(r *http.Request, a tally.Access, base strin
 }
 
 func (s *Server) supplierToDo(r *http.Request, a tally.Access, base string) ([]pages.ToDoGroup, error) {
-	offers, err := s.store.SupplierOffers(r.Context(), a.Scope)
+	open, total, err := s.store.SupplierOffers(r.Context(), a.Scope,
+		postgres.OfferFilter{Outcome: tally.OutcomeDraft, Sort: "deadline", Limit: toDoShown})
 	if err != nil {
 		return nil, err
 	}
 	drafts := pages.ToDoGroup{ID: "offers", Heading: "Draft offers", Empty: "You have no draft offer on an open tender.", More: base + "/offers"}
-	var open []postgres.OfferSummary
-	for _, o := range offers {
-		if o.Offer.Status == tally.OfferDraft && o.Tender.Status == tally.TenderPublished {
-			open = append(open, o)
-		}
-	}
-	n := len(open)
-	slices.SortStableFunc(open, func(x, y postgres.OfferSummary) int { return x.Tender.Deadline.Compare(y.Tender.Deadline) })
+	n := total.N
 	for i, o := range open {
 		if i == toDoShown {
 			break
