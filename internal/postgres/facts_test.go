@@ -117,6 +117,7 @@ func TestSupplierFactsAreFrozenWhenDecided(t *testing.T) {
 	// The bidders are all at SK1 1AA, small, not VCSE; SK is local.
 	w.exec(t, `UPDATE partner_settings SET local_area = '{SK}' WHERE partner_id = $1`, w.partner)
 	c := w.closedTender(t, "FACTS-1")
+	w.markAll(t, c)
 	if _, _, err := w.store.Award(ctx, w.buyer, c.tn.ID, c.offers[0], "", time.Now()); err != nil {
 		t.Fatalf("award: %v", err)
 	}
@@ -140,6 +141,9 @@ func TestSupplierFactsAreFrozenWhenDecided(t *testing.T) {
 	tn := w.published(t, "FACTS-2")
 	offer := w.bid(t, 0, tn, 500_000, "1", "0", "0")
 	w.close(t, tn)
+	if err := w.store.SaveMarks(ctx, w.buyer, tn.ID, []postgres.Marks{{OfferID: offer, Marked: true}}); err != nil {
+		t.Fatalf("marks: %v", err)
+	}
 	if _, _, err := w.store.Award(ctx, w.buyer, tn.ID, offer, "", time.Now()); err != nil {
 		t.Fatalf("award: %v", err)
 	}
