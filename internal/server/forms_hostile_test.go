@@ -3,8 +3,11 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tally-sv/tally/internal/server"
 )
 
 // hostileValues are what people mistype or attackers send: letters where a
@@ -29,6 +32,8 @@ var emptyMaySucceed = map[string]string{
 	"POST /o/{org}/returns/{return}/evidence/{file}/remove": "a button",
 	"POST /o/{org}/measures/{edition}/choice":               "a checkbox: nothing ticked switches the edition off",
 	"POST /o/{org}/users/{user}":                            "checkboxes: no role ticked removes the person, and says so",
+	"POST /o/{org}/users/invitations/{invitation}/resend":   "a button",
+	"POST /o/{org}/users/invitations/{invitation}/revoke":   "a button",
 }
 
 // TestEveryFormRefusesBadInputWithAMessage posts every form in the
@@ -63,7 +68,7 @@ func TestEveryFormRefusesBadInputWithAMessage(t *testing.T) {
 				r.pattern == "/logout" || r.pattern == "/account/sign-out-everywhere" {
 				continue
 			}
-			if who.roles != nil && !strings.HasPrefix(r.pattern, "/o/") && r.pattern != "/login" {
+			if who.roles != nil && slices.Contains(server.Permissions[r.key()], "public") && r.pattern != "/login" {
 				continue // public forms are the signed-out visitor's
 			}
 			values := map[string]string{"org": who.org}
@@ -76,8 +81,7 @@ func TestEveryFormRefusesBadInputWithAMessage(t *testing.T) {
 			}
 			path, known := fill(r.pattern, values)
 			if !known {
-				t.Errorf("%s as %s: no records for its parameters", r.key(), who.name)
-				continue
+				continue // not this person's kind of record; the check below sees that someone tried it
 			}
 			tried[r.key()] = true
 			paths := []string{path}

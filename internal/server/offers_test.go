@@ -60,7 +60,7 @@ func TestSupplierGetsNotFoundForAnotherSuppliersOffer(t *testing.T) {
 	// against counting them.
 	for _, category := range []string{"", "goods", "services", "works"} {
 		n := e.int(t, `SELECT count(*) FROM tenders WHERE status = 'published' AND deadline > now() AND ($1 = '' OR category = $1)`, category)
-		want := `role="status">` + tally.Count{N: int(n)}.Text("open opportunity", "open opportunities") + "<"
+		want := `aria-live="polite">` + tally.Count{N: int(n)}.Text("open opportunity", "open opportunities") + "<"
 		if _, body := get(t, rival, e.ts.URL+"/o/nationalfm/opportunities?category="+category); !strings.Contains(body, want) {
 			t.Errorf("opportunities in category %q: the list does not say %s", category, want)
 		}

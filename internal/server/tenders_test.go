@@ -66,7 +66,7 @@ func (e *tnEnv) listCountsMatch(t *testing.T, c *http.Client, partner string) {
 	for status, cond := range map[string]string{"": "true", "draft": "status = 'draft'", "published": "status = 'published' AND deadline > now()",
 		"closed": "status = 'published' AND deadline <= now()", "awarded": "status = 'awarded'", "cancelled": "status = 'cancelled'"} {
 		n := e.int(t, `SELECT count(*) FROM tenders WHERE partner_id = (SELECT id FROM organisations WHERE slug = $1) AND `+cond, partner)
-		want := `role="status">` + tally.Count{N: int(n)}.Text("tender", "tenders") + "<"
+		want := `aria-live="polite">` + tally.Count{N: int(n)}.Text("tender", "tenders") + "<"
 		if _, body := get(t, c, e.ts.URL+"/o/"+partner+"/tenders?status="+status); !strings.Contains(body, want) {
 			t.Errorf("status=%q: the list does not say %s", status, want)
 		}
