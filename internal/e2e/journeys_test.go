@@ -290,12 +290,12 @@ func (w *world) evaluateAndAward(t *testing.T) {
 		mark, price, quality string
 	}{{nb, "4", "60", "20"}, {cc, "3", "45", "18"}} {
 		fs := "//fieldset[legend[normalize-space()=" + xq(p.b.name) + "]]"
-		s.pick(t, fs+"//select", p.mark)
+		s.choose(t, "Qualitative mark for "+p.b.name, p.mark)
 		s.fill(t, fs+"//input[starts-with(@name,'price-')]", p.price)
 		s.fill(t, fs+"//input[starts-with(@name,'quality-')]", p.quality)
 	}
 	s.press(t, "Save marks and points")
-	s.wantText(t, "60.00 + 20.00", "45.00 + 18.00")
+	s.wantText(t, "Marks and points are saved")
 
 	// Award to Northern Build, with a reason if it is not the top total.
 	s.choose(t, "Award the contract to", nb.name)
@@ -303,6 +303,12 @@ func (w *world) evaluateAndAward(t *testing.T) {
 	if !strings.Contains(hint, "top total") {
 		s.fill(t, "#reason", "Their delivery statements are the most credible for this site.")
 	}
+	// The award is dated on the contract start, which is in the past here.
+	s.fill(t, "#awarded", strconv.Itoa(w.start.Day()))
+	s.fill(t, "#awarded-month", strconv.Itoa(int(w.start.Month())))
+	s.fill(t, "#awarded-year", strconv.Itoa(w.start.Year()))
+	s.press(t, "Continue")
+	s.wantText(t, "Check your answers", nb.name)
 	s.press(t, "Award the contract")
 	id, err := strconv.ParseInt(strings.TrimPrefix(s.path(t), "/o/stockport/contracts/"), 10, 64)
 	if err != nil {
@@ -371,7 +377,7 @@ func (w *world) reportAndVerify(t *testing.T) {
 
 func (w *world) dashboardAfter(t *testing.T) {
 	d := w.v.signIn(t, "director@star.example")
-	award := tally.FinancialYearOf(time.Now())
+	award := tally.FinancialYearOf(w.start) // the award is dated on the contract start
 	quarter := tally.FinancialYearOf(w.firstEnd)
 	for _, fy := range w.financialYears() {
 		after := dashboardFigures(t, d, fy)

@@ -41,7 +41,7 @@ func evaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Evaluatio
 	}
 	rows, err := tx.Query(ctx, `
 		SELECT s.offer_id, o.id, o.slug, o.name, s.reference, s.submitted_at, s.content,
-		       e.mark, coalesce(e.price_points, 0), coalesce(e.quality_points, 0)
+		       e.mark, e.price_points, e.quality_points
 		FROM (SELECT DISTINCT ON (offer_id) * FROM offer_submissions
 		      WHERE partner_id = $1 AND tender_id = $2 ORDER BY offer_id, revision DESC) s
 		JOIN organisations o ON o.id = s.supplier_id
@@ -55,12 +55,19 @@ func evaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Evaluatio
 		var o tally.EvalOffer
 		var content []byte
 		var mark *int
+		var price, quality *int64
 		if err := rows.Scan(&o.OfferID, &o.Supplier.ID, &o.Supplier.Slug, &o.Supplier.Name, &o.Reference, &o.SubmittedAt, &content,
-			&mark, &o.PricePoints, &o.QualityPoints); err != nil {
+			&mark, &price, &quality); err != nil {
 			return e, err
 		}
 		if mark != nil {
 			o.Mark, o.Marked = *mark, true
+		}
+		if price != nil {
+			o.PricePoints, o.PriceRecorded = tally.Points(*price), true
+		}
+		if quality != nil {
+			o.QualityPoints, o.QualityRecorded = tally.Points(*quality), true
 		}
 		var sub submission
 		if err := json.Unmarshal(content, &sub); err != nil {
@@ -197,6 +204,10 @@ type Marks struct {
 	Marked        bool
 	PricePoints   tally.Points
 	QualityPoints tally.Points
+	// NoPricePoints and NoQualityPoints leave the points not recorded
+	// (a blank box), rather than 0.
+	NoPricePoints   bool
+	NoQualityPoints bool
 }
 
 // SaveMarks records qualitative marks and the wider evaluation's points.
@@ -218,16 +229,22 @@ func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64
 			if !standing[m.OfferID] {
 				return tally.ErrNotFound
 			}
-			var mark any
+			var mark, price, quality any = nil, int64(m.PricePoints), int64(m.QualityPoints)
 			if m.Marked {
 				mark = m.Mark
+			}
+			if m.NoPricePoints {
+				price = nil
+			}
+			if m.NoQualityPoints {
+				quality = nil
 			}
 			if _, err := tx.Exec(ctx, `
 				INSERT INTO offer_evaluations (partner_id, offer_id, tender_id, mark, price_points, quality_points, updated_by)
 				VALUES ($1, $2, $3, $4, $5, $6, $7)
 				ON CONFLICT (partner_id, offer_id) DO UPDATE SET mark = excluded.mark, price_points = excluded.price_points,
 				       quality_points = excluded.quality_points, updated_by = excluded.updated_by, updated_at = now()`,
-				t.Partner.ID, m.OfferID, tenderID, mark, int64(m.PricePoints), int64(m.QualityPoints), nullID(scope.UserID)); err != nil {
+				t.Partner.ID, m.OfferID, tenderID, mark, price, quality, nullID(scope.UserID)); err != nil {
 				return err
 			}
 		}

@@ -376,6 +376,14 @@ func dbBuild(t *testing.T, ts *testServer, w dbWorld) dbBuilt {
 			must(store.Moderate(ctx, scope, id, offers[a.supplier], tmIDs[code], tally.Quantity(accepted),
 				"More than the supplier's workforce can deliver"), "moderate %s", ts.ref)
 		}
+		// Every offer is marked (0, which changes no score) before an award.
+		ev, err := store.Evaluation(ctx, scope, id)
+		must(err, "evaluation %s", ts.ref)
+		var marks []postgres.Marks
+		for _, o := range ev.Offers {
+			marks = append(marks, postgres.Marks{OfferID: o.OfferID, Marked: true, NoPricePoints: true, NoQualityPoints: true})
+		}
+		must(store.SaveMarks(ctx, scope, id, marks), "mark %s", ts.ref)
 		cid, _, err := store.Award(ctx, scope, id, offers[a.supplier], "Awarded in the dashboard test", a.awarded)
 		must(err, "award %s", ts.ref)
 		dbReturns(t, store, scope, supplier(a.supplier), cid, a.returns)

@@ -125,14 +125,17 @@ func (s *Server) renderEvaluation(w http.ResponseWriter, r *http.Request, a tall
 // qualitative mark says: it is unknown, not 0.
 const notMarked = "not marked"
 
+// notRecorded is what price or quality points the buyer has not recorded
+// say; they count as 0 in the total.
+const notRecorded = "not recorded"
+
 // evalOfferView formats one offer for the page. ranked says whether every
 // offer is marked, so that ranks mean something.
 func evalOfferView(o tally.EvalOffer, ranked bool) pages.EvalOfferView {
 	v := pages.EvalOfferView{ID: o.OfferID, Supplier: o.Supplier.Name, Reference: o.Reference, BidPrice: format.Money(o.BidPrice),
 		SubmittedValue: format.Money(o.SubmittedValue), Value: format.Money(o.Value), Percent: format.Percent(o.Percent()),
 		OfferFlags: o.Flags.Offer, Flags: append([]string(nil), o.Flags.Offer...), Marked: o.Marked, MarkText: notMarked,
-		PricePoints: o.PricePoints.String(), QualityPoints: o.QualityPoints.String(),
-		PriceText: format.Points(o.PricePoints), QualityText: format.Points(o.QualityPoints),
+		PriceText: notRecorded, QualityText: notRecorded,
 		Quantitative: format.Points(o.Score.Quantitative), Qualitative: notMarked, SocialValue: notMarked, Weighted: notMarked,
 		Total: notMarked, Rank: "not ranked"}
 	if o.Marked {
@@ -140,6 +143,12 @@ func evalOfferView(o tally.EvalOffer, ranked bool) pages.EvalOfferView {
 		v.MarkText = strconv.Itoa(o.Mark) + " of 5"
 		v.Qualitative, v.SocialValue = format.Points(o.Score.Qualitative), format.Points(o.Score.SocialValue)
 		v.Weighted, v.Total = format.Points(o.Score.Weighted), format.Points(o.Total)
+	}
+	if o.PriceRecorded {
+		v.PricePoints, v.PriceText = o.PricePoints.String(), format.Points(o.PricePoints)
+	}
+	if o.QualityRecorded {
+		v.QualityPoints, v.QualityText = o.QualityPoints.String(), format.Points(o.QualityPoints)
 	}
 	if ranked {
 		v.Rank, v.Top = strconv.Itoa(o.TotalRank), o.TotalRank == 1
@@ -230,8 +239,8 @@ func (s *Server) handleScores(w http.ResponseWriter, r *http.Request, a tally.Ac
 			}
 			m.Mark, m.Marked = n, true
 		}
-		m.PricePoints = pointsField(f, "price-"+id, "price points for "+o.Supplier.Name)
-		m.QualityPoints = pointsField(f, "quality-"+id, "quality points for "+o.Supplier.Name)
+		m.PricePoints, m.NoPricePoints = pointsField(f, "price-"+id, "price points for "+o.Supplier.Name)
+		m.QualityPoints, m.NoQualityPoints = pointsField(f, "quality-"+id, "quality points for "+o.Supplier.Name)
 		marks = append(marks, m)
 	}
 	if len(f.Errs) == 0 {
@@ -252,20 +261,20 @@ func (s *Server) handleScores(w http.ResponseWriter, r *http.Request, a tally.Ac
 	return nil
 }
 
-// pointsField reads optional points from 0 to 100 (blank is 0). Anything
-// else, letters, a minus sign or a huge number, gets one message that names
-// the field.
-func pointsField(f *form, name, label string) tally.Points {
+// pointsField reads optional points from 0 to 100; blank is none recorded.
+// Anything else, letters, a minus sign or a huge number, gets one message
+// that names the field.
+func pointsField(f *form, name, label string) (p tally.Points, blank bool) {
 	v := f.raw(name)
 	if v == "" {
-		return 0
+		return 0, true
 	}
 	p, err := tally.ParsePoints(v)
 	if err != nil || len(v) > 12 {
 		f.Errs.Add(name, "Enter "+label+" as a number from 0 to 100, like 42.5")
-		return 0
+		return 0, false
 	}
-	return p
+	return p, false
 }
 
 // handleAward checks an award, then shows "Check your answers" with

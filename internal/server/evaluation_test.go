@@ -232,7 +232,7 @@ type evScoreRow struct {
 
 var (
 	evScoresTable = regexp.MustCompile(`(?s)<table class="govuk-table" id="scores">(.*?)</table>`)
-	evOfferHead   = regexp.MustCompile(`(?s)<th scope="col" class="govuk-table__header" data-offer="(\d+)">\s*<a class="govuk-link" href="#bid-\d+">(.*?)</a>(.*?)</th>`)
+	evOfferHead   = regexp.MustCompile(`(?s)<th scope="col" class="govuk-table__header[^"]*" data-offer="(\d+)">\s*<a class="govuk-link" href="#bid-\d+">(.*?)</a>(.*?)</th>`)
 	evScoreTR     = regexp.MustCompile(`(?s)<tr class="govuk-table__row tally-eval-score" data-row="([a-z-]+)">(.*?)</tr>`)
 	evOfferCell   = regexp.MustCompile(`(?s)<td[^>]*data-offer="(\d+)"[^>]*>(.*?)</td>`)
 	evTag         = regexp.MustCompile(`<[^>]*>`)
@@ -529,6 +529,16 @@ func TestEvAwardMakesTheContractAndTellsEveryBidder(t *testing.T) {
 
 	// Award to an offer other than the top total: it needs a reason.
 	_, body = get(t, buyer, base)
+	for name, row := range evPageScores(t, body) {
+		if row.Price != "not recorded" || row.Quality != "not recorded" || row.Rank == "not ranked" || row.Total == "not marked" {
+			t.Errorf("%s marked, without points: %+v", name, row)
+		}
+	}
+	for _, row := range evCSV(t, buyer, base+".csv").rows {
+		if row[21] != "" || row[22] != "" || row[24] == "" {
+			t.Errorf("record without points: price %q, quality %q, rank %q", row[21], row[22], row[24])
+		}
+	}
 	var top, winner evBidder
 	for _, m := range evAwardOption.FindAllStringSubmatch(body, -1) {
 		id, _ := strconv.ParseInt(m[1], 10, 64)

@@ -135,6 +135,13 @@ func evaluationRecord(e tally.Evaluation) table {
 		if e.Ranked() {
 			rank = strconv.Itoa(o.TotalRank)
 		}
+		price, quality := "", ""
+		if o.PriceRecorded {
+			price = o.PricePoints.String()
+		}
+		if o.QualityRecorded {
+			quality = o.QualityPoints.String()
+		}
 		percent := ""
 		if o.Percent().Defined() {
 			percent = o.Percent().Percent1()
@@ -152,7 +159,7 @@ func evaluationRecord(e tally.Evaluation) table {
 				l.Measure.Title, l.Measure.Unit, proxy, l.Submitted.String(), l.Accepted.String(), l.Reason, l.SubmittedValue.Pounds(),
 				l.Value.Pounds(), o.Value.Pounds(), percent, strings.Join(flags, " "), mark,
 				o.Score.Quantitative.String(), qualitative, social, weighted,
-				o.PricePoints.String(), o.QualityPoints.String(), total, rank, awarded, reason})
+				price, quality, total, rank, awarded, reason})
 		}
 	}
 	return t

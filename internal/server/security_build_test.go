@@ -207,7 +207,9 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	p(buyer, eval+"/moderate", url.Values{"offer": {offerID}, "measure": {m[1]}, "accepted": {"1"},
 		"reason": {long("XSS18", "moderation: reason")}}).seeOther(t)
 	p(buyer, eval+"/scores", url.Values{"mark-" + offerID: {"4"}, "price-" + offerID: {"50"}, "quality-" + offerID: {"20"}}).seeOther(t)
-	loc = p(buyer, eval+"/award", url.Values{"offer": {offerID}, "reason": {long("XSS19", "award: reason")}}).seeOther(t)
+	today := time.Now().In(tally.London())
+	loc = p(buyer, eval+"/award", url.Values{"offer": {offerID}, "reason": {long("XSS19", "award: reason")}, "confirm": {"yes"},
+		"awarded-day": {strconv.Itoa(today.Day())}, "awarded-month": {strconv.Itoa(int(today.Month()))}, "awarded-year": {strconv.Itoa(today.Year())}}).seeOther(t)
 	j.contract1, _ = strconv.ParseInt(loc[strings.LastIndex(loc, "/")+1:], 10, 64)
 	j.kpi1 = secInt(t, ts, `SELECT id FROM kpis WHERE contract_id = $1 ORDER BY position LIMIT 1`, j.contract1)
 	targets := url.Values{"reason": {long("XSS20", "KPI change: reason")}}

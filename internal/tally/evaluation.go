@@ -33,6 +33,10 @@ type EvalOffer struct {
 	Marked        bool
 	PricePoints   Points // from the wider evaluation, recorded by the buyer
 	QualityPoints Points
+	// PriceRecorded and QualityRecorded say whether the buyer has recorded
+	// the points; points not recorded count as 0 in the total.
+	PriceRecorded   bool
+	QualityRecorded bool
 
 	// Results, filled by Evaluate.
 	SubmittedValue Pence
