@@ -35,9 +35,10 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request, a t
 	p.PageLinks = components.PageLinks(r.URL.Path, q, "page")
 	p.Rows = make([]pages.TenderRow, 0, len(list))
 	for _, t := range list {
-		row := tenderRow(t, opportunitiesBase(a)+"/"+strconv.FormatInt(t.ID, 10))
-		row.Measures = t.MeasureCodes
-		p.Rows = append(p.Rows, row)
+		p.Rows = append(p.Rows, pages.TenderRow{Href: opportunitiesBase(a) + "/" + strconv.FormatInt(t.ID, 10), Reference: t.Reference,
+			Title: t.Title, Partner: t.Partner.Name, Value: format.Money(t.EstimatedValue), Deadline: format.DateTime(t.Deadline),
+			Status: t.Status.Label(), Colour: t.Status.Colour(), Offers: strconv.Itoa(t.SubmittedOffers),
+			Weighting: t.Weighting.String() + "%", Measures: t.MeasureCodes})
 	}
 	return s.render(w, r, http.StatusOK, pages.Opportunities(p))
 }
