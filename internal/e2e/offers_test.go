@@ -88,6 +88,10 @@ func offerMistakes(t *testing.T, s *session, tenderID int64, council string) {
 		if got := s.text(t, "//fieldset[.//input[@id="+xq(q(0)[1:])+"]]//*[@data-line-value]"); !strings.Contains(got, "too large") {
 			t.Errorf("live value of an absurd quantity: %q", got)
 		}
+		s.fill(t, q(0), "2")
+		if got := s.text(t, "[data-offer-percent]"); got != "Enter a bid price of more than £0" {
+			t.Errorf("live percentage with a £0 bid: %q", got)
+		}
 		s.fill(t, q(0), "two")
 	}
 	s.clickTo(t, "//button[normalize-space()='Save draft']", 422)
