@@ -142,7 +142,7 @@ func (s *Server) offerPage(r *http.Request, a tally.Access, f tally.Offer, t tal
 		p.Percent = format.Percent(tally.SocialValuePercent(total, bid))
 	}
 	for _, m := range t.Measures {
-		row := pages.OfferLineRow{ID: m.ID, Code: m.Code, Title: m.Title, Unit: m.Unit, Quantity: in.Quantities[m.ID],
+		row := pages.OfferLineRow{ID: m.ID, Code: m.Code, Title: m.Title, Unit: unitWords(m.Unit), Quantity: in.Quantities[m.ID],
 			Statement: in.Statements[m.ID], Value: format.Money(values[m.ID]), ProxyRaw: "0",
 			Description: descriptions[m.ID], Evidence: evidenceExpected(m.Unit)}
 		if _, ok := quantities[m.ID]; ok {

@@ -24,9 +24,9 @@ func (s *Server) handleConfirmOffer(w http.ResponseWriter, r *http.Request, a ta
 
 func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, a tally.Access, f tally.Offer, t tally.Tender, status int, errs tally.FormErrors) error {
 	if t.Status != tally.TenderPublished {
-		// Nothing to check any more: the offer page says where it stands.
-		http.Redirect(w, r, offerPath(a, f.ID), http.StatusSeeOther)
-		return nil
+		// Nothing to check any more: the offer (read only now) says where
+		// it stands.
+		return s.render(w, r, status, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), errs)))
 	}
 	if len(errs) == 0 {
 		errs = tally.OfferProblems(f, t)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
@@ -34,9 +35,10 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request, a t
 	p.PageLinks = components.PageLinks(r.URL.Path, q, "page")
 	p.Rows = make([]pages.TenderRow, 0, len(list))
 	for _, t := range list {
-		row := tenderRow(t, opportunitiesBase(a)+"/"+strconv.FormatInt(t.ID, 10))
-		row.Measures = t.MeasureCodes
-		p.Rows = append(p.Rows, row)
+		p.Rows = append(p.Rows, pages.TenderRow{Href: opportunitiesBase(a) + "/" + strconv.FormatInt(t.ID, 10), Reference: t.Reference,
+			Title: t.Title, Partner: t.Partner.Name, Value: format.Money(t.EstimatedValue), Deadline: format.DateTime(t.Deadline),
+			Status: t.Status.Label(), Colour: t.Status.Colour(), Offers: strconv.Itoa(t.SubmittedOffers),
+			Weighting: t.Weighting.String() + "%", Measures: t.MeasureCodes})
 	}
 	return s.render(w, r, http.StatusOK, pages.Opportunities(p))
 }
@@ -54,7 +56,7 @@ func (s *Server) handleOpportunity(w http.ResponseWriter, r *http.Request, a tal
 func (s *Server) renderOpportunity(w http.ResponseWriter, r *http.Request, a tally.Access, t tally.Tender, status int, errs map[string]string) error {
 	base := opportunitiesBase(a) + "/" + strconv.FormatInt(t.ID, 10)
 	p := pages.OpportunityPage{Page: s.page(r, t.Title), Back: opportunitiesBase(a), Title: t.Title, Ref: t.Reference,
-		Status: t.Status.Label(), Colour: t.Status.Colour(), Summary: tenderSummary(t), Errors: errs, Glossary: glossaryPath}
+		Status: t.Status.Label(), Colour: t.Status.Colour(), Summary: opportunitySummary(t), Errors: errs, Glossary: glossaryPath}
 	descriptions, err := s.store.MeasureDescriptions(r.Context(), a.Scope, t.ID)
 	if err != nil {
 		return err
@@ -94,8 +96,8 @@ func (s *Server) handleStartOffer(w http.ResponseWriter, r *http.Request, a tall
 
 // opportunityMeasure is a measure as a supplier reads it before offering.
 func opportunityMeasure(m tally.TenderMeasure, description string) pages.OpportunityMeasure {
-	row := pages.OpportunityMeasure{Code: m.Code, Title: m.Title, Unit: m.Unit, Local: m.Local, Plugin: m.Plugin,
-		Description: description, Evidence: evidenceExpected(m.Unit), Proxy: "Record only: no £ value"}
+	row := pages.OpportunityMeasure{Code: m.Code, Title: m.Title, Local: m.Local, Plugin: m.Plugin,
+		Description: description, Evidence: evidenceExpected(m.Unit), Proxy: "Record only: no £ value", Unit: unitWords(m.Unit)}
 	if m.HasProxy {
 		row.Proxy = format.Per(m.Proxy, m.Unit)
 	}
@@ -103,4 +105,34 @@ func opportunityMeasure(m tally.TenderMeasure, description string) pages.Opportu
 		row.Target = format.Quantity(m.Target, m.Unit)
 	}
 	return row
+}
+
+// opportunitySummary is what a supplier reads about a tender before
+// offering, in words (format).
+func opportunitySummary(t tally.Tender) []components.SummaryRow {
+	rows := []components.SummaryRow{
+		{Key: "Council", Value: t.Partner.Name},
+		{Key: "Category", Value: capitalise(t.Category)},
+		{Key: "Estimated value", Value: format.Money(t.EstimatedValue)},
+		{Key: "Contract", Value: format.Date(t.ContractStart) + " to " + format.Date(t.ContractEnd)},
+		{Key: "Deadline for offers", Value: format.DateTime(t.Deadline)},
+		{Key: "Social value weighting", Value: t.Weighting.String() + "%"},
+		{Key: "Quantitative share", Value: strconv.Itoa(t.QuantitativeShare) + "% (" + t.Method.Label() + ")"},
+	}
+	if t.Description != "" {
+		rows = append(rows, components.SummaryRow{Key: "Description", Value: t.Description})
+	}
+	if t.Status == tally.TenderCancelled {
+		rows = append(rows, components.SummaryRow{Key: "Cancelled because", Value: t.CancelReason})
+	}
+	return rows
+}
+
+// unitWords names a measure's unit in a sentence: "FTE", "weeks", or
+// "pounds (£)" for money.
+func unitWords(unit string) string {
+	if u := strings.TrimSpace(unit); strings.HasPrefix(u, "£") || strings.EqualFold(u, "GBP") {
+		return "pounds (£)"
+	}
+	return unit
 }
