@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tally-sv/tally/internal/tally"
 )
@@ -58,7 +60,7 @@ func (s *Store) StartReturn(ctx context.Context, scope tally.Scope, contractID i
 		}
 		return nil
 	})
-	return id, translate(err)
+	return id, returnErr(err)
 }
 
 // Return loads a return in scope with its lines, the period's targets and
@@ -200,6 +202,15 @@ func (s *Store) SaveReturn(ctx context.Context, scope tally.Scope, id int64, ver
 		if err != nil {
 			return err
 		}
+		if r.Status != tally.ReturnDraft {
+			// A return that has been submitted keeps both attestations (the
+			// database refuses anything else): say so rather than fail.
+			errs := tally.FormErrors{}
+			attestErrors(errs, in.AttestContract, in.AttestPeriod)
+			if err := errs.Err(); err != nil {
+				return err
+			}
+		}
 		for _, l := range r.Lines {
 			q, ok := in.Quantities[l.KPI.ID]
 			if !ok || (r.Status == tally.ReturnQueried && l.Decision != tally.DecisionQueried) {
@@ -216,7 +227,7 @@ func (s *Store) SaveReturn(ctx context.Context, scope tally.Scope, id int64, ver
 			WHERE partner_id = $1 AND id = $2`, r.Contract.Partner.ID, r.ID, in.Narrative, in.AttestContract, in.AttestPeriod)
 		return err
 	})
-	return translate(err)
+	return returnErr(err)
 }
 
 // EvidenceFile is a file to attach.
@@ -234,6 +245,11 @@ func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int
 		if err != nil {
 			return err
 		}
+		for _, e := range r.Evidence {
+			if e.SHA256 == f.SHA256 {
+				return tally.FormErrors{"file": fmt.Sprintf("This file is already attached to this return, as %s: choose a different file", e.Name)}
+			}
+		}
 		if len(r.Evidence) >= MaxEvidenceFiles {
 			return tally.FormErrors{"file": fmt.Sprintf("A return can have at most %d files: remove one first", MaxEvidenceFiles)}
 		}
@@ -248,7 +264,7 @@ func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int
 			r.Contract.Partner.ID, r.ID)
 		return err
 	})
-	return translate(err)
+	return returnErr(err)
 }
 
 // RemoveEvidence detaches a file from a draft or queried return.
@@ -269,7 +285,7 @@ func (s *Store) RemoveEvidence(ctx context.Context, scope tally.Scope, returnID 
 			r.Contract.Partner.ID, r.ID)
 		return err
 	})
-	return translate(err)
+	return returnErr(err)
 }
 
 // EvidenceData returns a file of a return in scope, or tally.ErrNotFound.
@@ -282,6 +298,28 @@ func (s *Store) EvidenceData(ctx context.Context, scope tally.Scope, returnID, e
 	return f, translate(err)
 }
 
+// ReturnSubmitErrors says what a saved return lacks before it can be
+// submitted: both attestations, and an answer to every question.
+func ReturnSubmitErrors(r tally.Return) tally.FormErrors {
+	errs := tally.FormErrors{}
+	attestErrors(errs, r.AttestContract, r.AttestPeriod)
+	for _, l := range r.Lines {
+		if r.Status == tally.ReturnQueried && l.Decision == tally.DecisionQueried && l.Answer == "" {
+			errs.Add(fmt.Sprintf("answer-%d", l.KPI.ID), "Answer the question about "+l.KPI.Code)
+		}
+	}
+	return errs
+}
+
+func attestErrors(errs tally.FormErrors, contract, period bool) {
+	if !contract {
+		errs.Add("attest_contract", "Confirm that the figures relate only to this contract")
+	}
+	if !period {
+		errs.Add("attest_period", "Confirm that the figures relate only to this period")
+	}
+}
+
 // SubmitReturn submits a draft or answered return in one transaction: both
 // attestations are needed, queried lines go back for verification, and the
 // supplier's log records it. It returns the return as submitted.
@@ -292,20 +330,8 @@ func (s *Store) SubmitReturn(ctx context.Context, scope tally.Scope, id int64, v
 		if r, err = lockEditableReturn(ctx, tx, int(id), version); err != nil {
 			return err
 		}
-		errs := tally.FormErrors{}
-		if !r.AttestContract {
-			errs.Add("attest_contract", "Confirm that the figures relate only to this contract")
-		}
-		if !r.AttestPeriod {
-			errs.Add("attest_period", "Confirm that the figures relate only to this period")
-		}
-		for _, l := range r.Lines {
-			if r.Status == tally.ReturnQueried && l.Decision == tally.DecisionQueried && l.Answer == "" {
-				errs.Add(fmt.Sprintf("answer-%d", l.KPI.ID), "Answer the question about "+l.KPI.Code)
-			}
-		}
-		if len(errs) > 0 {
-			return errs
+		if err := ReturnSubmitErrors(r).Err(); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE return_lines SET decision = 'pending' WHERE partner_id = $1 AND return_id = $2 AND decision = 'queried'`,
@@ -325,7 +351,7 @@ func (s *Store) SubmitReturn(ctx context.Context, scope tally.Scope, id int64, v
 			Subject: fmt.Sprintf("contract %s period %d", r.Contract.Reference, r.Period.Number),
 			Detail:  map[string]any{"return": r.ID, "files": len(r.Evidence)}})
 	})
-	return r, translate(err)
+	return r, returnErr(err)
 }
 
 // Verdict is a contract manager's decision on one line.
@@ -348,7 +374,9 @@ func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, v
 		if r, err = loadReturn(ctx, tx, id); err != nil {
 			return err
 		}
-		if r.Status != tally.ReturnSubmitted {
+		// A queried return's other lines can still be decided while the
+		// supplier answers.
+		if r.Status != tally.ReturnSubmitted && r.Status != tally.ReturnQueried {
 			return tally.FormErrors{"return": "Only a submitted return awaiting verification can be checked"}
 		}
 		pending := map[int64]bool{}
@@ -376,7 +404,9 @@ func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, v
 			         WHEN EXISTS (SELECT 1 FROM return_lines l WHERE l.partner_id = $1 AND l.return_id = $2 AND l.decision = 'queried') THEN 'queried'
 			         WHEN NOT EXISTS (SELECT 1 FROM return_lines l WHERE l.partner_id = $1 AND l.return_id = $2 AND l.decision = 'pending') THEN 'complete'
 			         ELSE 'submitted' END,
-			       version = version + 1, updated_at = now()
+			       -- the supplier's form on a queried return stays current:
+			       -- decisions on other lines do not change what it edits
+			       version = version + CASE WHEN status = 'submitted' THEN 1 ELSE 0 END, updated_at = now()
 			WHERE partner_id = $1 AND id = $2`, r.Contract.Partner.ID, r.ID); err != nil {
 			return err
 		}
@@ -386,5 +416,37 @@ func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, v
 		r, err = loadReturn(ctx, tx, id)
 		return err
 	})
-	return r, translate(err)
+	return r, returnErr(err)
+}
+
+// returnErr translates errors as translate does, and turns a rule the
+// database enforces on returns, lines or evidence into a message to show:
+// the handlers check these first, so this is the last line of defence,
+// never a 500.
+func returnErr(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return translate(err)
+	}
+	switch pgErr.Code {
+	case "23514", "23502", "22001", "22003", "22021", "22P02": // check, not null, too long, out of range, bad bytes, bad text
+	default:
+		return translate(err)
+	}
+	field, msg := "return", "Something in this return could not be saved: check what you entered and try again"
+	switch pgErr.ConstraintName {
+	case "returns_check":
+		field, msg = "attest_contract", "Confirm that the figures relate only to this contract and only to this period"
+	case "returns_narrative_check":
+		field, msg = "narrative", "The description of what you delivered must be 5,000 characters or fewer"
+	case "return_lines_quantity_check":
+		msg = "Each quantity delivered must be 0 or more"
+	case "return_lines_check":
+		msg = "Give the question or the reason for each line you query or reject"
+	case "return_lines_note_check", "return_lines_answer_check":
+		msg = "Each question, reason or answer must be 2,000 characters or fewer"
+	case "evidence_name_check", "evidence_size_check", "evidence_sha256_check":
+		field, msg = "file", "The file could not be stored: it must be between 1 byte and 10 MB, with a name. Choose it again"
+	}
+	return fmt.Errorf("%w: %s", tally.FormErrors{field: msg}, pgErr.ConstraintName)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
@@ -134,7 +135,11 @@ func (s *Server) handleStartReturn(w http.ResponseWriter, r *http.Request, a tal
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, returnHref(a, id), http.StatusSeeOther)
+	target := returnHref(a, id)
+	if roleOnReturn(a) == returnVerifier {
+		target += "/on-behalf" // starting it is reporting for the supplier
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }
 
@@ -150,42 +155,105 @@ func (s *Server) returnInScope(r *http.Request, a tally.Access) (tally.Return, e
 	return rt, err
 }
 
-// returnEditor reports whether this user may fill in the return: its
-// supplier, or a contract manager on its behalf.
-func returnEditor(a tally.Access) bool { return a.Can(tally.RoleSupplier, tally.RoleContractManager) }
+// returnRole is what this user may do on a return: fill it in as its
+// supplier, check it as one of the council's contract managers, or read it.
+type returnRole int
 
-func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, typed map[string]string, errs map[string]string) pages.ReturnPage {
+const (
+	returnReader returnRole = iota
+	returnSupplier
+	returnVerifier
+)
+
+func roleOnReturn(a tally.Access) returnRole {
+	switch {
+	case a.Org.Kind == tally.Supplier && a.Can(tally.RoleSupplier):
+		return returnSupplier
+	case a.Org.Kind != tally.Supplier && a.Can(tally.RoleContractManager):
+		return returnVerifier
+	}
+	return returnReader
+}
+
+// returnFillable reports whether this user may fill in the return now: its
+// supplier while it is a draft or queried, or a contract manager on the
+// supplier's behalf while it is a draft (a separate, explicit action: the
+// contract manager's own page shows the return and its checks, never the
+// supplier's form).
+func returnFillable(a tally.Access, rt tally.Return) bool {
+	switch roleOnReturn(a) {
+	case returnSupplier:
+		return rt.Status == tally.ReturnDraft || rt.Status == tally.ReturnQueried
+	case returnVerifier:
+		return rt.Status == tally.ReturnDraft
+	}
+	return false
+}
+
+// returnVerifiable reports whether this user may decide lines now: a
+// contract manager, on a submitted or queried return with lines not yet
+// checked (a query on one line leaves the others open).
+func returnVerifiable(a tally.Access, rt tally.Return) bool {
+	if roleOnReturn(a) != returnVerifier || (rt.Status != tally.ReturnSubmitted && rt.Status != tally.ReturnQueried) {
+		return false
+	}
+	return slices.ContainsFunc(rt.Lines, func(l tally.ReturnLine) bool { return l.Decision == tally.DecisionPending })
+}
+
+// returnView is how a return page is drawn: the supplier's form (or a
+// contract manager's on its behalf), and what was typed when it failed.
+type returnView struct {
+	form  bool              // show the form to fill in
+	typed map[string]string // as posted, when re-rendering
+	errs  map[string]string
+	saved bool // the draft was saved before the error
+}
+
+func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, v returnView) pages.ReturnPage {
 	base := returnHref(a, rt.ID)
-	editable := (rt.Status == tally.ReturnDraft || rt.Status == tally.ReturnQueried) && returnEditor(a)
-	p := pages.ReturnPage{Page: s.page(r, "Delivery return"), Back: returnsBase(a), Action: base, Upload: base + "/evidence",
-		Verify: base + "/verify", Contract: rt.Contract.Title + " (" + rt.Contract.Reference + ") · " + rt.Contract.Supplier.Name,
-		Period: "quarter " + strconv.Itoa(rt.Period.Number) + ", " + rt.Period.Start.Format("2 Jan 2006") + " to " + rt.Period.LastDay().Format("2 Jan 2006"),
-		Due:    rt.Period.Due.Format("2 January 2006"), Status: rt.Status.Label(), Version: rt.Version, Editable: editable,
-		Verifiable: rt.Status == tally.ReturnSubmitted && a.Can(tally.RoleContractManager) && a.Org.Kind != tally.Supplier,
-		Narrative:  rt.Narrative, AttestContract: rt.AttestContract, AttestPeriod: rt.AttestPeriod, Errors: errs}
-	if len(errs) > 0 {
+	role := roleOnReturn(a)
+	editable := v.form && returnFillable(a, rt)
+	p := pages.ReturnPage{Page: s.page(r, "Delivery return"), Back: returnsBase(a), Action: base,
+		Verify: base + "/verify", Contract: rt.Contract.Title + " (" + rt.Contract.Reference + ")",
+		Period: "quarter " + strconv.Itoa(rt.Period.Number) + ", " + format.Date(rt.Period.Start) + " to " + format.Date(rt.Period.LastDay()),
+		Due:    format.Date(rt.Period.Due), Status: rt.Status.Label(), StatusColour: returnColour(rt.Status), Version: rt.Version,
+		Editable: editable, Verifiable: returnVerifiable(a, rt),
+		Narrative: rt.Narrative, AttestContract: rt.AttestContract, AttestPeriod: rt.AttestPeriod, Errors: v.errs, Saved: v.saved}
+	if role == returnSupplier {
+		p.Counterparty = "Council: " + rt.Contract.Partner.Name
+	} else {
+		p.Counterparty = "Supplier: " + rt.Contract.Supplier.Name
+	}
+	if role == returnVerifier && editable {
+		p.OnBehalf = rt.Contract.Supplier.Name
+	}
+	p.Notice = returnNotice(role, rt, editable, p.Verifiable)
+	if role == returnVerifier && rt.Status == tally.ReturnDraft && !editable {
+		p.BehalfLink = base + "/on-behalf"
+	}
+	if len(v.errs) > 0 {
 		p.Title = "Error: " + p.Title
 	}
 	for _, l := range rt.Lines {
 		id := strconv.FormatInt(l.KPI.ID, 10)
-		v := pages.ReturnLineView{KPIID: l.KPI.ID, Code: l.KPI.Code, Title: l.KPI.Title, Unit: l.KPI.Unit, Target: l.Target.String(),
+		lv := pages.ReturnLineView{KPIID: l.KPI.ID, Code: l.KPI.Code, Title: l.KPI.Title, Unit: l.KPI.Unit,
+			Target: format.Quantity(l.Target, l.KPI.Unit), Delivered: format.Quantity(l.Quantity, l.KPI.Unit),
 			Quantity: l.Quantity.String(), Decision: decisionLabel(l.Decision), Colour: decisionColour(l.Decision), Note: l.Note, Answer: l.Answer,
 			Queried:   l.Decision == tally.DecisionQueried,
 			Editable:  editable && (rt.Status == tally.ReturnDraft || l.Decision == tally.DecisionQueried),
 			Decidable: p.Verifiable && l.Decision == tally.DecisionPending}
-		if q, ok := typed["quantity-"+id]; ok {
-			v.Quantity, v.Answer = q, typed["answer-"+id]
+		if q, ok := v.typed["quantity-"+id]; ok {
+			lv.Quantity, lv.Answer = q, v.typed["answer-"+id]
 		}
-		p.Lines = append(p.Lines, v)
+		lv.Verdict, lv.VerdictNote = v.typed["decision-"+id], v.typed["note-"+id]
+		p.Lines = append(p.Lines, lv)
 	}
-	if typed != nil {
-		p.Narrative, p.AttestContract, p.AttestPeriod = typed["narrative"], typed["attest_contract"] != "", typed["attest_period"] != ""
+	if _, ok := v.typed["narrative"]; ok {
+		p.Narrative, p.AttestContract, p.AttestPeriod = v.typed["narrative"], v.typed["attest_contract"] != "", v.typed["attest_period"] != ""
 	}
 	for _, e := range rt.Evidence {
-		ev := pages.EvidenceView{Name: e.Name, Href: base + "/evidence/" + strconv.FormatInt(e.ID, 10), Size: byteSize(e.Size), SHA256: e.SHA256}
-		if editable {
-			ev.Remove = ev.Href + "/remove"
-		}
+		ev := pages.EvidenceView{ID: e.ID, Name: e.Name, Href: base + "/evidence/" + strconv.FormatInt(e.ID, 10), Size: byteSize(e.Size), SHA256: e.SHA256}
+		ev.Removable = editable
 		if a.Org.Kind != tally.Supplier {
 			for _, x := range e.Elsewhere {
 				copyOf := pages.EvidenceElsewhere{Text: fmt.Sprintf("return %d of contract %d", x.ReturnID, x.ContractID)}
@@ -200,6 +268,49 @@ func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, ty
 		p.Evidence = append(p.Evidence, ev)
 	}
 	return p
+}
+
+// returnNotice says, for this viewer, where the return is and who acts
+// next.
+func returnNotice(role returnRole, rt tally.Return, editable, verifiable bool) string {
+	switch {
+	case editable && role == returnVerifier:
+		return "You are filling in this return for " + rt.Contract.Supplier.Name + ". They will see it as theirs."
+	case editable && rt.Status == tally.ReturnQueried:
+		return "The council has a question about some lines. Answer each question, then check and resubmit the return."
+	case editable:
+		return "Fill in what you delivered this period and attach your evidence. Save the draft at any time; nothing is sent until you submit."
+	case verifiable && rt.Status == tally.ReturnQueried:
+		return "Some lines are queried and wait for the supplier's answer. You can still check the other lines."
+	case verifiable:
+		return "Check each line against the evidence: verify it, query it or reject it."
+	case rt.Status == tally.ReturnDraft && role == returnVerifier:
+		return rt.Contract.Supplier.Name + " has not submitted this return yet. If they cannot, you can fill it in for them."
+	case rt.Status == tally.ReturnDraft:
+		return "This return has not been submitted yet."
+	case rt.Status == tally.ReturnSubmitted && role == returnSupplier:
+		return "Your return is submitted. The council's contract manager will check it."
+	case rt.Status == tally.ReturnSubmitted:
+		return "This return is waiting for a contract manager to check it."
+	case rt.Status == tally.ReturnQueried && role == returnSupplier:
+		return "The council has a question about this return."
+	case rt.Status == tally.ReturnQueried:
+		return "This return waits for the supplier to answer the questions on it."
+	}
+	return "Every line of this return has been checked."
+}
+
+// returnColour is the tag colour of a return status.
+func returnColour(st tally.ReturnStatus) string {
+	switch st {
+	case tally.ReturnSubmitted:
+		return "blue"
+	case tally.ReturnQueried:
+		return "yellow"
+	case tally.ReturnComplete:
+		return "green"
+	}
+	return "grey"
 }
 
 func decisionLabel(d tally.Decision) string {
@@ -241,77 +352,21 @@ func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request, a tally.Ac
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, pages.Return(s.returnPage(r, a, rt, nil, nil)))
+	// The supplier sees its form; a contract manager sees the return and
+	// its checks, and fills it in only from the on-behalf page.
+	return s.render(w, r, http.StatusOK, pages.Return(s.returnPage(r, a, rt, returnView{form: roleOnReturn(a) == returnSupplier})))
 }
 
-// handleSaveReturn saves the draft (or the answers to queries) and, when
-// asked, submits it in the same request.
-func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+// handleReturnOnBehalf is the supplier's form for a contract manager
+// filling in a draft return on the supplier's behalf.
+func (s *Server) handleReturnOnBehalf(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	rt, err := s.returnInScope(r, a)
 	if err != nil {
 		return err
 	}
-	if !returnEditor(a) {
-		return errNotFound
-	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	typed := map[string]string{"narrative": f.text("narrative", "a description of what you delivered", 5000, false)}
-	if f.checked("attest_contract") {
-		typed["attest_contract"] = "yes"
-	}
-	if f.checked("attest_period") {
-		typed["attest_period"] = "yes"
-	}
-	in := postgres.ReturnInput{Narrative: typed["narrative"], AttestContract: f.checked("attest_contract"), AttestPeriod: f.checked("attest_period"),
-		Quantities: map[int64]tally.Quantity{}, Answers: map[int64]string{}}
-	for _, l := range rt.Lines {
-		id := strconv.FormatInt(l.KPI.ID, 10)
-		q := f.text("quantity-"+id, "the quantity delivered for "+l.KPI.Code, 30, false)
-		typed["quantity-"+id] = q
-		typed["answer-"+id] = f.text("answer-"+id, "an answer", 2000, false)
-		in.Answers[l.KPI.ID] = typed["answer-"+id]
-		if q == "" {
-			continue
-		}
-		v, err := tally.ParseQuantity(q)
-		if err != nil && f.Errs["quantity-"+id] == "" {
-			f.Errs.Add("quantity-"+id, l.KPI.Code+": "+err.Error())
-		}
-		in.Quantities[l.KPI.ID] = v
-	}
-	version := atoiOr(f.raw("version"), -1)
-	if len(f.Errs) == 0 {
-		if err = s.store.SaveReturn(r.Context(), a.Scope, rt.ID, version, in); err == nil && f.raw("action") == "submit" {
-			_, err = s.store.SubmitReturn(r.Context(), a.Scope, rt.ID, version+1)
-			if err == nil {
-				s.notifyReturnSubmitted(r, a, rt)
-			}
-		}
-		var fe tally.FormErrors
-		switch {
-		case errors.As(err, &fe):
-			f.Errs = fe
-			rt, _ = s.store.Return(r.Context(), a.Scope, rt.ID) // the draft was saved
-		case errors.Is(err, tally.ErrConflict):
-			f.Errs = tally.FormErrors{"return": "This return was changed in another window or tab. Check it and save again"}
-			rt, _ = s.store.Return(r.Context(), a.Scope, rt.ID)
-		case err != nil:
-			return err
-		}
-	}
-	if len(f.Errs) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, typed, f.Errs)))
-	}
-	if f.raw("action") == "submit" {
-		s.flash(r, "Your return is submitted. The council's contract manager will verify it.")
-	} else {
-		s.flash(r, "Your draft return is saved. It is not submitted yet.")
-	}
-	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
-	return nil
+	// Once submitted it is the return's own page, with its checks: an old
+	// link is not a dead end.
+	return s.render(w, r, http.StatusOK, pages.Return(s.returnPage(r, a, rt, returnView{form: true})))
 }
 
 // notifyReturnSubmitted tells the partner's contract managers.
@@ -343,6 +398,11 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 	if err != nil {
 		return err
 	}
+	if !returnVerifiable(a, rt) {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt,
+			returnView{errs: map[string]string{"return": "There is nothing on this return to check now"}})))
+	}
+	typed := map[string]string{}
 	var verdicts []postgres.Verdict
 	for _, l := range rt.Lines {
 		if l.Decision != tally.DecisionPending {
@@ -350,7 +410,8 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 		}
 		id := strconv.FormatInt(l.KPI.ID, 10)
 		d := tally.Decision(f.raw("decision-" + id))
-		note := f.text("note-"+id, "a question or reason", 2000, false)
+		note := f.text("note-"+id, "the question or reason for "+l.KPI.Code, 2000, false)
+		typed["decision-"+id], typed["note-"+id] = string(d), note
 		switch d {
 		case "":
 			continue
@@ -368,16 +429,19 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 		f.Errs.Add("return", "Select a decision for at least one line")
 	}
 	if len(f.Errs) == 0 {
-		rt, err = s.store.VerifyReturn(r.Context(), a.Scope, rt.ID, verdicts)
+		decided, err := s.store.VerifyReturn(r.Context(), a.Scope, rt.ID, verdicts)
 		var fe tally.FormErrors
 		if errors.As(err, &fe) {
 			f.Errs = fe
 		} else if err != nil {
 			return err
 		}
+		if err == nil {
+			rt = decided
+		}
 	}
 	if len(f.Errs) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, nil, f.Errs)))
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, returnView{typed: typed, errs: f.Errs})))
 	}
 	s.tellReturnDecision(r, a, rt)
 	s.flash(r, "Your decisions are saved.")
@@ -411,11 +475,14 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 	if err != nil {
 		return err
 	}
-	if !returnEditor(a) {
-		return errNotFound
+	if !returnFillable(a, rt) {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt,
+			returnView{errs: map[string]string{"file": "Files can only be added to a return while its supplier is filling it in"}})))
 	}
+	view := returnView{form: true}
 	fail := func(status int, msg string) error {
-		return s.render(w, r, status, pages.Return(s.returnPage(r, a, rt, nil, map[string]string{"file": msg})))
+		view.errs = map[string]string{"file": msg}
+		return s.render(w, r, status, pages.Return(s.returnPage(r, a, rt, view)))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxEvidenceBytes+1<<20)
 	mr, err := r.MultipartReader()
@@ -533,9 +600,6 @@ func (s *Server) handleRemoveEvidence(w http.ResponseWriter, r *http.Request, a 
 	if err != nil {
 		return err
 	}
-	if !returnEditor(a) {
-		return errNotFound
-	}
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
@@ -544,14 +608,20 @@ func (s *Server) handleRemoveEvidence(w http.ResponseWriter, r *http.Request, a 
 	if err != nil || !slices.ContainsFunc(rt.Evidence, func(e tally.Evidence) bool { return e.ID == id }) {
 		return errNotFound // another return's file is not found here, whatever this return's state
 	}
+	view := returnView{form: true}
+	if !returnFillable(a, rt) {
+		view.errs = map[string]string{"file": "Files can only be removed from a return while its supplier is filling it in"}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
+	}
 	err = s.store.RemoveEvidence(r.Context(), a.Scope, rt.ID, atoiOr(f.raw("version"), -1), id)
 	var fe tally.FormErrors
 	switch {
 	case errors.As(err, &fe):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, nil, fe)))
+		view.errs = fe
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
 	case errors.Is(err, tally.ErrConflict):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, nil,
-			map[string]string{"file": "This return was changed in another window or tab. Try again"})))
+		view.errs = map[string]string{"file": "This return was changed in another window or tab. Try again"}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
 	case err != nil:
 		return err
 	}

@@ -134,7 +134,7 @@ func rtStart(t *testing.T, ts *testServer, c *http.Client, org string, p rtPerio
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("start return: %d\n%s", resp.StatusCode, body)
 	}
-	loc := resp.Header.Get("Location")
+	loc := strings.TrimSuffix(resp.Header.Get("Location"), "/on-behalf")
 	id, err := strconv.ParseInt(loc[strings.LastIndex(loc, "/")+1:], 10, 64)
 	if err != nil || !strings.HasPrefix(loc, "/o/"+org+"/returns/") {
 		t.Fatalf("start return: redirected to %q", loc)
@@ -168,10 +168,32 @@ func rtForm(p rtPeriod, version, action string, attest ...string) url.Values {
 	return form
 }
 
-// rtSubmit fills in and submits the return, attesting to both.
-func rtSubmit(t *testing.T, c *http.Client, page string, p rtPeriod) {
+// rtSubmit fills in and submits the return, attesting to both. form is
+// the page with the form: the return's own, or a contract manager's
+// on-behalf page.
+func rtSubmit(t *testing.T, c *http.Client, page string, p rtPeriod, formPage ...string) {
 	t.Helper()
-	resp, body := rtPost(t, c, page, rtForm(p, rtVersion(t, c, page), "submit", "attest_contract", "attest_period"))
+	from := page
+	if len(formPage) > 0 {
+		from = formPage[0]
+	}
+	rtSubmitForm(t, c, page, rtForm(p, rtVersion(t, c, from), "submit", "attest_contract", "attest_period"))
+}
+
+// rtSubmitForm posts the form to continue, which saves it and leads to
+// "Check your answers", then submits from there.
+func rtSubmitForm(t *testing.T, c *http.Client, page string, form url.Values) {
+	t.Helper()
+	resp, body := rtPost(t, c, page, form)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/check") {
+		t.Fatalf("continue %s: %d to %q\n%s", page, resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	check := page + "/check"
+	resp, body = get(t, c, check)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Check your return before submitting it") {
+		t.Fatalf("GET %s: %d\n%s", check, resp.StatusCode, body)
+	}
+	resp, body = rtPost(t, c, page+"/submit", url.Values{"version": {rtVersionRE.FindStringSubmatch(body)[1]}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("submit %s: %d\n%s", page, resp.StatusCode, body)
 	}
@@ -372,9 +394,7 @@ func TestRtVerificationFlow(t *testing.T) {
 	}
 	answer = rtForm(p, rtVersion(t, sup, page), "submit", "attest_contract", "attest_period")
 	answer.Set(fmt.Sprintf("answer-%d", k1), "Stockport Road and Hyde depots; the site registers are attached.")
-	if resp, body := rtPost(t, sup, page, answer); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("resubmit: %d\n%s", resp.StatusCode, body)
-	}
+	rtSubmitForm(t, sup, page, answer)
 	if s, d := rtStatus(t, ts, id), rtDecisions(t, ts, id); s != "submitted" || !strings.HasPrefix(d, "pending rejected verified") {
 		t.Fatalf("after answering: %s, %s; want submitted with the queried line pending", s, d)
 	}
@@ -441,7 +461,7 @@ func TestRtVerificationFlow(t *testing.T) {
 	p = rtEndedPeriod(t, ts, "trafford", 1)
 	id = rtStart(t, ts, tc, "trafford", p)
 	page = fmt.Sprintf("%s/o/trafford/returns/%d", ts.URL, id)
-	rtSubmit(t, tc, page, p)
+	rtSubmit(t, tc, page, p, page+"/on-behalf")
 	if s := rtStatus(t, ts, id); s != "submitted" {
 		t.Fatalf("after submitting: %s", s)
 	}

@@ -254,6 +254,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	ret.Set("attest_period", "yes")
 	ret.Set("version", secVersion(t, sc, ts.URL+retPath))
 	p(sc, retPath, ret).seeOther(t)
+	p(sc, retPath+"/submit", url.Values{"version": {secVersion(t, sc, ts.URL+retPath)}}).seeOther(t) // from "Check your answers"
 	cm := signIn(t, ts, "contracts@star.example")
 	verify := "/o/star/returns/" + itoa64(j.ret) + "/verify"
 	p(cm, verify, url.Values{"decision-" + itoa64(j.kpi2): {"queried"}, "note-" + itoa64(j.kpi2): {long("XSS26", "verification: question")}}).seeOther(t)
@@ -263,6 +264,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	ret.Set("answer-"+itoa64(j.kpi2), long("XSS27", "return: answer"))
 	ret.Set("version", secVersion(t, sc, ts.URL+retPath))
 	p(sc, retPath, ret).seeOther(t)
+	p(sc, retPath+"/submit", url.Values{"version": {secVersion(t, sc, ts.URL+retPath)}}).seeOther(t)
 	p(cm, verify, url.Values{"decision-" + itoa64(j.kpi2): {"verified"}}).seeOther(t)
 
 	// Last, the local measure is retired (it stays on what used it).
