@@ -281,3 +281,58 @@ func TestPublishChecksAnswersFirst(t *testing.T) {
 		t.Errorf("publish past the deadline: %d, want 422", resp.StatusCode)
 	}
 }
+
+// TestHostileInputInDateBoxes: no text in any date or time box makes a
+// form fail, on the tender form, the extension and a direct contract.
+func TestHostileInputInDateBoxes(t *testing.T) {
+	t.Parallel()
+	e := tnSetup(t)
+	buyer := measuresLogin(t, e.ts, "buyer@stockport.example")
+	tender := e.openTender(t, buyer, "STK-HOSTILE")
+	before := e.state(t)
+	for _, v := range append(tnHostile, "0", "00", "-0", "9999999999999999999999", "2147483648", "  ", "1.5", "Febuary") {
+		for _, box := range []string{"contract_start-day", "contract_start-month", "contract_start-year", "deadline-day", "deadline-time"} {
+			f := e.boxForm("STK-HOSTILE-2")
+			f.Set(box, v)
+			if resp, _ := tnPost(t, buyer, e.ts.URL+"/o/stockport/tenders/new", f); resp.StatusCode >= 500 {
+				t.Errorf("tender form, %s = %q: %d", box, v, resp.StatusCode)
+			}
+		}
+		for _, box := range []string{"deadline-day", "deadline-month", "deadline-year", "deadline-time"} {
+			f := url.Values{"reason": {"Because"}, "deadline-day": {"1"}, "deadline-month": {"1"}, "deadline-year": {"2099"}, "deadline-time": {"12:00"}}
+			f.Set(box, v)
+			if resp, _ := tnPost(t, buyer, e.ts.URL+"/o/stockport/tenders/"+itoa64(tender)+"/extend", f); resp.StatusCode >= 500 {
+				t.Errorf("extend, %s = %q: %d", box, v, resp.StatusCode)
+			}
+		}
+		for _, box := range []string{"start-day", "end-month", "awarded_on-year"} {
+			f := directForm("STK-HOSTILE-3")
+			f.Set(box, v)
+			if resp, _ := tnPost(t, buyer, e.ts.URL+"/o/stockport/contracts/new", f); resp.StatusCode >= 500 {
+				t.Errorf("direct contract, %s = %q: %d", box, v, resp.StatusCode)
+			}
+		}
+	}
+	if after := e.state(t); after != before {
+		t.Errorf("hostile dates wrote something: %s → %s", before, after)
+	}
+
+	// The extension reads the boxes, keeps them on a mistake and names the
+	// field.
+	base := e.ts.URL + "/o/stockport/tenders/" + itoa64(tender)
+	resp, body := tnPost(t, buyer, base+"/extend", url.Values{"reason": {"Clarification"}, "deadline-day": {"30"}, "deadline-month": {"2"},
+		"deadline-year": {"2099"}, "deadline-time": {"4pm"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "New deadline must be a real date") ||
+		!hasValue(body, "deadline-day", "30") || !hasValue(body, "deadline-time", "4pm") || !strings.Contains(body, "Clarification") {
+		t.Errorf("extend to 30 February: %d, want 422 keeping the boxes", resp.StatusCode)
+	}
+	later := time.Now().In(tally.London()).AddDate(0, 0, 30)
+	resp, _ = tnPost(t, buyer, base+"/extend", url.Values{"reason": {"Clarification"}, "deadline-day": {strconv.Itoa(later.Day())},
+		"deadline-month": {strconv.Itoa(int(later.Month()))}, "deadline-year": {strconv.Itoa(later.Year())}, "deadline-time": {"4pm"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("extend: %d", resp.StatusCode)
+	}
+	if n := e.int(t, `SELECT count(*) FROM tenders WHERE id = $1 AND extract(hour FROM deadline AT TIME ZONE 'Europe/London') = 16`, tender); n != 1 {
+		t.Error("the new deadline is not 4pm UK time")
+	}
+}
