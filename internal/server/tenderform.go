@@ -205,7 +205,7 @@ func readTenderForm(f *form, a tally.Access, boxes map[string][]string) (pages.T
 		EstimatedValue:    f.text("estimated_value", "the estimated contract value", 30, true),
 		Weighting:         f.text("weighting", "a weighting", 10, true),
 		WeightingReason:   f.text("weighting_reason", "a reason", 2000, false),
-		QuantitativeShare: f.text("quantitative_share", "a quantitative share", 5, true),
+		QuantitativeShare: f.text("quantitative_share", "a quantitative share", 20, true),
 		FromCheck:         f.raw("from") == "check",
 		Chosen:            map[string]bool{},
 		Targets:           map[string]string{},

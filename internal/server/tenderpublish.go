@@ -88,7 +88,7 @@ func (s *Server) handlePublishTender(w http.ResponseWriter, r *http.Request, a t
 		return err
 	}
 	if checked := f.raw("checked"); len(errs) == 0 && checked != "" && checked != publishFingerprint(preview) {
-		errs.Add("publish", "Something changed since you checked these answers (the draft, or a measure's value in the catalogue): check them again, then publish")
+		errs.Add("changed", "Something changed since you checked these answers (the draft, or a measure's value in the catalogue): check them again, then publish")
 	}
 	if len(errs) == 0 {
 		err = s.store.PublishTender(r.Context(), a.Scope, t.ID)
@@ -116,7 +116,7 @@ func (s *Server) renderPublishCheck(w http.ResponseWriter, r *http.Request, a ta
 		return components.SummaryRow{Key: key, Value: value, Actions: change(field, lowerFirst(key))}
 	}
 	p := pages.TenderCheckPage{Page: s.page(r, "Check your answers before publishing "+t.Reference), Back: base, Action: base + "/publish",
-		Reference: t.Reference, Checked: publishFingerprint(t), Blocked: len(errs) > 0}
+		Reference: t.Reference, Checked: publishFingerprint(t), Blocked: len(errs) > 0 && errs["changed"] == "" || len(errs) > 1}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title
 	}
@@ -166,7 +166,7 @@ func (s *Server) renderPublishCheck(w http.ResponseWriter, r *http.Request, a ta
 	}
 	for _, it := range checkProblems(errs) {
 		href := base + "/edit?from=check#" + it
-		if it == "publish" {
+		if it == "publish" || it == "changed" {
 			href = "#publish"
 		}
 		p.Problems = append(p.Problems, pages.CheckProblem{Message: errs[it], Href: href})
@@ -176,7 +176,7 @@ func (s *Server) renderPublishCheck(w http.ResponseWriter, r *http.Request, a ta
 
 // checkProblems orders the fields with problems as the form does.
 func checkProblems(errs tally.FormErrors) []string {
-	order := []string{"publish", "reference", "title", "description", "category", "estimated_value", "contract_start", "contract_end",
+	order := []string{"changed", "publish", "reference", "title", "description", "category", "estimated_value", "contract_start", "contract_end",
 		"deadline", "weighting", "weighting_reason", "quantitative_share", "scoring_method", "measures"}
 	var out []string
 	seen := map[string]bool{}
