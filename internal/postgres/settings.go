@@ -108,3 +108,37 @@ func (s *Store) PartnerSettingsReach(ctx context.Context, scope tally.Scope, par
 	})
 	return sr, translate(err)
 }
+
+// DraftsUsingEdition lists the draft tenders in scope that ask for
+// measures of an edition that orgID's choice alone offers them: any of its
+// measures when all is true, otherwise only those of the plug-ins given. Switching these off for buyers strands
+// the drafts, so the change is checked first.
+func (s *Store) DraftsUsingEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64, all bool, plugins []string) ([]DraftTender, error) {
+	if plugins == nil {
+		plugins = []string{}
+	}
+	var list []DraftTender
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT t.id, t.reference, t.title, t.estimated_value, count(*)::int
+			FROM tenders t
+			JOIN tender_measures tm ON tm.partner_id = t.partner_id AND tm.tender_id = t.id
+			JOIN measures m ON m.id = tm.measure_id
+			JOIN organisations p ON p.id = t.partner_id
+			WHERE t.partner_id = ANY ($1) AND t.status = 'draft' AND m.edition_id = $2
+			  AND ($3 OR m.plugin = ANY ($4))
+			  -- still offered to the partner by its own or its shared service's choice
+			  AND NOT EXISTS (SELECT 1 FROM edition_choices c
+			                  WHERE c.edition_id = m.edition_id AND c.org_id <> $5
+			                    AND c.org_id IN (p.id, p.shared_service_id)
+			                    AND (m.plugin = '' OR m.plugin = ANY (c.plugins)))
+			GROUP BY t.id, t.reference, t.title, t.estimated_value
+			ORDER BY t.reference`, scope.PartnerIDs, editionID, all, plugins, orgID)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[DraftTender])
+		return err
+	})
+	return list, translate(err)
+}

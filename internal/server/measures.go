@@ -148,6 +148,12 @@ func (s *Server) handleChooseEdition(w http.ResponseWriter, r *http.Request, a t
 	if !chosen {
 		plugins = nil
 	}
+	if f.raw("confirmed") != "yes" {
+		// Switching off what drafts use says which first (settings.go).
+		if answered, err := s.checkEditionChoice(w, r, a, e, chosen, plugins); answered || err != nil {
+			return err
+		}
+	}
 	if err := s.store.ChooseEdition(r.Context(), a.Scope, a.Org.ID, e.ID, chosen, plugins); err != nil {
 		return err
 	}

@@ -3,7 +3,9 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -246,4 +248,43 @@ func (s *Server) settingsImpacts(r *http.Request, a tally.Access, partner tally.
 		}
 	}
 	return out, nil
+}
+
+// checkEditionChoice shows what switching an edition (or some of its
+// plug-ins) off for buyers would strand, before it is done: the draft
+// tenders that ask for its measures. It reports whether it answered the
+// request (with the check page); when nothing is stranded it does not,
+// and the caller makes the change.
+func (s *Server) checkEditionChoice(w http.ResponseWriter, r *http.Request, a tally.Access, e tally.Edition, chosen bool, plugins []string) (bool, error) {
+	var removed []string
+	for _, p := range e.ChosenPlugins {
+		if !slices.Contains(plugins, p) {
+			removed = append(removed, p)
+		}
+	}
+	off := e.ChosenHere && !chosen
+	if !off && len(removed) == 0 {
+		return false, nil
+	}
+	drafts, err := s.store.DraftsUsingEdition(r.Context(), a.Scope, a.Org.ID, e.ID, off, removed)
+	if err != nil || len(drafts) == 0 {
+		return false, err
+	}
+	im := pages.SettingsImpact{Heading: "Stopping buyers using " + e.Name}
+	if !off {
+		im.Heading = "Stopping buyers using the " + strings.Join(removed, " and ") + " plug-in measures of " + e.Name
+	}
+	im.Text = format.Count(len(drafts), "draft tender asks", "draft tenders ask") +
+		" for these measures. A buyer must replace them before saving or publishing it."
+	if len(drafts) > 1 {
+		im.Text = format.Count(len(drafts), "draft tender asks", "draft tenders ask") +
+			" for these measures. Buyers must replace them before saving or publishing these tenders."
+	}
+	for _, d := range drafts {
+		im.Items = append(im.Items, pages.ToDoItem{Text: d.Reference + ": " + d.Title,
+			Href: "/o/" + a.Org.Slug + "/tenders/" + strconv.FormatInt(d.ID, 10), Hint: "Uses " + format.Count(d.Measures, "measure", "measures") + " from it."})
+	}
+	p := pages.EditionConfirmPage{Page: s.page(r, "Check this change: "+e.Name), Action: r.URL.Path, Edition: e.Name,
+		Chosen: chosen, Plugins: plugins, Impacts: []pages.SettingsImpact{im}, Back: "/o/" + a.Org.Slug + "/measures"}
+	return true, s.render(w, r, http.StatusOK, pages.EditionConfirm(p))
 }

@@ -52,3 +52,35 @@ func TestSettingsThatStrandDraftsSayWhichFirst(t *testing.T) {
 		t.Errorf("a bad threshold with confirmed: %d", resp.StatusCode)
 	}
 }
+
+func TestSwitchingOffAnEditionDraftsUseSaysWhichFirst(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	admin := signIn(t, ts, "admin@star.example")
+	var edition int64
+	var ref, title string
+	if err := adminPool(t, ts.db).QueryRow(t.Context(), `
+		SELECT m.edition_id, t.reference, t.title FROM tenders t
+		JOIN tender_measures tm ON tm.partner_id = t.partner_id AND tm.tender_id = t.id JOIN measures m ON m.id = tm.measure_id
+		WHERE t.status = 'draft' ORDER BY t.reference LIMIT 1`).Scan(&edition, &ref, &title); err != nil {
+		t.Fatal(err)
+	}
+	path := ts.URL + "/o/star/measures/" + itoa64(edition) + "/choice"
+	before := snapshot(t, ts)
+	resp, body := post(t, admin, path, url.Values{})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Check this change before you make it") || !strings.Contains(body, ref+": "+title) {
+		t.Fatalf("switching off an edition a draft uses: %d, the draft %s is not named", resp.StatusCode, ref)
+	}
+	unchanged(t, "a switch-off waiting for its check", before, snapshot(t, ts))
+	resp, _ = post(t, admin, path, url.Values{"confirmed": {"yes"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d", resp.StatusCode)
+	}
+	if _, body := get(t, admin, ts.URL+"/o/star/measures"); !strings.Contains(body, "may no longer use") {
+		t.Error("no confirmation that the edition is off")
+	}
+	// Switching it back on strands nothing and needs no check.
+	if resp, _ := post(t, admin, path, url.Values{"chosen": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("switching it back on: %d", resp.StatusCode)
+	}
+}
