@@ -41,10 +41,6 @@ func (s *Store) Dashboard(ctx context.Context, scope tally.Scope, partners []int
 // partner's local area today: changing those changes later offers and
 // awards, not the figures of years already reported.
 
-// committedSQL is a KPI's committed value in pence: quantity × proxy,
-// rounded half up to the penny (numeric round), as tally.LineValue does.
-const committedSQL = `coalesce(round(k.quantity::numeric * k.proxy / 100000), 0)`
-
 // The dashboard's queries that read most rows, named so that the plan
 // tests (plan_test.go) check the very SQL the store runs.
 const (
