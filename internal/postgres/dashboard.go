@@ -61,7 +61,9 @@ const (
 	lastPeriodSQL = `(
 		SELECT p.expected, p.delivered FROM contract_periods p
 		WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2::date ORDER BY p.due DESC LIMIT 1)`
-	// Tenders published in the year [$2, $3).
+	// Tenders published in the year [$2, $3), including any cancelled
+	// since: they were published then (SPEC §8). A draft cancelled before
+	// publication has no published_at.
 	tendersInYearSQL = `
 		SELECT count(*), coalesce(sum(estimated_value), 0), coalesce(sum(weighting), 0) FROM tenders
 		WHERE partner_id = ANY ($1) AND published_at >= $2 AND published_at < $3`
