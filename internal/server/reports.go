@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -14,20 +15,31 @@ import (
 	"github.com/tally-sv/tally/web/pages"
 )
 
-// handleSuppliers lists supplier organisations for buyers and directors.
+// handleSuppliers lists supplier organisations for buyers and directors,
+// a page at a time, filtered (local to the organisation's partners, SME,
+// VCSE) and sorted.
 func (s *Server) handleSuppliers(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	list, err := s.store.SupplierDirectory(r.Context())
+	q := r.URL.Query()
+	page := max(1, atoiOr(q.Get("page"), 1))
+	f := postgres.SupplierFilter{Sort: q.Get("sort"), Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
+	if _, ok := postgres.SupplierSorts[f.Sort]; !ok {
+		f.Sort = "name"
+	}
+	for _, p := range a.Partners {
+		f.Partners = append(f.Partners, p.ID)
+	}
+	shown := q["show"]
+	f.Local, f.SME, f.VCSE = slices.Contains(shown, "local"), slices.Contains(shown, "sme"), slices.Contains(shown, "vcse")
+	list, total, err := s.store.SupplierDirectory(r.Context(), a.Scope, f)
 	if err != nil {
 		return err
 	}
-	p := pages.SuppliersPage{Page: s.page(r, "Suppliers")}
+	p := pages.SuppliersPage{Page: s.page(r, "Suppliers"), Sort: f.Sort, Show: shown, Caption: format.Count(total, "supplier", "suppliers"), PageNum: page,
+		Pages: max(1, (total+tendersPageSize-1)/tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
+	yesNo := map[bool]string{true: "Yes", false: "No"}
 	for _, sup := range list {
-		vcse := "No"
-		if sup.VCSE {
-			vcse = "Yes"
-		}
 		p.Rows = append(p.Rows, []components.Cell{{Text: sup.Name, Href: "/o/" + a.Org.Slug + "/suppliers/" + sup.Slug},
-			{Text: sizeLabel(sup.Size)}, {Text: vcse}, {Text: sup.Postcode.String()}})
+			{Text: sizeLabel(sup.Size)}, {Text: yesNo[sup.VCSE]}, {Text: yesNo[sup.Local]}, {Text: sup.Postcode.String()}})
 	}
 	return s.render(w, r, http.StatusOK, pages.Suppliers(p))
 }
