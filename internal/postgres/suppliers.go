@@ -163,10 +163,10 @@ type DirectoryEntry struct {
 
 // SupplierFilter narrows and orders the supplier directory.
 type SupplierFilter struct {
-	Partners        []int64 // "local" means local to one of these partners today
-	Local, SME, VCSE bool   // only suppliers that are
-	Sort            string  // a key of SupplierSorts; "" is by name
-	Limit, Offset   int
+	Partners         []int64 // "local" means local to one of these partners today
+	Local, SME, VCSE bool    // only suppliers that are
+	Sort             string  // a key of SupplierSorts; "" is by name
+	Limit, Offset    int
 }
 
 // SupplierSorts are the directory's orders, by the key a page names them.
