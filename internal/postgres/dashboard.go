@@ -41,10 +41,6 @@ func (s *Store) Dashboard(ctx context.Context, scope tally.Scope, partners []int
 // partner's local area today: changing those changes later offers and
 // awards, not the figures of years already reported.
 
-// committedSQL is a KPI's committed value in pence: quantity × proxy,
-// rounded half up to the penny (numeric round), as tally.LineValue does.
-const committedSQL = `coalesce(round(k.quantity::numeric * k.proxy / 100000), 0)`
-
 // The dashboard's queries that read most rows, named so that the plan
 // tests (plan_test.go) check the very SQL the store runs.
 const (
@@ -65,7 +61,9 @@ const (
 	lastPeriodSQL = `(
 		SELECT p.expected, p.delivered FROM contract_periods p
 		WHERE p.partner_id = c.partner_id AND p.contract_id = c.id AND p.due <= $2::date ORDER BY p.due DESC LIMIT 1)`
-	// Tenders published in the year [$2, $3).
+	// Tenders published in the year [$2, $3), including any cancelled
+	// since: they were published then (SPEC §8). A draft cancelled before
+	// publication has no published_at.
 	tendersInYearSQL = `
 		SELECT count(*), coalesce(sum(estimated_value), 0), coalesce(sum(weighting), 0) FROM tenders
 		WHERE partner_id = ANY ($1) AND published_at >= $2 AND published_at < $3`

@@ -208,3 +208,37 @@ func recordedFactsMatchToday(t *testing.T, store *postgres.Store, scope tally.Sc
 		t.Fatal(err)
 	}
 }
+
+// SPEC §8 counts "tenders published in the period". Publishing is a fact of
+// its day: a tender published in the year and cancelled later still was
+// published in it, with its value and weighting; a draft cancelled before
+// it was ever published never was.
+func TestTendersOverThresholdAreThosePublished(t *testing.T) {
+	t.Parallel()
+	w := evSetup(t)
+	ctx := context.Background()
+	fy := tally.FinancialYear(tally.FinancialYearOf(time.Now()))
+	w.published(t, "TOT-OPEN")
+	cancelled := w.published(t, "TOT-CANCELLED")
+	if err := w.store.CancelTender(ctx, w.buyer, cancelled.ID, "The requirement changed."); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	draft := tally.Tender{Partner: tally.Org{ID: w.partner}, Reference: "TOT-DRAFT", Title: "Never published", Category: "goods",
+		EstimatedValue: 7_000_000, ContractStart: evContractStart, ContractEnd: evContractStart.AddDate(1, 0, -1), Weighting: 300,
+		QuantitativeShare: 50, Method: tally.RelativeValue, Deadline: time.Now().Add(time.Hour).Truncate(time.Second)}
+	id, err := w.store.SaveTender(ctx, w.buyer, draft, []postgres.MeasureChoice{{MeasureID: w.measures["JOB1"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.CancelTender(ctx, w.buyer, id, "Not needed after all."); err != nil {
+		t.Fatalf("cancel the draft: %v", err)
+	}
+	f, err := w.store.Figures(ctx, w.buyer, []int64{w.partner}, fy, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Tenders != 2 || f.TenderValue != 200_000_000 || f.WeightingTotal != 400 {
+		t.Errorf("tenders over threshold: %d worth %s, weighting total %d; want the 2 published (one since cancelled), £2,000,000.00, 400",
+			f.Tenders, f.TenderValue, f.WeightingTotal)
+	}
+}

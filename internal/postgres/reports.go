@@ -55,42 +55,47 @@ func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierI
 	return offers, contracts, translate(err)
 }
 
-// MeasureDelivery is one measure's committed and verified delivered
-// social value in a year.
+// MeasureDelivery is one measure's delivery in a year against its
+// targets for the same reporting periods: like with like, in the measure's
+// unit and in pounds.
 type MeasureDelivery struct {
 	Edition   string
 	Code      string
 	Title     string
 	Unit      string
-	Committed tally.Pence // on contracts awarded in the year
-	Delivered tally.Pence // verified on returns for periods ending in the year
-	Quantity  tally.Quantity
-	Contracts int
+	Target    tally.Quantity // phased targets of the periods ending in the year
+	Delivered tally.Quantity // verified on those periods' returns
+	TargetValue,
+	DeliveredValue tally.Pence // the same, each line valued at the KPI's frozen proxy
+	Contracts int // contracts with a period of this measure ending in the year
 }
 
-// MeasureReport ranks measures by the verified social value they
-// delivered in a year, with what was committed on them.
+// MeasureReport ranks the measures with a proxy value by the verified
+// social value they delivered in a year, each beside its targets for the
+// same periods: the reporting periods that ended in the year, on every
+// contract, whenever it was awarded. Delivered is what the dashboard's
+// "social value delivered" adds up.
 func (s *Store) MeasureReport(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear) ([]MeasureDelivery, error) {
 	var list []MeasureDelivery
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
-			WITH d AS (
-				SELECT k.edition, k.code, k.title, k.unit, sum(round(l.quantity::numeric * k.proxy / 100000))::bigint AS delivered,
-				       sum(l.quantity)::bigint AS quantity, count(DISTINCT k.contract_id) AS contracts
+			WITH t AS (
+				SELECT k.edition, k.code, k.title, k.unit, sum(t.target)::bigint AS target,
+				       sum(round(t.target::numeric * k.proxy / 100000))::bigint AS target_value, count(DISTINCT k.contract_id) AS contracts
+				FROM kpi_targets t JOIN kpis k ON k.partner_id = t.partner_id AND k.id = t.kpi_id
+				WHERE t.partner_id = ANY ($1) AND k.proxy IS NOT NULL AND t.period_end > $2 AND t.period_end <= $3
+				GROUP BY 1, 2, 3, 4),
+			d AS (
+				SELECT k.edition, k.code, k.title, k.unit, sum(l.quantity)::bigint AS delivered,
+				       sum(round(l.quantity::numeric * k.proxy / 100000))::bigint AS delivered_value
 				FROM return_lines l JOIN returns r ON r.partner_id = l.partner_id AND r.id = l.return_id
 				JOIN kpis k ON k.partner_id = l.partner_id AND k.id = l.kpi_id
 				WHERE l.partner_id = ANY ($1) AND l.decision = 'verified' AND k.proxy IS NOT NULL
 				  AND r.period_end > $2 AND r.period_end <= $3
-				GROUP BY 1, 2, 3, 4),
-			c AS (
-				SELECT k.edition, k.code, k.title, k.unit, sum(`+committedSQL+`)::bigint AS committed
-				FROM kpis k JOIN contracts ct ON ct.partner_id = k.partner_id AND ct.id = k.contract_id
-				WHERE k.partner_id = ANY ($1) AND ct.awarded_on >= $2 AND ct.awarded_on < $3
 				GROUP BY 1, 2, 3, 4)
-			SELECT coalesce(d.edition, c.edition), coalesce(d.code, c.code), coalesce(d.title, c.title), coalesce(d.unit, c.unit),
-			       coalesce(c.committed, 0), coalesce(d.delivered, 0), coalesce(d.quantity, 0), coalesce(d.contracts, 0)
-			FROM d FULL JOIN c ON c.edition = d.edition AND c.code = d.code AND c.title = d.title AND c.unit = d.unit
-			ORDER BY 6 DESC, 5 DESC, 2`, partners, fy.Start(), fy.End())
+			SELECT t.edition, t.code, t.title, t.unit, t.target, coalesce(d.delivered, 0), t.target_value, coalesce(d.delivered_value, 0), t.contracts
+			FROM t LEFT JOIN d ON d.edition = t.edition AND d.code = t.code AND d.title = t.title AND d.unit = t.unit
+			ORDER BY 8 DESC, 7 DESC, 2, 1`, partners, fy.Start(), fy.End())
 		if err != nil {
 			return err
 		}

@@ -157,21 +157,67 @@ func (s *Store) PartnerAreas(ctx context.Context) ([]PartnerArea, error) {
 // DirectoryEntry is a supplier organisation in the directory.
 type DirectoryEntry struct {
 	tally.SupplierDetails
-	Slug string
+	Slug  string
+	Local bool // local to one of the filter's partners, as of today
 }
 
-// SupplierDirectory lists every supplier organisation with its details.
-func (s *Store) SupplierDirectory(ctx context.Context) ([]DirectoryEntry, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT slug, name, coalesce(company_number, ''), postcode, size, vcse FROM organisations WHERE kind = 'supplier' ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("supplier directory: %w", err)
+// SupplierFilter narrows and orders the supplier directory.
+type SupplierFilter struct {
+	Partners         []int64 // "local" means local to one of these partners today
+	Local, SME, VCSE bool    // only suppliers that are
+	Sort             string  // a key of SupplierSorts; "" is by name
+	Limit, Offset    int
+}
+
+// SupplierSorts are the directory's orders, by the key a page names them.
+var SupplierSorts = map[string]string{
+	"name":      "o.name, o.id",
+	"name-desc": "o.name DESC, o.id",
+	"size":      "array_position(ARRAY['micro', 'small', 'medium', 'large'], o.size), o.name, o.id",
+	"size-desc": "array_position(ARRAY['micro', 'small', 'medium', 'large'], o.size) DESC, o.name, o.id",
+	"postcode":  "o.postcode, o.name, o.id",
+}
+
+// SupplierDirectory lists supplier organisations with their details, one
+// page of them with the total matching. A supplier is local when
+// tally_is_local puts its postcode in the local area of any of the
+// filter's partners (their own settings, or the default area): it is read
+// in scope, so only those partners' settings count.
+func (s *Store) SupplierDirectory(ctx context.Context, scope tally.Scope, f SupplierFilter) ([]DirectoryEntry, int, error) {
+	order, ok := SupplierSorts[f.Sort]
+	if !ok {
+		order = SupplierSorts["name"]
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (DirectoryEntry, error) {
-		var d DirectoryEntry
-		var postcode string
-		err := r.Scan(&d.Slug, &d.Name, &d.CompanyNumber, &postcode, &d.Size, &d.VCSE)
-		d.Postcode, _ = tally.ParsePostcode(postcode)
-		return d, err
+	var list []DirectoryEntry
+	var total int
+	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			WITH areas AS (
+				SELECT coalesce(ps.local_area, tally_default_local_area()) AS area
+				FROM unnest($1::bigint[]) p (id) LEFT JOIN partner_settings ps ON ps.partner_id = p.id
+				WHERE p.id = ANY (tally_partner_ids())),
+			s AS (
+				SELECT o.*, EXISTS (SELECT 1 FROM areas a WHERE tally_is_local(o.postcode, a.area)) AS local
+				FROM organisations o WHERE o.kind = 'supplier')
+			SELECT o.slug, o.name, coalesce(o.company_number, ''), o.postcode, o.size, o.vcse, o.local, count(*) OVER ()
+			FROM s o
+			WHERE (NOT $2 OR o.local) AND (NOT $3 OR o.size <> 'large') AND (NOT $4 OR o.vcse)
+			ORDER BY `+order+` LIMIT $5 OFFSET $6`, f.Partners, f.Local, f.SME, f.VCSE, f.Limit, f.Offset)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DirectoryEntry, error) {
+			var d DirectoryEntry
+			var postcode string
+			err := r.Scan(&d.Slug, &d.Name, &d.CompanyNumber, &postcode, &d.Size, &d.VCSE, &d.Local, &total)
+			d.Postcode, _ = tally.ParsePostcode(postcode)
+			return d, err
+		})
+		return err
 	})
+	if err == nil && len(list) == 0 && f.Offset > 0 {
+		// Past the last page: count what matches for the page's caption.
+		_, total, err = s.SupplierDirectory(ctx, scope, SupplierFilter{Partners: f.Partners, Local: f.Local, SME: f.SME, VCSE: f.VCSE, Limit: 1})
+	}
+	return list, total, translate(err)
 }

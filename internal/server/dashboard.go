@@ -171,7 +171,7 @@ func headline(cur, prev tally.Figures) []figure {
 		money("delivery_gap", "Delivery gap on live contracts", cur.Gap(), prev.Gap(), "Committed to date less delivered"),
 		share("local_share_of_social_value", "Local share of social value", cur.LocalShare(), prev.LocalShare(), ""),
 		share("local_share_of_spend", "Local share of spend", cur.LocalSpendShare(), prev.LocalSpendShare(), ""),
-		count("tenders_over_threshold", "Tenders over threshold", cur.Tenders, prev.Tenders, "Published in the year"),
+		count("tenders_over_threshold", "Tenders over threshold", cur.Tenders, prev.Tenders, "Published in the year, including any since cancelled"),
 		money("tenders_over_threshold_value", "Estimated value of those tenders", cur.TenderValue, prev.TenderValue, ""),
 		share("average_weighting", "Average social value weighting", cur.AverageWeighting(), prev.AverageWeighting(), ""),
 		share("contracts_with_performance_measures", "Contracts with performance measures", cur.KPIShare(), prev.KPIShare(),

@@ -2,31 +2,44 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
 
-// handleSuppliers lists supplier organisations for buyers and directors.
+// handleSuppliers lists supplier organisations for buyers and directors,
+// a page at a time, filtered (local to the organisation's partners, SME,
+// VCSE) and sorted.
 func (s *Server) handleSuppliers(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	list, err := s.store.SupplierDirectory(r.Context())
+	q := r.URL.Query()
+	page := max(1, atoiOr(q.Get("page"), 1))
+	f := postgres.SupplierFilter{Sort: q.Get("sort"), Limit: tendersPageSize, Offset: (page - 1) * tendersPageSize}
+	if _, ok := postgres.SupplierSorts[f.Sort]; !ok {
+		f.Sort = "name"
+	}
+	for _, p := range a.Partners {
+		f.Partners = append(f.Partners, p.ID)
+	}
+	shown := q["show"]
+	f.Local, f.SME, f.VCSE = slices.Contains(shown, "local"), slices.Contains(shown, "sme"), slices.Contains(shown, "vcse")
+	list, total, err := s.store.SupplierDirectory(r.Context(), a.Scope, f)
 	if err != nil {
 		return err
 	}
-	p := pages.SuppliersPage{Page: s.page(r, "Suppliers")}
+	p := pages.SuppliersPage{Page: s.page(r, "Suppliers"), Sort: f.Sort, Show: shown, Caption: format.Count(total, "supplier", "suppliers"), PageNum: page,
+		Pages: max(1, (total+tendersPageSize-1)/tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
+	yesNo := map[bool]string{true: "Yes", false: "No"}
 	for _, sup := range list {
-		vcse := "No"
-		if sup.VCSE {
-			vcse = "Yes"
-		}
 		p.Rows = append(p.Rows, []components.Cell{{Text: sup.Name, Href: "/o/" + a.Org.Slug + "/suppliers/" + sup.Slug},
-			{Text: sizeLabel(sup.Size)}, {Text: vcse}, {Text: sup.Postcode.String()}})
+			{Text: sizeLabel(sup.Size)}, {Text: yesNo[sup.VCSE]}, {Text: yesNo[sup.Local]}, {Text: sup.Postcode.String()}})
 	}
 	return s.render(w, r, http.StatusOK, pages.Suppliers(p))
 }
@@ -99,42 +112,60 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 	return s.render(w, r, http.StatusOK, pages.SupplierRecord(p))
 }
 
-// handleMeasureReport ranks measures by the verified value they delivered.
+// handleMeasureReport ranks measures by the verified value they
+// delivered, each beside its targets for the same periods, as a page, CSV
+// or XLSX.
 func (s *Server) handleMeasureReport(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	d, err := dashboardFor(r, a)
 	if err != nil {
 		return err
+	}
+	kind := chi.URLParam(r, "format")
+	if kind != "" && kind != "csv" && kind != "xlsx" {
+		return errNotFound
 	}
 	list, err := s.store.MeasureReport(r.Context(), a.Scope, d.Partners, d.Year)
 	if err != nil {
 		return err
 	}
 	t := measureTable(list, d.Year)
-	if chi.URLParam(r, "format") == "csv" {
+	switch kind {
+	case "csv":
 		return writeCSV(w, t)
+	case "xlsx":
+		return writeXLSX(w, t)
 	}
+	base := "/o/" + a.Org.Slug + "/reports/measures"
 	p := pages.MeasureReportPage{Page: s.page(r, "Measure report "+d.Year.Label()), Year: d.Year.Label(), YearValue: strconv.Itoa(int(d.Year)),
-		CSV: "/o/" + a.Org.Slug + "/reports/measures.csv?" + d.Query.Encode(),
+		CSV: base + ".csv?" + d.Query.Encode(), XLSX: base + ".xlsx?" + d.Query.Encode(),
 		Table: components.TableSpec{Caption: "Measures by verified social value delivered", CaptionClass: "govuk-table__caption--m", Head: t.Head,
-			Numeric: []bool{false, false, false, true, true, true, true}}}
+			Numeric: []bool{false, false, true, true, true, true, true, true}}}
 	for y := tally.FinancialYear(tally.FinancialYearOf(time.Now())); y >= tally.FinancialYear(tally.FinancialYearOf(time.Now()))-5; y-- {
 		p.Years = append(p.Years, components.Option{Value: strconv.Itoa(int(y)), Text: y.Label()})
 	}
 	for i, m := range list {
-		p.Table.Rows = append(p.Table.Rows, cells(t.Rows[i]))
-		if i < 10 && m.Delivered > 0 {
-			p.Bars = append(p.Bars, components.Bar{Label: m.Code + " " + m.Title, Value: int64(m.Delivered), Text: m.Delivered.String()})
+		p.Table.Rows = append(p.Table.Rows, cells([]string{m.Code + " " + m.Title, m.Edition,
+			format.Quantity(m.Target, m.Unit), format.Quantity(m.Delivered, m.Unit), format.Money(m.TargetValue), format.Money(m.DeliveredValue),
+			format.Percent(tally.NewRatio(int64(m.DeliveredValue), int64(m.TargetValue))), strconv.Itoa(m.Contracts)}))
+		if i < 10 && (m.DeliveredValue > 0 || m.TargetValue > 0) {
+			p.Groups = append(p.Groups, components.BarGroup{Label: m.Code + " " + m.Title, Bars: []components.Bar{
+				{Value: int64(m.TargetValue), Text: format.Money(m.TargetValue)}, {Value: int64(m.DeliveredValue), Text: format.Money(m.DeliveredValue)}}})
 		}
 	}
 	return s.render(w, r, http.StatusOK, pages.MeasureReport(p))
 }
 
+// measureTable is the report as exported: quantities in the measure's
+// unit and values in pounds as plain numbers, the share delivered as a
+// percentage to 1 place (empty when nothing was due).
 func measureTable(list []postgres.MeasureDelivery, y tally.FinancialYear) table {
 	t := table{Name: "measures-" + strconv.Itoa(int(y)),
-		Head: []string{"Measure", "Edition", "Unit", "Quantity delivered (verified)", "Delivered (verified)", "Committed", "Contracts"}}
+		Head: []string{"Measure", "Edition", "Target for the year's periods", "Delivered (verified)", "Target value", "Delivered value (verified)",
+			"Delivered as a share of target", "Contracts"}}
 	for _, m := range list {
-		t.Rows = append(t.Rows, []string{m.Code + " " + m.Title, m.Edition, m.Unit, m.Quantity.String(), m.Delivered.Pounds(),
-			m.Committed.Pounds(), strconv.Itoa(m.Contracts)})
+		t.Rows = append(t.Rows, []string{m.Code + " " + m.Title + " (" + m.Unit + ")", m.Edition, m.Target.String(), m.Delivered.String(),
+			m.TargetValue.Pounds(), m.DeliveredValue.Pounds(), shareValue(tally.NewRatio(int64(m.DeliveredValue), int64(m.TargetValue))),
+			strconv.Itoa(m.Contracts)})
 	}
 	return t
 }
