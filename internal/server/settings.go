@@ -217,7 +217,7 @@ func (s *Server) settingsImpacts(r *http.Request, a tally.Access, partner tally.
 		}
 	}
 	if next.LocalArea.String() != cur.LocalArea.String() {
-		suppliers, err := s.store.SupplierDirectory(r.Context())
+		suppliers, _, err := s.store.SupplierDirectory(r.Context(), a.Scope, postgres.SupplierFilter{Limit: 100_000})
 		if err != nil {
 			return nil, err
 		}
