@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tally-sv/tally/internal/format"
@@ -102,8 +101,8 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a tally.Acc
 		p.Action = ""
 	}
 	var fromOK, toOK bool
-	p.From, f.From, fromOK = readDate(q, "from", "the start date", errs)
-	p.To, f.Before, toOK = readDate(q, "to", "the end date", errs)
+	p.From, f.From, fromOK = readDate(q, "from", "Start date", errs)
+	p.To, f.Before, toOK = readDate(q, "to", "End date", errs)
 	if !f.Before.IsZero() {
 		f.Before = f.Before.AddDate(0, 0, 1) // the end date is the last day shown
 	}
@@ -142,29 +141,16 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a tally.Acc
 
 // readDate reads a GOV.UK date from name-day, name-month and name-year in
 // q: all empty is no date; anything else must be a real date. It returns
-// the fields as typed, midnight that day in London, and whether it read.
-func readDate(q url.Values, name, label string, errs tally.FormErrors) (pages.DateFields, time.Time, bool) {
-	d := pages.DateFields{Day: clip(q.Get(name+"-day"), 10), Month: clip(q.Get(name+"-month"), 10), Year: clip(q.Get(name+"-year"), 10)}
-	if d.Day == "" && d.Month == "" && d.Year == "" {
-		return d, time.Time{}, true
+// the boxes as typed, midnight that day in London, and whether it read.
+func readDate(q url.Values, name, label string, errs tally.FormErrors) (components.DateParts, time.Time, bool) {
+	d := components.DateParts{Day: clip(q.Get(name+"-day"), 10), Month: clip(q.Get(name+"-month"), 10), Year: clip(q.Get(name+"-year"), 10)}
+	t, problem := components.ParseDate(d, label, false)
+	if problem.Message != "" {
+		errs.Add(name, problem.Message)
+		return d, time.Time{}, false
 	}
-	day, e1 := strconv.Atoi(strings.TrimSpace(d.Day))
-	month, e2 := strconv.Atoi(strings.TrimSpace(d.Month))
-	year, e3 := strconv.Atoi(strings.TrimSpace(d.Year))
-	switch {
-	case d.Day == "" || d.Month == "" || d.Year == "":
-		errs.Add(name, "Enter "+label+" as a day, month and year, like 27 3 2026")
-	case e1 != nil || e2 != nil || e3 != nil:
-		errs.Add(name, "Enter "+label+" in numbers, like 27 3 2026")
-	case year < 2000 || year > 2100:
-		errs.Add(name, "Enter a year for "+label+" between 2000 and 2100, with 4 digits")
-	default:
-		t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, tally.London())
-		if t.Day() != day || int(t.Month()) != month {
-			errs.Add(name, "Enter a real date for "+label+", like 27 3 2026")
-			break
-		}
+	if t.IsZero() {
 		return d, t, true
 	}
-	return d, time.Time{}, false
+	return d, time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, tally.London()), true
 }
