@@ -307,9 +307,9 @@ func dashboardTables(b postgres.Breakdowns, ratings map[tally.Rating]postgres.Ra
 		table.bars = append(table.bars, components.Bar{Label: rt.Label(), Value: int64(n), Text: format.Count(n, "contract", "contracts"),
 			Class: ragClass[rt]})
 	}
-	table.summary = fmt.Sprintf("Live contracts by rating: Good %d, Approaching target %d, Requires improvement %d, Inadequate %d.",
+	table.summary = fmt.Sprintf("Live contracts by rating: Good %d, Approaching target %d, Requires improvement %d, Inadequate %d, Not yet due %d.",
 		ratings[tally.RatingGood].Contracts, ratings[tally.RatingApproaching].Contracts, ratings[tally.RatingRequiresImprovement].Contracts,
-		ratings[tally.RatingInadequate].Contracts)
+		ratings[tally.RatingInadequate].Contracts, ratings[tally.RatingNotYetDue].Contracts)
 	return append(tables, table)
 }
 
