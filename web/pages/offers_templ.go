@@ -1497,9 +1497,9 @@ type OfferRow struct {
 
 func (p OffersPage) table() components.TableSpec {
 	t := components.TableSpec{Caption: "Offers", CaptionClass: "govuk-visually-hidden",
-		Head: []string{"Tender", "Council", "Deadline", "Status", "Social value"}, Numeric: []bool{false, false, false, false, true}}
+		Head: []string{"Reference", "Tender", "Council", "Deadline", "Status", "Social value"}, Numeric: []bool{false, false, false, false, false, true}}
 	for _, r := range p.Rows {
-		t.Rows = append(t.Rows, []components.Cell{{Text: r.Reference + " " + r.Title, Href: r.Href}, {Text: r.Council}, {Text: r.Deadline},
+		t.Rows = append(t.Rows, []components.Cell{{Text: r.Reference}, {Text: r.Title, Href: r.Href}, {Text: r.Council}, {Text: r.Deadline},
 			{Content: components.Tag(r.Status, r.Colour)}, {Text: r.SocialValue}})
 	}
 	return t
