@@ -137,6 +137,7 @@ func TestEvaluationMistakes(t *testing.T) {
 			s.wantText(t, other.name)
 			s.open(t, path)
 			s.wantText(t, "Awarded to "+other.name)
+			s.printed(t)
 		})
 	}
 }
@@ -186,4 +187,30 @@ func (s *session) shot(t *testing.T, name string) {
 		data = dec
 	}
 	os.WriteFile(filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".png"), data, 0o644)
+}
+
+// printed checks the evaluation record as printed on A4: no navigation,
+// forms or buttons, and the grid fits the page without scrolling.
+func (s *session) printed(t *testing.T) {
+	t.Helper()
+	if _, err := chromedp.Call(s.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(s.ctx, emulation.SetDeviceMetricsOverride,
+		emulation.SetDeviceMetricsOverrideParams{Width: 700, Height: 1000, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		chromedp.Call(s.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+		chromedp.Call(s.ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 1280, Height: 1000, DeviceScaleFactor: 1})
+	}()
+	hidden := `[...document.querySelectorAll('.govuk-template__header, .govuk-service-navigation, .govuk-template__footer, .govuk-back-link, .govuk-button, form')]
+		.every(e => getComputedStyle(e).display === 'none' || e.offsetParent === null)`
+	if got := s.eval(t, hidden); got != "true" {
+		t.Error("printed, the evaluation record still shows navigation, forms or buttons")
+	}
+	if got := s.eval(t, `document.querySelector('#scores').offsetWidth <= document.querySelector('.tally-eval-grid').clientWidth`); got != "true" {
+		t.Errorf("printed, the grid is wider than the page")
+	}
+	s.shot(t, "printed")
 }
