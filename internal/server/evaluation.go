@@ -350,20 +350,11 @@ func clipped(s string) string {
 // awardDate reads the award date's day, month and year boxes as midday in
 // London on that day, or returns a message for the date field.
 func awardDate(day, month, year string) (time.Time, string) {
-	if day == "" && month == "" && year == "" {
-		return time.Time{}, "Enter the award date"
+	d, problem := components.ParseDate(components.DateParts{Day: day, Month: month, Year: year}, "Award date", true)
+	if problem.Message != "" {
+		return time.Time{}, problem.Message
 	}
-	d, err1 := strconv.Atoi(day)
-	m, err2 := strconv.Atoi(month)
-	y, err3 := strconv.Atoi(year)
-	if err1 != nil || err2 != nil || err3 != nil || y < 2000 || y > 2200 {
-		return time.Time{}, "The award date must be a real date, like 3 12 2026"
-	}
-	t := time.Date(y, time.Month(m), d, 12, 0, 0, 0, tally.London())
-	if t.Day() != d || int(t.Month()) != m {
-		return time.Time{}, "The award date must be a real date, like 3 12 2026"
-	}
-	return t, ""
+	return time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, tally.London()), ""
 }
 
 // awardCheckPage is everything an award of offerID will create, for the
