@@ -90,7 +90,7 @@ func Evaluate(e *Evaluation) error {
 			}
 			submitted = append(submitted, ValueLine{Quantity: l.Submitted, Proxy: proxy})
 			accepted = append(accepted, ValueLine{Quantity: l.Accepted, Proxy: proxy})
-			fo.Lines = append(fo.Lines, FlagLine{Measure: l.Measure.Code + " " + l.Measure.Title, Quantity: l.Accepted,
+			fo.Lines = append(fo.Lines, FlagLine{Measure: l.Measure.Code + " " + l.Measure.Title, Unit: l.Measure.Unit, Quantity: l.Accepted,
 				MaxPerMillion: l.Measure.MaxPerMillion, HasMax: l.Measure.HasMax})
 		}
 		var err error

@@ -345,7 +345,7 @@ func TestEvaluateFlags(t *testing.T) {
 			},
 			offer:  []bool{false, false, false},
 			lines:  []string{"1/JOB1"},
-			reason: "JOB1 Local people employed: 15 per £1m of the bid price is more than the plausible maximum of 10 per £1m.",
+			reason: "JOB1 Local people employed: 15 FTE per £1m of the bid price is more than the plausible maximum of 10 FTE per £1m.",
 		},
 		{
 			name: "moderation below the bound clears the line flag",

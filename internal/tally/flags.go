@@ -18,6 +18,7 @@ type FlagOffer struct {
 type FlagLine struct {
 	// Measure names the line in messages, for example "JOB1 Local people employed".
 	Measure  string
+	Unit     string // the measure's unit, e.g. "FTE", "£"
 	Quantity Quantity
 	// MaxPerMillion is the measure's sanity bound: the most units a supplier can
 	// plausibly commit per £1m of bid price. It applies only when HasMax is set.
@@ -100,7 +101,18 @@ func lineFlag(l FlagLine, bid Pence) (string, bool) {
 	}
 	return fmt.Sprintf(
 		"%s: %s per £1m of the bid price is more than the plausible maximum of %s per £1m. Check the quantity is realistic.",
-		l.Measure, formatThousandthsUp(perMillion), l.MaxPerMillion), true
+		l.Measure, inUnit(formatThousandthsUp(perMillion), l.Unit), inUnit(l.MaxPerMillion.String(), l.Unit)), true
+}
+
+// inUnit writes an amount with its unit: "15 FTE", "£12000" for money.
+func inUnit(amount, unit string) string {
+	switch {
+	case unit == "":
+		return amount
+	case strings.HasPrefix(unit, "£"):
+		return "£" + amount
+	}
+	return amount + " " + unit
 }
 
 // formatThousandthsUp formats a positive number of thousandths as units,
