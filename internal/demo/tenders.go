@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 )
@@ -331,8 +332,8 @@ func submitDemoOffer(ctx context.Context, store *postgres.Store, rng *rand.Rand,
 		}
 		stmt := ""
 		if q > 0 {
-			stmt = fmt.Sprintf("%s deliver %s %s of %s, reported quarterly with evidence.",
-				statementOpeners[rng.IntN(len(statementOpeners))], q, m.Unit, strings.ToLower(m.Title))
+			stmt = fmt.Sprintf("%s deliver %s (%s), reported quarterly with evidence.",
+				statementOpeners[rng.IntN(len(statementOpeners))], format.Quantity(q, m.Unit), strings.ToLower(m.Title))
 		}
 		in.Lines = append(in.Lines, tally.OfferLine{TenderMeasureID: m.ID, Quantity: q, Statement: stmt})
 	}
