@@ -70,7 +70,7 @@ func (s *Server) handleReturns(w http.ResponseWriter, r *http.Request, a tally.A
 	if supplier {
 		party = "Council"
 	}
-	for i, h := range []string{"Contract", party, "Period", "Due", "Status", "Action"} {
+	for i, h := range []string{"Contract", party, "Period", "Due", "Status", "Next step"} {
 		col := pages.SortColumn{Text: h, Key: returnSortColumns[i]}
 		if col.Key != "" {
 			v := url.Values{}
@@ -121,18 +121,38 @@ func returnRow(a tally.Access, rt postgres.ReturnRow, supplier bool) []component
 		tags += " " + components.TagHTML("Overdue", "red")
 	}
 	status := templ.Raw(tags) // both escaped by TagHTML
+	// The first cell opens the return, or the contract until one is
+	// started; the last says what this user can do next.
+	contract := components.Cell{Text: rt.Contract + " (" + rt.Reference + ")", Href: contractsBase(a) + "/" + strconv.FormatInt(rt.ContractID, 10)}
 	action := components.Cell{Content: pages.StartReturnButton(contractsBase(a)+"/"+strconv.FormatInt(rt.ContractID, 10)+"/returns", rt.Period)}
 	switch {
-	case rt.ReturnID != 0 && rt.Status == tally.ReturnDraft && supplier:
-		action = components.Cell{Text: "Continue the draft", Href: returnHref(a, rt.ReturnID)}
 	case rt.ReturnID != 0:
-		action = components.Cell{Text: "View the return", Href: returnHref(a, rt.ReturnID)}
+		contract.Href = returnHref(a, rt.ReturnID)
+		action = components.Cell{Text: returnNextStep(roleOnReturn(a), rt.Status)}
 	case !returnEditorRole(a):
-		action = components.Cell{Text: "Not started"}
+		action = components.Cell{Text: "None"}
 	}
 	period := "Quarter " + strconv.Itoa(rt.Period) + ", to " + format.ShortDate(rt.End.AddDate(0, 0, -1))
-	return []components.Cell{{Text: rt.Contract + " (" + rt.Reference + ")", Href: contractsBase(a) + "/" + strconv.FormatInt(rt.ContractID, 10)},
-		{Text: who}, {Text: period}, {Text: format.ShortDate(rt.Due)}, {Content: status}, action}
+	return []components.Cell{contract, {Text: who}, {Text: period}, {Text: format.ShortDate(rt.Due)}, {Content: status}, action}
+}
+
+// returnNextStep says who acts next on a return, for this role.
+func returnNextStep(role returnRole, st tally.ReturnStatus) string {
+	switch {
+	case st == tally.ReturnDraft && role == returnSupplier:
+		return "Finish and submit it"
+	case st == tally.ReturnDraft:
+		return "The supplier to submit it"
+	case st == tally.ReturnSubmitted && role == returnVerifier:
+		return "Check it"
+	case st == tally.ReturnSubmitted:
+		return "The council to check it"
+	case st == tally.ReturnQueried && role == returnSupplier:
+		return "Answer the questions"
+	case st == tally.ReturnQueried:
+		return "The supplier to answer"
+	}
+	return "None"
 }
 
 // returnEditorRole reports whether the user may start a return: the
