@@ -366,7 +366,7 @@ func (w *world) reportAndVerify(t *testing.T) {
 		w.delivered.Add(w.delivered, lineValue(delivered[i], ms.proxy()))
 	}
 	m.press(t, "Save decisions")
-	m.wantText(t, "Queried", "Which apprenticeship standard", "Delivered: 20 weeks Verified")
+	m.wantText(t, "Queried", "Which apprenticeship standard", "Delivered 20 weeks against a target of 20 weeks. Verified")
 }
 
 func (w *world) dashboardAfter(t *testing.T) {
