@@ -326,7 +326,7 @@ func (w *world) evaluateAndAward(t *testing.T) {
 func (w *world) reportAndVerify(t *testing.T) {
 	nb := w.bidder("northernbuild")
 	s := w.v.signIn(t, nb.email)
-	s.open(t, "/o/northernbuild/returns")
+	s.open(t, "/o/northernbuild/returns?status=not_started")
 	s.clickTo(t, "//tr[td[contains(normalize-space(),"+xq("("+w.reference+")")+")]]//button[normalize-space()='Start the return for quarter 1']", 200)
 	s.wantText(t, "Delivery return: ")
 
@@ -344,19 +344,21 @@ func (w *world) reportAndVerify(t *testing.T) {
 	}
 	s.fill(t, "#narrative", "One apprentice started in July; local spend and volunteering as in the attached timesheets.")
 	// Submitting without the attestations is refused, keeping the figures.
-	s.clickTo(t, "//button[normalize-space()='Submit return']", 422)
+	s.clickTo(t, "//button[normalize-space()='Continue']", 422)
 	s.wantText(t, "There is a problem")
 	if got := s.value(t, "#narrative"); !strings.HasPrefix(got, "One apprentice") {
 		t.Errorf("the refused return lost its narrative: %q", got)
 	}
 	s.choose(t, "Confirm", "The figures relate only to this contract")
 	s.choose(t, "Confirm", "The figures relate only to this period")
+	s.press(t, "Continue")
+	s.wantText(t, "Check your return before submitting it", "timesheets-quarter-1.pdf")
 	s.press(t, "Submit return")
 	s.wantText(t, "Your return is submitted", "Status: Awaiting verification")
 
 	// The contract manager queries the first line and verifies the rest.
 	m := w.v.signIn(t, "contracts@star.example")
-	m.open(t, "/o/star/returns")
+	m.open(t, "/o/star/returns?status=submitted")
 	m.follow(t, w.title+" ("+w.reference+")")
 	m.wantText(t, "timesheets-quarter-1.pdf")
 	w.delivered = new(big.Rat)
@@ -372,7 +374,7 @@ func (w *world) reportAndVerify(t *testing.T) {
 		w.delivered.Add(w.delivered, lineValue(delivered[i], ms.proxy()))
 	}
 	m.press(t, "Save decisions")
-	m.wantText(t, "Queried", "Which apprenticeship standard", "Delivered: 20 weeks Verified")
+	m.wantText(t, "Queried", "Which apprenticeship standard", "Delivered 20 weeks against a target of 20 weeks. Verified")
 }
 
 func (w *world) dashboardAfter(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/format"
@@ -31,76 +33,150 @@ func returnHref(a tally.Access, id int64) string {
 	return returnsBase(a) + "/" + strconv.FormatInt(id, 10)
 }
 
-// handleReturns is the returns worklist: what is due and overdue, what
-// awaits verification (or an answer), and the contracts behind target.
+const returnsPageSize = 50
+
+// returnSortColumns are the list's sortable columns, in order, by the
+// sort key the store knows.
+var returnSortColumns = []string{"contract", "party", "", "due", "status", ""}
+
+// handleReturns lists reporting periods that have ended and their returns,
+// filtered by status, overdue and text, sorted by any column, a page at a
+// time; for staff, the contracts behind target follow.
 func (s *Server) handleReturns(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	supplier := a.Org.Kind == tally.Supplier
-	p := pages.ReturnsPage{Page: s.page(r, "Delivery returns"), Supplier: supplier}
-	waiting := []tally.ReturnStatus{tally.ReturnSubmitted}
-	if supplier {
-		waiting = []tally.ReturnStatus{tally.ReturnQueried}
+	q := r.URL.Query()
+	page := max(1, atoiOr(q.Get("page"), 1))
+	f := postgres.ReturnFilter{Query: clip(q.Get("q"), 200), Status: tally.ReturnStatus(clip(q.Get("status"), 20)), Overdue: q.Get("overdue") == "yes",
+		AsOf: time.Now(), Sort: clip(q.Get("sort"), 20), Desc: q.Get("order") != "ascending", Limit: returnsPageSize, Offset: (page - 1) * returnsPageSize}
+	if !slices.Contains(returnSortColumns, f.Sort) || f.Sort == "" {
+		f.Sort = "due"
 	}
-	list, err := s.store.Returns(r.Context(), a.Scope, waiting, 200)
+	statuses := []tally.ReturnStatus{postgres.ReturnNotStarted, tally.ReturnDraft, tally.ReturnSubmitted, tally.ReturnQueried, tally.ReturnComplete}
+	if f.Status != "" && !slices.Contains(statuses, f.Status) {
+		f.Status = ""
+	}
+	list, total, err := s.store.ReturnList(r.Context(), a.Scope, f)
 	if err != nil {
 		return err
+	}
+	p := pages.ReturnsPage{Page: s.page(r, "Delivery returns"), Supplier: supplier, Base: returnsBase(a), Query: f.Query, Status: string(f.Status),
+		Overdue: f.Overdue, Sort: f.Sort, Desc: f.Desc, Caption: total.Text("reporting period", "reporting periods"), PageNum: page,
+		Pages: total.Pages(returnsPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
+	p.Statuses = []components.Option{{Value: "", Text: "Any status"}}
+	for _, st := range statuses {
+		p.Statuses = append(p.Statuses, components.Option{Value: string(st), Text: returnStatusLabel(st)})
+	}
+	party := "Supplier"
+	if supplier {
+		party = "Council"
+	}
+	for i, h := range []string{"Contract", party, "Period", "Due", "Status", "Next step"} {
+		col := pages.SortColumn{Text: h, Key: returnSortColumns[i]}
+		if col.Key != "" {
+			v := url.Values{}
+			for k, vs := range q {
+				v[k] = vs
+			}
+			v.Del("page")
+			v.Set("sort", col.Key)
+			v.Set("order", "descending")
+			if col.Key == f.Sort {
+				col.Sorted = "descending"
+				if !f.Desc {
+					col.Sorted = "ascending"
+				} else {
+					v.Set("order", "ascending")
+				}
+			}
+			col.Href = r.URL.Path + "?" + v.Encode()
+		}
+		p.Head = append(p.Head, col)
 	}
 	for _, rt := range list {
-		p.Waiting = append(p.Waiting, returnRow(a, rt, supplier))
-	}
-	recent, err := s.store.Returns(r.Context(), a.Scope, []tally.ReturnStatus{tally.ReturnComplete}, 20)
-	if err != nil {
-		return err
-	}
-	for i := len(recent) - 1; i >= 0; i-- {
-		p.Recent = append(p.Recent, returnRow(a, recent[i], supplier))
-	}
-	due, err := s.store.DuePeriods(r.Context(), a.Scope, time.Now(), 200)
-	if err != nil {
-		return err
-	}
-	for _, d := range due {
-		status, colour := "Due", "blue"
-		if d.Overdue {
-			status, colour = "Overdue", "red"
-		}
-		who := d.Supplier
-		if supplier {
-			who = d.Partner
-		}
-		action := components.Cell{Content: pages.StartReturnButton(contractsBase(a)+"/"+strconv.FormatInt(d.ContractID, 10)+"/returns", d.Period)}
-		if d.ReturnID != 0 {
-			action = components.Cell{Text: "Continue the draft", Href: returnHref(a, d.ReturnID)}
-		}
-		p.Due = append(p.Due, []components.Cell{{Text: d.Contract + " (" + d.Reference + ")"}, {Text: who},
-			{Text: "Quarter " + strconv.Itoa(d.Period) + " to " + d.End.AddDate(0, 0, -1).Format("2 Jan 2006")},
-			{Text: d.Due.Format("2 Jan 2006")}, {Content: components.Tag(status, colour)}, action})
+		p.Rows = append(p.Rows, returnRow(a, rt, supplier))
 	}
 	if !supplier {
-		statuses, err := s.store.ContractRatings(r.Context(), a.Scope, 0, time.Now())
-		if err != nil {
+		if p.AtRisk, err = s.returnsAtRisk(r, a); err != nil {
 			return err
-		}
-		sort.SliceStable(statuses, func(i, j int) bool { return statuses[i].AtRisk() > statuses[j].AtRisk() })
-		for _, cs := range statuses {
-			if cs.Rating != tally.RatingRequiresImprovement && cs.Rating != tally.RatingInadequate {
-				continue
-			}
-			p.AtRisk = append(p.AtRisk, []components.Cell{
-				{Text: cs.Contract.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(cs.Contract.ID, 10)}, {Text: cs.Contract.Supplier.Name},
-				{Content: components.Tag(cs.Rating.Label(), ragColour(cs.Rating))}, {Text: cs.Delivered.String()}, {Text: cs.Expected.String()},
-				{Text: cs.AtRisk().String()}, {Text: strconv.Itoa(cs.Overdue)}})
 		}
 	}
 	return s.render(w, r, http.StatusOK, pages.Returns(p))
 }
 
-func returnRow(a tally.Access, rt postgres.ReturnSummary, supplier bool) []components.Cell {
+// returnStatusLabel is a status as the list says it.
+func returnStatusLabel(st tally.ReturnStatus) string {
+	if st == postgres.ReturnNotStarted || st == "" {
+		return "Not started"
+	}
+	return st.Label()
+}
+
+func returnRow(a tally.Access, rt postgres.ReturnRow, supplier bool) []components.Cell {
 	who := rt.Supplier
 	if supplier {
 		who = rt.Partner
 	}
-	return []components.Cell{{Text: rt.Contract + " (" + rt.Reference + ")", Href: returnHref(a, rt.ID)}, {Text: who},
-		{Text: "Quarter " + strconv.Itoa(rt.Period)}, {Text: rt.Due.Format("2 Jan 2006")}, {Text: rt.Status.Label()}}
+	tags := components.TagHTML(returnStatusLabel(rt.Status), returnColour(rt.Status))
+	if rt.Overdue {
+		tags += " " + components.TagHTML("Overdue", "red")
+	}
+	status := templ.Raw(tags) // both escaped by TagHTML
+	// The first cell opens the return, or the contract until one is
+	// started; the last says what this user can do next.
+	contract := components.Cell{Text: rt.Contract + " (" + rt.Reference + ")", Href: contractsBase(a) + "/" + strconv.FormatInt(rt.ContractID, 10)}
+	action := components.Cell{Content: pages.StartReturnButton(contractsBase(a)+"/"+strconv.FormatInt(rt.ContractID, 10)+"/returns", rt.Period)}
+	switch {
+	case rt.ReturnID != 0:
+		contract.Href = returnHref(a, rt.ReturnID)
+		action = components.Cell{Text: returnNextStep(roleOnReturn(a), rt.Status)}
+	case !returnEditorRole(a):
+		action = components.Cell{Text: "None"}
+	}
+	period := "Quarter " + strconv.Itoa(rt.Period) + ", to " + format.ShortDate(rt.End.AddDate(0, 0, -1))
+	return []components.Cell{contract, {Text: who}, {Text: period}, {Text: format.ShortDate(rt.Due)}, {Content: status}, action}
+}
+
+// returnNextStep says who acts next on a return, for this role.
+func returnNextStep(role returnRole, st tally.ReturnStatus) string {
+	switch {
+	case st == tally.ReturnDraft && role == returnSupplier:
+		return "Finish and submit it"
+	case st == tally.ReturnDraft:
+		return "The supplier to submit it"
+	case st == tally.ReturnSubmitted && role == returnVerifier:
+		return "Check it"
+	case st == tally.ReturnSubmitted:
+		return "The council to check it"
+	case st == tally.ReturnQueried && role == returnSupplier:
+		return "Answer the questions"
+	case st == tally.ReturnQueried:
+		return "The supplier to answer"
+	}
+	return "None"
+}
+
+// returnEditorRole reports whether the user may start a return: the
+// supplier, or a contract manager for it.
+func returnEditorRole(a tally.Access) bool { return roleOnReturn(a) != returnReader }
+
+// returnsAtRisk is the contracts behind target, by value at risk.
+func (s *Server) returnsAtRisk(r *http.Request, a tally.Access) ([][]components.Cell, error) {
+	statuses, err := s.store.ContractRatings(r.Context(), a.Scope, 0, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(statuses, func(i, j int) bool { return statuses[i].AtRisk() > statuses[j].AtRisk() })
+	var rows [][]components.Cell
+	for _, cs := range statuses {
+		if cs.Rating != tally.RatingRequiresImprovement && cs.Rating != tally.RatingInadequate {
+			continue
+		}
+		rows = append(rows, []components.Cell{
+			{Text: cs.Contract.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(cs.Contract.ID, 10)}, {Text: cs.Contract.Supplier.Name},
+			{Content: components.Tag(cs.Rating.Label(), ragColour(cs.Rating))}, {Text: format.Money(cs.Delivered)}, {Text: format.Money(cs.Expected)},
+			{Text: format.Money(cs.AtRisk())}, {Text: strconv.Itoa(cs.Overdue)}})
+	}
+	return rows, nil
 }
 
 // ragColour maps a rating to its tag colour: Good green, the next two
