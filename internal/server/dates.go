@@ -12,8 +12,7 @@ import (
 // posts one ISO date in name itself ("2027-04-01", as the date fields did
 // before they had three boxes) has it split into the boxes.
 func (f *form) dateBoxes(name string) components.DateParts {
-	d := components.DateParts{Day: clip(f.raw(name+"-day"), 20), Month: clip(f.raw(name+"-month"), 20),
-		Year: clip(f.raw(name+"-year"), 20), Time: clip(f.raw(name+"-time"), 20)}
+	d := f.boxes(name)
 	if d.Day == "" && d.Month == "" && d.Year == "" {
 		if iso, err := time.Parse(time.DateOnly, f.raw(name)); err == nil {
 			p := components.DatePartsOf(iso)
@@ -21,6 +20,12 @@ func (f *form) dateBoxes(name string) components.DateParts {
 		}
 	}
 	return d
+}
+
+// boxes reads a DateInput's boxes as typed, and nothing else.
+func (f *form) boxes(name string) components.DateParts {
+	return components.DateParts{Day: clip(f.raw(name+"-day"), 20), Month: clip(f.raw(name+"-month"), 20),
+		Year: clip(f.raw(name+"-year"), 20), Time: clip(f.raw(name+"-time"), 20)}
 }
 
 // date reads a date from a DateInput named name. label names it in
@@ -40,7 +45,7 @@ func (f *form) date(name, label string, required bool, boxes map[string][]string
 // as a moment in UK time. The old pair of fields (name_date, name_time)
 // is read too.
 func (f *form) deadline(name, label string, boxes map[string][]string) (components.DateParts, time.Time) {
-	d := f.dateBoxes(name)
+	d := f.boxes(name)
 	if d.Day == "" && d.Month == "" && d.Year == "" && d.Time == "" {
 		if iso, err := time.Parse(time.DateOnly, f.raw(name+"_date")); err == nil {
 			p := components.DatePartsOf(iso)

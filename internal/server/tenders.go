@@ -213,7 +213,8 @@ func (s *Server) reasonPage(r *http.Request, a tally.Access, t tally.Tender, ext
 			Deadline: londonParts(d.AddDate(0, 0, 7))}
 	}
 	return pages.ReasonPage{Page: s.page(r, "Cancel this tender"), Back: base, Action: base + "/cancel",
-		Heading: "Cancel " + t.Reference, Intro: "Cancelling cannot be undone. Offers already submitted stay sealed and are not evaluated.",
+		Heading: "Cancel " + t.Reference, Intro: "Cancelling cannot be undone. Offers already submitted stay sealed and are not evaluated. " +
+			"Every supplier who has started an offer is told, with your reason, in Tally and by email.",
 		Button: "Cancel this tender", Warning: true}
 }
 

@@ -632,3 +632,47 @@ func TestCancelledTenderKeepsItsOffersSealedAndCopies(t *testing.T) {
 		t.Errorf("a refused copy wrote something: %s → %s", before, after)
 	}
 }
+
+// TestTenderListSortsAndFiltersByCategory: the buyer's list sorts by value,
+// deadline and reference, and a category filter shows only that category.
+func TestTenderListSortsAndFiltersByCategory(t *testing.T) {
+	t.Parallel()
+	e := tnSetup(t)
+	buyer := measuresLogin(t, e.ts, "buyer@stockport.example")
+	base := e.ts.URL + "/o/stockport/tenders"
+	n := e.int(t, `SELECT count(*) FROM tenders WHERE partner_id = (SELECT id FROM organisations WHERE slug = 'stockport') AND category = 'works'`)
+	_, body := get(t, buyer, base+"?category=works")
+	want := `role="status">` + tally.Count{N: int(n)}.Text("tender", "tenders") + "<"
+	if !strings.Contains(body, want) {
+		t.Errorf("category=works does not say %s", want)
+	}
+	cells := func(body, re string) []string {
+		var out []string
+		for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(body, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	_, body = get(t, buyer, base+"?sort=value")
+	values := cells(body, `<td class="govuk-table__cell govuk-table__cell--numeric">£([0-9,.]+)</td>`)
+	if len(values) < 2 {
+		t.Fatalf("sort=value: %d values", len(values))
+	}
+	for i := 1; i < len(values); i++ {
+		a, _ := strconv.ParseFloat(strings.ReplaceAll(values[i-1], ",", ""), 64)
+		b, _ := strconv.ParseFloat(strings.ReplaceAll(values[i], ",", ""), 64)
+		if b > a {
+			t.Fatalf("sort=value: £%s before £%s", values[i-1], values[i])
+		}
+	}
+	_, body = get(t, buyer, base+"?sort=reference")
+	refs := cells(body, `<span class="govuk-hint govuk-!-font-size-16">([^<]+)</span>`)
+	for i := 1; i < len(refs); i++ {
+		if strings.ToLower(refs[i]) < strings.ToLower(refs[i-1]) {
+			t.Fatalf("sort=reference: %s before %s", refs[i-1], refs[i])
+		}
+	}
+	if !strings.Contains(body, `<option value="reference" selected`) {
+		t.Error("the sort chosen is not shown as chosen")
+	}
+}
