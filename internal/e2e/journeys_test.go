@@ -319,7 +319,12 @@ func (w *world) evaluateAndAward(t *testing.T) {
 	w.committed = w.offerValue(accepted)
 	s.wantText(t, w.title, nb.name, "Contract value "+money(w.bid), "Social value committed "+money(w.committed))
 	for i, m := range w.measures {
-		s.wantText(t, "Committed "+accepted[i]+" "+m.Unit+" at "+m.Proxy, money(lineValue(accepted[i], m.proxy())))
+		// Quantities in plain English: money for a measure in £ (issue 14).
+		committed := accepted[i] + " " + m.Unit
+		if strings.HasPrefix(m.Unit, "£") {
+			committed = money(pounds(accepted[i]))
+		}
+		s.wantText(t, "Committed "+committed+" at "+m.Proxy+" per ", money(lineValue(accepted[i], m.proxy())))
 	}
 }
 
