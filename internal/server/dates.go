@@ -24,8 +24,8 @@ func (f *form) dateBoxes(name string) components.DateParts {
 
 // boxes reads a DateInput's boxes as typed, and nothing else.
 func (f *form) boxes(name string) components.DateParts {
-	return components.DateParts{Day: clip(f.raw(name+"-day"), 20), Month: clip(f.raw(name+"-month"), 20),
-		Year: clip(f.raw(name+"-year"), 20), Time: clip(f.raw(name+"-time"), 20)}
+	return components.DateParts{Day: clip(f.raw(name+"-day"), boxLimit), Month: clip(f.raw(name+"-month"), boxLimit),
+		Year: clip(f.raw(name+"-year"), boxLimit), Time: clip(f.raw(name+"-time"), boxLimit)}
 }
 
 // date reads a date from a DateInput named name. label names it in
@@ -51,7 +51,7 @@ func (f *form) deadline(name, label string, boxes map[string][]string) (componen
 			p := components.DatePartsOf(iso)
 			d.Day, d.Month, d.Year = p.Day, p.Month, p.Year
 		}
-		d.Time = clip(f.raw(name+"_time"), 20)
+		d.Time = clip(f.raw(name+"_time"), boxLimit)
 	}
 	day, p := components.ParseDate(d, label, true)
 	if p.Message != "" {
@@ -83,3 +83,8 @@ func londonParts(t time.Time) components.DateParts {
 	d.Time = clockOf(t)
 	return d
 }
+
+// boxLimit is the most of what was typed in a small box (a day, a time)
+// that is shown again: enough for any mistake a person makes, not a paste
+// of a whole document.
+const boxLimit = 40

@@ -341,8 +341,8 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 // clipped shortens what was typed in a small box, so that a huge paste is
 // not sent back whole.
 func clipped(s string) string {
-	if r := []rune(s); len(r) > 20 {
-		return string(r[:20])
+	if r := []rune(s); len(r) > boxLimit {
+		return string(r[:boxLimit])
 	}
 	return s
 }

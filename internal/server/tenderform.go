@@ -264,6 +264,13 @@ func readTenderForm(f *form, a tally.Access, boxes map[string][]string) (pages.T
 		choices = append(choices, c)
 		t.Measures = append(t.Measures, tally.TenderMeasure{MeasureID: c.MeasureID, LocalMeasureID: c.LocalMeasureID})
 	}
+	// A target typed beside a measure not ticked is not used, but it is
+	// shown again as typed: the buyer may tick the box next.
+	for name, vs := range f.r.PostForm {
+		if key, ok := strings.CutPrefix(name, "target-"); ok && !in.Chosen[key] && len(vs) > 0 && vs[0] != "" {
+			in.Targets[key] = clip(vs[0], 30)
+		}
+	}
 	return in, t, choices
 }
 

@@ -642,7 +642,7 @@ func TestTenderListSortsAndFiltersByCategory(t *testing.T) {
 	base := e.ts.URL + "/o/stockport/tenders"
 	n := e.int(t, `SELECT count(*) FROM tenders WHERE partner_id = (SELECT id FROM organisations WHERE slug = 'stockport') AND category = 'works'`)
 	_, body := get(t, buyer, base+"?category=works")
-	want := `role="status">` + tally.Count{N: int(n)}.Text("tender", "tenders") + "<"
+	want := `aria-live="polite">` + tally.Count{N: int(n)}.Text("tender", "tenders") + "<"
 	if !strings.Contains(body, want) {
 		t.Errorf("category=works does not say %s", want)
 	}
