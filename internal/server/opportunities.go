@@ -110,15 +110,7 @@ func opportunityMeasure(m tally.TenderMeasure, description string) pages.Opportu
 // opportunitySummary is what a supplier reads about a tender before
 // offering, in words (format).
 func opportunitySummary(t tally.Tender) []components.SummaryRow {
-	rows := []components.SummaryRow{
-		{Key: "Council", Value: t.Partner.Name},
-		{Key: "Category", Value: capitalise(t.Category)},
-		{Key: "Estimated value", Value: format.Money(t.EstimatedValue)},
-		{Key: "Contract", Value: format.Date(t.ContractStart) + " to " + format.Date(t.ContractEnd)},
-		{Key: "Deadline for offers", Value: format.DateTime(t.Deadline)},
-		{Key: "Social value weighting", Value: t.Weighting.String() + "%"},
-		{Key: "Quantitative share", Value: strconv.Itoa(t.QuantitativeShare) + "% (" + t.Method.Label() + ")"},
-	}
+	rows := tenderTerms(t, "Council")
 	if t.Description != "" {
 		rows = append(rows, components.SummaryRow{Key: "Description", Value: t.Description})
 	}

@@ -156,15 +156,7 @@ func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 }
 
 func tenderSummary(t tally.Tender) []components.SummaryRow {
-	rows := []components.SummaryRow{
-		{Key: "Partner", Value: t.Partner.Name},
-		{Key: "Category", Value: capitalise(t.Category)},
-		{Key: "Estimated value", Value: format.Money(t.EstimatedValue)},
-		{Key: "Contract", Value: format.Date(t.ContractStart) + " to " + format.Date(t.ContractEnd)},
-		{Key: "Deadline for offers", Value: format.DateTime(t.Deadline)},
-		{Key: "Social value weighting", Value: t.Weighting.String() + "%"},
-		{Key: "Quantitative share", Value: strconv.Itoa(t.QuantitativeShare) + "% (" + t.Method.Label() + ")"},
-	}
+	rows := tenderTerms(t, "Partner")
 	if t.WeightingReason != "" {
 		rows = append(rows, components.SummaryRow{Key: "Reason for the weighting", Value: t.WeightingReason})
 	}
@@ -329,5 +321,20 @@ func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int6
 	}
 	for _, e := range emails {
 		s.send(r.Context(), mail.Message{To: e, Subject: subject, Body: body + "\n"})
+	}
+}
+
+// tenderTerms are the facts of a tender everyone reads the same way, the
+// council named under partnerKey ("Partner" for its staff, "Council" for
+// suppliers).
+func tenderTerms(t tally.Tender, partnerKey string) []components.SummaryRow {
+	return []components.SummaryRow{
+		{Key: partnerKey, Value: t.Partner.Name},
+		{Key: "Category", Value: capitalise(t.Category)},
+		{Key: "Estimated value", Value: format.Money(t.EstimatedValue)},
+		{Key: "Contract", Value: format.Date(t.ContractStart) + " to " + format.Date(t.ContractEnd)},
+		{Key: "Deadline for offers", Value: format.DateTime(t.Deadline)},
+		{Key: "Social value weighting", Value: t.Weighting.String() + "%"},
+		{Key: "Quantitative share", Value: strconv.Itoa(t.QuantitativeShare) + "% (" + t.Method.Label() + ")"},
 	}
 }
