@@ -395,3 +395,28 @@ var idSegment = regexp.MustCompile(`/\d+`)
 func pageKey(path, title string) string {
 	return idSegment.ReplaceAllString(path, "/{id}") + " " + title
 }
+
+// bothWays runs a journey twice in parallel, with JavaScript on and off,
+// each in a visit of its own on its own copy of the demo.
+func bothWays(t *testing.T, journey func(t *testing.T, v *visit)) {
+	t.Helper()
+	browser := startBrowser(t)
+	for _, js := range []bool{true, false} {
+		name := "JavaScript on"
+		if !js {
+			name = "JavaScript off"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			journey(t, newVisit(newApp(t), browser, js))
+		})
+	}
+}
+
+// name says how the visit runs, for labels: "JavaScript on" or "JavaScript off".
+func (v *visit) name() string {
+	if v.js {
+		return "JavaScript on"
+	}
+	return "JavaScript off"
+}

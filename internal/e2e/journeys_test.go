@@ -24,34 +24,26 @@ import (
 // the result. It runs twice, with JavaScript on and off, each on its own
 // copy of the demo, and axe checks every kind of page on the way.
 func TestJourneys(t *testing.T) {
-	browser := startBrowser(t)
-	for _, js := range []bool{true, false} {
-		name := "JavaScript on"
-		if !js {
-			name = "JavaScript off"
+	bothWays(t, func(t *testing.T, v *visit) {
+		w := &world{v: v, label: v.name()}
+		steps := []struct {
+			name string
+			f    func(*testing.T)
+		}{
+			{"0 the director's dashboard before", w.dashboardBefore},
+			{"1 a buyer registers and publishes a tender", w.publishTender},
+			{"2 two suppliers bid and one revises", w.submitOffers},
+			{"3 the evaluator moderates, marks and awards", w.evaluateAndAward},
+			{"4 the winner reports delivery and the contract manager checks it", w.reportAndVerify},
+			{"5 the director's dashboard shows the contract", w.dashboardAfter},
 		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			w := &world{v: newVisit(newApp(t), browser, js), label: name}
-			steps := []struct {
-				name string
-				f    func(*testing.T)
-			}{
-				{"0 the director's dashboard before", w.dashboardBefore},
-				{"1 a buyer registers and publishes a tender", w.publishTender},
-				{"2 two suppliers bid and one revises", w.submitOffers},
-				{"3 the evaluator moderates, marks and awards", w.evaluateAndAward},
-				{"4 the winner reports delivery and the contract manager checks it", w.reportAndVerify},
-				{"5 the director's dashboard shows the contract", w.dashboardAfter},
+		for _, s := range steps {
+			if !t.Run(s.name, s.f) {
+				return // later journeys build on this one
 			}
-			for _, s := range steps {
-				if !t.Run(s.name, s.f) {
-					return // later journeys build on this one
-				}
-			}
-			t.Logf("axe checked %d kinds of page: %v", len(w.v.axed), slices.Sorted(maps.Keys(w.v.axed)))
-		})
-	}
+		}
+		t.Logf("axe checked %d kinds of page: %v", len(w.v.axed), slices.Sorted(maps.Keys(w.v.axed)))
+	})
 }
 
 // world is what one run of the journeys has done so far.

@@ -18,28 +18,20 @@ import (
 // clickTo on any status other than the one expected. At 375 px wide no
 // page of the journey may scroll sideways.
 func TestOfferMistakes(t *testing.T) {
-	browser := startBrowser(t)
-	for _, js := range []bool{true, false} {
-		name := "JavaScript on"
-		if !js {
-			name = "JavaScript off"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			a := newApp(t)
-			var tenderID int64
-			var council string
-			adminQuery(t, a, `
+	bothWays(t, func(t *testing.T, v *visit) {
+		a := v.app
+		var tenderID int64
+		var council string
+		adminQuery(t, a, `
 				SELECT t.id, p.name FROM tenders t JOIN organisations p ON p.id = t.partner_id
 				WHERE t.status = 'published' AND t.deadline > now() + interval '1 day'
 				  AND (SELECT count(*) FROM tender_measures m WHERE m.tender_id = t.id AND m.proxy IS NOT NULL) >= 2
 				  AND NOT EXISTS (SELECT 1 FROM offers o JOIN organisations s ON s.id = o.supplier_id
 				                  WHERE o.partner_id = t.partner_id AND o.tender_id = t.id AND s.slug = 'nationalfm')
 				ORDER BY t.id LIMIT 1`, nil, &tenderID, &council)
-			s := newVisit(a, browser, js).signIn(t, "bids@nationalfm.example")
-			offerMistakes(t, s, tenderID, council)
-		})
-	}
+		s := v.signIn(t, "bids@nationalfm.example")
+		offerMistakes(t, s, tenderID, council)
+	})
 }
 
 // offerLineInfo is one line of the offer form.

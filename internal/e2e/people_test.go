@@ -16,21 +16,12 @@ import (
 // page's to-do lists against the data, and that nothing overflows a
 // 375 px screen.
 func TestPeople(t *testing.T) {
-	browser := startBrowser(t)
-	for _, js := range []bool{true, false} {
-		name := "JavaScript on"
-		if !js {
-			name = "JavaScript off"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			v := newVisit(newApp(t), browser, js)
-			t.Run("an invitation keeps its ticked roles when the email is missing", func(t *testing.T) { peopleInvite(t, v) })
-			t.Run("a wrong current password keeps nothing secret", func(t *testing.T) { peoplePassword(t, v) })
-			t.Run("home to-do lists show the right items", func(t *testing.T) { peopleHome(t, v) })
-			t.Run("nothing overflows at 375 px", func(t *testing.T) { peopleNarrow(t, v) })
-		})
-	}
+	bothWays(t, func(t *testing.T, v *visit) {
+		t.Run("an invitation keeps its ticked roles when the email is missing", func(t *testing.T) { peopleInvite(t, v) })
+		t.Run("a wrong current password keeps nothing secret", func(t *testing.T) { peoplePassword(t, v) })
+		t.Run("home to-do lists show the right items", func(t *testing.T) { peopleHome(t, v) })
+		t.Run("nothing overflows at 375 px", func(t *testing.T) { peopleNarrow(t, v) })
+	})
 }
 
 func peopleInvite(t *testing.T, v *visit) {

@@ -21,17 +21,9 @@ import (
 // box unticked. Nothing typed is lost, nothing answers 5xx (the app fails
 // the test on any logged error), and at 375 px nothing overflows.
 func TestReturnsMistakes(t *testing.T) {
-	browser := startBrowser(t)
-	for _, js := range []bool{true, false} {
-		name := "JavaScript on"
-		if !js {
-			name = "JavaScript off"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			returnsMistakes(t, newVisit(newApp(t), browser, js))
-		})
-	}
+	bothWays(t, func(t *testing.T, v *visit) {
+		returnsMistakes(t, v)
+	})
 }
 
 // rtKPI is a line of the return under test.
