@@ -19,11 +19,12 @@ type RecordOffer struct {
 	SubmittedAt time.Time
 	BidPrice    tally.Pence
 	SocialValue tally.Pence
-	Won         bool
+	Outcome     tally.OfferOutcome // where the offer stands: see offerOutcome
 }
 
-// SupplierRecord lists a supplier's submissions and contracts within
-// scope: across the partners a buyer may see, or all its own for itself.
+// SupplierRecord lists a supplier's submissions, each with its outcome
+// (the rule the offers list follows), and contracts within scope: across
+// the partners a buyer may see, or all its own for itself.
 func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierID int64) ([]RecordOffer, []tally.Contract, error) {
 	var offers []RecordOffer
 	var contracts []tally.Contract
@@ -31,8 +32,9 @@ func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierI
 		rows, err := tx.Query(ctx, `
 			SELECT t.id, t.title, t.reference, p.name, s.submitted_at,
 			       coalesce((s.content->>'bid_price_pence')::bigint, 0), coalesce((s.content->>'social_value_pence')::bigint, 0),
-			       EXISTS (SELECT 1 FROM contracts c WHERE c.partner_id = s.partner_id AND c.offer_id = s.offer_id)
+			       `+offerOutcome+`
 			FROM (SELECT DISTINCT ON (offer_id) * FROM offer_submissions WHERE supplier_id = $1 ORDER BY offer_id, revision DESC) s
+			JOIN offers f ON f.partner_id = s.partner_id AND f.id = s.offer_id
 			JOIN tenders t ON t.partner_id = s.partner_id AND t.id = s.tender_id
 			JOIN organisations p ON p.id = s.partner_id
 			WHERE s.kind = 'submit'

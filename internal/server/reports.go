@@ -74,7 +74,7 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 	}
 	won := 0
 	for _, o := range offers {
-		if o.Won {
+		if o.Outcome == tally.OutcomeWon {
 			won++
 		}
 	}
@@ -85,12 +85,8 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 		Contracts: components.TableSpec{Caption: "Contracts and delivery", CaptionClass: "govuk-table__caption--m",
 			Head: []string{"Contract", "Council", "Awarded", "Value", "Social value committed", "Rating"}, Numeric: []bool{false, false, false, true, true, false}}}
 	for _, o := range offers {
-		outcome := "Not won"
-		if o.Won {
-			outcome = "Won"
-		}
 		p.Offers.Rows = append(p.Offers.Rows, []components.Cell{{Text: o.Tender + " (" + o.Reference + ")"}, {Text: o.Partner},
-			{Text: o.SubmittedAt.In(tally.London()).Format("2 Jan 2006")}, {Text: o.BidPrice.String()}, {Text: o.SocialValue.String()}, {Text: outcome}})
+			{Text: format.ShortDate(o.SubmittedAt)}, {Text: format.Money(o.BidPrice)}, {Text: format.Money(o.SocialValue)}, {Text: o.Outcome.Label()}})
 	}
 	for _, c := range contracts {
 		value += c.Value
@@ -102,12 +98,12 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 		}
 		p.Contracts.Rows = append(p.Contracts.Rows, []components.Cell{
 			{Text: c.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)}, {Text: c.Partner.Name},
-			{Text: c.AwardedOn.Format("2 Jan 2006")}, {Text: c.Value.String()}, {Text: c.Committed.String()}, cell})
+			{Text: format.ShortDate(c.AwardedOn)}, {Text: format.Money(c.Value)}, {Text: format.Money(c.Committed)}, cell})
 	}
 	p.Summary = []components.SummaryRow{
 		{Key: "Offers", Value: strconv.Itoa(len(offers)) + " (" + strconv.Itoa(won) + " won)"},
-		{Key: "Contracts", Value: strconv.Itoa(len(contracts)) + ", worth " + value.String()},
-		{Key: "Social value committed", Value: committed.String()},
+		{Key: "Contracts", Value: strconv.Itoa(len(contracts)) + ", worth " + format.Money(value)},
+		{Key: "Social value committed", Value: format.Money(committed)},
 	}
 	return s.render(w, r, http.StatusOK, pages.SupplierRecord(p))
 }
