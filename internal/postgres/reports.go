@@ -23,11 +23,12 @@ type RecordOffer struct {
 }
 
 // SupplierRecord lists a supplier's submissions, each with its outcome
-// (the rule the offers list follows), and contracts within scope: across
-// the partners a buyer may see, or all its own for itself.
-func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierID int64) ([]RecordOffer, []tally.Contract, error) {
+// (the rule the offers list follows), and contracts rated on asOf (as the
+// contracts list rates them) within scope: across the partners a buyer may
+// see, or all its own for itself.
+func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierID int64, asOf time.Time) ([]RecordOffer, []ContractRow, error) {
 	var offers []RecordOffer
-	var contracts []tally.Contract
+	var contracts []ContractRow
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT t.id, t.title, t.reference, p.name, s.submitted_at,
@@ -45,13 +46,23 @@ func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierI
 		if offers, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RecordOffer]); err != nil {
 			return err
 		}
-		crows, err := tx.Query(ctx, `SELECT `+contractColumns+`
+		// Rated as the contracts list rates them, ended contracts too.
+		b := tally.DefaultBands()
+		crows, err := tx.Query(ctx, `SELECT `+contractColumns+`, r.expected, r.delivered, r.rating
 			FROM contracts c JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
-			WHERE c.supplier_id = $1 ORDER BY c.awarded_on DESC LIMIT 500`, supplierID)
+			LEFT JOIN LATERAL `+contractRatingSQL+` r ON true
+			WHERE c.supplier_id = $5 ORDER BY c.awarded_on DESC LIMIT 500`, asOf, b.Good, b.Approaching, b.RequiresImprovement, supplierID)
 		if err != nil {
 			return err
 		}
-		contracts, err = pgx.CollectRows(crows, func(r pgx.CollectableRow) (tally.Contract, error) { return scanContract(r) })
+		contracts, err = pgx.CollectRows(crows, func(r pgx.CollectableRow) (ContractRow, error) {
+			var c ContractRow
+			err := r.Scan(&c.ID, &c.Partner.ID, &c.Partner.Slug, &c.Partner.Name, &c.Supplier.ID, &c.Supplier.Slug, &c.Supplier.Name,
+				&c.TenderID, &c.Reference, &c.Title, &c.Value, &c.Start, &c.End, &c.AwardedOn, &c.AwardReason, &c.Direct, &c.Committed,
+				&c.Expected, &c.Delivered, &c.Rating)
+			c.Partner.Kind, c.Supplier.Kind = tally.Partner, tally.Supplier
+			return c, err
+		})
 		return err
 	})
 	return offers, contracts, translate(err)

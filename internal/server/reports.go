@@ -60,17 +60,9 @@ func (s *Server) handleOwnRecord(w http.ResponseWriter, r *http.Request, a tally
 }
 
 func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Access, sup tally.Org, back string) error {
-	offers, contracts, err := s.store.SupplierRecord(r.Context(), a.Scope, sup.ID)
+	offers, contracts, err := s.store.SupplierRecord(r.Context(), a.Scope, sup.ID, time.Now())
 	if err != nil {
 		return err
-	}
-	statuses, err := s.store.ContractRatings(r.Context(), a.Scope, sup.ID, time.Now())
-	if err != nil {
-		return err
-	}
-	rating := map[int64]tally.Rating{}
-	for _, cs := range statuses {
-		rating[cs.Contract.ID] = cs.Rating
 	}
 	won := 0
 	for _, o := range offers {
@@ -91,10 +83,10 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 	for _, c := range contracts {
 		value += c.Value
 		committed += c.Committed
-		rt, ok := rating[c.ID]
-		cell := components.Cell{Text: "No KPIs"}
-		if ok {
-			cell = components.Cell{Content: components.Tag(rt.Label(), ragColour(rt))}
+		label, colour := ratingOf(c)
+		cell := components.Cell{Text: label}
+		if colour != "" {
+			cell = components.Cell{Content: components.Tag(label, colour)}
 		}
 		p.Contracts.Rows = append(p.Contracts.Rows, []components.Cell{
 			{Text: c.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)}, {Text: c.Partner.Name},
