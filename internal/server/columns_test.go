@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tally-sv/tally/internal/tally"
 )
 
 // TestColumnsSayWhatTheyHold walks every list page each demo role sees and
@@ -100,36 +103,69 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 				 FROM contract_periods d WHERE d.partner_id = c.partner_id AND d.contract_id = c.id AND d.period = $2))
 			FROM contracts c WHERE c.reference = $1`, colRef(row["Contract"]), n)
 	}
+	// A contract's rating today from its last reporting period due and
+	// its council's bands (tally.Rate is the rule), or "No KPIs".
+	ratingTruth := func(row map[string]string) string {
+		key, args := `c.reference = $1 AND p.name = $2`, []any{row["Reference"], row["Partner"]}
+		if row["Reference"] == "" {
+			awarded, err := time.Parse("2 Jan 2006", row["Awarded"])
+			if err != nil {
+				t.Fatalf("awarded %q: %v", row["Awarded"], err)
+			}
+			key, args = `c.title = $1 AND p.name = $2 AND c.awarded_on = $3`, []any{row["Contract"], row["Council"], awarded}
+		}
+		var kpis int
+		var expected, delivered int64
+		b := tally.DefaultBands()
+		if err := db.QueryRow(t.Context(), `
+			SELECT c.kpi_count, coalesce(lp.expected, 0), coalesce(lp.delivered, 0),
+			       coalesce(ps.band_good, `+strconv.Itoa(b.Good)+`), coalesce(ps.band_approaching, `+strconv.Itoa(b.Approaching)+`),
+			       coalesce(ps.band_requires_improvement, `+strconv.Itoa(b.RequiresImprovement)+`)
+			FROM contracts c JOIN organisations p ON p.id = c.partner_id
+			LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
+			LEFT JOIN LATERAL (SELECT d.expected, d.delivered FROM contract_periods d
+				WHERE d.partner_id = c.partner_id AND d.contract_id = c.id AND d.due <= (now() AT TIME ZONE 'Europe/London')::date
+				ORDER BY d.due DESC LIMIT 1) lp ON true
+			WHERE `+key, args...).Scan(&kpis, &expected, &delivered, &b.Good, &b.Approaching, &b.RequiresImprovement); err != nil {
+			t.Fatalf("the contract in %q: %v", row, err)
+		}
+		if kpis == 0 {
+			return "No KPIs"
+		}
+		return tally.Rate(delivered, expected, b).Label()
+	}
 	roleTruth := func(row map[string]string) string {
 		return truth(`
 			SELECT string_agg(CASE m.role WHEN 'admin' THEN 'administrator' ELSE replace(m.role, '_', ' ') END, ', ' ORDER BY m.role) FROM memberships m
 			JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.org_id
 			WHERE u.email = $1 AND o.slug = 'star'`, row["Email address"])
 	}
-	type status = map[string]func(map[string]string) string // by table caption ("" for any)
+	// The truth of each Status, Outcome, Rating or Roles column, by heading,
+	// or by "caption/heading" for one table's column.
+	type truths = map[string]func(map[string]string) string
 	for _, page := range []struct {
 		who, path string
-		status    status   // the truth of the Status, Outcome or Roles column, by caption
+		truth     truths
 		shows     []string // statuses the page must show
 	}{
 		{"bids@northernbuild.example", "/o/northernbuild/opportunities", nil, nil},
-		{"bids@northernbuild.example", "/o/northernbuild/offers", status{"": offerTruth("northernbuild")}, []string{"Submitted", "Cancelled"}},
-		{"bids@northernbuild.example", "/o/northernbuild/contracts", status{"": contractTruth}, nil},
-		{"bids@northernbuild.example", "/o/northernbuild/returns", status{"": returnTruth}, nil},
-		{"bids@northernbuild.example", "/o/northernbuild/record", status{"Offers": offerTruth("northernbuild")}, []string{"Submitted", "Cancelled"}},
-		{"buyer@star.example", "/o/star/tenders", status{"": tenderTruth}, nil},
-		{"buyer@star.example", "/o/star/contracts", status{"": contractTruth}, nil},
+		{"bids@northernbuild.example", "/o/northernbuild/offers", truths{"Status": offerTruth("northernbuild")}, []string{"Submitted", "Cancelled"}},
+		{"bids@northernbuild.example", "/o/northernbuild/contracts", truths{"Status": contractTruth, "Rating today": ratingTruth}, nil},
+		{"bids@northernbuild.example", "/o/northernbuild/returns", truths{"Status": returnTruth}, nil},
+		{"bids@northernbuild.example", "/o/northernbuild/record", truths{"Outcome": offerTruth("northernbuild"), "Rating": ratingTruth}, []string{"Submitted", "Cancelled"}},
+		{"buyer@star.example", "/o/star/tenders", truths{"Status": tenderTruth}, nil},
+		{"buyer@star.example", "/o/star/contracts", truths{"Status": contractTruth, "Rating today": ratingTruth}, nil},
 		{"buyer@star.example", "/o/star/suppliers", nil, nil},
-		{"buyer@star.example", "/o/star/suppliers/northernbuild", status{"Offers": offerTruth("northernbuild")}, nil},
-		{"buyer@star.example", "/o/star/suppliers/nationalfm", status{"Offers": offerTruth("nationalfm")}, nil},
+		{"buyer@star.example", "/o/star/suppliers/northernbuild", truths{"Outcome": offerTruth("northernbuild"), "Rating": ratingTruth}, nil},
+		{"buyer@star.example", "/o/star/suppliers/nationalfm", truths{"Outcome": offerTruth("nationalfm"), "Rating": ratingTruth}, nil},
 		{"buyer@star.example", "/o/star/contracts/{contract}", nil, nil},
-		{"contracts@star.example", "/o/star/contracts", status{"": contractTruth}, nil},
-		{"contracts@star.example", "/o/star/returns", status{"": returnTruth}, nil},
+		{"contracts@star.example", "/o/star/contracts", truths{"Status": contractTruth, "Rating today": ratingTruth}, nil},
+		{"contracts@star.example", "/o/star/returns", truths{"Status": returnTruth}, nil},
 		{"contracts@star.example", "/o/star/contracts/{contract}", nil, nil},
 		{"director@star.example", "/o/star/dashboard", nil, nil},
 		{"director@star.example", "/o/star/suppliers", nil, nil},
-		{"director@star.example", "/o/star/contracts", status{"": contractTruth}, nil},
-		{"admin@star.example", "/o/star/users", status{"Members": roleTruth}, nil},
+		{"director@star.example", "/o/star/contracts", truths{"Status": contractTruth, "Rating today": ratingTruth}, nil},
+		{"admin@star.example", "/o/star/users", truths{"Members/Roles": roleTruth}, nil},
 	} {
 		t.Run(page.who+page.path, func(t *testing.T) {
 			c := signIn(t, ts, page.who)
@@ -182,12 +218,12 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 							t.Errorf("%s: %s %q has money without pence", tb.caption, h, v)
 						}
 					}
-					want := page.status[tb.caption]
-					if want == nil {
-						want = page.status[""]
-					}
-					for _, h := range []string{"Status", "Outcome", "Roles"} {
-						if v, ok := row[h]; ok && want != nil {
+					for h, v := range row {
+						want := page.truth[tb.caption+"/"+h]
+						if want == nil {
+							want = page.truth[h]
+						}
+						if want != nil {
 							if w := want(row); v != w {
 								t.Errorf("%s: %q says %s %q, want %q", tb.caption, cells[0], h, v, w)
 							}
@@ -197,7 +233,7 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 					}
 				}
 			}
-			if page.status != nil && checked == 0 {
+			if page.truth != nil && checked == 0 {
 				t.Error("no status was checked")
 			}
 			for _, s := range page.shows {
