@@ -94,14 +94,21 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no period number in %q", row["Period"])
 		}
-		return truth(`
+		want := truth(`
 			SELECT coalesce(
 				(SELECT CASE r.status WHEN 'submitted' THEN 'Awaiting verification' WHEN 'queried' THEN 'Queried'
 					WHEN 'complete' THEN 'Checked' ELSE 'Draft' END
 				 FROM returns r WHERE r.partner_id = c.partner_id AND r.contract_id = c.id AND r.period = $2),
-				(SELECT CASE WHEN d.due < (now() AT TIME ZONE 'Europe/London')::date THEN 'Overdue' ELSE 'Due' END
+				(SELECT CASE WHEN d.due < (now() AT TIME ZONE 'Europe/London')::date THEN 'overdue' ELSE 'due' END
 				 FROM contract_periods d WHERE d.partner_id = c.partner_id AND d.contract_id = c.id AND d.period = $2))
 			FROM contracts c WHERE c.reference = $1`, colRef(row["Contract"]), n)
+		// A period without a return may be worded "Due", "Not started" and
+		// so on, but says "Overdue" exactly when it is.
+		if v := row["Status"]; (want == "overdue" || want == "due") && strings.Contains(v, "Overdue") == (want == "overdue") &&
+			!strings.Contains(v, "Awaiting") && !strings.Contains(v, "Queried") && !strings.Contains(v, "Checked") {
+			return v
+		}
+		return want
 	}
 	// A contract's rating today from its last reporting period due and
 	// its council's bands (tally.Rate is the rule), or "No KPIs".
@@ -308,6 +315,7 @@ var (
 	colCellRE      = regexp.MustCompile(`(?s)<t[hd]\b[^>]*>(.*?)</t[hd]>`)
 	colHrefRE      = regexp.MustCompile(`href="([^"]*)"`)
 	colAuditMetaRE = regexp.MustCompile(`(?s)<p class="[^"]*tally-audit__meta">(.*?)</p>`)
+	colSortRE      = regexp.MustCompile(`\s*,\s*sort(ed \w+)?$`)
 	colRefRE       = regexp.MustCompile(`[A-Za-z]{2,4}-(?:DA-)?\d{4}-\d+`)
 
 	colMoneyRE = regexp.MustCompile(`^−?£\d{1,3}(,\d{3})*\.\d\d$`)
@@ -343,7 +351,8 @@ func colTables(body string) []colTable {
 			t.caption = colText(m[1])
 		}
 		for _, c := range colCellRE.FindAllStringSubmatch(colHeadRE.FindString(tb), -1) {
-			t.head = append(t.head, colText(c[1]))
+			// A sortable heading's hidden words ("Due, sorted descending") are not its name.
+			t.head = append(t.head, colSortRE.ReplaceAllString(colText(c[1]), ""))
 		}
 		for _, r := range colRowRE.FindAllStringSubmatch(colBodyRE.FindString(tb), -1) {
 			var cells []string
