@@ -77,8 +77,9 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 		Contracts: components.TableSpec{Caption: "Contracts and delivery", CaptionClass: "govuk-table__caption--m",
 			Head: []string{"Contract", "Council", "Awarded", "Value", "Social value committed", "Rating"}, Numeric: []bool{false, false, false, true, true, false}}}
 	for _, o := range offers {
+		outcome := o.Outcome.Label()
 		p.Offers.Rows = append(p.Offers.Rows, []components.Cell{{Text: o.Tender + " (" + o.Reference + ")"}, {Text: o.Partner},
-			{Text: format.ShortDate(o.SubmittedAt)}, {Text: format.Money(o.BidPrice)}, {Text: format.Money(o.SocialValue)}, {Text: o.Outcome.Label()}})
+			{Text: format.ShortDate(o.SubmittedAt)}, {Text: format.Money(o.BidPrice)}, {Text: format.Money(o.SocialValue)}, {Text: outcome}})
 	}
 	for _, c := range contracts {
 		value += c.Value
@@ -93,8 +94,8 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 			{Text: format.ShortDate(c.AwardedOn)}, {Text: format.Money(c.Value)}, {Text: format.Money(c.Committed)}, cell})
 	}
 	p.Summary = []components.SummaryRow{
-		{Key: "Offers", Value: strconv.Itoa(len(offers)) + " (" + strconv.Itoa(won) + " won)"},
-		{Key: "Contracts", Value: strconv.Itoa(len(contracts)) + ", worth " + format.Money(value)},
+		{Key: "Offers", Value: format.Integer(len(offers)) + " (" + format.Integer(won) + " won)"},
+		{Key: "Contracts", Value: format.Integer(len(contracts)) + ", worth " + format.Money(value)},
 		{Key: "Social value committed", Value: format.Money(committed)},
 	}
 	return s.render(w, r, http.StatusOK, pages.SupplierRecord(p))
