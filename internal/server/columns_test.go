@@ -44,7 +44,7 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 	}
 	councils, suppliers := names("partner"), names("supplier")
 	// truth runs a query for one row's real status, keyed by its cells.
-	truth := func(q string, args ...any) string {
+	truth := func(t *testing.T, q string, args ...any) string {
 		t.Helper()
 		var s string
 		if err := db.QueryRow(t.Context(), q, args...).Scan(&s); err != nil {
@@ -54,11 +54,11 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 	}
 	// An offer's outcome for its supplier, from the tender, the award and
 	// the submissions: an open tender's offer is never "Not won".
-	offerTruth := func(supplier string) func(map[string]string) string {
-		return func(row map[string]string) string {
-			ref := colRef(row["Tender"])
+	offerTruth := func(supplier string) func(*testing.T, map[string]string) string {
+		return func(t *testing.T, row map[string]string) string {
+			ref := colRef(row["Reference"] + " " + row["Tender"])
 			council := row["Council"]
-			return truth(`
+			return truth(t, `
 				SELECT CASE
 					WHEN t.status = 'cancelled' THEN 'Cancelled'
 					WHEN f.status = 'withdrawn' THEN 'Withdrawn'
@@ -74,27 +74,27 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 				WHERE s.slug = $1 AND t.reference = $2 AND p.name = $3`, supplier, ref, council)
 		}
 	}
-	tenderTruth := func(row map[string]string) string {
-		return truth(`
+	tenderTruth := func(t *testing.T, row map[string]string) string {
+		return truth(t, `
 			SELECT CASE WHEN t.status = 'published' AND t.deadline <= now() THEN 'Closed' WHEN t.status = 'published' THEN 'Open'
 				ELSE initcap(t.status) END
 			FROM tenders t JOIN organisations p ON p.id = t.partner_id WHERE t.reference = $1 AND p.name = $2`,
-			colRef(row["Tender"]), row["Partner"])
+			colRef(row["Reference"]+" "+row["Tender"]), row["Partner"])
 	}
-	contractTruth := func(row map[string]string) string {
-		return truth(`
+	contractTruth := func(t *testing.T, row map[string]string) string {
+		return truth(t, `
 			SELECT CASE WHEN c.start_date > (now() AT TIME ZONE 'Europe/London')::date THEN 'Not started'
 				WHEN c.end_date < (now() AT TIME ZONE 'Europe/London')::date THEN 'Ended' ELSE 'Live' END
 			FROM contracts c JOIN organisations p ON p.id = c.partner_id WHERE c.reference = $1 AND p.name = $2`,
 			row["Reference"], row["Partner"])
 	}
 	// A reporting period's return as it stands, or whether it is overdue.
-	returnTruth := func(row map[string]string) string {
+	returnTruth := func(t *testing.T, row map[string]string) string {
 		n, err := strconv.Atoi(regexp.MustCompile(`\d+`).FindString(row["Period"]))
 		if err != nil {
 			t.Fatalf("no period number in %q", row["Period"])
 		}
-		want := truth(`
+		want := truth(t, `
 			SELECT coalesce(
 				(SELECT CASE r.status WHEN 'submitted' THEN 'Awaiting verification' WHEN 'queried' THEN 'Queried'
 					WHEN 'complete' THEN 'Checked' ELSE 'Draft' END
@@ -112,7 +112,7 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 	}
 	// A contract's rating today from its last reporting period due and
 	// its council's bands (tally.Rate is the rule), or "No KPIs".
-	ratingTruth := func(row map[string]string) string {
+	ratingTruth := func(t *testing.T, row map[string]string) string {
 		key, args := `c.reference = $1 AND p.name = $2`, []any{row["Reference"], row["Partner"]}
 		if row["Reference"] == "" {
 			awarded, err := time.Parse("2 Jan 2006", row["Awarded"])
@@ -141,15 +141,15 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 		}
 		return tally.Rate(delivered, expected, b).Label()
 	}
-	roleTruth := func(row map[string]string) string {
-		return truth(`
+	roleTruth := func(t *testing.T, row map[string]string) string {
+		return truth(t, `
 			SELECT string_agg(CASE m.role WHEN 'admin' THEN 'administrator' ELSE replace(m.role, '_', ' ') END, ', ' ORDER BY m.role) FROM memberships m
 			JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.org_id
 			WHERE u.email = $1 AND o.slug = 'star'`, row["Email address"])
 	}
 	// The truth of each Status, Outcome, Rating or Roles column, by heading,
 	// or by "caption/heading" for one table's column.
-	type truths = map[string]func(map[string]string) string
+	type truths = map[string]func(*testing.T, map[string]string) string
 	for _, page := range []struct {
 		who, path string
 		truth     truths
@@ -231,7 +231,7 @@ func TestColumnsSayWhatTheyHold(t *testing.T) {
 							want = page.truth[h]
 						}
 						if want != nil {
-							if w := want(row); v != w {
+							if w := want(t, row); v != w {
 								t.Errorf("%s: %q says %s %q, want %q", tb.caption, cells[0], h, v, w)
 							}
 							checked++
