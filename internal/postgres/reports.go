@@ -19,20 +19,23 @@ type RecordOffer struct {
 	SubmittedAt time.Time
 	BidPrice    tally.Pence
 	SocialValue tally.Pence
-	Won         bool
+	Outcome     tally.OfferOutcome // where the offer stands: see offerOutcome
 }
 
-// SupplierRecord lists a supplier's submissions and contracts within
-// scope: across the partners a buyer may see, or all its own for itself.
-func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierID int64) ([]RecordOffer, []tally.Contract, error) {
+// SupplierRecord lists a supplier's submissions, each with its outcome
+// (the rule the offers list follows), and contracts rated on asOf (as the
+// contracts list rates them) within scope: across the partners a buyer may
+// see, or all its own for itself.
+func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierID int64, asOf time.Time) ([]RecordOffer, []ContractRow, error) {
 	var offers []RecordOffer
-	var contracts []tally.Contract
+	var contracts []ContractRow
 	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT t.id, t.title, t.reference, p.name, s.submitted_at,
 			       coalesce((s.content->>'bid_price_pence')::bigint, 0), coalesce((s.content->>'social_value_pence')::bigint, 0),
-			       EXISTS (SELECT 1 FROM contracts c WHERE c.partner_id = s.partner_id AND c.offer_id = s.offer_id)
+			       `+offerOutcome+`
 			FROM (SELECT DISTINCT ON (offer_id) * FROM offer_submissions WHERE supplier_id = $1 ORDER BY offer_id, revision DESC) s
+			JOIN offers f ON f.partner_id = s.partner_id AND f.id = s.offer_id
 			JOIN tenders t ON t.partner_id = s.partner_id AND t.id = s.tender_id
 			JOIN organisations p ON p.id = s.partner_id
 			WHERE s.kind = 'submit'
@@ -43,13 +46,23 @@ func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierI
 		if offers, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RecordOffer]); err != nil {
 			return err
 		}
-		crows, err := tx.Query(ctx, `SELECT `+contractColumns+`
+		// Rated as the contracts list rates them, ended contracts too.
+		b := tally.DefaultBands()
+		crows, err := tx.Query(ctx, `SELECT `+contractColumns+`, r.expected, r.delivered, r.rating
 			FROM contracts c JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
-			WHERE c.supplier_id = $1 ORDER BY c.awarded_on DESC LIMIT 500`, supplierID)
+			LEFT JOIN LATERAL `+contractRatingSQL+` r ON true
+			WHERE c.supplier_id = $5 ORDER BY c.awarded_on DESC LIMIT 500`, asOf, b.Good, b.Approaching, b.RequiresImprovement, supplierID)
 		if err != nil {
 			return err
 		}
-		contracts, err = pgx.CollectRows(crows, func(r pgx.CollectableRow) (tally.Contract, error) { return scanContract(r) })
+		contracts, err = pgx.CollectRows(crows, func(r pgx.CollectableRow) (ContractRow, error) {
+			var c ContractRow
+			err := r.Scan(&c.ID, &c.Partner.ID, &c.Partner.Slug, &c.Partner.Name, &c.Supplier.ID, &c.Supplier.Slug, &c.Supplier.Name,
+				&c.TenderID, &c.Reference, &c.Title, &c.Value, &c.Start, &c.End, &c.AwardedOn, &c.AwardReason, &c.Direct, &c.Committed,
+				&c.Expected, &c.Delivered, &c.Rating)
+			c.Partner.Kind, c.Supplier.Kind = tally.Partner, tally.Supplier
+			return c, err
+		})
 		return err
 	})
 	return offers, contracts, translate(err)

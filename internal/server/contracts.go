@@ -513,13 +513,16 @@ func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contr
 	if err != nil {
 		return err
 	}
-	canStart := a.Can(returnEditors...)
+	canStart, canRead := a.Can(returnEditors...), a.Can(returnReaders...)
 	for _, pe := range periods {
 		row := []components.Cell{{Text: strconv.Itoa(pe.Period)},
 			{Text: format.ShortDate(pe.Start) + " to " + format.ShortDate(pe.End.AddDate(0, 0, -1))}, {Text: format.ShortDate(pe.Due)}}
 		switch {
-		case pe.ReturnID != 0:
+		case pe.ReturnID != 0 && canRead:
 			row = append(row, components.Cell{Text: pe.Status.Label(), Href: returnHref(a, pe.ReturnID)})
+		case pe.ReturnID != 0:
+			// A buyer sees where the return stands, not a link it may not open.
+			row = append(row, components.Cell{Text: pe.Status.Label()})
 		case pe.Overdue:
 			row = append(row, components.Cell{Content: components.Tag("Overdue", "red")})
 		case !pe.Ended:

@@ -60,21 +60,13 @@ func (s *Server) handleOwnRecord(w http.ResponseWriter, r *http.Request, a tally
 }
 
 func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Access, sup tally.Org, back string) error {
-	offers, contracts, err := s.store.SupplierRecord(r.Context(), a.Scope, sup.ID)
+	offers, contracts, err := s.store.SupplierRecord(r.Context(), a.Scope, sup.ID, time.Now())
 	if err != nil {
 		return err
-	}
-	statuses, err := s.store.ContractRatings(r.Context(), a.Scope, sup.ID, time.Now())
-	if err != nil {
-		return err
-	}
-	rating := map[int64]tally.Rating{}
-	for _, cs := range statuses {
-		rating[cs.Contract.ID] = cs.Rating
 	}
 	won := 0
 	for _, o := range offers {
-		if o.Won {
+		if o.Outcome == tally.OutcomeWon {
 			won++
 		}
 	}
@@ -85,20 +77,17 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 		Contracts: components.TableSpec{Caption: "Contracts and delivery", CaptionClass: "govuk-table__caption--m",
 			Head: []string{"Contract", "Council", "Awarded", "Value", "Social value committed", "Rating"}, Numeric: []bool{false, false, false, true, true, false}}}
 	for _, o := range offers {
-		outcome := "Not won"
-		if o.Won {
-			outcome = "Won"
-		}
+		outcome := o.Outcome.Label()
 		p.Offers.Rows = append(p.Offers.Rows, []components.Cell{{Text: o.Tender + " (" + o.Reference + ")"}, {Text: o.Partner},
 			{Text: format.ShortDate(o.SubmittedAt)}, {Text: format.Money(o.BidPrice)}, {Text: format.Money(o.SocialValue)}, {Text: outcome}})
 	}
 	for _, c := range contracts {
 		value += c.Value
 		committed += c.Committed
-		rt, ok := rating[c.ID]
-		cell := components.Cell{Text: "No KPIs"}
-		if ok {
-			cell = components.Cell{Content: components.Tag(rt.Label(), ragColour(rt))}
+		label, colour := ratingOf(c)
+		cell := components.Cell{Text: label}
+		if colour != "" {
+			cell = components.Cell{Content: components.Tag(label, colour)}
 		}
 		p.Contracts.Rows = append(p.Contracts.Rows, []components.Cell{
 			{Text: c.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)}, {Text: c.Partner.Name},
