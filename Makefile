@@ -20,10 +20,11 @@ run: build ## migrate, load the demo data and serve on http://localhost:8080
 	@$(DEVDB); ./$(BIN) migrate && ./$(BIN) seed --demo && exec ./$(BIN) serve
 
 # The browser journeys run after the rest: on two cores, Chromium beside
-# the server package's parallel tests starves both.
+# the server package's parallel tests starves both. They mostly wait on the
+# browser, so four run at once.
 test: build check ## the whole suite against a real PostgreSQL
 	@$(DEVDB); $(GO) test -timeout 9m $$($(GO) list ./... | grep -v /internal/e2e) && \
-	  $(GO) test -timeout 9m ./internal/e2e/
+	  $(GO) test -timeout 9m -parallel 4 ./internal/e2e/
 
 check: ## go vet, gofmt, stale templ code, go mod tidy
 	$(GO) vet ./...

@@ -397,9 +397,11 @@ func pageKey(path, title string) string {
 }
 
 // bothWays runs a journey twice in parallel, with JavaScript on and off,
-// each in a visit of its own on its own copy of the demo.
+// each in a visit of its own on its own copy of the demo. The journey runs
+// beside the other parallel tests: a browser test mostly waits.
 func bothWays(t *testing.T, journey func(t *testing.T, v *visit)) {
 	t.Helper()
+	t.Parallel()
 	browser := startBrowser(t)
 	for _, js := range []bool{true, false} {
 		name := "JavaScript on"

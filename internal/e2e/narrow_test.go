@@ -47,6 +47,7 @@ func TestNothingOverflowsOnAPhone(t *testing.T) {
 		{"bids@northernbuild.example", "/o/northernbuild/"},
 	} {
 		t.Run(who.email, func(t *testing.T) {
+			t.Parallel()
 			s := v.signIn(t, who.email)
 			s.do(t, "narrow the window", chromedp.EmulateViewport(375, 800))
 			queue, seen, kinds := []string{who.home, "/account"}, map[string]bool{}, map[string]int{}
