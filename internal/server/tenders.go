@@ -77,11 +77,6 @@ func tenderRow(t tally.Tender, href string) pages.TenderRow {
 		Offers: strconv.Itoa(t.SubmittedOffers), Weighting: t.Weighting.String() + "%", Measures: strconv.Itoa(len(t.Measures))}
 }
 
-// londonTime shows a moment as UK people read it: 14 March 2026, 12:00pm.
-func londonTime(t time.Time) string {
-	return t.In(tally.London()).Format("2 January 2006, 3:04pm")
-}
-
 func atoiOr(s string, def int) int {
 	n, err := strconv.Atoi(s)
 	if err != nil || n > 1_000_000 {
