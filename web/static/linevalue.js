@@ -17,7 +17,8 @@ export const limits = { maxQuantity: 1000000000000n * 1000n, maxPence: 100000000
 export function scaled (text, places, pound) {
   let s = text.trim()
   if (pound) s = s.replace(/^£\s*/, '')
-  if (!/^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$/.test(s)) return null
+  // A digit first, or a point and a digit: ".5" and "5." are numbers too.
+  if (!/^(?=\.?\d)(\d+|\d{1,3}(,\d{3})+)?(\.\d*)?$/.test(s)) return null
   let [whole, frac = ''] = s.replace(/,/g, '').split('.')
   if (frac.length > places) {
     if (/[^0]/.test(frac.slice(places))) return null
