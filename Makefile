@@ -26,8 +26,9 @@ test: build check ## the whole suite against a real PostgreSQL
 	@$(DEVDB); $(GO) test -timeout 9m $$($(GO) list ./... | grep -v /internal/e2e) && \
 	  $(GO) test -timeout 9m -parallel 4 ./internal/e2e/
 
-check: ## go vet, gofmt, stale templ code, go mod tidy
+check: ## go vet, staticcheck, gofmt, stale templ code, go mod tidy
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@unformatted=$$(gofmt -l cmd internal web migrations); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	@before=$$(find web -name '*_templ.go' | sort | xargs -r sha256sum); \

@@ -268,13 +268,6 @@ func (s *session) choose(t *testing.T, legend, label string) {
 	s.do(t, "choose "+label, chromedp.Click(chromedp.Search(sel), chromedp.NodeVisible))
 }
 
-// pick chooses an option of a select by typing its first characters, which
-// is what a keyboard user does with a closed select.
-func (s *session) pick(t *testing.T, sel, typed string) {
-	t.Helper()
-	s.do(t, "pick "+typed, chromedp.Focus(chromedp.Search(sel)), chromedp.SendKeys(chromedp.Search(sel), typed))
-}
-
 // upload sets the files of a file input, as the file chooser would.
 func (s *session) upload(t *testing.T, sel string, files ...string) {
 	t.Helper()

@@ -48,7 +48,7 @@ func TestAuditTrailIsPlainFilteredAndIncludesPartners(t *testing.T) {
 	if _, err := adminPool(t, ts.db).Exec(t.Context(), `UPDATE tenders SET deadline = now() + interval '20 days' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
-	resp, body := post(t, buyer, ts.URL+"/o/stockport/tenders/"+itoa64(id)+"/publish", url.Values{"confirm": {"yes"}})
+	resp, _ := post(t, buyer, ts.URL+"/o/stockport/tenders/"+itoa64(id)+"/publish", url.Values{"confirm": {"yes"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Skipf("publishing the demo draft needs more than this test gives it (%d): the sentence is checked on awards below", resp.StatusCode)
 	}

@@ -74,7 +74,7 @@ func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, a tally.A
 // handleSubmitOffer submits the offer. A repeated submit (double click,
 // replay) gets the same receipt and records nothing new.
 func (s *Server) handleSubmitOffer(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	f, t, err := s.offerInScope(r, a)
+	f, _, err := s.offerInScope(r, a)
 	if err != nil {
 		return err
 	}
@@ -84,6 +84,7 @@ func (s *Server) handleSubmitOffer(w http.ResponseWriter, r *http.Request, a tal
 	}
 	rc, err := s.store.SubmitOffer(r.Context(), a.Scope, f.ID, atoiOr(fm.raw("version"), -1))
 	var fe tally.FormErrors
+	var t tally.Tender // read again with the offer when the submit fails
 	switch {
 	case errors.As(err, &fe):
 		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {

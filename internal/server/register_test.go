@@ -152,7 +152,7 @@ func TestAdminSavesPartnerSettings(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/star/settings/stockport" {
 		t.Fatalf("save: %d to %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
-	_, resp, body = follow(t, ts, admin, "/o/star/settings/stockport")
+	_, _, body = follow(t, ts, admin, "/o/star/settings/stockport")
 	for _, want := range []string{"Settings for Stockport Council have been saved", `value="50000.00"`, `value="20"`,
 		">M, SK, WA3</textarea>", `value="95"`, `value="90"`, `value="85"`} {
 		if !strings.Contains(body, want) {

@@ -153,7 +153,7 @@ func TestRtUploadMidFormKeepsWhatWasTyped(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/check") {
 		t.Fatalf("continue with a file: %d to %q\n%.2000s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
-	resp, body = get(t, sup, page+"/check")
+	_, body = get(t, sup, page+"/check")
 	for _, want := range []string{"final.csv", "Apprentices started on site; timesheets attached.", fmt.Sprintf(`href="/o/%s/returns/%d#quantity-%d"`, p.Supplier, id, k1),
 		`href="/o/` + p.Supplier + fmt.Sprintf(`/returns/%d#narrative"`, id), "The figures relate only to this contract", "Submit return"} {
 		if !strings.Contains(body, want) {
@@ -167,7 +167,7 @@ func TestRtUploadMidFormKeepsWhatWasTyped(t *testing.T) {
 	if resp, body := rtPost(t, sup, page+"/submit", url.Values{"version": {"1"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "changed in another window or tab") {
 		t.Errorf("submit from a stale check page: %d, want 422 saying why", resp.StatusCode)
 	}
-	resp, body = rtPost(t, sup, page+"/submit", url.Values{"version": {rtVersionRE.FindStringSubmatch(body)[1]}})
+	resp, _ = rtPost(t, sup, page+"/submit", url.Values{"version": {rtVersionRE.FindStringSubmatch(body)[1]}})
 	if resp.StatusCode != http.StatusSeeOther || rtStatus(t, ts, id) != "submitted" {
 		t.Errorf("submit from the check page: %d, %s", resp.StatusCode, rtStatus(t, ts, id))
 	}

@@ -1,65 +1,10 @@
 package tally
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
 )
-
-// TestLineValueFromTypedDecimals values lines as a supplier types them and
-// a catalogue states them, so the rounding cases read in pounds: the value
-// is quantity × proxy, rounded half up to the penny.
-func TestLineValueFromTypedDecimals(t *testing.T) {
-	tests := []struct {
-		quantity, proxy string
-		want            Pence
-		wantErr         error
-	}{
-		// Rounding to the penny.
-		{"0.001", "0.005", 0, nil},        // £0.000005: far below half a penny
-		{"1", "0.005", 1, nil},            // £0.005 exactly: half a penny rounds up
-		{"1", "0.0049", 0, nil},           // just under half a penny
-		{"0.333", "0.015", 0, nil},        // £0.004995: under half
-		{"0.334", "0.015", 1, nil},        // £0.00501: over half
-		{"3", "0.0015", 0, nil},           // £0.0045
-		{"0.5", "0.01", 1, nil},           // £0.005: half up
-		{"2.5", "0.01", 3, nil},           // £0.025: half up, not to even
-		{"1.5", "0.01", 2, nil},           // £0.015
-		{"12.345", "12.3456", 15241, nil}, // £152.4064…
-		{"0.125", "1000", 12500, nil},     // an eighth of £1,000
-		// Zero.
-		{"0", "25000", 0, nil},
-		{"0.000", "0.0001", 0, nil},
-		// Record-only: the caller passes a zero proxy.
-		{"125", "0", 0, nil},
-		{"1000000000000", "0", 0, nil},
-		// Ordinary commitments.
-		{"2", "25000", 5_000_000, nil},        // 2 FTE × £25,000
-		{"100", "15", 150_000, nil},           // 100 hours × £15
-		{"1,234.5", "£10.50", 1_296_225, nil}, // £12,962.25
-		// Large values: exact far beyond float64's 2^53 pence.
-		{"10000", "10000000", MaxPence, nil}, // exactly £100bn
-		{"9999.999", "10000000", 9_999_999_000_000, nil},
-		{"90071992547.409", "1", 9_007_199_254_741, nil}, // past 2^53 pence, still exact
-		{"10000.001", "10000000", 0, ErrValueTooLarge},
-		{"1000000000000", "10000000", 0, ErrValueTooLarge},
-	}
-	for _, tt := range tests {
-		q, err := ParseQuantity(tt.quantity)
-		if err != nil {
-			t.Fatalf("ParseQuantity(%q): %v", tt.quantity, err)
-		}
-		p, err := ParseProxy(tt.proxy)
-		if err != nil {
-			t.Fatalf("ParseProxy(%q): %v", tt.proxy, err)
-		}
-		got, err := LineValue(q, p)
-		if got != tt.want || !errors.Is(err, tt.wantErr) {
-			t.Errorf("%s × £%s = %v, %v; want %v, %v", tt.quantity, tt.proxy, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
 
 // TestOfferValueRoundsEachLine: each line is rounded before the lines are
 // added, so the offer's value is the sum of the values shown beside them.

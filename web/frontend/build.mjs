@@ -2,7 +2,8 @@
 //   tally.css             compiled from tally.scss (GOV.UK Frontend + Tally styles)
 //   govuk-frontend.min.js GOV.UK Frontend's ES module (imported by tally.js)
 //   fonts/*.woff2         Inter, latin subset, weights 400 and 700
-// tally.js and images/favicon.svg are hand-written and live in ../static already.
+// tally.js, linevalue.js and images/favicon.svg are hand-written and live in
+// ../static already.
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -2,25 +2,9 @@
 // starts GOV.UK Frontend's components and adds conveniences (live offer
 // totals, filtering long tables). initAll checks browser support itself.
 import { initAll } from './govuk-frontend.min.js'
+import { limits, lineValue, scaled } from './linevalue.js'
 
 initAll()
-
-// Exact decimals as BigInt in units of 10^-places, or null when the text is
-// not a non-negative decimal the server would take: digits, commas only
-// between thousands, at most that many decimal places (trailing zeros
-// aside), and "£" before money. The server does the same sums when the
-// form is saved.
-function scaled (text, places, pound) {
-  let s = text.trim()
-  if (pound) s = s.replace(/^£\s*/, '')
-  if (!/^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$/.test(s)) return null
-  let [whole, frac = ''] = s.replace(/,/g, '').split('.')
-  if (frac.length > places) {
-    if (/[^0]/.test(frac.slice(places))) return null
-    frac = frac.slice(0, places)
-  }
-  return BigInt(whole + frac.padEnd(places, '0'))
-}
 
 function pounds (pence) {
   const p = pence.toString().padStart(3, '0')
@@ -28,42 +12,40 @@ function pounds (pence) {
   return '£' + whole + '.' + p.slice(-2)
 }
 
-// Live totals on the offer form: each line's value (quantity × proxy,
-// rounded half up to the penny), the offer's social value, and social
-// value as a percentage of the bid price. A quantity the server would
-// refuse (letters, more than 3 decimal places, more than the form's
-// data-max-quantity units, or worth more than data-max-pence) shows a
-// message in place of its value, and the totals wait until it is fixed.
+// What a line shows in place of its value, for each problem lineValue names.
+const lineProblems = {
+  number: 'Enter a number of 0 or more, with up to 3 decimal places, like 12.5',
+  quantity: 'This quantity is too large: check it',
+  value: 'This quantity is worth more than £100,000,000,000: check it'
+}
+
+// Live totals on the offer form: each line's value (lineValue), the
+// offer's social value, and social value as a percentage of the bid price.
+// A quantity the server would refuse (letters, more than 3 decimal places,
+// more than the form's data-max-quantity units, or worth more than
+// data-max-pence) shows a message in place of its value, and the totals
+// wait until it is fixed.
 function offerTotals (form) {
   const bidInput = form.querySelector('[name="bid_price"]')
   const total = document.querySelector('[data-offer-total]')
   const percent = document.querySelector('[data-offer-percent]')
-  const maxQuantity = BigInt(form.dataset.maxQuantity || '1000000000000') * 1000n
-  const maxPence = BigInt(form.dataset.maxPence || '10000000000000')
+  const max = {
+    maxQuantity: form.dataset.maxQuantity ? BigInt(form.dataset.maxQuantity) * 1000n : limits.maxQuantity,
+    maxPence: form.dataset.maxPence ? BigInt(form.dataset.maxPence) : limits.maxPence
+  }
   const update = () => {
     let sum = 0n
     let problem = null
     for (const line of form.querySelectorAll('[data-line]')) {
-      const proxy = scaled(line.dataset.proxy || '0', 4, false) ?? 0n
       const input = line.querySelector('input[name^="quantity-"]')
-      const text = input ? input.value.trim() : ''
-      const q = text === '' ? 0n : scaled(text, 3, false)
-      let message = null
-      let value = 0n
-      if (q === null) {
-        message = 'Enter a number of 0 or more, with up to 3 decimal places, like 12.5'
-      } else if (q > maxQuantity) {
-        message = 'This quantity is too large: check it'
-      } else {
-        value = (q * proxy + 50000n) / 100000n
-        if (value > maxPence) message = 'This quantity is worth more than £100,000,000,000: check it'
-      }
+      const { pence: value = 0n, problem: refused } = lineValue(input ? input.value : '', line.dataset.proxy, max)
+      const message = refused ? lineProblems[refused] : null
       const out = line.querySelector('[data-line-value]')
       if (out) out.textContent = message || pounds(value)
       if (message) problem = 'Check the quantities above'
       sum += value
     }
-    if (!problem && sum > maxPence) problem = 'The offer is worth more than £100,000,000,000: check the quantities'
+    if (!problem && sum > max.maxPence) problem = 'The offer is worth more than £100,000,000,000: check the quantities'
     if (total) total.textContent = problem || pounds(sum)
     if (!percent) return
     const bidText = bidInput ? bidInput.value.trim() : ''
@@ -72,7 +54,7 @@ function offerTotals (form) {
       percent.textContent = problem
     } else if (bidText === '') {
       percent.textContent = 'Enter a bid price'
-    } else if (bid === null || bid > maxPence) {
+    } else if (bid === null || bid > max.maxPence) {
       percent.textContent = 'Enter a bid price in pounds, like 250,000'
     } else if (bid === 0n) {
       percent.textContent = 'Enter a bid price of more than £0'
