@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -35,12 +36,12 @@ func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, a tally.A
 		// Back to the form, with the messages beside the fields.
 		return s.render(w, r, status, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), errs)))
 	}
-	base := offerPath(a, f.ID)
-	p := pages.ConfirmPage{Page: s.page(r, "Check your offer before you submit it"), Back: base, Action: base + "/submit", Version: f.Version,
+	base := route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID)
+	p := pages.ConfirmPage{Page: s.page(r, "Check your offer before you submit it"), Back: base, Action: route.Path("/o/{org}/offers/{offer}/submit", a.Org.Slug, f.ID), Version: f.Version,
 		TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Deadline: format.DateTime(t.Deadline),
 		Resubmit: f.Revision > 0}
 	change := func(field, what string) []components.SummaryAction {
-		return []components.SummaryAction{{Text: "Change", Href: base + "#" + field, Hidden: what}}
+		return []components.SummaryAction{{Text: "Change", Href: route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID) + "#" + field, Hidden: what}}
 	}
 	p.Bid = []components.SummaryRow{{Key: "Bid price", Value: format.Money(f.BidPrice), Actions: change("bid_price", "bid price")}}
 	lines := map[int64]tally.OfferLine{}
@@ -100,7 +101,7 @@ func (s *Server) handleSubmitOffer(w http.ResponseWriter, r *http.Request, a tal
 		return err
 	}
 	s.logger(r).Info("offer submitted", "offer", f.ID, "receipt", rc.Reference)
-	http.Redirect(w, r, offerPath(a, f.ID)+"/receipt", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}/receipt", a.Org.Slug, f.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -115,7 +116,7 @@ func (s *Server) handleOfferReceipt(w http.ResponseWriter, r *http.Request, a ta
 		return err
 	}
 	return s.render(w, r, http.StatusOK, pages.Receipt(pages.ReceiptPage{Page: s.page(r, "Offer submitted"),
-		Back: offerPath(a, f.ID), Reference: rc.Reference, SubmittedAt: format.DateTime(rc.SubmittedAt),
+		Back: route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID), Reference: rc.Reference, SubmittedAt: format.DateTime(rc.SubmittedAt),
 		SHA256: rc.SHA256, TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Supplier: f.Supplier.Name,
 		Deadline: format.DateTime(t.Deadline)}))
 }
@@ -142,6 +143,6 @@ func (s *Server) handleWithdrawOffer(w http.ResponseWriter, r *http.Request, a t
 		return err
 	}
 	s.flash(r, "Your offer is withdrawn. You can submit it again before the deadline.")
-	http.Redirect(w, r, offerPath(a, f.ID), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID), http.StatusSeeOther)
 	return nil
 }

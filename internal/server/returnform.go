@@ -14,6 +14,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -162,7 +163,7 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 		view.errs, view.saved = f.Errs, saved
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
 	}
-	target := returnHref(a, rt.ID)
+	target := route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID)
 	switch {
 	case action == "submit":
 		target += "/check"
@@ -257,7 +258,7 @@ func (s *Server) handleReturnCheck(w http.ResponseWriter, r *http.Request, a tal
 }
 
 func (s *Server) returnCheckPage(r *http.Request, a tally.Access, rt tally.Return, errs map[string]string) pages.ReturnCheckPage {
-	form := returnHref(a, rt.ID)
+	form := route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID)
 	if roleOnReturn(a) == returnVerifier {
 		form += "/on-behalf"
 	}
@@ -265,7 +266,7 @@ func (s *Server) returnCheckPage(r *http.Request, a tally.Access, rt tally.Retur
 		return []components.SummaryAction{{Text: "Change", Href: form + "#" + anchor, Hidden: hidden}}
 	}
 	p := pages.ReturnCheckPage{Page: s.page(r, components.ErrorTitle("Check your return before submitting it", errs)), Back: form,
-		Action: returnHref(a, rt.ID) + "/submit", Version: rt.Version, Errors: errs,
+		Action: route.Path("/o/{org}/returns/{return}/submit", a.Org.Slug, rt.ID), Version: rt.Version, Errors: errs,
 		Caption: rt.Contract.Title + " (" + rt.Contract.Reference + "), quarter " + strconv.Itoa(rt.Period.Number)}
 	if roleOnReturn(a) == returnVerifier {
 		p.OnBehalf = rt.Contract.Supplier.Name
@@ -348,6 +349,6 @@ func (s *Server) handleSubmitReturn(w http.ResponseWriter, r *http.Request, a ta
 	} else {
 		s.flash(r, "Your return is submitted. The council's contract manager will check it.")
 	}
-	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
 	return nil
 }
