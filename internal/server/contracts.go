@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -322,12 +321,8 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	}
 	reason := f.text("reason", "a reason for the change", 2000, true)
 	if len(f.Errs) == 0 {
-		if err := s.store.SetKPITargets(r.Context(), a.Scope, c.ID, k.ID, targets, reason); err != nil {
-			var fe tally.FormErrors
-			if !errors.As(err, &fe) {
-				return err
-			}
-			f.Errs = fe
+		if f.Errs, err = formErrors(s.store.SetKPITargets(r.Context(), a.Scope, c.ID, k.ID, targets, reason), nil); err != nil {
+			return err
 		}
 	}
 	if len(f.Errs) > 0 {
@@ -464,10 +459,7 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 	var id int64
 	if len(f.Errs) == 0 {
 		id, err = s.store.CreateDirectContract(r.Context(), a.Scope, c)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}

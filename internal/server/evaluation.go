@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -194,11 +193,7 @@ func (s *Server) handleModerate(w http.ResponseWriter, r *http.Request, a tally.
 	}
 	if len(errs) == 0 {
 		err = s.store.Moderate(r.Context(), a.Scope, e.Tender.ID, offerID, measureID, q, reason)
-		var fe tally.FormErrors
-		switch {
-		case errors.As(err, &fe):
-			errs = fe
-		case err != nil:
+		if errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -242,11 +237,7 @@ func (s *Server) handleScores(w http.ResponseWriter, r *http.Request, a tally.Ac
 	}
 	if len(f.Errs) == 0 {
 		err = s.store.SaveMarks(r.Context(), a.Scope, e.Tender.ID, marks)
-		var fe tally.FormErrors
-		switch {
-		case errors.As(err, &fe):
-			f.Errs = fe
-		case err != nil:
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -316,11 +307,7 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 	var awarded tally.Evaluation
 	if len(f.Errs) == 0 {
 		contractID, awarded, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, awardedOn)
-		var fe tally.FormErrors
-		switch {
-		case errors.As(err, &fe):
-			f.Errs = fe
-		case err != nil:
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -124,10 +123,7 @@ func (s *Server) handleSaveLocalMeasure(w http.ResponseWriter, r *http.Request, 
 	}
 	if len(f.Errs) == 0 {
 		_, err = s.store.SaveLocalMeasure(r.Context(), a.Scope, a.Org.ID, m)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}

@@ -218,12 +218,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a tally.Ac
 		return fail("The file could not be read: select it again", nil)
 	}
 	id, err := s.store.ImportEdition(r.Context(), a.Scope, a.Org.ID, ed, false)
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
-		return fail(fe["file"], nil)
-	}
+	fe, err := formErrors(err, nil)
 	if err != nil {
 		return err
+	}
+	if len(fe) > 0 {
+		return fail(fe["file"], nil)
 	}
 	s.flash(r, fmt.Sprintf("Imported %s: %d measures. Choose it below to let your buyers use it.", ed.Name, len(ed.Measures)))
 	http.Redirect(w, r, route.Path("/o/{org}/measures/{edition}", a.Org.Slug, id), http.StatusSeeOther)

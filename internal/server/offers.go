@@ -190,21 +190,22 @@ func (s *Server) handleSaveOffer(w http.ResponseWriter, r *http.Request, a tally
 func (s *Server) saveOffer(w http.ResponseWriter, r *http.Request, a tally.Access, f tally.Offer, t tally.Tender, version int,
 	in offerForm, input postgres.OfferInput, errs tally.FormErrors, review bool, saved string) error {
 	_, err := s.store.SaveOffer(r.Context(), a.Scope, f.ID, version, input)
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		for k, v := range errs {
-			fe.Add(k, v)
-		}
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, fe)))
-	case errors.Is(err, tally.ErrConflict):
+	if errors.Is(err, tally.ErrConflict) {
 		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
 			return err
 		}
 		errs = tally.FormErrors{"offer": "This offer was changed in another window or tab, so nothing was saved. Check what is below and save again"}
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, errs)))
-	case err != nil:
+	}
+	fe, err := formErrors(err, nil)
+	if err != nil {
 		return err
+	}
+	if len(fe) > 0 {
+		for k, v := range errs {
+			fe.Add(k, v)
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, fe)))
 	}
 	if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
 		return err

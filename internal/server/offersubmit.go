@@ -84,21 +84,22 @@ func (s *Server) handleSubmitOffer(w http.ResponseWriter, r *http.Request, a tal
 		return err
 	}
 	rc, err := s.store.SubmitOffer(r.Context(), a.Scope, f.ID, atoiOr(fm.raw("version"), -1))
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
-			return err
-		}
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), fe)))
-	case errors.Is(err, tally.ErrConflict):
+	if errors.Is(err, tally.ErrConflict) {
 		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
 			return err
 		}
 		return s.renderConfirm(w, r, a, f, t, http.StatusUnprocessableEntity,
 			tally.FormErrors{"offer": "This offer was changed in another window or tab. Check it and submit again"})
-	case err != nil:
+	}
+	fe, err := formErrors(err, nil)
+	if err != nil {
 		return err
+	}
+	if len(fe) > 0 {
+		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), fe)))
 	}
 	s.logger(r).Info("offer submitted", "offer", f.ID, "receipt", rc.Reference)
 	http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}/receipt", a.Org.Slug, f.ID), http.StatusSeeOther)
@@ -132,15 +133,12 @@ func (s *Server) handleWithdrawOffer(w http.ResponseWriter, r *http.Request, a t
 		return err
 	}
 	err = s.store.WithdrawOffer(r.Context(), a.Scope, f.ID, atoiOr(fm.raw("version"), -1))
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), fe)))
-	case errors.Is(err, tally.ErrConflict):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f),
-			map[string]string{"offer": "This offer was changed in another window or tab. Check it and try again"})))
-	case err != nil:
+	fe, err := formErrors(err, tally.FormErrors{"offer": "This offer was changed in another window or tab. Check it and try again"})
+	if err != nil {
 		return err
+	}
+	if len(fe) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), fe)))
 	}
 	s.flash(r, "Your offer is withdrawn. You can submit it again before the deadline.")
 	http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID), http.StatusSeeOther)

@@ -81,12 +81,12 @@ func (s *Server) handleStartOffer(w http.ResponseWriter, r *http.Request, a tall
 		return err
 	}
 	id, err := s.store.StartOffer(r.Context(), a.Scope, t.ID)
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
-		return s.renderOpportunity(w, r, a, t, http.StatusUnprocessableEntity, fe)
-	}
+	fe, err := formErrors(err, nil)
 	if err != nil {
 		return err
+	}
+	if len(fe) > 0 {
+		return s.renderOpportunity(w, r, a, t, http.StatusUnprocessableEntity, fe)
 	}
 	http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}", a.Org.Slug, id), http.StatusSeeOther)
 	return nil

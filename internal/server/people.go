@@ -257,10 +257,7 @@ func (s *Server) handleSetRoles(w http.ResponseWriter, r *http.Request, a tally.
 	}
 	if len(f.Errs) == 0 {
 		err = s.store.SetRoles(r.Context(), a.Scope, a.Org.ID, m.UserID, roles)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}

@@ -84,15 +84,15 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, org, err := s.store.RegisterSupplier(r.Context(), postgres.NewSupplier{
 		SupplierDetails: details, UserName: in.Name, Email: in.Email, PasswordHash: hash})
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
+	fe, err := formErrors(err, nil)
+	if err != nil {
+		return err
+	}
+	if len(fe) > 0 {
 		for k, v := range fe {
 			f.Errs.Add(k, v)
 		}
 		return rerender()
-	}
-	if err != nil {
-		return err
 	}
 	if err := s.signIn(r, u); err != nil {
 		return err

@@ -142,13 +142,7 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 		saved, version = true, version+1
 		err = s.returnFiles(r, a, rt, version, f, post, action)
 	}
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		f.Errs = fe
-	case errors.Is(err, tally.ErrConflict):
-		f.Errs = tally.FormErrors{"return": "This return was changed in another window or tab. Check it and save again"}
-	case err != nil:
+	if f.Errs, err = formErrors(err, tally.FormErrors{"return": "This return was changed in another window or tab. Check it and save again"}); err != nil {
 		return err
 	}
 	if saved {
@@ -333,15 +327,16 @@ func (s *Server) handleSubmitReturn(w http.ResponseWriter, r *http.Request, a ta
 			returnView{errs: map[string]string{"return": "This return cannot be submitted now: it is " + strings.ToLower(rt.Status.Label())}})))
 	}
 	_, err = s.store.SubmitReturn(r.Context(), a.Scope, rt.ID, atoiOr(f.raw("version"), -1))
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, returnView{form: true, errs: fe})))
-	case errors.Is(err, tally.ErrConflict):
+	if errors.Is(err, tally.ErrConflict) {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.ReturnCheck(s.returnCheckPage(r, a, rt,
 			map[string]string{"submit": "This return was changed in another window or tab since you checked it. Check it again, then submit it"})))
-	case err != nil:
+	}
+	fe, err := formErrors(err, nil)
+	if err != nil {
 		return err
+	}
+	if len(fe) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, returnView{form: true, errs: fe})))
 	}
 	s.notifyReturnSubmitted(r, a, rt)
 	if roleOnReturn(a) == returnVerifier {

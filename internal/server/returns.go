@@ -199,12 +199,12 @@ func (s *Server) handleStartReturn(w http.ResponseWriter, r *http.Request, a tal
 		return err
 	}
 	id, err := s.store.StartReturn(r.Context(), a.Scope, c.ID, atoiOr(f.raw("period"), -1))
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
-		return &httpError{http.StatusUnprocessableEntity, "This return cannot be started yet", fe["period"]}
-	}
+	fe, err := formErrors(err, nil)
 	if err != nil {
 		return err
+	}
+	if len(fe) > 0 {
+		return &httpError{http.StatusUnprocessableEntity, "This return cannot be started yet", fe["period"]}
 	}
 	target := route.Path("/o/{org}/returns/{return}", a.Org.Slug, id)
 	if roleOnReturn(a) == returnVerifier {
@@ -501,14 +501,11 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 	}
 	if len(f.Errs) == 0 {
 		decided, err := s.store.VerifyReturn(r.Context(), a.Scope, rt.ID, verdicts)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
-			return err
-		}
 		if err == nil {
 			rt = decided
+		}
+		if f.Errs, err = formErrors(err, nil); err != nil {
+			return err
 		}
 	}
 	if len(f.Errs) > 0 {
@@ -599,17 +596,16 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 	sum := sha256.Sum256(file.Data)
 	file.SHA256 = hex.EncodeToString(sum[:])
 	err = s.store.AddEvidence(r.Context(), a.Scope, rt.ID, version, file)
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		for _, msg := range fe {
-			return fail(http.StatusUnprocessableEntity, msg)
-		}
-	case errors.Is(err, tally.ErrConflict):
+	if errors.Is(err, tally.ErrConflict) {
 		rt, _ = s.store.Return(r.Context(), a.Scope, rt.ID)
 		return fail(http.StatusUnprocessableEntity, "This return was changed in another window or tab. Choose the file again")
-	case err != nil:
+	}
+	fe, err := formErrors(err, nil)
+	if err != nil {
 		return err
+	}
+	for _, msg := range fe {
+		return fail(http.StatusUnprocessableEntity, msg)
 	}
 	s.flash(r, file.Name+" is attached.")
 	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
@@ -685,16 +681,13 @@ func (s *Server) handleRemoveEvidence(w http.ResponseWriter, r *http.Request, a 
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
 	}
 	err = s.store.RemoveEvidence(r.Context(), a.Scope, rt.ID, atoiOr(f.raw("version"), -1), id)
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
+	fe, err := formErrors(err, tally.FormErrors{"file": "This return was changed in another window or tab. Try again"})
+	if err != nil {
+		return err
+	}
+	if len(fe) > 0 {
 		view.errs = fe
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
-	case errors.Is(err, tally.ErrConflict):
-		view.errs = map[string]string{"file": "This return was changed in another window or tab. Try again"}
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
-	case err != nil:
-		return err
 	}
 	s.flash(r, "The file is removed.")
 	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -171,10 +170,7 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 	var id int64
 	if len(f.Errs) == 0 {
 		id, err = s.store.SaveTender(r.Context(), partnerScope(a, t.Partner), t, choices)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}

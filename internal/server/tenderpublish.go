@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -93,10 +92,7 @@ func (s *Server) handlePublishTender(w http.ResponseWriter, r *http.Request, a t
 	}
 	if len(errs) == 0 {
 		err = s.store.PublishTender(r.Context(), a.Scope, t.ID)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			errs = fe
-		} else if err != nil {
+		if errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
