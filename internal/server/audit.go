@@ -8,6 +8,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -51,7 +52,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a tally.Acc
 	// offset that overflows.
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = min(max(page, 1), maxAuditPage)
-	p := pages.AuditPage{Page: s.page(r, "Audit trail"), Base: "/o/" + a.Org.Slug + "/audit", Actions: auditActions}
+	p := pages.AuditPage{Page: s.page(r, "Audit trail"), Base: route.Path("/o/{org}/audit", a.Org.Slug), Actions: auditActions}
 	errs := tally.FormErrors{}
 
 	orgs := a.Scope.OrgIDs

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,12 +11,11 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
-
-func contractsBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/contracts" }
 
 // contractRatings are the rating filter's choices, by the key ContractList
 // uses, best first.
@@ -95,7 +93,7 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request, a tally
 		Partner: clip(q.Get("partner"), 50), Caption: format.Count(total, "contract", "contracts"), PageNum: page,
 		Pages: max(1, (total+tendersPageSize-1)/tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
 	if a.Can(tally.RoleBuyer) {
-		p.NewHref = contractsBase(a) + "/new"
+		p.NewHref = route.Path("/o/{org}/contracts/new", a.Org.Slug)
 	}
 	exportQ := url.Values{}
 	for _, k := range []string{"q", "status", "rating", "sort", "partner"} {
@@ -103,7 +101,7 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request, a tally
 			exportQ.Set(k, clip(v, 200))
 		}
 	}
-	p.CSV, p.XLSX = contractsBase(a)+".csv", contractsBase(a)+".xlsx"
+	p.CSV, p.XLSX = route.Path("/o/{org}/contracts.csv", a.Org.Slug), route.Path("/o/{org}/contracts.xlsx", a.Org.Slug)
 	if len(exportQ) > 0 {
 		p.CSV, p.XLSX = p.CSV+"?"+exportQ.Encode(), p.XLSX+"?"+exportQ.Encode()
 	}
@@ -129,7 +127,7 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request, a tally
 		if colour != "" {
 			rating = components.Cell{Content: components.Tag(label, colour)}
 		}
-		p.Rows = append(p.Rows, []components.Cell{{Text: c.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)},
+		p.Rows = append(p.Rows, []components.Cell{{Text: c.Title, Href: route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, c.ID)},
 			{Text: c.Reference}, {Text: c.Partner.Name}, {Text: c.Supplier.Name}, {Text: format.ShortDate(c.AwardedOn)},
 			{Text: contractStatus(c.Contract, f.AsOf)}, {Text: format.Money(c.Value)}, {Text: format.Money(c.Committed)}, rating})
 	}
@@ -188,12 +186,11 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 	if err != nil {
 		return err
 	}
-	base := contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)
 	how := "Awarded through tender"
 	if c.Direct {
 		how = "Registered directly"
 	}
-	p := pages.ContractPage{Page: s.page(r, c.Title), Back: contractsBase(a), Title: c.Title, Reference: c.Reference,
+	p := pages.ContractPage{Page: s.page(r, c.Title), Back: route.Path("/o/{org}/contracts", a.Org.Slug), Title: c.Title, Reference: c.Reference,
 		CanChange: a.Can(tally.RoleBuyer, tally.RoleContractManager),
 		Summary: []components.SummaryRow{
 			{Key: "Partner", Value: c.Partner.Name}, {Key: "Supplier", Value: c.Supplier.Name},
@@ -209,7 +206,7 @@ func (s *Server) handleContract(w http.ResponseWriter, r *http.Request, a tally.
 	}
 	for _, k := range c.KPIs {
 		v := pages.KPIView{Code: k.Code, Title: k.Title, Unit: k.Unit, Quantity: format.Quantity(k.Quantity, k.Unit), Value: format.Money(k.Value()),
-			Local: k.Local, Plugin: k.Plugin, Proxy: "no £ value (record only)", ChangeURL: base + "/kpis/" + strconv.FormatInt(k.ID, 10)}
+			Local: k.Local, Plugin: k.Plugin, Proxy: "no £ value (record only)", ChangeURL: route.Path("/o/{org}/contracts/{contract}/kpis/{kpi}", a.Org.Slug, c.ID, k.ID)}
 		if k.HasProxy {
 			v.Proxy = format.Per(k.Proxy, k.Unit)
 		}
@@ -254,8 +251,8 @@ func kpiOf(c tally.Contract, r *http.Request) (tally.KPI, bool) {
 }
 
 func (s *Server) kpiChangePage(r *http.Request, a tally.Access, c tally.Contract, k tally.KPI, values map[string]string, reason string, errs map[string]string) pages.KPIChangePage {
-	base := contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)
-	p := pages.KPIChangePage{Page: s.page(r, "Change targets for "+k.Code), Back: base, Action: base + "/kpis/" + strconv.FormatInt(k.ID, 10),
+	base := route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, c.ID)
+	p := pages.KPIChangePage{Page: s.page(r, "Change targets for "+k.Code), Back: base, Action: route.Path("/o/{org}/contracts/{contract}/kpis/{kpi}", a.Org.Slug, c.ID, k.ID),
 		Heading: "Change targets for " + k.Code + " " + k.Title, Reason: reason, Errors: errs,
 		Committed: format.Quantity(k.Quantity, k.Unit), Supplier: c.Supplier.Name}
 	if len(errs) > 0 {
@@ -324,12 +321,8 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	}
 	reason := f.text("reason", "a reason for the change", 2000, true)
 	if len(f.Errs) == 0 {
-		if err := s.store.SetKPITargets(r.Context(), a.Scope, c.ID, k.ID, targets, reason); err != nil {
-			var fe tally.FormErrors
-			if !errors.As(err, &fe) {
-				return err
-			}
-			f.Errs = fe
+		if f.Errs, err = formErrors(s.store.SetKPITargets(r.Context(), a.Scope, c.ID, k.ID, targets, reason), nil); err != nil {
+			return err
 		}
 	}
 	if len(f.Errs) > 0 {
@@ -343,12 +336,12 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 		"%s has changed the targets for %s %s on %s (%s) for the periods to come. The commitment is now %s (it was %s).\n\nReason: %s",
 		c.Partner.Name, k.Code, k.Title, c.Title, c.Reference, format.Quantity(total, k.Unit), format.Quantity(k.Quantity, k.Unit), reason))
 	s.flash(r, "The targets for "+k.Code+" are changed and "+c.Supplier.Name+" has been told.")
-	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, c.ID), http.StatusSeeOther)
 	return nil
 }
 
 func (s *Server) directContractPage(r *http.Request, a tally.Access, in pages.DirectContractForm, errs map[string]string) (pages.DirectContractPage, error) {
-	p := pages.DirectContractPage{Page: s.page(r, "Register a direct contract"), Back: contractsBase(a), Action: contractsBase(a) + "/new",
+	p := pages.DirectContractPage{Page: s.page(r, "Register a direct contract"), Back: route.Path("/o/{org}/contracts", a.Org.Slug), Action: route.Path("/o/{org}/contracts/new", a.Org.Slug),
 		Form: in, Errors: errs}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title
@@ -466,10 +459,7 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 	var id int64
 	if len(f.Errs) == 0 {
 		id, err = s.store.CreateDirectContract(r.Context(), a.Scope, c)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -482,7 +472,7 @@ func (s *Server) handleCreateContract(w http.ResponseWriter, r *http.Request, a 
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.DirectContract(p))
 	}
 	s.flash(r, "Contract "+c.Reference+" is registered.")
-	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, id), http.StatusSeeOther)
 	return nil
 }
 
@@ -519,7 +509,7 @@ func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contr
 			{Text: format.ShortDate(pe.Start) + " to " + format.ShortDate(pe.End.AddDate(0, 0, -1))}, {Text: format.ShortDate(pe.Due)}}
 		switch {
 		case pe.ReturnID != 0 && canRead:
-			row = append(row, components.Cell{Text: pe.Status.Label(), Href: returnHref(a, pe.ReturnID)})
+			row = append(row, components.Cell{Text: pe.Status.Label(), Href: route.Path("/o/{org}/returns/{return}", a.Org.Slug, pe.ReturnID)})
 		case pe.ReturnID != 0:
 			// A buyer sees where the return stands, not a link it may not open.
 			row = append(row, components.Cell{Text: pe.Status.Label()})
@@ -528,12 +518,12 @@ func (s *Server) contractDelivery(r *http.Request, a tally.Access, c tally.Contr
 		case !pe.Ended:
 			row = append(row, components.Cell{Text: "Not due yet"})
 		case canStart:
-			row = append(row, components.Cell{Content: pages.StartReturnButton(contractsBase(a)+"/"+strconv.FormatInt(c.ID, 10)+"/returns", pe.Period)})
+			row = append(row, components.Cell{Content: pages.StartReturnButton(route.Path("/o/{org}/contracts/{contract}/returns", a.Org.Slug, c.ID), pe.Period)})
 		default:
 			row = append(row, components.Cell{Text: "Due"})
 		}
 		if pe.Overdue && canStart && pe.ReturnID == 0 {
-			row[3] = components.Cell{Content: pages.StartReturnButton(contractsBase(a)+"/"+strconv.FormatInt(c.ID, 10)+"/returns", pe.Period)}
+			row[3] = components.Cell{Content: pages.StartReturnButton(route.Path("/o/{org}/contracts/{contract}/returns", a.Org.Slug, c.ID), pe.Period)}
 		}
 		p.Periods = append(p.Periods, row)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -81,10 +82,9 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a tally
 		return err
 	}
 	cur, prev := data.Current, data.Previous
-	base := "/o/" + a.Org.Slug + "/dashboard"
 	p := pages.DashboardPage{Page: s.page(r, "Dashboard "+d.Year.Label()), Scope: d.Name, Year: d.Year.Label(),
 		Previous: d.Year.Previous().Label(), YearValue: strconv.Itoa(int(d.Year)), Partner: d.Partner.Slug,
-		Headline: base + ".csv?" + d.Query.Encode()}
+		Headline: route.Path("/o/{org}/dashboard.csv", a.Org.Slug) + "?" + d.Query.Encode()}
 	for y := tally.FinancialYear(tally.FinancialYearOf(time.Now())); y >= tally.FinancialYear(tally.FinancialYearOf(time.Now()))-5; y-- {
 		p.Years = append(p.Years, components.Option{Value: strconv.Itoa(int(y)), Text: y.Label()})
 	}
@@ -103,7 +103,8 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a tally
 	for _, t := range dashboardTables(data.Breakdowns, data.Ratings, d) {
 		q := d.Query.Encode()
 		p.Sections = append(p.Sections, pages.DashboardSection{ID: t.key, Title: t.title, Summary: t.summary, Bars: t.bars,
-			Series: t.series, Groups: t.groups, Table: t.spec(), CSV: base + "/" + t.key + ".csv?" + q, XLSX: base + "/" + t.key + ".xlsx?" + q})
+			Series: t.series, Groups: t.groups, Table: t.spec(), CSV: route.Path("/o/{org}/dashboard/{table}.{format}", a.Org.Slug, t.key, "csv") + "?" + q,
+			XLSX: route.Path("/o/{org}/dashboard/{table}.{format}", a.Org.Slug, t.key, "xlsx") + "?" + q})
 	}
 	return s.render(w, r, http.StatusOK, pages.Dashboard(p))
 }

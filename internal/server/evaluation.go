@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,14 +10,11 @@ import (
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
-
-func evaluationBase(a tally.Access, tenderID int64) string {
-	return tendersBase(a) + "/" + strconv.FormatInt(tenderID, 10) + "/evaluation"
-}
 
 // evaluationOf loads the evaluation of the tender in the URL: 404 while its
 // offers are sealed.
@@ -55,8 +51,8 @@ func (s *Server) renderEvaluation(w http.ResponseWriter, r *http.Request, a tall
 	errs map[string]string, typed map[string]string) error {
 	t := e.Tender
 	open := e.AwardedOfferID == 0
-	p := pages.EvaluationPage{Page: s.page(r, "Evaluation: "+t.Title), Back: tendersBase(a) + "/" + strconv.FormatInt(t.ID, 10),
-		Base: evaluationBase(a, t.ID), Tender: t.Title, Reference: t.Reference, AwardReason: e.AwardReason, Errors: errs,
+	p := pages.EvaluationPage{Page: s.page(r, "Evaluation: "+t.Title), Back: route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID),
+		Base: route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, t.ID), Tender: t.Title, Reference: t.Reference, AwardReason: e.AwardReason, Errors: errs,
 		Scheme: fmt.Sprintf("%s scoring; the quantitative score is %d%% of the social value score; social value is weighted %s%% of the whole evaluation.",
 			t.Method.Label(), t.QuantitativeShare, t.Weighting),
 		CanModerate: open && a.Can(tally.RoleEvaluator, tally.RoleBuyer), CanScore: open && a.Can(tally.RoleEvaluator, tally.RoleBuyer),
@@ -115,7 +111,7 @@ func (s *Server) renderEvaluation(w http.ResponseWriter, r *http.Request, a tall
 	}
 	if e.AwardedOfferID != 0 {
 		if id, err := s.store.ContractForTender(r.Context(), a.Scope, t.ID); err == nil {
-			p.Contract = contractsBase(a) + "/" + strconv.FormatInt(id, 10)
+			p.Contract = route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, id)
 		}
 	}
 	return s.render(w, r, status, pages.Evaluation(p))
@@ -197,11 +193,7 @@ func (s *Server) handleModerate(w http.ResponseWriter, r *http.Request, a tally.
 	}
 	if len(errs) == 0 {
 		err = s.store.Moderate(r.Context(), a.Scope, e.Tender.ID, offerID, measureID, q, reason)
-		var fe tally.FormErrors
-		switch {
-		case errors.As(err, &fe):
-			errs = fe
-		case err != nil:
+		if errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -209,7 +201,7 @@ func (s *Server) handleModerate(w http.ResponseWriter, r *http.Request, a tally.
 		return s.renderEvaluation(w, r, a, e, http.StatusUnprocessableEntity, errs, map[string]string{"key": key, "accepted": accepted, "reason": reason})
 	}
 	s.flash(r, "The moderation is saved and the scores are updated.")
-	http.Redirect(w, r, evaluationBase(a, e.Tender.ID)+"#bid-"+strconv.FormatInt(offerID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, e.Tender.ID)+"#bid-"+strconv.FormatInt(offerID, 10), http.StatusSeeOther)
 	return nil
 }
 
@@ -245,11 +237,7 @@ func (s *Server) handleScores(w http.ResponseWriter, r *http.Request, a tally.Ac
 	}
 	if len(f.Errs) == 0 {
 		err = s.store.SaveMarks(r.Context(), a.Scope, e.Tender.ID, marks)
-		var fe tally.FormErrors
-		switch {
-		case errors.As(err, &fe):
-			f.Errs = fe
-		case err != nil:
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -257,7 +245,7 @@ func (s *Server) handleScores(w http.ResponseWriter, r *http.Request, a tally.Ac
 		return s.renderEvaluation(w, r, a, e, http.StatusUnprocessableEntity, f.Errs, typed)
 	}
 	s.flash(r, "Marks and points are saved.")
-	http.Redirect(w, r, evaluationBase(a, e.Tender.ID)+"#marks", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, e.Tender.ID)+"#marks", http.StatusSeeOther)
 	return nil
 }
 
@@ -319,11 +307,7 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 	var awarded tally.Evaluation
 	if len(f.Errs) == 0 {
 		contractID, awarded, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, awardedOn)
-		var fe tally.FormErrors
-		switch {
-		case errors.As(err, &fe):
-			f.Errs = fe
-		case err != nil:
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -334,7 +318,7 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 	}
 	s.tellOutcome(r, a, awarded)
 	s.flash(r, "The contract is awarded and every bidder has been told the outcome.")
-	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(contractID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, contractID), http.StatusSeeOther)
 	return nil
 }
 
@@ -362,7 +346,7 @@ func awardDate(day, month, year string) (time.Time, string) {
 func awardCheckPage(page components.Page, a tally.Access, e tally.Evaluation, offerID int64, reason string, awardedOn time.Time) pages.AwardCheckPage {
 	o, _ := e.Offer(offerID)
 	t := e.Tender
-	base := evaluationBase(a, t.ID)
+	base := route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, t.ID)
 	l := awardedOn.In(tally.London())
 	q := url.Values{"offer": {strconv.FormatInt(offerID, 10)}, "awarded-day": {strconv.Itoa(l.Day())},
 		"awarded-month": {strconv.Itoa(int(l.Month()))}, "awarded-year": {strconv.Itoa(l.Year())}}
@@ -372,7 +356,7 @@ func awardCheckPage(page components.Page, a tally.Access, e tally.Evaluation, of
 	p := pages.AwardCheckPage{Page: page, Base: base, Tender: t.Title, Reference: t.Reference, OfferID: strconv.FormatInt(offerID, 10),
 		Supplier: o.Supplier.Name, Receipt: o.Reference, BidPrice: format.Money(o.BidPrice), SocialValue: format.Money(o.Value),
 		Percent: format.Percent(o.Percent()), Top: o.TotalRank == 1, ContractStart: format.Date(t.ContractStart),
-		ContractEnd: format.Date(t.ContractEnd), AwardDate: format.Date(awardedOn), Reason: reason, Change: base + "?" + q.Encode() + "#award",
+		ContractEnd: format.Date(t.ContractEnd), AwardDate: format.Date(awardedOn), Reason: reason, Change: route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, t.ID) + "?" + q.Encode() + "#award",
 		AwardDay: q.Get("awarded-day"), AwardMonth: q.Get("awarded-month"), AwardYear: q.Get("awarded-year")}
 	p.Standing = "Top total: " + format.Points(o.Total) + " points"
 	if top := e.Top(); o.TotalRank != 1 && top != nil {
@@ -400,7 +384,7 @@ func (s *Server) tellOutcome(r *http.Request, a tally.Access, e tally.Evaluation
 			body = fmt.Sprintf("%s has awarded %s (%s) to you. Your social value commitments are now contract KPIs; you will report delivery against them each quarter.",
 				t.Partner.Name, t.Title, t.Reference)
 		}
-		if err := s.store.Notify(r.Context(), a.Scope, o.Supplier.ID, subject, body, messageLink(o.Supplier.Slug, "offers", o.OfferID)); err != nil {
+		if err := s.store.Notify(r.Context(), a.Scope, o.Supplier.ID, subject, body, route.Path("/o/{org}/offers/{offer}", o.Supplier.Slug, o.OfferID)); err != nil {
 			s.logger(r).Error("notify outcome", "err", err.Error())
 		}
 		emails, err := s.store.SupplierContacts(r.Context(), []int64{o.Supplier.ID})

@@ -1,13 +1,13 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -19,12 +19,11 @@ func (s *Server) handleLocalMeasures(w http.ResponseWriter, r *http.Request, a t
 	if err != nil {
 		return err
 	}
-	base := measuresBase(a) + "/local"
-	p := pages.LocalMeasuresPage{Page: s.page(r, "Local measures"), Back: measuresBase(a), New: base + "/new", CanAdmin: a.Can(tally.RoleAdmin)}
+	p := pages.LocalMeasuresPage{Page: s.page(r, "Local measures"), Back: route.Path("/o/{org}/measures", a.Org.Slug), New: route.Path("/o/{org}/measures/local/new", a.Org.Slug), CanAdmin: a.Can(tally.RoleAdmin)}
 	for _, m := range ms {
 		row := pages.LocalMeasureRow{MeasureRow: measureRow(m.Measure), Owner: m.OrgName}
 		if p.CanAdmin && m.OrgID == a.Org.ID {
-			row.Edit = base + "/" + strconv.FormatInt(m.ID, 10)
+			row.Edit = route.Path("/o/{org}/measures/local/{measure}", a.Org.Slug, m.ID)
 		}
 		p.Rows = append(p.Rows, row)
 	}
@@ -48,12 +47,12 @@ func (s *Server) localMeasure(r *http.Request, a tally.Access) (postgres.LocalMe
 }
 
 func (s *Server) localMeasurePage(r *http.Request, a tally.Access, id int64, retired bool, in pages.LocalMeasureForm, errs map[string]string) pages.LocalMeasurePage {
-	base := measuresBase(a) + "/local"
-	p := pages.LocalMeasurePage{Page: s.page(r, "Add a local measure"), Back: base, Action: base + "/new", Heading: "Add a local measure",
+	base := route.Path("/o/{org}/measures/local", a.Org.Slug)
+	p := pages.LocalMeasurePage{Page: s.page(r, "Add a local measure"), Back: base, Action: route.Path("/o/{org}/measures/local/new", a.Org.Slug), Heading: "Add a local measure",
 		Form: in, Errors: errs}
 	if id != 0 {
 		p.Title, p.Heading = "Change local measure "+in.Code, "Change local measure"
-		p.Action = base + "/" + strconv.FormatInt(id, 10)
+		p.Action = route.Path("/o/{org}/measures/local/{measure}", a.Org.Slug, id)
 		if !retired {
 			p.Retire = p.Action + "/retire"
 		}
@@ -124,10 +123,7 @@ func (s *Server) handleSaveLocalMeasure(w http.ResponseWriter, r *http.Request, 
 	}
 	if len(f.Errs) == 0 {
 		_, err = s.store.SaveLocalMeasure(r.Context(), a.Scope, a.Org.ID, m)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -135,7 +131,7 @@ func (s *Server) handleSaveLocalMeasure(w http.ResponseWriter, r *http.Request, 
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.LocalMeasureEdit(s.localMeasurePage(r, a, existing.ID, existing.Retired, in, f.Errs)))
 	}
 	s.flash(r, "Local measure "+m.Code+" has been saved.")
-	http.Redirect(w, r, measuresBase(a)+"/local", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/measures/local", a.Org.Slug), http.StatusSeeOther)
 	return nil
 }
 
@@ -149,6 +145,6 @@ func (s *Server) handleRetireLocalMeasure(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	s.flash(r, "Local measure "+m.Code+" has been retired.")
-	http.Redirect(w, r, measuresBase(a)+"/local", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/measures/local", a.Org.Slug), http.StatusSeeOther)
 	return nil
 }

@@ -13,12 +13,11 @@ import (
 
 	"github.com/tally-sv/tally/internal/measurecsv"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
-
-func measuresBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/measures" }
 
 // handleMeasures lists the editions available to the organisation; admins
 // choose which their buyers may use.
@@ -27,7 +26,7 @@ func (s *Server) handleMeasures(w http.ResponseWriter, r *http.Request, a tally.
 	if err != nil {
 		return err
 	}
-	p := pages.MeasuresPage{Page: s.page(r, "Measures"), Base: measuresBase(a),
+	p := pages.MeasuresPage{Page: s.page(r, "Measures"), Base: route.Path("/o/{org}/measures", a.Org.Slug),
 		CanAdmin: a.Can(tally.RoleAdmin), HasLocal: a.Org.Kind != tally.Supplier}
 	for _, e := range eds {
 		p.Editions = append(p.Editions, pages.EditionRow{ID: e.ID, Name: e.Name, Illustrative: e.Illustrative, Measures: e.Measures,
@@ -62,8 +61,8 @@ func (s *Server) handleEdition(w http.ResponseWriter, r *http.Request, a tally.A
 	if err != nil {
 		return err
 	}
-	p := pages.EditionPage{Page: s.page(r, e.Name), Back: measuresBase(a), Name: e.Name, Illustrative: e.Illustrative,
-		Export: measuresBase(a) + "/" + strconv.FormatInt(e.ID, 10) + "/export.csv",
+	p := pages.EditionPage{Page: s.page(r, e.Name), Back: route.Path("/o/{org}/measures", a.Org.Slug), Name: e.Name, Illustrative: e.Illustrative,
+		Export: route.Path("/o/{org}/measures/{edition}/export.csv", a.Org.Slug, e.ID),
 		Query:  f.Query, Theme: f.Theme, Plugin: f.Plugin, Count: len(ms)}
 	p.Themes = append(p.Themes, components.Option{Value: "", Text: "All themes"})
 	for _, t := range themes {
@@ -162,7 +161,7 @@ func (s *Server) handleChooseEdition(w http.ResponseWriter, r *http.Request, a t
 	} else {
 		s.flash(r, "Your buyers may no longer use "+e.Name+".")
 	}
-	http.Redirect(w, r, measuresBase(a), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/measures", a.Org.Slug), http.StatusSeeOther)
 	return nil
 }
 
@@ -171,7 +170,7 @@ func (s *Server) importPage(r *http.Request, a tally.Access, errs map[string]str
 	if len(errs) > 0 {
 		title = "Error: " + title
 	}
-	return pages.ImportPage{Page: s.page(r, title), Back: measuresBase(a), Action: measuresBase(a) + "/import", Errors: errs, RowErrors: rows}
+	return pages.ImportPage{Page: s.page(r, title), Back: route.Path("/o/{org}/measures", a.Org.Slug), Action: route.Path("/o/{org}/measures/import", a.Org.Slug), Errors: errs, RowErrors: rows}
 }
 
 func (s *Server) handleImportForm(w http.ResponseWriter, r *http.Request, a tally.Access) error {
@@ -219,15 +218,15 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a tally.Ac
 		return fail("The file could not be read: select it again", nil)
 	}
 	id, err := s.store.ImportEdition(r.Context(), a.Scope, a.Org.ID, ed, false)
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
-		return fail(fe["file"], nil)
-	}
+	fe, err := formErrors(err, nil)
 	if err != nil {
 		return err
 	}
+	if len(fe) > 0 {
+		return fail(fe["file"], nil)
+	}
 	s.flash(r, fmt.Sprintf("Imported %s: %d measures. Choose it below to let your buyers use it.", ed.Name, len(ed.Measures)))
-	http.Redirect(w, r, measuresBase(a)+"/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/measures/{edition}", a.Org.Slug, id), http.StatusSeeOther)
 	return nil
 }
 

@@ -47,11 +47,3 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, a t
 	}
 	return nil
 }
-
-// messageLink is where a message about an item sends its reader: the
-// item's page inside the recipient organisation, for example
-// /o/northernbuild/returns/12. A shared service's staff open a partner's
-// pages through the partner's address, which their membership reaches.
-func messageLink(orgSlug, section string, id int64) string {
-	return "/o/" + orgSlug + "/" + section + "/" + strconv.FormatInt(id, 10)
-}

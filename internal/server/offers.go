@@ -9,16 +9,11 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
-
-func offersBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/offers" }
-
-func offerPath(a tally.Access, id int64) string {
-	return offersBase(a) + "/" + strconv.FormatInt(id, 10)
-}
 
 // offersPageSize is how many offers a page of the supplier's list shows.
 const offersPageSize = 50
@@ -50,12 +45,12 @@ func (s *Server) handleOffers(w http.ResponseWriter, r *http.Request, a tally.Ac
 	if err != nil {
 		return err
 	}
-	p := pages.OffersPage{Page: s.page(r, "Your offers"), Opportunities: "/o/" + a.Org.Slug + "/opportunities", Query: f.Query,
+	p := pages.OffersPage{Page: s.page(r, "Your offers"), Opportunities: route.Path("/o/{org}/opportunities", a.Org.Slug), Query: f.Query,
 		Status: string(f.Outcome), Sort: f.Sort, Statuses: statuses, Sorts: offerSortOptions, Caption: total.Text("offer", "offers"),
 		PageNum: page, Pages: total.Pages(offersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page"),
 		Filtered: f.Query != "" || f.Outcome != ""}
 	for _, o := range list {
-		p.Rows = append(p.Rows, pages.OfferRow{Href: offerPath(a, o.Offer.ID), Reference: o.Tender.Reference, Title: o.Tender.Title,
+		p.Rows = append(p.Rows, pages.OfferRow{Href: route.Path("/o/{org}/offers/{offer}", a.Org.Slug, o.Offer.ID), Reference: o.Tender.Reference, Title: o.Tender.Title,
 			Council: o.Tender.Partner.Name, Deadline: format.DateTime(o.Tender.Deadline), Status: o.Offer.Outcome.Label(),
 			Colour: o.Offer.Outcome.Colour(), SocialValue: format.Money(o.Offer.SocialValue)})
 	}
@@ -99,20 +94,20 @@ func formFromOffer(f tally.Offer) offerForm {
 // offerPage is the offer form (or, once the tender has closed, the offer)
 // showing in: what was typed, or what is saved.
 func (s *Server) offerPage(r *http.Request, a tally.Access, f tally.Offer, t tally.Tender, in offerForm, errs map[string]string) pages.OfferPage {
-	base := offerPath(a, f.ID)
-	p := pages.OfferPage{Page: s.page(r, "Your offer: "+t.Title), Back: offersBase(a), Action: base, Template: base + "/template",
-		Upload: base + "/upload", TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Deadline: format.DateTime(t.Deadline),
+	base := route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID)
+	p := pages.OfferPage{Page: s.page(r, "Your offer: "+t.Title), Back: route.Path("/o/{org}/offers", a.Org.Slug), Action: base, Template: base + "/template",
+		Upload: route.Path("/o/{org}/offers/{offer}/upload", a.Org.Slug, f.ID), TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Deadline: format.DateTime(t.Deadline),
 		Status: f.Outcome.Label(), Colour: f.Outcome.Colour(), Editable: t.Status == tally.TenderPublished, Version: f.Version,
-		BidPrice: in.BidPrice, Errors: errs, Glossary: glossaryPath, Opportunity: opportunitiesBase(a) + "/" + strconv.FormatInt(t.ID, 10),
+		BidPrice: in.BidPrice, Errors: errs, Glossary: glossaryPath, Opportunity: route.Path("/o/{org}/opportunities/{tender}", a.Org.Slug, t.ID),
 		MaxQuantity: strconv.FormatInt(int64(tally.MaxQuantity/tally.QuantityScale), 10), MaxPence: strconv.FormatInt(int64(tally.MaxPence), 10)}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title
 	}
 	if f.Revision > 0 {
-		p.Receipt = base + "/receipt"
+		p.Receipt = route.Path("/o/{org}/offers/{offer}/receipt", a.Org.Slug, f.ID)
 	}
 	if f.Status == tally.OfferSubmitted || (f.Revision > 0 && f.Status == tally.OfferDraft) {
-		p.Withdraw = base + "/withdraw"
+		p.Withdraw = route.Path("/o/{org}/offers/{offer}/withdraw", a.Org.Slug, f.ID)
 	}
 	if !p.Editable {
 		p.BidPrice = "Not entered"
@@ -195,21 +190,22 @@ func (s *Server) handleSaveOffer(w http.ResponseWriter, r *http.Request, a tally
 func (s *Server) saveOffer(w http.ResponseWriter, r *http.Request, a tally.Access, f tally.Offer, t tally.Tender, version int,
 	in offerForm, input postgres.OfferInput, errs tally.FormErrors, review bool, saved string) error {
 	_, err := s.store.SaveOffer(r.Context(), a.Scope, f.ID, version, input)
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		for k, v := range errs {
-			fe.Add(k, v)
-		}
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, fe)))
-	case errors.Is(err, tally.ErrConflict):
+	if errors.Is(err, tally.ErrConflict) {
 		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
 			return err
 		}
 		errs = tally.FormErrors{"offer": "This offer was changed in another window or tab, so nothing was saved. Check what is below and save again"}
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, errs)))
-	case err != nil:
+	}
+	fe, err := formErrors(err, nil)
+	if err != nil {
 		return err
+	}
+	if len(fe) > 0 {
+		for k, v := range errs {
+			fe.Add(k, v)
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, fe)))
 	}
 	if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
 		return err
@@ -223,10 +219,10 @@ func (s *Server) saveOffer(w http.ResponseWriter, r *http.Request, a tally.Acces
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(p))
 	}
 	if review {
-		http.Redirect(w, r, offerPath(a, f.ID)+"/submit", http.StatusSeeOther)
+		http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}/submit", a.Org.Slug, f.ID), http.StatusSeeOther)
 		return nil
 	}
 	s.flash(r, saved)
-	http.Redirect(w, r, offerPath(a, f.ID), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID), http.StatusSeeOther)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -35,12 +36,12 @@ func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, a tally.A
 		// Back to the form, with the messages beside the fields.
 		return s.render(w, r, status, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), errs)))
 	}
-	base := offerPath(a, f.ID)
-	p := pages.ConfirmPage{Page: s.page(r, "Check your offer before you submit it"), Back: base, Action: base + "/submit", Version: f.Version,
+	base := route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID)
+	p := pages.ConfirmPage{Page: s.page(r, "Check your offer before you submit it"), Back: base, Action: route.Path("/o/{org}/offers/{offer}/submit", a.Org.Slug, f.ID), Version: f.Version,
 		TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Deadline: format.DateTime(t.Deadline),
 		Resubmit: f.Revision > 0}
 	change := func(field, what string) []components.SummaryAction {
-		return []components.SummaryAction{{Text: "Change", Href: base + "#" + field, Hidden: what}}
+		return []components.SummaryAction{{Text: "Change", Href: route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID) + "#" + field, Hidden: what}}
 	}
 	p.Bid = []components.SummaryRow{{Key: "Bid price", Value: format.Money(f.BidPrice), Actions: change("bid_price", "bid price")}}
 	lines := map[int64]tally.OfferLine{}
@@ -83,25 +84,26 @@ func (s *Server) handleSubmitOffer(w http.ResponseWriter, r *http.Request, a tal
 		return err
 	}
 	rc, err := s.store.SubmitOffer(r.Context(), a.Scope, f.ID, atoiOr(fm.raw("version"), -1))
-	var fe tally.FormErrors
 	var t tally.Tender // read again with the offer when the submit fails
-	switch {
-	case errors.As(err, &fe):
-		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
-			return err
-		}
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), fe)))
-	case errors.Is(err, tally.ErrConflict):
+	if errors.Is(err, tally.ErrConflict) {
 		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
 			return err
 		}
 		return s.renderConfirm(w, r, a, f, t, http.StatusUnprocessableEntity,
 			tally.FormErrors{"offer": "This offer was changed in another window or tab. Check it and submit again"})
-	case err != nil:
+	}
+	fe, err := formErrors(err, nil)
+	if err != nil {
 		return err
 	}
+	if len(fe) > 0 {
+		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), fe)))
+	}
 	s.logger(r).Info("offer submitted", "offer", f.ID, "receipt", rc.Reference)
-	http.Redirect(w, r, offerPath(a, f.ID)+"/receipt", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}/receipt", a.Org.Slug, f.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -116,7 +118,7 @@ func (s *Server) handleOfferReceipt(w http.ResponseWriter, r *http.Request, a ta
 		return err
 	}
 	return s.render(w, r, http.StatusOK, pages.Receipt(pages.ReceiptPage{Page: s.page(r, "Offer submitted"),
-		Back: offerPath(a, f.ID), Reference: rc.Reference, SubmittedAt: format.DateTime(rc.SubmittedAt),
+		Back: route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID), Reference: rc.Reference, SubmittedAt: format.DateTime(rc.SubmittedAt),
 		SHA256: rc.SHA256, TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Supplier: f.Supplier.Name,
 		Deadline: format.DateTime(t.Deadline)}))
 }
@@ -132,17 +134,14 @@ func (s *Server) handleWithdrawOffer(w http.ResponseWriter, r *http.Request, a t
 		return err
 	}
 	err = s.store.WithdrawOffer(r.Context(), a.Scope, f.ID, atoiOr(fm.raw("version"), -1))
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), fe)))
-	case errors.Is(err, tally.ErrConflict):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f),
-			map[string]string{"offer": "This offer was changed in another window or tab. Check it and try again"})))
-	case err != nil:
+	fe, err := formErrors(err, tally.FormErrors{"offer": "This offer was changed in another window or tab. Check it and try again"})
+	if err != nil {
 		return err
 	}
+	if len(fe) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), fe)))
+	}
 	s.flash(r, "Your offer is withdrawn. You can submit it again before the deadline.")
-	http.Redirect(w, r, offerPath(a, f.ID), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID), http.StatusSeeOther)
 	return nil
 }

@@ -8,12 +8,11 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
-
-func opportunitiesBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/opportunities" }
 
 // handleOpportunities lists open tenders from every partner for suppliers,
 // filterable by council, category and words.
@@ -35,7 +34,7 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request, a t
 	p.PageLinks = components.PageLinks(r.URL.Path, q, "page")
 	p.Rows = make([]pages.TenderRow, 0, len(list))
 	for _, t := range list {
-		p.Rows = append(p.Rows, pages.TenderRow{Href: opportunitiesBase(a) + "/" + strconv.FormatInt(t.ID, 10), Reference: t.Reference,
+		p.Rows = append(p.Rows, pages.TenderRow{Href: route.Path("/o/{org}/opportunities/{tender}", a.Org.Slug, t.ID), Reference: t.Reference,
 			Title: t.Title, Partner: t.Partner.Name, Value: format.Money(t.EstimatedValue), Deadline: format.DateTime(t.Deadline),
 			Status: t.Status.Label(), Colour: t.Status.Colour(), Offers: strconv.Itoa(t.SubmittedOffers),
 			Weighting: t.Weighting.String() + "%", Measures: t.MeasureCodes})
@@ -54,8 +53,7 @@ func (s *Server) handleOpportunity(w http.ResponseWriter, r *http.Request, a tal
 }
 
 func (s *Server) renderOpportunity(w http.ResponseWriter, r *http.Request, a tally.Access, t tally.Tender, status int, errs map[string]string) error {
-	base := opportunitiesBase(a) + "/" + strconv.FormatInt(t.ID, 10)
-	p := pages.OpportunityPage{Page: s.page(r, t.Title), Back: opportunitiesBase(a), Title: t.Title, Ref: t.Reference,
+	p := pages.OpportunityPage{Page: s.page(r, t.Title), Back: route.Path("/o/{org}/opportunities", a.Org.Slug), Title: t.Title, Ref: t.Reference,
 		Status: t.Status.Label(), Colour: t.Status.Colour(), Summary: opportunitySummary(t), Errors: errs, Glossary: glossaryPath}
 	descriptions, err := s.store.MeasureDescriptions(r.Context(), a.Scope, t.ID)
 	if err != nil {
@@ -69,9 +67,9 @@ func (s *Server) renderOpportunity(w http.ResponseWriter, r *http.Request, a tal
 		return err
 	}
 	if offerID != 0 {
-		p.Offer = offersBase(a) + "/" + strconv.FormatInt(offerID, 10)
+		p.Offer = route.Path("/o/{org}/offers/{offer}", a.Org.Slug, offerID)
 	} else if t.Status == tally.TenderPublished {
-		p.Start = base + "/offer"
+		p.Start = route.Path("/o/{org}/opportunities/{tender}/offer", a.Org.Slug, t.ID)
 	}
 	return s.render(w, r, status, pages.Opportunity(p))
 }
@@ -83,14 +81,14 @@ func (s *Server) handleStartOffer(w http.ResponseWriter, r *http.Request, a tall
 		return err
 	}
 	id, err := s.store.StartOffer(r.Context(), a.Scope, t.ID)
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
-		return s.renderOpportunity(w, r, a, t, http.StatusUnprocessableEntity, fe)
-	}
+	fe, err := formErrors(err, nil)
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, offersBase(a)+"/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	if len(fe) > 0 {
+		return s.renderOpportunity(w, r, a, t, http.StatusUnprocessableEntity, fe)
+	}
+	http.Redirect(w, r, route.Path("/o/{org}/offers/{offer}", a.Org.Slug, id), http.StatusSeeOther)
 	return nil
 }
 

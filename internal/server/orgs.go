@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -29,13 +30,13 @@ func (s *Server) handleOrgHome(w http.ResponseWriter, r *http.Request, a tally.A
 	}
 	p.ToDo = todo
 	if a.Can(tally.RoleDirector) && a.Org.Kind != tally.Supplier {
-		p.Dashboard = "/o/" + a.Org.Slug + "/dashboard"
+		p.Dashboard = route.Path("/o/{org}/dashboard", a.Org.Slug)
 	}
 	unread, err := s.store.UnreadMessages(r.Context(), a.Scope)
 	if err != nil {
 		return err
 	}
-	p.Unread, p.Messages = unread, "/o/"+a.Org.Slug+"/notifications"
+	p.Unread, p.Messages = unread, route.Path("/o/{org}/notifications", a.Org.Slug)
 	p.UnreadMsg = "You have " + format.Count(unread, "unread message", "unread messages")
 	if a.Org.Kind == tally.Supplier {
 		summary, err := s.supplierSummary(r, a.Org.ID)

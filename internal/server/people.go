@@ -14,6 +14,7 @@ import (
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -57,7 +58,7 @@ func (s *Server) usersPage(r *http.Request, a tally.Access, in pages.InviteForm,
 	if len(errs) > 0 {
 		title = "Error: People"
 	}
-	base := "/o/" + a.Org.Slug + "/users"
+	base := route.Path("/o/{org}/users", a.Org.Slug)
 	p := pages.UsersPage{Page: s.page(r, title), Base: base, Invite: in,
 		Roles: roleOptions(a.Org.Kind), Errors: errs}
 	for _, m := range members {
@@ -130,7 +131,7 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 	}
 	s.sendInvitation(r, a, in.Email, roles, token)
 	s.flash(r, "Invitation sent to "+in.Email+".")
-	http.Redirect(w, r, "/o/"+a.Org.Slug+"/users", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug), http.StatusSeeOther)
 	return nil
 }
 
@@ -162,7 +163,7 @@ func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, 
 	inv, err := s.store.ResendInvitation(r.Context(), a.Scope, a.Org.ID, id, digest, time.Now().Add(inviteLifetime))
 	if errors.Is(err, tally.ErrNotFound) {
 		s.flash(r, "That invitation has been accepted or revoked already.")
-		http.Redirect(w, r, "/o/"+a.Org.Slug+"/users#invitations", http.StatusSeeOther)
+		http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug)+"#invitations", http.StatusSeeOther)
 		return nil
 	}
 	if err != nil {
@@ -170,7 +171,7 @@ func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, 
 	}
 	s.sendInvitation(r, a, inv.Email, inv.Roles, token)
 	s.flash(r, "Invitation sent again to "+inv.Email+". The earlier link no longer works.")
-	http.Redirect(w, r, "/o/"+a.Org.Slug+"/users#invitations", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug)+"#invitations", http.StatusSeeOther)
 	return nil
 }
 
@@ -183,14 +184,14 @@ func (s *Server) handleRevokeInvitation(w http.ResponseWriter, r *http.Request, 
 	inv, err := s.store.RevokeInvitation(r.Context(), a.Scope, a.Org.ID, id)
 	if errors.Is(err, tally.ErrNotFound) {
 		s.flash(r, "That invitation has been accepted or revoked already.")
-		http.Redirect(w, r, "/o/"+a.Org.Slug+"/users#invitations", http.StatusSeeOther)
+		http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug)+"#invitations", http.StatusSeeOther)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	s.flash(r, "The invitation to "+inv.Email+" has been revoked. Its link no longer works.")
-	http.Redirect(w, r, "/o/"+a.Org.Slug+"/users#invitations", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug)+"#invitations", http.StatusSeeOther)
 	return nil
 }
 
@@ -220,8 +221,8 @@ func (s *Server) member(r *http.Request, a tally.Access) (tally.Member, error) {
 }
 
 func (s *Server) memberPage(r *http.Request, a tally.Access, m tally.Member, values []string, errs map[string]string) pages.MemberPage {
-	base := "/o/" + a.Org.Slug + "/users"
-	return pages.MemberPage{Page: s.page(r, m.Name), Back: base, Action: base + "/" + strconv.FormatInt(m.UserID, 10),
+	base := route.Path("/o/{org}/users", a.Org.Slug)
+	return pages.MemberPage{Page: s.page(r, m.Name), Back: base, Action: route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID),
 		Name: m.Name, Email: m.Email, Roles: roleOptions(a.Org.Kind), Values: values, Errors: errs}
 }
 
@@ -256,10 +257,7 @@ func (s *Server) handleSetRoles(w http.ResponseWriter, r *http.Request, a tally.
 	}
 	if len(f.Errs) == 0 {
 		err = s.store.SetRoles(r.Context(), a.Scope, a.Org.ID, m.UserID, roles)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -277,6 +275,6 @@ func (s *Server) handleSetRoles(w http.ResponseWriter, r *http.Request, a tally.
 	} else {
 		s.flash(r, m.Name+"’s roles have been saved.")
 	}
-	http.Redirect(w, r, "/o/"+a.Org.Slug+"/users", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug), http.StatusSeeOther)
 	return nil
 }

@@ -22,9 +22,9 @@ type route struct{ method, pattern string }
 func (r route) key() string { return r.method + " " + r.pattern }
 
 // routes walks the chi router. chi reports the organisation's home as
-// "/o/{org}/", and the s.org middleware trims the slash before it reads the
-// table, so this does too. A route mounted with Handle (the static files)
-// answers every method and is listed once, as GET.
+// "/o/{org}/", and Permissions lists it without the slash, so this does
+// too. A route mounted with Handle (the static files) answers every method
+// and is listed once, as GET.
 func routes(t *testing.T, srv *server.Server) []route {
 	t.Helper()
 	methods := map[string][]string{}
@@ -74,12 +74,13 @@ func TestEveryRouteIsInThePermissionTable(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	served := map[string]bool{}
+	perms := ts.srv.Permissions()
 	for _, r := range routes(t, ts.srv) {
 		served[r.key()] = true
-		roles, ok := server.Permissions[r.key()]
+		roles, ok := perms[r.key()]
 		switch {
 		case !ok:
-			t.Errorf("%s is missing from the permission table", r.key())
+			t.Errorf("%s is missing from the permission table: give it a guard (s.public, s.signedIn or s.org)", r.key())
 		case len(roles) == 0:
 			t.Errorf("%s allows nobody", r.key())
 		case isOrgRoute(r):
@@ -92,7 +93,7 @@ func TestEveryRouteIsInThePermissionTable(t *testing.T) {
 			t.Errorf("%s: outside /o/{org} a route is public or signed-in, not %v", r.key(), roles)
 		}
 	}
-	for key := range server.Permissions {
+	for key := range perms {
 		if !served[key] {
 			t.Errorf("the permission table lists %s, which has no route", key)
 		}
@@ -104,12 +105,13 @@ func TestSignedOutAccess(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	c := ts.client(t)
+	perms := ts.srv.Permissions()
 	for _, r := range routes(t, ts.srv) {
 		path, known := fill(r.pattern, nil)
 		if !known || strings.Contains(r.pattern, "*") {
 			continue
 		}
-		roles, ok := server.Permissions[r.key()]
+		roles, ok := perms[r.key()]
 		if !ok {
 			continue // TestEveryRouteIsInThePermissionTable reports it
 		}
@@ -152,6 +154,7 @@ func TestEachRoleGetsItsRoutes(t *testing.T) {
 	people = append(people, member{"greenway", tally.Supplier, tally.RoleSupplier})
 
 	var checked []string
+	perms := ts.srv.Permissions()
 	for _, m := range people {
 		email := string(m.role) + "@" + m.org + ".test"
 		addUser(t, ts, email, m.org, m.role)
@@ -164,7 +167,7 @@ func TestEachRoleGetsItsRoutes(t *testing.T) {
 				continue // routes with other parameters are checked by their own tests
 			}
 			checked = append(checked, r.key())
-			allowed := slices.Contains(server.Permissions[r.key()], m.role)
+			allowed := slices.Contains(perms[r.key()], m.role)
 			var resp *http.Response
 			var body string
 			if r.method == http.MethodGet {

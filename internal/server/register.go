@@ -10,6 +10,7 @@ import (
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -83,21 +84,21 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, org, err := s.store.RegisterSupplier(r.Context(), postgres.NewSupplier{
 		SupplierDetails: details, UserName: in.Name, Email: in.Email, PasswordHash: hash})
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
+	fe, err := formErrors(err, nil)
+	if err != nil {
+		return err
+	}
+	if len(fe) > 0 {
 		for k, v := range fe {
 			f.Errs.Add(k, v)
 		}
 		return rerender()
 	}
-	if err != nil {
-		return err
-	}
 	if err := s.signIn(r, u); err != nil {
 		return err
 	}
 	s.flash(r, "Your organisation is registered. You can now bid for opportunities.")
-	http.Redirect(w, r, "/o/"+org.Slug, http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}", org.Slug), http.StatusSeeOther)
 	return nil
 }
 
@@ -149,7 +150,7 @@ func (s *Server) askToJoin(w http.ResponseWriter, r *http.Request, f *form) erro
 	subject := in.Name + " asks to join " + o.Name
 	body := fmt.Sprintf("%s (%s) tried to register %s on Tally, which is registered already. If they work for you, invite them from People.",
 		in.Name, in.Email, o.Name)
-	link := "/o/" + o.Slug + "/users?invite=" + url.QueryEscape(in.Email)
+	link := route.Path("/o/{org}/users", o.Slug) + "?invite=" + url.QueryEscape(in.Email)
 	if err := s.store.Notify(r.Context(), tally.Scope{OrgIDs: []int64{o.ID}}, o.ID, subject, body, link); err != nil {
 		return err
 	}

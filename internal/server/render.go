@@ -10,6 +10,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 )
@@ -50,47 +51,48 @@ func (s *Server) page(r *http.Request, title string) components.Page {
 	a := accessFrom(r.Context())
 	if a.Org.ID != 0 {
 		p.OrgName, p.OrgSlug = a.Org.Name, a.Org.Slug
-		p.Nav = navFor(a, r.URL.Path)
+		p.Nav = s.navFor(a, r.URL.Path)
 	}
 	return p
 }
 
-// navFor is the service navigation for what the user may do in a.Org. The
-// links mirror the permission table.
-func navFor(a tally.Access, path string) []components.NavItem {
-	base := "/o/" + a.Org.Slug
+// navFor is the service navigation for what the user may do in a.Org:
+// each link is a route pattern, shown to those its guard lets in, so the
+// navigation cannot offer a page the route refuses.
+func (s *Server) navFor(a tally.Access, path string) []components.NavItem {
 	var items []components.NavItem
-	add := func(label, href string, roles []tally.Role) {
-		if !a.Can(roles...) {
+	add := func(label, pattern string) {
+		if !a.Can(s.roles[http.MethodGet+" "+pattern]...) {
 			return
 		}
-		current := path == href || (href != base && strings.HasPrefix(path, href+"/"))
+		href := route.Path(pattern, a.Org.Slug)
+		current := path == href || (pattern != "/o/{org}" && strings.HasPrefix(path, href+"/"))
 		items = append(items, components.NavItem{Label: label, Href: href, Current: current})
 	}
-	add("Home", base, members)
+	add("Home", "/o/{org}")
 	if a.Org.Kind != tally.Supplier {
-		add("Dashboard", base+"/dashboard", dashboardReaders)
+		add("Dashboard", "/o/{org}/dashboard")
 	}
 	if a.Org.Kind != tally.Supplier {
-		add("Tenders", base+"/tenders", tenderReaders)
+		add("Tenders", "/o/{org}/tenders")
 	}
-	add("Opportunities", base+"/opportunities", suppliers)
-	add("Offers", base+"/offers", suppliers)
-	add("Contracts", base+"/contracts", contractReaders)
-	add("Returns", base+"/returns", returnReaders)
+	add("Opportunities", "/o/{org}/opportunities")
+	add("Offers", "/o/{org}/offers")
+	add("Contracts", "/o/{org}/contracts")
+	add("Returns", "/o/{org}/returns")
 	if a.Org.Kind == tally.Supplier {
-		add("Your record", base+"/record", suppliers)
+		add("Your record", "/o/{org}/record")
 	} else {
-		add("Suppliers", base+"/suppliers", recordReaders)
-		add("Reports", base+"/reports/measures", dashboardReaders)
+		add("Suppliers", "/o/{org}/suppliers")
+		add("Reports", "/o/{org}/reports/measures")
 	}
-	add("Measures", base+"/measures", members)
-	add("People", base+"/users", peopleAdmins)
+	add("Measures", "/o/{org}/measures")
+	add("People", "/o/{org}/users")
 	if a.Org.Kind != tally.Supplier {
-		add("Settings", base+"/settings", admins)
+		add("Settings", "/o/{org}/settings")
 	}
-	add("Messages", base+"/notifications", members)
-	add("Audit trail", base+"/audit", auditReaders)
+	add("Messages", "/o/{org}/notifications")
+	add("Audit trail", "/o/{org}/audit")
 	return items
 }
 

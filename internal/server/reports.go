@@ -10,6 +10,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -38,7 +39,7 @@ func (s *Server) handleSuppliers(w http.ResponseWriter, r *http.Request, a tally
 		Pages: max(1, (total+tendersPageSize-1)/tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
 	yesNo := map[bool]string{true: "Yes", false: "No"}
 	for _, sup := range list {
-		p.Rows = append(p.Rows, []components.Cell{{Text: sup.Name, Href: "/o/" + a.Org.Slug + "/suppliers/" + sup.Slug},
+		p.Rows = append(p.Rows, []components.Cell{{Text: sup.Name, Href: route.Path("/o/{org}/suppliers/{supplier}", a.Org.Slug, sup.Slug)},
 			{Text: sizeLabel(sup.Size)}, {Text: yesNo[sup.VCSE]}, {Text: yesNo[sup.Local]}, {Text: sup.Postcode.String()}})
 	}
 	return s.render(w, r, http.StatusOK, pages.Suppliers(p))
@@ -51,7 +52,7 @@ func (s *Server) handleSupplierRecord(w http.ResponseWriter, r *http.Request, a 
 	if err != nil || sup.Kind != tally.Supplier {
 		return errNotFound
 	}
-	return s.renderRecord(w, r, a, sup, "/o/"+a.Org.Slug+"/suppliers")
+	return s.renderRecord(w, r, a, sup, route.Path("/o/{org}/suppliers", a.Org.Slug))
 }
 
 // handleOwnRecord is a supplier's own record.
@@ -90,7 +91,7 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, a tally.Ac
 			cell = components.Cell{Content: components.Tag(label, colour)}
 		}
 		p.Contracts.Rows = append(p.Contracts.Rows, []components.Cell{
-			{Text: c.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(c.ID, 10)}, {Text: c.Partner.Name},
+			{Text: c.Title, Href: route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, c.ID)}, {Text: c.Partner.Name},
 			{Text: format.ShortDate(c.AwardedOn)}, {Text: format.Money(c.Value)}, {Text: format.Money(c.Committed)}, cell})
 	}
 	p.Summary = []components.SummaryRow{
@@ -124,9 +125,8 @@ func (s *Server) handleMeasureReport(w http.ResponseWriter, r *http.Request, a t
 	case "xlsx":
 		return writeXLSX(w, t)
 	}
-	base := "/o/" + a.Org.Slug + "/reports/measures"
 	p := pages.MeasureReportPage{Page: s.page(r, "Measure report "+d.Year.Label()), Year: d.Year.Label(), YearValue: strconv.Itoa(int(d.Year)),
-		CSV: base + ".csv?" + d.Query.Encode(), XLSX: base + ".xlsx?" + d.Query.Encode(),
+		CSV: route.Path("/o/{org}/reports/measures.{format}", a.Org.Slug, "csv") + "?" + d.Query.Encode(), XLSX: route.Path("/o/{org}/reports/measures.{format}", a.Org.Slug, "xlsx") + "?" + d.Query.Encode(),
 		Table: components.TableSpec{Caption: "Measures by verified social value delivered", CaptionClass: "govuk-table__caption--m", Head: t.Head,
 			Numeric: []bool{false, false, true, true, true, true, true, true}}}
 	for y := tally.FinancialYear(tally.FinancialYearOf(time.Now())); y >= tally.FinancialYear(tally.FinancialYearOf(time.Now()))-5; y-- {

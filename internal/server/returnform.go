@@ -14,6 +14,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -141,13 +142,7 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 		saved, version = true, version+1
 		err = s.returnFiles(r, a, rt, version, f, post, action)
 	}
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		f.Errs = fe
-	case errors.Is(err, tally.ErrConflict):
-		f.Errs = tally.FormErrors{"return": "This return was changed in another window or tab. Check it and save again"}
-	case err != nil:
+	if f.Errs, err = formErrors(err, tally.FormErrors{"return": "This return was changed in another window or tab. Check it and save again"}); err != nil {
 		return err
 	}
 	if saved {
@@ -162,7 +157,7 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 		view.errs, view.saved = f.Errs, saved
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
 	}
-	target := returnHref(a, rt.ID)
+	target := route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID)
 	switch {
 	case action == "submit":
 		target += "/check"
@@ -257,7 +252,7 @@ func (s *Server) handleReturnCheck(w http.ResponseWriter, r *http.Request, a tal
 }
 
 func (s *Server) returnCheckPage(r *http.Request, a tally.Access, rt tally.Return, errs map[string]string) pages.ReturnCheckPage {
-	form := returnHref(a, rt.ID)
+	form := route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID)
 	if roleOnReturn(a) == returnVerifier {
 		form += "/on-behalf"
 	}
@@ -265,7 +260,7 @@ func (s *Server) returnCheckPage(r *http.Request, a tally.Access, rt tally.Retur
 		return []components.SummaryAction{{Text: "Change", Href: form + "#" + anchor, Hidden: hidden}}
 	}
 	p := pages.ReturnCheckPage{Page: s.page(r, components.ErrorTitle("Check your return before submitting it", errs)), Back: form,
-		Action: returnHref(a, rt.ID) + "/submit", Version: rt.Version, Errors: errs,
+		Action: route.Path("/o/{org}/returns/{return}/submit", a.Org.Slug, rt.ID), Version: rt.Version, Errors: errs,
 		Caption: rt.Contract.Title + " (" + rt.Contract.Reference + "), quarter " + strconv.Itoa(rt.Period.Number)}
 	if roleOnReturn(a) == returnVerifier {
 		p.OnBehalf = rt.Contract.Supplier.Name
@@ -332,15 +327,16 @@ func (s *Server) handleSubmitReturn(w http.ResponseWriter, r *http.Request, a ta
 			returnView{errs: map[string]string{"return": "This return cannot be submitted now: it is " + strings.ToLower(rt.Status.Label())}})))
 	}
 	_, err = s.store.SubmitReturn(r.Context(), a.Scope, rt.ID, atoiOr(f.raw("version"), -1))
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, returnView{form: true, errs: fe})))
-	case errors.Is(err, tally.ErrConflict):
+	if errors.Is(err, tally.ErrConflict) {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.ReturnCheck(s.returnCheckPage(r, a, rt,
 			map[string]string{"submit": "This return was changed in another window or tab since you checked it. Check it again, then submit it"})))
-	case err != nil:
+	}
+	fe, err := formErrors(err, nil)
+	if err != nil {
 		return err
+	}
+	if len(fe) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, returnView{form: true, errs: fe})))
 	}
 	s.notifyReturnSubmitted(r, a, rt)
 	if roleOnReturn(a) == returnVerifier {
@@ -348,6 +344,6 @@ func (s *Server) handleSubmitReturn(w http.ResponseWriter, r *http.Request, a ta
 	} else {
 		s.flash(r, "Your return is submitted. The council's contract manager will check it.")
 	}
-	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
 	return nil
 }

@@ -22,16 +22,11 @@ import (
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
-
-func returnsBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/returns" }
-
-func returnHref(a tally.Access, id int64) string {
-	return returnsBase(a) + "/" + strconv.FormatInt(id, 10)
-}
 
 const returnsPageSize = 50
 
@@ -59,7 +54,7 @@ func (s *Server) handleReturns(w http.ResponseWriter, r *http.Request, a tally.A
 	if err != nil {
 		return err
 	}
-	p := pages.ReturnsPage{Page: s.page(r, "Delivery returns"), Supplier: supplier, Base: returnsBase(a), Query: f.Query, Status: string(f.Status),
+	p := pages.ReturnsPage{Page: s.page(r, "Delivery returns"), Supplier: supplier, Base: route.Path("/o/{org}/returns", a.Org.Slug), Query: f.Query, Status: string(f.Status),
 		Overdue: f.Overdue, Sort: f.Sort, Desc: f.Desc, Caption: total.Text("reporting period", "reporting periods"), PageNum: page,
 		Pages: total.Pages(returnsPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
 	p.Statuses = []components.Option{{Value: "", Text: "Any status"}}
@@ -123,11 +118,11 @@ func returnRow(a tally.Access, rt postgres.ReturnRow, supplier bool) []component
 	status := templ.Raw(tags) // both escaped by TagHTML
 	// The first cell opens the return, or the contract until one is
 	// started; the last says what this user can do next.
-	contract := components.Cell{Text: rt.Contract + " (" + rt.Reference + ")", Href: contractsBase(a) + "/" + strconv.FormatInt(rt.ContractID, 10)}
-	action := components.Cell{Content: pages.StartReturnButton(contractsBase(a)+"/"+strconv.FormatInt(rt.ContractID, 10)+"/returns", rt.Period)}
+	contract := components.Cell{Text: rt.Contract + " (" + rt.Reference + ")", Href: route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, rt.ContractID)}
+	action := components.Cell{Content: pages.StartReturnButton(route.Path("/o/{org}/contracts/{contract}/returns", a.Org.Slug, rt.ContractID), rt.Period)}
 	switch {
 	case rt.ReturnID != 0:
-		contract.Href = returnHref(a, rt.ReturnID)
+		contract.Href = route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ReturnID)
 		action = components.Cell{Text: returnNextStep(roleOnReturn(a), rt.Status)}
 	case !returnEditorRole(a):
 		action = components.Cell{Text: "None"}
@@ -172,7 +167,7 @@ func (s *Server) returnsAtRisk(r *http.Request, a tally.Access) ([][]components.
 			continue
 		}
 		rows = append(rows, []components.Cell{
-			{Text: cs.Contract.Title, Href: contractsBase(a) + "/" + strconv.FormatInt(cs.Contract.ID, 10)}, {Text: cs.Contract.Supplier.Name},
+			{Text: cs.Contract.Title, Href: route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, cs.Contract.ID)}, {Text: cs.Contract.Supplier.Name},
 			{Content: components.Tag(cs.Rating.Label(), ragColour(cs.Rating))}, {Text: format.Money(cs.Delivered)}, {Text: format.Money(cs.Expected)},
 			{Text: format.Money(cs.AtRisk())}, {Text: strconv.Itoa(cs.Overdue)}})
 	}
@@ -204,14 +199,14 @@ func (s *Server) handleStartReturn(w http.ResponseWriter, r *http.Request, a tal
 		return err
 	}
 	id, err := s.store.StartReturn(r.Context(), a.Scope, c.ID, atoiOr(f.raw("period"), -1))
-	var fe tally.FormErrors
-	if errors.As(err, &fe) {
-		return &httpError{http.StatusUnprocessableEntity, "This return cannot be started yet", fe["period"]}
-	}
+	fe, err := formErrors(err, nil)
 	if err != nil {
 		return err
 	}
-	target := returnHref(a, id)
+	if len(fe) > 0 {
+		return &httpError{http.StatusUnprocessableEntity, "This return cannot be started yet", fe["period"]}
+	}
+	target := route.Path("/o/{org}/returns/{return}", a.Org.Slug, id)
 	if roleOnReturn(a) == returnVerifier {
 		target += "/on-behalf" // starting it is reporting for the supplier
 	}
@@ -286,11 +281,11 @@ type returnView struct {
 }
 
 func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, v returnView) pages.ReturnPage {
-	base := returnHref(a, rt.ID)
+	base := route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID)
 	role := roleOnReturn(a)
 	editable := v.form && returnFillable(a, rt)
-	p := pages.ReturnPage{Page: s.page(r, "Delivery return"), Back: returnsBase(a), Action: base,
-		Verify: base + "/verify", Contract: rt.Contract.Title + " (" + rt.Contract.Reference + ")",
+	p := pages.ReturnPage{Page: s.page(r, "Delivery return"), Back: route.Path("/o/{org}/returns", a.Org.Slug), Action: base,
+		Verify: route.Path("/o/{org}/returns/{return}/verify", a.Org.Slug, rt.ID), Contract: rt.Contract.Title + " (" + rt.Contract.Reference + ")",
 		Period: "quarter " + strconv.Itoa(rt.Period.Number) + ", " + format.Date(rt.Period.Start) + " to " + format.Date(rt.Period.LastDay()),
 		Due:    format.Date(rt.Period.Due), Status: rt.Status.Label(), StatusColour: returnColour(rt.Status), Version: rt.Version,
 		Editable: editable, Verifiable: returnVerifiable(a, rt),
@@ -305,7 +300,7 @@ func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, v 
 	}
 	p.Notice = returnNotice(role, rt, editable, p.Verifiable)
 	if role == returnVerifier && rt.Status == tally.ReturnDraft && !editable {
-		p.BehalfLink = base + "/on-behalf"
+		p.BehalfLink = route.Path("/o/{org}/returns/{return}/on-behalf", a.Org.Slug, rt.ID)
 	}
 	if len(v.errs) > 0 {
 		p.Title = "Error: " + p.Title
@@ -328,13 +323,13 @@ func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, v 
 		p.Narrative, p.AttestContract, p.AttestPeriod = v.typed["narrative"], v.typed["attest_contract"] != "", v.typed["attest_period"] != ""
 	}
 	for _, e := range rt.Evidence {
-		ev := pages.EvidenceView{ID: e.ID, Name: e.Name, Href: base + "/evidence/" + strconv.FormatInt(e.ID, 10), Size: byteSize(e.Size), SHA256: e.SHA256}
+		ev := pages.EvidenceView{ID: e.ID, Name: e.Name, Href: route.Path("/o/{org}/returns/{return}/evidence/{file}", a.Org.Slug, rt.ID, e.ID), Size: byteSize(e.Size), SHA256: e.SHA256}
 		ev.Removable = editable
 		if a.Org.Kind != tally.Supplier {
 			for _, x := range e.Elsewhere {
 				copyOf := pages.EvidenceElsewhere{Text: fmt.Sprintf("return %d of contract %d", x.ReturnID, x.ContractID)}
 				if x.Visible {
-					copyOf.Href = returnHref(a, x.ReturnID)
+					copyOf.Href = route.Path("/o/{org}/returns/{return}", a.Org.Slug, x.ReturnID)
 				} else {
 					copyOf.Text = "a return you cannot see (another council or contract)"
 				}
@@ -450,7 +445,7 @@ func (s *Server) notifyReturnSubmitted(r *http.Request, a tally.Access, rt tally
 	subject := fmt.Sprintf("Return submitted: %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
 	body := fmt.Sprintf("%s has submitted its delivery return for %s (%s), quarter %d. It is waiting for verification in Tally.",
 		rt.Contract.Supplier.Name, rt.Contract.Title, rt.Contract.Reference, rt.Period.Number)
-	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Partner.ID, subject, body, messageLink(rt.Contract.Partner.Slug, "returns", rt.ID)); err != nil {
+	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Partner.ID, subject, body, route.Path("/o/{org}/returns/{return}", rt.Contract.Partner.Slug, rt.ID)); err != nil {
 		s.logger(r).Error("notify return", "err", err.Error())
 	}
 	emails, err := s.store.StaffContacts(r.Context(), rt.Contract.Partner.ID, tally.RoleContractManager)
@@ -506,14 +501,11 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 	}
 	if len(f.Errs) == 0 {
 		decided, err := s.store.VerifyReturn(r.Context(), a.Scope, rt.ID, verdicts)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
-			return err
-		}
 		if err == nil {
 			rt = decided
+		}
+		if f.Errs, err = formErrors(err, nil); err != nil {
+			return err
 		}
 	}
 	if len(f.Errs) > 0 {
@@ -521,7 +513,7 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 	}
 	s.tellReturnDecision(r, a, rt)
 	s.flash(r, "Your decisions are saved.")
-	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -532,7 +524,7 @@ func (s *Server) tellReturnDecision(r *http.Request, a tally.Access, rt tally.Re
 		subject = fmt.Sprintf("Question about your return for %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
 		body += " Some lines have a question for you: answer them and resubmit the return in Tally."
 	}
-	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Supplier.ID, subject, body, messageLink(rt.Contract.Supplier.Slug, "returns", rt.ID)); err != nil {
+	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Supplier.ID, subject, body, route.Path("/o/{org}/returns/{return}", rt.Contract.Supplier.Slug, rt.ID)); err != nil {
 		s.logger(r).Error("notify decision", "err", err.Error())
 	}
 	emails, err := s.store.SupplierContacts(r.Context(), []int64{rt.Contract.Supplier.ID})
@@ -604,20 +596,19 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 	sum := sha256.Sum256(file.Data)
 	file.SHA256 = hex.EncodeToString(sum[:])
 	err = s.store.AddEvidence(r.Context(), a.Scope, rt.ID, version, file)
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		for _, msg := range fe {
-			return fail(http.StatusUnprocessableEntity, msg)
-		}
-	case errors.Is(err, tally.ErrConflict):
+	if errors.Is(err, tally.ErrConflict) {
 		rt, _ = s.store.Return(r.Context(), a.Scope, rt.ID)
 		return fail(http.StatusUnprocessableEntity, "This return was changed in another window or tab. Choose the file again")
-	case err != nil:
+	}
+	fe, err := formErrors(err, nil)
+	if err != nil {
 		return err
 	}
+	for _, msg := range fe {
+		return fail(http.StatusUnprocessableEntity, msg)
+	}
 	s.flash(r, file.Name+" is attached.")
-	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -690,18 +681,15 @@ func (s *Server) handleRemoveEvidence(w http.ResponseWriter, r *http.Request, a 
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
 	}
 	err = s.store.RemoveEvidence(r.Context(), a.Scope, rt.ID, atoiOr(f.raw("version"), -1), id)
-	var fe tally.FormErrors
-	switch {
-	case errors.As(err, &fe):
-		view.errs = fe
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
-	case errors.Is(err, tally.ErrConflict):
-		view.errs = map[string]string{"file": "This return was changed in another window or tab. Try again"}
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
-	case err != nil:
+	fe, err := formErrors(err, tally.FormErrors{"file": "This return was changed in another window or tab. Try again"})
+	if err != nil {
 		return err
 	}
+	if len(fe) > 0 {
+		view.errs = fe
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
+	}
 	s.flash(r, "The file is removed.")
-	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
 	return nil
 }

@@ -47,6 +47,7 @@ func TestSecInjectionNeverFails(t *testing.T) {
 		worlds []map[string]string
 	}
 	first := map[string]use{}
+	perms := ts.srv.Permissions()
 	for _, who := range d.people {
 		worlds := d.staff
 		switch {
@@ -56,7 +57,7 @@ func TestSecInjectionNeverFails(t *testing.T) {
 			worlds = d.supplier
 		}
 		for _, r := range routes(t, ts.srv) {
-			if _, ok := first[r.key()]; !ok && secAllowed(r.key(), who) && !strings.Contains(r.pattern, "*") {
+			if _, ok := first[r.key()]; !ok && secAllowed(perms[r.key()], who) && !strings.Contains(r.pattern, "*") {
 				first[r.key()] = use{who, worlds}
 			}
 		}

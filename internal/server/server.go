@@ -18,6 +18,7 @@ import (
 	"github.com/tally-sv/tally/internal/config"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/static"
 )
 
@@ -29,6 +30,7 @@ type Server struct {
 	sessions *scs.SessionManager
 	static   fs.FS
 	router   chi.Router
+	roles    map[string][]tally.Role // the permission table, read from router
 	hasher   *auth.Hasher
 	mail     mail.Sender
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -19,7 +20,7 @@ import (
 // a partner's own admin goes straight to its form.
 func (s *Server) handleSettingsList(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	if a.Org.Kind == tally.Partner {
-		http.Redirect(w, r, "/o/"+a.Org.Slug+"/settings/"+a.Org.Slug, http.StatusSeeOther)
+		http.Redirect(w, r, route.Path("/o/{org}/settings/{partner}", a.Org.Slug, a.Org.Slug), http.StatusSeeOther)
 		return nil
 	}
 	if a.Org.Kind != tally.SharedService {
@@ -27,7 +28,7 @@ func (s *Server) handleSettingsList(w http.ResponseWriter, r *http.Request, a ta
 	}
 	p := pages.SettingsListPage{Page: s.page(r, "Partner settings")}
 	for _, partner := range a.Partners {
-		p.Partners = append(p.Partners, pages.OrgLink{Label: partner.Name, Href: "/o/" + a.Org.Slug + "/settings/" + partner.Slug})
+		p.Partners = append(p.Partners, pages.OrgLink{Label: partner.Name, Href: route.Path("/o/{org}/settings/{partner}", a.Org.Slug, partner.Slug)})
 	}
 	return s.render(w, r, http.StatusOK, pages.SettingsList(p))
 }
@@ -37,10 +38,10 @@ func (s *Server) settingsPage(r *http.Request, a tally.Access, partner tally.Org
 	if len(errs) > 0 {
 		title = "Error: " + title
 	}
-	p := pages.SettingsPage{Page: s.page(r, title), Action: "/o/" + a.Org.Slug + "/settings/" + partner.Slug,
+	p := pages.SettingsPage{Page: s.page(r, title), Action: route.Path("/o/{org}/settings/{partner}", a.Org.Slug, partner.Slug),
 		Partner: partner.Name, Form: in, Errors: errs}
 	if a.Org.Kind == tally.SharedService {
-		p.Back = "/o/" + a.Org.Slug + "/settings"
+		p.Back = route.Path("/o/{org}/settings", a.Org.Slug)
 	}
 	return p
 }
@@ -142,7 +143,7 @@ func (s *Server) handleSaveSettings(w http.ResponseWriter, r *http.Request, a ta
 		}
 		if len(impacts) > 0 {
 			return s.render(w, r, http.StatusOK, pages.SettingsConfirm(pages.SettingsConfirmPage{
-				Page: s.page(r, "Check this change: "+partner.Name), Action: "/o/" + a.Org.Slug + "/settings/" + partner.Slug,
+				Page: s.page(r, "Check this change: "+partner.Name), Action: route.Path("/o/{org}/settings/{partner}", a.Org.Slug, partner.Slug),
 				Partner: partner.Name, Form: in, Impacts: impacts}))
 		}
 	}
@@ -150,7 +151,7 @@ func (s *Server) handleSaveSettings(w http.ResponseWriter, r *http.Request, a ta
 		return err
 	}
 	s.flash(r, "Settings for "+partner.Name+" have been saved.")
-	http.Redirect(w, r, "/o/"+a.Org.Slug+"/settings/"+partner.Slug, http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/settings/{partner}", a.Org.Slug, partner.Slug), http.StatusSeeOther)
 	return nil
 }
 
@@ -182,7 +183,7 @@ func (s *Server) settingsImpacts(r *http.Request, a tally.Access, partner tally.
 	}
 	var out []pages.SettingsImpact
 	tender := func(d postgres.DraftTender) pages.ToDoItem {
-		return pages.ToDoItem{Text: d.Reference + ": " + d.Title, Href: "/o/" + a.Org.Slug + "/tenders/" + strconv.FormatInt(d.ID, 10)}
+		return pages.ToDoItem{Text: d.Reference + ": " + d.Title, Href: route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, d.ID)}
 	}
 	if next.Threshold > cur.Threshold {
 		im := pages.SettingsImpact{}
@@ -282,9 +283,9 @@ func (s *Server) checkEditionChoice(w http.ResponseWriter, r *http.Request, a ta
 	}
 	for _, d := range drafts {
 		im.Items = append(im.Items, pages.ToDoItem{Text: d.Reference + ": " + d.Title,
-			Href: "/o/" + a.Org.Slug + "/tenders/" + strconv.FormatInt(d.ID, 10), Hint: "Uses " + format.Count(d.Measures, "measure", "measures") + " from it."})
+			Href: route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, d.ID), Hint: "Uses " + format.Count(d.Measures, "measure", "measures") + " from it."})
 	}
 	p := pages.EditionConfirmPage{Page: s.page(r, "Check this change: "+e.Name), Action: r.URL.Path, Edition: e.Name,
-		Chosen: chosen, Plugins: plugins, Impacts: []pages.SettingsImpact{im}, Back: "/o/" + a.Org.Slug + "/measures"}
+		Chosen: chosen, Plugins: plugins, Impacts: []pages.SettingsImpact{im}, Back: route.Path("/o/{org}/measures", a.Org.Slug)}
 	return true, s.render(w, r, http.StatusOK, pages.EditionConfirm(p))
 }

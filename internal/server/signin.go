@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -29,7 +30,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(ms) == 1 {
-		http.Redirect(w, r, "/o/"+ms[0].Org.Slug, http.StatusSeeOther)
+		http.Redirect(w, r, route.Path("/o/{org}", ms[0].Org.Slug), http.StatusSeeOther)
 		return nil
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -58,11 +58,11 @@ func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pa
 	if err != nil {
 		return pages.TenderEditPage{}, err
 	}
-	p := pages.TenderEditPage{Page: s.page(r, "Register a tender"), Back: tendersBase(a), Action: tendersBase(a) + "/new",
+	p := pages.TenderEditPage{Page: s.page(r, "Register a tender"), Back: route.Path("/o/{org}/tenders", a.Org.Slug), Action: route.Path("/o/{org}/tenders/new", a.Org.Slug),
 		Heading: "Register a tender", Form: in, MaxMeasures: settings.MaxMeasures, Threshold: format.Money(settings.Threshold), Errors: errs, DateBoxes: boxes}
 	if id != 0 {
 		p.Title, p.Heading = "Edit "+in.Reference, "Edit draft tender"
-		p.Back = tendersBase(a) + "/" + strconv.FormatInt(id, 10)
+		p.Back = route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, id)
 		p.Action = p.Back + "/edit"
 	}
 	if len(errs) > 0 {
@@ -136,7 +136,7 @@ func (s *Server) handleEditTender(w http.ResponseWriter, r *http.Request, a tall
 // handleSaveTender validates and saves a draft (new, or an edit).
 func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	var existing tally.Tender
-	if r.URL.Path != tendersBase(a)+"/new" {
+	if r.URL.Path != route.Path("/o/{org}/tenders/new", a.Org.Slug) {
 		var err error
 		if existing, err = s.tenderInScope(r, a); err != nil {
 			return err
@@ -170,10 +170,7 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 	var id int64
 	if len(f.Errs) == 0 {
 		id, err = s.store.SaveTender(r.Context(), partnerScope(a, t.Partner), t, choices)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -187,11 +184,11 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 	if in.FromCheck {
 		// Back to the answers they were checking before publishing.
 		s.flash(r, "Draft "+t.Reference+" is saved. Check your answers again, then publish.")
-		http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(id, 10)+"/publish", http.StatusSeeOther)
+		http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}/publish", a.Org.Slug, id), http.StatusSeeOther)
 		return nil
 	}
 	s.flash(r, "Draft "+t.Reference+" is saved. Publish it when it is ready.")
-	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, id), http.StatusSeeOther)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -92,10 +92,7 @@ func (s *Server) handlePublishTender(w http.ResponseWriter, r *http.Request, a t
 	}
 	if len(errs) == 0 {
 		err = s.store.PublishTender(r.Context(), a.Scope, t.ID)
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			errs = fe
-		} else if err != nil {
+		if errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -103,19 +100,19 @@ func (s *Server) handlePublishTender(w http.ResponseWriter, r *http.Request, a t
 		return s.renderPublishCheck(w, r, a, preview, http.StatusUnprocessableEntity, errs)
 	}
 	s.flash(r, t.Reference+" is published: suppliers can now submit offers until "+format.DateTime(t.Deadline)+".")
-	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID), http.StatusSeeOther)
 	return nil
 }
 
 func (s *Server) renderPublishCheck(w http.ResponseWriter, r *http.Request, a tally.Access, t tally.Tender, status int, errs tally.FormErrors) error {
-	base := tendersBase(a) + "/" + strconv.FormatInt(t.ID, 10)
+	base := route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID)
 	change := func(field, what string) []components.SummaryAction {
-		return []components.SummaryAction{{Text: "Change", Href: base + "/edit?from=check#" + field, Hidden: what}}
+		return []components.SummaryAction{{Text: "Change", Href: route.Path("/o/{org}/tenders/{tender}/edit", a.Org.Slug, t.ID) + "?from=check#" + field, Hidden: what}}
 	}
 	row := func(key, value, field string) components.SummaryRow {
 		return components.SummaryRow{Key: key, Value: value, Actions: change(field, lowerFirst(key))}
 	}
-	p := pages.TenderCheckPage{Page: s.page(r, "Check your answers before publishing "+t.Reference), Back: base, Action: base + "/publish",
+	p := pages.TenderCheckPage{Page: s.page(r, "Check your answers before publishing "+t.Reference), Back: base, Action: route.Path("/o/{org}/tenders/{tender}/publish", a.Org.Slug, t.ID),
 		Reference: t.Reference, Checked: publishFingerprint(t), Blocked: len(errs) > 0 && errs["changed"] == "" || len(errs) > 1}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title
@@ -165,7 +162,7 @@ func (s *Server) renderPublishCheck(w http.ResponseWriter, r *http.Request, a ta
 			Actions: change("measures", "measure "+m.Code)})
 	}
 	for _, it := range checkProblems(errs) {
-		href := base + "/edit?from=check#" + it
+		href := route.Path("/o/{org}/tenders/{tender}/edit", a.Org.Slug, t.ID) + "?from=check#" + it
 		if it == "publish" || it == "changed" {
 			href = "#publish"
 		}

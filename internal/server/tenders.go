@@ -13,14 +13,13 @@ import (
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
 
 const tendersPageSize = 50
-
-func tendersBase(a tally.Access) string { return "/o/" + a.Org.Slug + "/tenders" }
 
 // handleTenders lists the organisation's tenders by status, partner and
 // text, a page at a time, each with its count of submitted offers.
@@ -46,7 +45,7 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 	if err != nil {
 		return err
 	}
-	p := pages.TendersPage{Page: s.page(r, "Tenders"), Base: tendersBase(a), CanCreate: a.Can(tally.RoleBuyer),
+	p := pages.TendersPage{Page: s.page(r, "Tenders"), Base: route.Path("/o/{org}/tenders", a.Org.Slug), CanCreate: a.Can(tally.RoleBuyer),
 		Query: f.Query, Status: string(f.Status), Partner: partnerSlug, Category: f.Category, Sort: f.Sort,
 		Caption: total.Text("tender", "tenders"), PageNum: page,
 		Pages: total.Pages(tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
@@ -66,7 +65,7 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 	}
 	p.Rows = make([]pages.TenderRow, 0, len(list))
 	for _, t := range list {
-		p.Rows = append(p.Rows, tenderRow(t, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10)))
+		p.Rows = append(p.Rows, tenderRow(t, route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID)))
 	}
 	return s.render(w, r, http.StatusOK, pages.Tenders(p))
 }
@@ -105,9 +104,9 @@ func (s *Server) handleTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 }
 
 func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Access, t tally.Tender, status int, errs map[string]string) error {
-	base := tendersBase(a) + "/" + strconv.FormatInt(t.ID, 10)
+	base := route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID)
 	buyer := a.Can(tally.RoleBuyer)
-	p := pages.TenderPage{Page: s.page(r, t.Title), Back: tendersBase(a), Base: base, Title: t.Title, Reference: t.Reference,
+	p := pages.TenderPage{Page: s.page(r, t.Title), Back: route.Path("/o/{org}/tenders", a.Org.Slug), Base: base, Title: t.Title, Reference: t.Reference,
 		Status: t.Status.Label(), Colour: t.Status.Colour(), Errors: errs,
 		CanEdit: buyer && t.Editable(), CanPublish: buyer && t.Editable(), CanExtend: buyer && t.Status == tally.TenderPublished,
 		CanCancel: buyer && t.Status != tally.TenderCancelled && t.Status != tally.TenderAwarded, CanCopy: buyer,
@@ -127,11 +126,11 @@ func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 		p.Measures = append(p.Measures, row)
 	}
 	if (t.Status == tally.TenderClosed || t.Status == tally.TenderAwarded) && a.Can(evaluators...) {
-		p.Evaluation = evaluationBase(a, t.ID)
+		p.Evaluation = route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, t.ID)
 	}
 	if t.Status == tally.TenderAwarded {
 		if id, err := s.store.ContractForTender(r.Context(), a.Scope, t.ID); err == nil {
-			p.Contract = contractsBase(a) + "/" + strconv.FormatInt(id, 10)
+			p.Contract = route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, id)
 		}
 	}
 	if !p.Sealed {
@@ -186,20 +185,20 @@ func (s *Server) handleCopyTender(w http.ResponseWriter, r *http.Request, a tall
 		return err
 	}
 	s.flash(r, "A new draft was made from "+t.Reference+". Check the dates before you publish it.")
-	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(id, 10)+"/edit", http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}/edit", a.Org.Slug, id), http.StatusSeeOther)
 	return nil
 }
 
 func (s *Server) reasonPage(r *http.Request, a tally.Access, t tally.Tender, extend bool) pages.ReasonPage {
-	base := tendersBase(a) + "/" + strconv.FormatInt(t.ID, 10)
+	base := route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID)
 	if extend {
 		d := t.Deadline.In(tally.London())
-		return pages.ReasonPage{Page: s.page(r, "Extend the deadline"), Back: base, Action: base + "/extend",
+		return pages.ReasonPage{Page: s.page(r, "Extend the deadline"), Back: base, Action: route.Path("/o/{org}/tenders/{tender}/extend", a.Org.Slug, t.ID),
 			Heading: "Extend the deadline for " + t.Reference, AskDeadline: true, Button: "Extend the deadline",
 			Intro:    "The current deadline is " + format.DateTime(t.Deadline) + ". Suppliers who have started an offer are told.",
 			Deadline: londonParts(d.AddDate(0, 0, 7))}
 	}
-	return pages.ReasonPage{Page: s.page(r, "Cancel this tender"), Back: base, Action: base + "/cancel",
+	return pages.ReasonPage{Page: s.page(r, "Cancel this tender"), Back: base, Action: route.Path("/o/{org}/tenders/{tender}/cancel", a.Org.Slug, t.ID),
 		Heading: "Cancel " + t.Reference, Intro: "Cancelling cannot be undone. Offers already submitted stay sealed and are not evaluated. " +
 			"Every supplier who has started an offer is told, with your reason, in Tally and by email.",
 		Button: "Cancel this tender", Warning: true}
@@ -240,10 +239,7 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 				"%s has extended the deadline for offers on %s (%s).\n\nThe new deadline is %s.\n\nReason: %s\n\nYou can revise your offer until then in Tally.",
 				t.Partner.Name, t.Title, t.Reference, format.DateTime(deadline), p.Reason))
 		}
-		var fe tally.FormErrors
-		if errors.As(err, &fe) {
-			f.Errs = fe
-		} else if err != nil {
+		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
@@ -252,7 +248,7 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Reason(p))
 	}
 	s.flash(r, "The deadline for "+t.Reference+" is now "+format.DateTime(deadline)+".")
-	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -292,7 +288,7 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 		msg += " " + format.Count(len(suppliers), "supplier with an offer has", "suppliers with offers have") + " been told."
 	}
 	s.flash(r, msg)
-	http.Redirect(w, r, tendersBase(a)+"/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID), http.StatusSeeOther)
 	return nil
 }
 

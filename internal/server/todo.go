@@ -7,6 +7,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -25,17 +26,16 @@ const (
 // a.Org, in the order people act: what is waiting for them first.
 func (s *Server) toDo(r *http.Request, a tally.Access) ([]pages.ToDoGroup, error) {
 	var groups []pages.ToDoGroup
-	base := "/o/" + a.Org.Slug
 	shared := a.Org.Kind == tally.SharedService
 	if a.Org.Kind == tally.Supplier {
-		g, err := s.supplierToDo(r, a, base)
+		g, err := s.supplierToDo(r, a)
 		if err != nil {
 			return nil, err
 		}
 		groups = append(groups, g...)
 	}
 	if a.Org.Kind != tally.Supplier && a.Can(tally.RoleContractManager) {
-		g, err := s.contractManagerToDo(r, a, base, shared)
+		g, err := s.contractManagerToDo(r, a, shared)
 		if err != nil {
 			return nil, err
 		}
@@ -46,7 +46,6 @@ func (s *Server) toDo(r *http.Request, a tally.Access) ([]pages.ToDoGroup, error
 		if err != nil {
 			return nil, err
 		}
-		tenders := base + "/tenders/"
 		item := func(t tally.Tender, href, hint string) pages.ToDoItem {
 			if shared {
 				hint = t.Partner.Name + ". " + hint
@@ -55,24 +54,24 @@ func (s *Server) toDo(r *http.Request, a tally.Access) ([]pages.ToDoGroup, error
 		}
 		if a.Can(tally.RoleBuyer) {
 			g := pages.ToDoGroup{ID: "drafts", Heading: "Draft tenders", Count: format.Count(td.DraftCount, "draft tender", "draft tenders"),
-				Empty: "You have no draft tenders.", More: base + "/tenders?status=draft"}
+				Empty: "You have no draft tenders.", More: route.Path("/o/{org}/tenders", a.Org.Slug) + "?status=draft"}
 			for _, t := range td.Drafts {
-				g.Items = append(g.Items, item(t, tenders+idStr(t.ID), "Not published yet"))
+				g.Items = append(g.Items, item(t, route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID), "Not published yet"))
 			}
 			groups = append(groups, g.Finish(td.DraftCount))
 			g = pages.ToDoGroup{ID: "deadlines", Heading: "Deadlines this week",
 				Count: format.Count(td.ClosingCount, "tender closes", "tenders close") + " in the next 7 days",
-				Empty: "No tender closes in the next 7 days.", More: base + "/tenders?status=published"}
+				Empty: "No tender closes in the next 7 days.", More: route.Path("/o/{org}/tenders", a.Org.Slug) + "?status=published"}
 			for _, t := range td.ClosingSoon {
-				g.Items = append(g.Items, item(t, tenders+idStr(t.ID), "Closes at "+format.DateTime(t.Deadline)+"."))
+				g.Items = append(g.Items, item(t, route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID), "Closes at "+format.DateTime(t.Deadline)+"."))
 			}
 			groups = append(groups, g.Finish(td.ClosingCount))
 		}
 		g := pages.ToDoGroup{ID: "evaluation", Heading: "Closed, awaiting evaluation",
 			Count: format.Count(td.AwaitingCount, "tender has", "tenders have") + " closed and not been awarded",
-			Empty: "No closed tender is waiting for evaluation.", More: base + "/tenders?status=closed"}
+			Empty: "No closed tender is waiting for evaluation.", More: route.Path("/o/{org}/tenders", a.Org.Slug) + "?status=closed"}
 		for _, t := range td.AwaitingAward {
-			g.Items = append(g.Items, item(t, tenders+idStr(t.ID)+"/evaluation",
+			g.Items = append(g.Items, item(t, route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, t.ID),
 				"Closed at "+format.DateTime(t.Deadline)+". "+format.Count(t.SubmittedOffers, "offer", "offers")+"."))
 		}
 		groups = append(groups, g.Finish(td.AwaitingCount))
@@ -84,12 +83,12 @@ func (s *Server) toDo(r *http.Request, a tally.Access) ([]pages.ToDoGroup, error
 		}
 		g := pages.ToDoGroup{ID: "invitations", Heading: "Pending invitations",
 			Count: format.Count(len(invs), "invitation has", "invitations have") + " not been accepted yet",
-			Empty: "Nobody you invited is still to join.", More: base + "/users#invitations"}
+			Empty: "Nobody you invited is still to join.", More: route.Path("/o/{org}/users", a.Org.Slug) + "#invitations"}
 		for i, inv := range invs {
 			if i == toDoShown {
 				break
 			}
-			g.Items = append(g.Items, pages.ToDoItem{Text: inv.Email, Href: base + "/users#invitations",
+			g.Items = append(g.Items, pages.ToDoItem{Text: inv.Email, Href: route.Path("/o/{org}/users", a.Org.Slug) + "#invitations",
 				Hint: "Invited as " + roleList(inv.Roles) + ". The link works until " + format.DateTime(inv.Expires) + "."})
 		}
 		if a.Org.Kind != tally.Supplier || len(invs) > 0 {
@@ -99,7 +98,7 @@ func (s *Server) toDo(r *http.Request, a tally.Access) ([]pages.ToDoGroup, error
 	return groups, nil
 }
 
-func (s *Server) contractManagerToDo(r *http.Request, a tally.Access, base string, shared bool) ([]pages.ToDoGroup, error) {
+func (s *Server) contractManagerToDo(r *http.Request, a tally.Access, shared bool) ([]pages.ToDoGroup, error) {
 	// The returns worklist's own queries, so the counts agree with it.
 	waiting, err := s.store.Returns(r.Context(), a.Scope, []tally.ReturnStatus{tally.ReturnSubmitted}, toDoRead)
 	if err != nil {
@@ -107,7 +106,7 @@ func (s *Server) contractManagerToDo(r *http.Request, a tally.Access, base strin
 	}
 	check := pages.ToDoGroup{ID: "check", Heading: "Returns to check",
 		Count: format.Count(len(waiting), "return is", "returns are") + " waiting for you to verify",
-		Empty: "No return is waiting to be checked.", More: base + "/returns"}
+		Empty: "No return is waiting to be checked.", More: route.Path("/o/{org}/returns", a.Org.Slug)}
 	for i, rt := range waiting {
 		if i == toDoShown {
 			break
@@ -117,13 +116,13 @@ func (s *Server) contractManagerToDo(r *http.Request, a tally.Access, base strin
 			hint = rt.Partner + ". " + hint
 		}
 		check.Items = append(check.Items, pages.ToDoItem{Text: rt.Contract + " (" + rt.Reference + "), quarter " + strconv.Itoa(rt.Period),
-			Href: base + "/returns/" + idStr(rt.ID), Hint: hint})
+			Href: route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), Hint: hint})
 	}
 	due, err := s.store.DuePeriods(r.Context(), a.Scope, time.Now(), toDoRead)
 	if err != nil {
 		return nil, err
 	}
-	overdue := pages.ToDoGroup{ID: "overdue", Heading: "Overdue returns", Empty: "No return is overdue.", More: base + "/returns"}
+	overdue := pages.ToDoGroup{ID: "overdue", Heading: "Overdue returns", Empty: "No return is overdue.", More: route.Path("/o/{org}/returns", a.Org.Slug)}
 	n := 0
 	for _, d := range due {
 		if !d.Overdue {
@@ -136,27 +135,27 @@ func (s *Server) contractManagerToDo(r *http.Request, a tally.Access, base strin
 				hint = d.Partner + ". " + hint
 			}
 			overdue.Items = append(overdue.Items, pages.ToDoItem{Text: d.Contract + " (" + d.Reference + "), quarter " + strconv.Itoa(d.Period),
-				Href: periodHref(base, d), Hint: hint})
+				Href: periodHref(a.Org.Slug, d), Hint: hint})
 		}
 	}
 	overdue.Count = format.Count(n, "return is", "returns are") + " overdue"
 	return []pages.ToDoGroup{check.Finish(len(waiting)), overdue.Finish(n)}, nil
 }
 
-func (s *Server) supplierToDo(r *http.Request, a tally.Access, base string) ([]pages.ToDoGroup, error) {
+func (s *Server) supplierToDo(r *http.Request, a tally.Access) ([]pages.ToDoGroup, error) {
 	open, total, err := s.store.SupplierOffers(r.Context(), a.Scope,
 		postgres.OfferFilter{Outcome: tally.OutcomeDraft, Sort: "deadline", Limit: toDoShown})
 	if err != nil {
 		return nil, err
 	}
-	drafts := pages.ToDoGroup{ID: "offers", Heading: "Draft offers", Empty: "You have no draft offer on an open tender.", More: base + "/offers"}
+	drafts := pages.ToDoGroup{ID: "offers", Heading: "Draft offers", Empty: "You have no draft offer on an open tender.", More: route.Path("/o/{org}/offers", a.Org.Slug)}
 	n := total.N
 	for i, o := range open {
 		if i == toDoShown {
 			break
 		}
 		drafts.Items = append(drafts.Items, pages.ToDoItem{Text: o.Tender.Title + " (" + o.Tender.Reference + ")",
-			Href: base + "/offers/" + idStr(o.Offer.ID), Hint: o.Tender.Partner.Name + ". Deadline " + format.DateTime(o.Tender.Deadline) + "."})
+			Href: route.Path("/o/{org}/offers/{offer}", a.Org.Slug, o.Offer.ID), Hint: o.Tender.Partner.Name + ". Deadline " + format.DateTime(o.Tender.Deadline) + "."})
 	}
 	drafts.Count = format.Count(n, "draft offer is", "draft offers are") + " not submitted yet"
 
@@ -166,13 +165,13 @@ func (s *Server) supplierToDo(r *http.Request, a tally.Access, base string) ([]p
 	}
 	queries := pages.ToDoGroup{ID: "queries", Heading: "Queries awaiting your answer",
 		Count: format.Count(len(queried), "return has", "returns have") + " a question from the council",
-		Empty: "No council is waiting for an answer from you.", More: base + "/returns"}
+		Empty: "No council is waiting for an answer from you.", More: route.Path("/o/{org}/returns", a.Org.Slug)}
 	for i, rt := range queried {
 		if i == toDoShown {
 			break
 		}
 		queries.Items = append(queries.Items, pages.ToDoItem{Text: rt.Contract + " (" + rt.Reference + "), quarter " + strconv.Itoa(rt.Period),
-			Href: base + "/returns/" + idStr(rt.ID), Hint: rt.Partner + " asked a question."})
+			Href: route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), Hint: rt.Partner + " asked a question."})
 	}
 
 	due, err := s.store.DuePeriods(r.Context(), a.Scope, time.Now(), toDoRead)
@@ -181,7 +180,7 @@ func (s *Server) supplierToDo(r *http.Request, a tally.Access, base string) ([]p
 	}
 	returns := pages.ToDoGroup{ID: "returns", Heading: "Returns due",
 		Count: format.Count(len(due), "return is", "returns are") + " due or overdue",
-		Empty: "No delivery return is due.", More: base + "/returns"}
+		Empty: "No delivery return is due.", More: route.Path("/o/{org}/returns", a.Org.Slug)}
 	for i, d := range due {
 		if i == toDoShown {
 			break
@@ -191,18 +190,18 @@ func (s *Server) supplierToDo(r *http.Request, a tally.Access, base string) ([]p
 			hint = d.Partner + ". Overdue: it was due " + format.Date(d.Due) + "."
 		}
 		returns.Items = append(returns.Items, pages.ToDoItem{Text: d.Contract + " (" + d.Reference + "), quarter " + strconv.Itoa(d.Period),
-			Href: periodHref(base, d), Hint: hint})
+			Href: periodHref(a.Org.Slug, d), Hint: hint})
 	}
 	return []pages.ToDoGroup{queries.Finish(len(queried)), returns.Finish(len(due)), drafts.Finish(n)}, nil
 }
 
 // periodHref is where a due period is acted on: its draft return, or the
 // contract, whose page starts one.
-func periodHref(base string, d postgres.DuePeriod) string {
+func periodHref(org string, d postgres.DuePeriod) string {
 	if d.ReturnID != 0 {
-		return base + "/returns/" + idStr(d.ReturnID)
+		return route.Path("/o/{org}/returns/{return}", org, d.ReturnID)
 	}
-	return base + "/contracts/" + idStr(d.ContractID)
+	return route.Path("/o/{org}/contracts/{contract}", org, d.ContractID)
 }
 
 func idStr(id int64) string { return strconv.FormatInt(id, 10) }

@@ -13,6 +13,7 @@ import (
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -209,7 +210,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.flash(r, "Welcome to "+inv.Org.Name+".")
-	http.Redirect(w, r, "/o/"+inv.Org.Slug, http.StatusSeeOther)
+	http.Redirect(w, r, route.Path("/o/{org}", inv.Org.Slug), http.StatusSeeOther)
 	return nil
 }
 
@@ -264,7 +265,7 @@ func (s *Server) handleInviteAgain(w http.ResponseWriter, r *http.Request) error
 		subject := inv.Email + " asks for a new invitation"
 		body := fmt.Sprintf("%s tried to join %s on Tally with an invitation that has expired or was already used. If they should still join, invite them again from People.",
 			inv.Email, inv.Org.Name)
-		link := "/o/" + inv.Org.Slug + "/users?invite=" + url.QueryEscape(inv.Email)
+		link := route.Path("/o/{org}/users", inv.Org.Slug) + "?invite=" + url.QueryEscape(inv.Email)
 		if err := s.store.Notify(r.Context(), tally.Scope{OrgIDs: []int64{inv.Org.ID}}, inv.Org.ID, subject, body, link); err != nil {
 			return err
 		}
