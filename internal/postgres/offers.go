@@ -11,15 +11,17 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
 // StartOffer returns the supplier's offer on an open tender, creating an
 // empty draft the first time. It returns tally.ErrNotFound for a tender the
 // supplier cannot see, and a FormErrors when it is not open.
-func (s *Store) StartOffer(ctx context.Context, scope tally.Scope, tenderID int64) (int64, error) {
+func (s *Store) StartOffer(ctx context.Context, scope tally.Scope, tenderID int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.StartOffer(%d)", tenderID)
 	var id int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, err := tender(ctx, tx, tenderID)
 		if err != nil {
 			return err
@@ -52,10 +54,11 @@ func scanOffer(r pgx.Row) (tally.Offer, error) {
 // Offer returns an offer in scope with its lines and its tender. Buyers
 // reach an offer only once sealed_until has passed; suppliers only their
 // own: anything else is tally.ErrNotFound.
-func (s *Store) Offer(ctx context.Context, scope tally.Scope, id int64) (tally.Offer, tally.Tender, error) {
+func (s *Store) Offer(ctx context.Context, scope tally.Scope, id int64) (_ tally.Offer, _ tally.Tender, err error) {
+	defer derrors.Wrap(&err, "Store.Offer(%d)", id)
 	var f tally.Offer
 	var t tally.Tender
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		if f, err = offer(ctx, tx, id, false); err != nil {
 			return err
@@ -132,9 +135,10 @@ type OfferInput struct {
 // value from the tender's frozen proxies. Saving a submitted offer starts a
 // revision: the submission stands until it is resubmitted. version must be
 // the one the form was drawn from (else tally.ErrConflict).
-func (s *Store) SaveOffer(ctx context.Context, scope tally.Scope, id int64, version int, in OfferInput) (tally.Offer, error) {
+func (s *Store) SaveOffer(ctx context.Context, scope tally.Scope, id int64, version int, in OfferInput) (_ tally.Offer, err error) {
+	defer derrors.Wrap(&err, "Store.SaveOffer(%d, %d)", id, version)
 	var f tally.Offer
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var t tally.Tender
 		var err error
 		if f, t, err = lockOpenOffer(ctx, tx, id, version); err != nil {
@@ -267,9 +271,10 @@ type submissionLine struct {
 // clock): every requested measure answered, a bid price, and a statement
 // for every quantity above zero. A repeat of the same submit (a double
 // click, a replayed request) returns the first receipt and records nothing.
-func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, version int) (tally.Receipt, error) {
+func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, version int) (_ tally.Receipt, err error) {
+	defer derrors.Wrap(&err, "Store.SubmitOffer(%d, %d)", id, version)
 	var rc tally.Receipt
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := lockOffersTender(ctx, tx, id); err != nil {
 			return err
 		}
@@ -368,8 +373,9 @@ func countOffer(ctx context.Context, tx pgx.Tx, t tally.Tender, delta int) error
 
 // WithdrawOffer withdraws the supplier's offer before the deadline: its
 // submission no longer stands.
-func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, version int) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, version int) (err error) {
+	defer derrors.Wrap(&err, "Store.WithdrawOffer(%d, %d)", id, version)
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := lockOffersTender(ctx, tx, id); err != nil {
 			return err
 		}
@@ -418,9 +424,10 @@ func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, 
 }
 
 // OfferReceipt returns the latest submission's receipt of an offer in scope.
-func (s *Store) OfferReceipt(ctx context.Context, scope tally.Scope, id int64) (tally.Receipt, error) {
+func (s *Store) OfferReceipt(ctx context.Context, scope tally.Scope, id int64) (_ tally.Receipt, err error) {
+	defer derrors.Wrap(&err, "Store.OfferReceipt(%d)", id)
 	var rc tally.Receipt
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		f, err := offer(ctx, tx, id, false)
 		if err != nil {
 			return err
@@ -458,7 +465,8 @@ var OfferSorts = map[string]string{
 
 // SupplierOffers lists a page of the supplier's own offers with the count
 // of all that match. Each tender's Partner is the council that runs it.
-func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope, f OfferFilter) ([]OfferSummary, tally.Count, error) {
+func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope, f OfferFilter) (_ []OfferSummary, _ tally.Count, err error) {
+	defer derrors.Wrap(&err, "Store.SupplierOffers()")
 	var list []OfferSummary
 	var total tally.Count
 	order, ok := OfferSorts[f.Sort]
@@ -482,7 +490,7 @@ func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope, f OfferFi
 		args = append(args, string(f.Outcome))
 		from += fmt.Sprintf(` WHERE f.outcome = $%d`, len(args))
 	}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total.N); err != nil {
 			return err
 		}
@@ -529,9 +537,10 @@ type SubmittedOffer struct {
 
 // TenderSubmissions lists the standing submissions on a tender. Under the
 // buyer's scope the database returns none before the deadline.
-func (s *Store) TenderSubmissions(ctx context.Context, scope tally.Scope, tenderID int64) ([]SubmittedOffer, error) {
+func (s *Store) TenderSubmissions(ctx context.Context, scope tally.Scope, tenderID int64) (_ []SubmittedOffer, err error) {
+	defer derrors.Wrap(&err, "Store.TenderSubmissions(%d)", tenderID)
 	var list []SubmittedOffer
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT DISTINCT ON (s.offer_id) s.offer_id, o.id, o.slug, o.name, s.kind, s.reference, s.submitted_at,
 			       coalesce((s.content->>'bid_price_pence')::bigint, 0), coalesce((s.content->>'social_value_pence')::bigint, 0)
@@ -559,9 +568,10 @@ func (s *Store) TenderSubmissions(ctx context.Context, scope tally.Scope, tender
 
 // SupplierOfferOn returns the id of the supplier's offer on a tender, or
 // tally.ErrNotFound.
-func (s *Store) SupplierOfferOn(ctx context.Context, scope tally.Scope, tenderID int64) (int64, error) {
+func (s *Store) SupplierOfferOn(ctx context.Context, scope tally.Scope, tenderID int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.SupplierOfferOn(%d)", tenderID)
 	var id int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT id FROM offers WHERE tender_id = $1 AND supplier_id = $2`, tenderID, scope.SupplierID).Scan(&id)
 	})
 	return id, translate(err)
@@ -571,9 +581,10 @@ func (s *Store) SupplierOfferOn(ctx context.Context, scope tally.Scope, tenderID
 // by tender measure id: the catalogue's description. A council's local
 // measure is described only to its own staff, so a supplier gets "" for
 // it (row-level security hides the local measure).
-func (s *Store) MeasureDescriptions(ctx context.Context, scope tally.Scope, tenderID int64) (map[int64]string, error) {
+func (s *Store) MeasureDescriptions(ctx context.Context, scope tally.Scope, tenderID int64) (_ map[int64]string, err error) {
+	defer derrors.Wrap(&err, "Store.MeasureDescriptions(%d)", tenderID)
 	out := map[int64]string{}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT tm.id, coalesce(nullif(m.description, ''), lm.description, '')
 			FROM tender_measures tm
