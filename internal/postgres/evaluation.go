@@ -71,7 +71,7 @@ func evaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Evaluatio
 		if quality != nil {
 			o.QualityPoints, o.QualityRecorded = tally.Points(*quality), true
 		}
-		var sub submission
+		var sub tally.ReceiptContent
 		if err := json.Unmarshal(content, &sub); err != nil {
 			return e, fmt.Errorf("submission %s: %w", o.Reference, err)
 		}

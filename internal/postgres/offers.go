@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -245,28 +242,6 @@ func writeLines(ctx context.Context, tx pgx.Tx, f tally.Offer, t tally.Tender, l
 }
 
 // submission is the content a receipt's SHA-256 covers.
-type submission struct {
-	Reference   string           `json:"reference"`
-	Tender      string           `json:"tender"`
-	TenderID    int64            `json:"tender_id"`
-	SupplierID  int64            `json:"supplier_id"`
-	Revision    int              `json:"revision"`
-	SubmittedAt time.Time        `json:"submitted_at"`
-	BidPrice    int64            `json:"bid_price_pence"`
-	SocialValue int64            `json:"social_value_pence"`
-	Lines       []submissionLine `json:"lines"`
-}
-
-type submissionLine struct {
-	TenderMeasureID int64  `json:"tender_measure_id"`
-	Edition         string `json:"edition"`
-	Code            string `json:"code"`
-	Quantity        string `json:"quantity"`
-	Proxy           string `json:"proxy_gbp"`
-	Statement       string `json:"statement"`
-	Value           int64  `json:"value_pence"`
-}
-
 // SubmitOffer submits the supplier's offer before the deadline (database
 // clock): every requested measure answered, a bid price, and a statement
 // for every quantity above zero. A repeat of the same submit (a double
@@ -293,7 +268,7 @@ func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, ve
 		if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
 			return err
 		}
-		content := submission{Reference: fmt.Sprintf("OFR-%06d-%d", f.ID, f.Revision+1), Tender: t.Reference, TenderID: t.ID,
+		content := tally.ReceiptContent{Reference: tally.OfferReference(f.ID, f.Revision+1), Tender: t.Reference, TenderID: t.ID,
 			SupplierID: f.Supplier.ID, Revision: f.Revision + 1, SubmittedAt: now.UTC(), BidPrice: int64(f.BidPrice),
 			SocialValue: int64(f.SocialValue)}
 		measures := map[int64]tally.TenderMeasure{}
@@ -302,15 +277,14 @@ func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, ve
 		}
 		for _, l := range f.Lines {
 			m := measures[l.TenderMeasureID]
-			content.Lines = append(content.Lines, submissionLine{TenderMeasureID: m.ID, Edition: m.Edition, Code: m.Code,
+			content.Lines = append(content.Lines, tally.ReceiptLine{TenderMeasureID: m.ID, Edition: m.Edition, Code: m.Code,
 				Quantity: l.Quantity.String(), Proxy: m.ValueProxy().String(), Statement: l.Statement, Value: int64(l.Value)})
 		}
-		body, err := json.Marshal(content)
+		body, sha, err := content.Seal()
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
-		rc = tally.Receipt{Reference: content.Reference, Revision: content.Revision, SubmittedAt: now, SHA256: hex.EncodeToString(sum[:])}
+		rc = tally.Receipt{Reference: content.Reference, Revision: content.Revision, SubmittedAt: now, SHA256: sha}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO offer_submissions (partner_id, offer_id, tender_id, revision, kind, supplier_id, sealed_until, reference, submitted_at, sha256, content)
 			VALUES ($1, $2, $3, $4, 'submit', $5, $6, $7, $8, $9, $10)`,
