@@ -21,6 +21,7 @@ type world struct {
 type supplier struct {
 	org     tally.Org
 	details tally.SupplierDetails
+	local   bool // to the demo partners' area, Greater Manchester (tally_is_local)
 }
 
 var partnerNames = []struct{ slug, name string }{
@@ -82,7 +83,12 @@ func loadOrganisations(ctx context.Context, store *postgres.Store, hash string) 
 		if err != nil {
 			return nil, err
 		}
-		w.suppliers = append(w.suppliers, supplier{org: org, details: d})
+		// Every demo partner keeps the default area, so local to one is local to all.
+		areas, err := store.PartnerAreas(ctx, pc)
+		if err != nil {
+			return nil, err
+		}
+		w.suppliers = append(w.suppliers, supplier{org: org, details: d, local: len(areas) > 0 && areas[0].Local})
 	}
 
 	people := []struct {

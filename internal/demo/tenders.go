@@ -270,9 +270,9 @@ func makeOffers(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *w
 
 // svShare is the share of its bid price a supplier typically commits as
 // social value, in per mille: local SMEs and VCSEs more, nationals less.
-func svShare(rng *rand.Rand, s supplier, pc tally.LocalArea) int {
+func svShare(rng *rand.Rand, s supplier) int {
 	base := 260
-	if pc.Contains(s.details.Postcode) {
+	if s.local {
 		base = 360
 	}
 	if s.details.VCSE {
@@ -295,7 +295,7 @@ func submitDemoOffer(ctx context.Context, store *postgres.Store, rng *rand.Rand,
 		return 0, err
 	}
 	bid := t.EstimatedValue * tally.Pence(85+rng.IntN(26)) / 100
-	target := bid * tally.Pence(svShare(rng, sup, tally.GreaterManchester())) / 1000
+	target := bid * tally.Pence(svShare(rng, sup)) / 1000
 	in := postgres.OfferInput{BidPrice: bid, HasBidPrice: true}
 	priced := 0
 	for _, m := range t.Measures {

@@ -115,16 +115,19 @@ func (s *Store) SupplierDetails(ctx context.Context, orgID int64) (_ tally.Suppl
 	return d, nil
 }
 
-// PartnerArea is a partner council and the local area it counts as local.
+// PartnerArea is a partner council, the local area it counts as local, and
+// whether the postcode asked about is in it.
 type PartnerArea struct {
 	Partner   tally.Org
 	LocalArea tally.LocalArea
+	Local     bool // by tally_is_local, the one local rule
 }
 
-// PartnerAreas lists every partner's local area. Local areas are public
-// facts (suppliers see whether they count as local to each council), so
-// this reads them in a scope of all partners for this query alone.
-func (s *Store) PartnerAreas(ctx context.Context) (_ []PartnerArea, err error) {
+// PartnerAreas lists every partner's local area and whether postcode is
+// local to it. Local areas are public facts (suppliers see whether they
+// count as local to each council), so this reads them in a scope of all
+// partners for this query alone.
+func (s *Store) PartnerAreas(ctx context.Context, postcode tally.Postcode) (_ []PartnerArea, err error) {
 	defer derrors.Wrap(&err, "Store.PartnerAreas()")
 	rows, err := s.pool.Query(ctx, `SELECT id FROM organisations WHERE kind = 'partner'`)
 	if err != nil {
@@ -137,9 +140,10 @@ func (s *Store) PartnerAreas(ctx context.Context) (_ []PartnerArea, err error) {
 	var areas []PartnerArea
 	err = s.InTx(ctx, tally.Scope{PartnerIDs: ids}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
-			SELECT o.id, o.slug, o.name, coalesce(o.shared_service_id, 0), array_to_string(ps.local_area, ' ')
+			SELECT o.id, o.slug, o.name, coalesce(o.shared_service_id, 0), array_to_string(ps.local_area, ' '),
+			       tally_is_local($2, ps.local_area)
 			FROM organisations o JOIN partner_settings ps ON ps.partner_id = o.id
-			WHERE ps.partner_id = ANY ($1) ORDER BY o.name`, ids)
+			WHERE ps.partner_id = ANY ($1) ORDER BY o.name`, ids, postcode.String())
 		if err != nil {
 			return err
 		}
@@ -147,7 +151,7 @@ func (s *Store) PartnerAreas(ctx context.Context) (_ []PartnerArea, err error) {
 			var a PartnerArea
 			var codes string
 			a.Partner.Kind = tally.Partner
-			if err := r.Scan(&a.Partner.ID, &a.Partner.Slug, &a.Partner.Name, &a.Partner.SharedServiceID, &codes); err != nil {
+			if err := r.Scan(&a.Partner.ID, &a.Partner.Slug, &a.Partner.Name, &a.Partner.SharedServiceID, &codes, &a.Local); err != nil {
 				return a, err
 			}
 			a.LocalArea, err = tally.ParseLocalArea(codes)
