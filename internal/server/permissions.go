@@ -170,6 +170,7 @@ func (s *Server) org(fn orgHandler) http.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		logOrg(r.Context(), a.Org.Slug)
 		// chi reports /o/{org} and /o/{org}/ alike for the organisation's home.
 		pattern := r.Method + " " + strings.TrimSuffix(chi.RouteContext(r.Context()).RoutePattern(), "/")
 		allowed, ok := permissions[pattern]
