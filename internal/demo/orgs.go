@@ -68,7 +68,8 @@ func loadOrganisations(ctx context.Context, store *postgres.Store, hash string) 
 		}
 		settings := tally.DefaultPartnerSettings()
 		settings.PartnerID = org.ID
-		if err := store.SavePartnerSettings(ctx, tally.Scope{PartnerIDs: []int64{org.ID}, OrgIDs: []int64{org.ID}}, settings); err != nil {
+		if err := store.SavePartnerSettings(ctx, tally.Scope{PartnerIDs: []int64{org.ID}, OrgIDs: []int64{org.ID},
+			Roles: []tally.Role{tally.RoleAdmin}}, settings); err != nil {
 			return nil, err
 		}
 		w.partners = append(w.partners, org)
@@ -120,7 +121,7 @@ func loadOrganisations(ctx context.Context, store *postgres.Store, hash string) 
 			return nil, err
 		}
 		for _, role := range p.roles {
-			if err := store.AddRole(ctx, tally.Scope{OrgIDs: []int64{org.ID}}, u.ID, org.ID, role); err != nil {
+			if err := store.AddRole(ctx, tally.Scope{OrgIDs: []int64{org.ID}, Roles: []tally.Role{tally.RoleAdmin}}, u.ID, org.ID, role); err != nil {
 				return nil, err
 			}
 		}

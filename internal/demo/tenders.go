@@ -53,7 +53,7 @@ func loadTenders(ctx context.Context, store *postgres.Store, w *world) error {
 	n := 0
 	for _, partner := range w.partners {
 		scope := tally.Scope{UserID: buyer.ID, PartnerIDs: []int64{partner.ID}, OrgIDs: []int64{partner.ID},
-			MeasureOrgIDs: []int64{partner.ID, w.star.ID}}
+			MeasureOrgIDs: []int64{partner.ID, w.star.ID}, Roles: []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}}
 		plan := tenderPlan(rng, thisFY, now)
 		for _, p := range plan {
 			n++
@@ -289,7 +289,8 @@ func svShare(rng *rand.Rand, s supplier) int {
 // bounded line.
 func submitDemoOffer(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *world, t tally.Tender, sup supplier, overreach bool) (int64, error) {
 	user := w.users["bids@"+sup.org.Slug+".example"]
-	scope := tally.Scope{UserID: user.ID, OrgIDs: []int64{sup.org.ID}, SupplierID: sup.org.ID}
+	scope := tally.Scope{UserID: user.ID, OrgIDs: []int64{sup.org.ID}, SupplierID: sup.org.ID,
+		Roles: []tally.Role{tally.RoleSupplier}}
 	id, err := store.StartOffer(ctx, scope, t.ID)
 	if err != nil {
 		return 0, err

@@ -84,7 +84,7 @@ func (s *Store) Access(ctx context.Context, userID int64, slug string) (_ tally.
 	for i, id := range partners {
 		a.Partners = append(a.Partners, tally.Org{ID: id, Kind: tally.Partner, Slug: slugs[i], Name: names[i], SharedServiceID: shared})
 	}
-	a.Scope = tally.Scope{UserID: userID, PartnerIDs: partners, OrgIDs: append([]int64{a.Org.ID}, partners...)}
+	a.Scope = tally.Scope{UserID: userID, PartnerIDs: partners, OrgIDs: append([]int64{a.Org.ID}, partners...), Roles: a.Roles}
 	a.Scope.MeasureOrgIDs = a.Scope.OrgIDs
 	if a.Org.Kind == tally.Partner {
 		a.Scope.OrgIDs = []int64{a.Org.ID}

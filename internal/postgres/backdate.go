@@ -20,6 +20,9 @@ import (
 // are recomputed over the stored content.
 func (s *Store) Backdate(ctx context.Context, scope tally.Scope, tenderID int64, published, deadline time.Time) (err error) {
 	defer derrors.Wrap(&err, "Store.Backdate(%d)", tenderID)
+	if err := scope.Require(buyers...); err != nil {
+		return err
+	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var partnerID int64
 		var oldDeadline time.Time

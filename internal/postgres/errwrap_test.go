@@ -19,7 +19,7 @@ func TestStoreErrorsNameTheirMethod(t *testing.T) {
 	a, _ := twoPartners(t, db)
 	ctx := context.Background()
 	store := postgres.New(db.App)
-	scope := tally.Scope{PartnerIDs: []int64{a}, OrgIDs: []int64{a}}
+	scope := tally.Scope{PartnerIDs: []int64{a}, OrgIDs: []int64{a}, Roles: tally.StaffRoles}
 
 	_, err := store.Tender(ctx, scope, 987654)
 	if !errors.Is(err, tally.ErrNotFound) {

@@ -20,7 +20,7 @@ func TestLocalAreaImpactAndPartnerAreas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scope := tally.Scope{PartnerIDs: []int64{partner.ID}, OrgIDs: []int64{partner.ID}}
+	scope := tally.Scope{PartnerIDs: []int64{partner.ID}, OrgIDs: []int64{partner.ID}, Roles: tally.StaffRoles}
 	ps := tally.DefaultPartnerSettings()
 	ps.PartnerID = partner.ID
 	if ps.LocalArea, err = tally.ParseLocalArea("SK, M1"); err != nil {

@@ -70,6 +70,9 @@ func (s *Store) LocalMeasureByID(ctx context.Context, scope tally.Scope, id int6
 // FormErrors on "code".
 func (s *Store) SaveLocalMeasure(ctx context.Context, scope tally.Scope, orgID int64, m tally.Measure) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.SaveLocalMeasure(%d)", orgID)
+	if err := scope.Require(admins...); err != nil {
+		return 0, err
+	}
 	id := m.ID
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
@@ -121,6 +124,9 @@ func proxyText(m tally.Measure) string {
 // Tenders that use it keep their frozen copy.
 func (s *Store) RetireLocalMeasure(ctx context.Context, scope tally.Scope, orgID, id int64) (err error) {
 	defer derrors.Wrap(&err, "Store.RetireLocalMeasure(%d, %d)", orgID, id)
+	if err := scope.Require(admins...); err != nil {
+		return err
+	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var code string
 		err := tx.QueryRow(ctx, `

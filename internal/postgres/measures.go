@@ -18,6 +18,9 @@ import (
 // new version is a new edition.
 func (s *Store) ImportEdition(ctx context.Context, scope tally.Scope, orgID int64, e measurecsv.Edition, illustrative bool) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.ImportEdition(%d)", orgID)
+	if err := scope.Require(admins...); err != nil {
+		return 0, err
+	}
 	var id int64
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var org, user *int64
@@ -204,6 +207,9 @@ func (s *Store) ExportEdition(ctx context.Context, scope tally.Scope, orgID, edi
 // and which of its plug-ins, and audits it.
 func (s *Store) ChooseEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64, chosen bool, plugins []string) (err error) {
 	defer derrors.Wrap(&err, "Store.ChooseEdition(%d, %d)", orgID, editionID)
+	if err := scope.Require(admins...); err != nil {
+		return err
+	}
 	if plugins == nil {
 		plugins = []string{} // the column is NOT NULL: no plug-ins is an empty list
 	}

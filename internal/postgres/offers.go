@@ -17,6 +17,9 @@ import (
 // supplier cannot see, and a FormErrors when it is not open.
 func (s *Store) StartOffer(ctx context.Context, scope tally.Scope, tenderID int64) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.StartOffer(%d)", tenderID)
+	if err := scope.Require(suppliers...); err != nil {
+		return 0, err
+	}
 	var id int64
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, err := tender(ctx, tx, tenderID)
@@ -134,6 +137,9 @@ type OfferInput struct {
 // the one the form was drawn from (else tally.ErrConflict).
 func (s *Store) SaveOffer(ctx context.Context, scope tally.Scope, id int64, version int, in OfferInput) (_ tally.Offer, err error) {
 	defer derrors.Wrap(&err, "Store.SaveOffer(%d, %d)", id, version)
+	if err := scope.Require(suppliers...); err != nil {
+		return tally.Offer{}, err
+	}
 	var f tally.Offer
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var t tally.Tender
@@ -248,6 +254,9 @@ func writeLines(ctx context.Context, tx pgx.Tx, f tally.Offer, t tally.Tender, l
 // click, a replayed request) returns the first receipt and records nothing.
 func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, version int) (_ tally.Receipt, err error) {
 	defer derrors.Wrap(&err, "Store.SubmitOffer(%d, %d)", id, version)
+	if err := scope.Require(suppliers...); err != nil {
+		return tally.Receipt{}, err
+	}
 	var rc tally.Receipt
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := lockOffersTender(ctx, tx, id); err != nil {
@@ -349,6 +358,9 @@ func countOffer(ctx context.Context, tx pgx.Tx, t tally.Tender, delta int) error
 // submission no longer stands.
 func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, version int) (err error) {
 	defer derrors.Wrap(&err, "Store.WithdrawOffer(%d, %d)", id, version)
+	if err := scope.Require(suppliers...); err != nil {
+		return err
+	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := lockOffersTender(ctx, tx, id); err != nil {
 			return err

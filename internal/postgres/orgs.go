@@ -48,6 +48,9 @@ func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash string
 // AddRole gives a user a role in an organisation and audits it.
 func (s *Store) AddRole(ctx context.Context, scope tally.Scope, userID, orgID int64, role tally.Role) (err error) {
 	defer derrors.Wrap(&err, "Store.AddRole(%d, %d)", userID, orgID)
+	if err := scope.Require(peopleAdmins...); err != nil {
+		return err
+	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, userID, orgID, role); err != nil {
