@@ -21,7 +21,8 @@ func loadAwards(ctx context.Context, store *postgres.Store, w *world) error {
 		if dt.state != "past" || len(dt.offers) == 0 {
 			continue
 		}
-		scope := tally.Scope{UserID: buyer.ID, PartnerIDs: []int64{dt.partner.ID}, OrgIDs: []int64{dt.partner.ID}}
+		scope := tally.Scope{UserID: buyer.ID, PartnerIDs: []int64{dt.partner.ID}, OrgIDs: []int64{dt.partner.ID},
+			Roles: []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}}
 		e, err := store.Evaluation(ctx, scope, dt.tender.ID)
 		if err != nil {
 			return fmt.Errorf("evaluate %s: %w", dt.tender.Reference, err)
@@ -85,7 +86,8 @@ func loadDirectContracts(ctx context.Context, store *postgres.Store, rng *rand.R
 	thisFY := tally.FinancialYear(tally.FinancialYearOf(now))
 	n := 0
 	for pi, partner := range w.partners {
-		scope := tally.Scope{UserID: buyer.ID, PartnerIDs: []int64{partner.ID}, OrgIDs: []int64{partner.ID}}
+		scope := tally.Scope{UserID: buyer.ID, PartnerIDs: []int64{partner.ID}, OrgIDs: []int64{partner.ID},
+			Roles: []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}}
 		for fy := thisFY - 2; fy <= thisFY; fy++ {
 			n++
 			awarded := fy.Start().AddDate(0, 1+rng.IntN(9), rng.IntN(28))

@@ -27,12 +27,13 @@ func loadMeasures(ctx context.Context, store *postgres.Store, w *world) error {
 	if err != nil {
 		return err
 	}
-	id, err := store.ImportEdition(ctx, tally.Scope{}, 0, ed, true)
+	id, err := store.ImportEdition(ctx, tally.Scope{Roles: []tally.Role{tally.RoleAdmin}}, 0, ed, true)
 	if err != nil {
 		return err
 	}
 	admin := w.users["admin@star.example"]
-	scope := tally.Scope{UserID: admin.ID, OrgIDs: []int64{w.star.ID}, MeasureOrgIDs: []int64{w.star.ID}}
+	scope := tally.Scope{UserID: admin.ID, OrgIDs: []int64{w.star.ID}, MeasureOrgIDs: []int64{w.star.ID},
+		Roles: []tally.Role{tally.RoleAdmin}}
 	if err := store.ChooseEdition(ctx, scope, w.star.ID, id, true, []string{CovidPlugin}); err != nil {
 		return err
 	}

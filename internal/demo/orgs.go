@@ -21,6 +21,7 @@ type world struct {
 type supplier struct {
 	org     tally.Org
 	details tally.SupplierDetails
+	local   bool // to the demo partners' area, Greater Manchester (tally_is_local)
 }
 
 var partnerNames = []struct{ slug, name string }{
@@ -67,7 +68,8 @@ func loadOrganisations(ctx context.Context, store *postgres.Store, hash string) 
 		}
 		settings := tally.DefaultPartnerSettings()
 		settings.PartnerID = org.ID
-		if err := store.SavePartnerSettings(ctx, tally.Scope{PartnerIDs: []int64{org.ID}, OrgIDs: []int64{org.ID}}, settings); err != nil {
+		if err := store.SavePartnerSettings(ctx, tally.Scope{PartnerIDs: []int64{org.ID}, OrgIDs: []int64{org.ID},
+			Roles: []tally.Role{tally.RoleAdmin}}, settings); err != nil {
 			return nil, err
 		}
 		w.partners = append(w.partners, org)
@@ -82,7 +84,12 @@ func loadOrganisations(ctx context.Context, store *postgres.Store, hash string) 
 		if err != nil {
 			return nil, err
 		}
-		w.suppliers = append(w.suppliers, supplier{org: org, details: d})
+		// Every demo partner keeps the default area, so local to one is local to all.
+		areas, err := store.PartnerAreas(ctx, pc)
+		if err != nil {
+			return nil, err
+		}
+		w.suppliers = append(w.suppliers, supplier{org: org, details: d, local: len(areas) > 0 && areas[0].Local})
 	}
 
 	people := []struct {
@@ -114,7 +121,7 @@ func loadOrganisations(ctx context.Context, store *postgres.Store, hash string) 
 			return nil, err
 		}
 		for _, role := range p.roles {
-			if err := store.AddRole(ctx, tally.Scope{OrgIDs: []int64{org.ID}}, u.ID, org.ID, role); err != nil {
+			if err := store.AddRole(ctx, tally.Scope{OrgIDs: []int64{org.ID}, Roles: []tally.Role{tally.RoleAdmin}}, u.ID, org.ID, role); err != nil {
 				return nil, err
 			}
 		}

@@ -23,7 +23,8 @@ import (
 func loadReturns(ctx context.Context, store *postgres.Store, w *world) error {
 	rng := rand.New(rand.NewPCG(2026, 7))
 	cm := w.users["contracts@star.example"]
-	staff := tally.Scope{UserID: cm.ID, PartnerIDs: partnerIDs(w), OrgIDs: partnerIDs(w)}
+	staff := tally.Scope{UserID: cm.ID, PartnerIDs: partnerIDs(w), OrgIDs: partnerIDs(w),
+		Roles: []tally.Role{tally.RoleContractManager}}
 	contracts, _, err := store.Contracts(ctx, staff, postgres.ContractFilter{Limit: 10_000})
 	if err != nil {
 		return err
@@ -41,7 +42,8 @@ func loadReturns(ctx context.Context, store *postgres.Store, w *world) error {
 		}
 		ci++
 		user := w.users["bids@"+c.Supplier.Slug+".example"]
-		supplierScope := tally.Scope{UserID: user.ID, OrgIDs: []int64{c.Supplier.ID}, SupplierID: c.Supplier.ID}
+		supplierScope := tally.Scope{UserID: user.ID, OrgIDs: []int64{c.Supplier.ID}, SupplierID: c.Supplier.ID,
+			Roles: []tally.Role{tally.RoleSupplier}}
 		// How well this supplier delivers, in per cent of target: spread so
 		// that every rating appears.
 		performance := []int{104, 100, 102, 99, 93, 88, 75, 110, 101, 106}[ci%10]

@@ -53,7 +53,7 @@ func loadTenders(ctx context.Context, store *postgres.Store, w *world) error {
 	n := 0
 	for _, partner := range w.partners {
 		scope := tally.Scope{UserID: buyer.ID, PartnerIDs: []int64{partner.ID}, OrgIDs: []int64{partner.ID},
-			MeasureOrgIDs: []int64{partner.ID, w.star.ID}}
+			MeasureOrgIDs: []int64{partner.ID, w.star.ID}, Roles: []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}}
 		plan := tenderPlan(rng, thisFY, now)
 		for _, p := range plan {
 			n++
@@ -270,9 +270,9 @@ func makeOffers(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *w
 
 // svShare is the share of its bid price a supplier typically commits as
 // social value, in per mille: local SMEs and VCSEs more, nationals less.
-func svShare(rng *rand.Rand, s supplier, pc tally.LocalArea) int {
+func svShare(rng *rand.Rand, s supplier) int {
 	base := 260
-	if pc.Contains(s.details.Postcode) {
+	if s.local {
 		base = 360
 	}
 	if s.details.VCSE {
@@ -289,13 +289,14 @@ func svShare(rng *rand.Rand, s supplier, pc tally.LocalArea) int {
 // bounded line.
 func submitDemoOffer(ctx context.Context, store *postgres.Store, rng *rand.Rand, w *world, t tally.Tender, sup supplier, overreach bool) (int64, error) {
 	user := w.users["bids@"+sup.org.Slug+".example"]
-	scope := tally.Scope{UserID: user.ID, OrgIDs: []int64{sup.org.ID}, SupplierID: sup.org.ID}
+	scope := tally.Scope{UserID: user.ID, OrgIDs: []int64{sup.org.ID}, SupplierID: sup.org.ID,
+		Roles: []tally.Role{tally.RoleSupplier}}
 	id, err := store.StartOffer(ctx, scope, t.ID)
 	if err != nil {
 		return 0, err
 	}
 	bid := t.EstimatedValue * tally.Pence(85+rng.IntN(26)) / 100
-	target := bid * tally.Pence(svShare(rng, sup, tally.GreaterManchester())) / 1000
+	target := bid * tally.Pence(svShare(rng, sup)) / 1000
 	in := postgres.OfferInput{BidPrice: bid, HasBidPrice: true}
 	priced := 0
 	for _, m := range t.Measures {

@@ -250,7 +250,7 @@ func (w *world) evaluateAndAward(t *testing.T) {
 	partner := orgID(t, a, "stockport")
 	now := time.Now()
 	store := postgres.New(a.db.Owner)
-	scope := tally.Scope{PartnerIDs: []int64{partner}, OrgIDs: []int64{partner}}
+	scope := tally.Scope{PartnerIDs: []int64{partner}, OrgIDs: []int64{partner}, Roles: tally.StaffRoles}
 	if err := store.Backdate(t.Context(), scope, w.tenderID, now.AddDate(0, 0, -30), now.Add(-time.Hour)); err != nil {
 		t.Fatalf("move the deadline into the past: %v", err)
 	}

@@ -7,31 +7,35 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
 // UserByEmail returns the user with email and their password hash, or
 // tally.ErrNotFound.
-func (s *Store) UserByEmail(ctx context.Context, email string) (tally.User, string, error) {
+func (s *Store) UserByEmail(ctx context.Context, email string) (_ tally.User, _ string, err error) {
+	defer derrors.Wrap(&err, "Store.UserByEmail()")
 	var u tally.User
 	var hash string
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT id, email, name, session_epoch, password_hash FROM users WHERE email = lower($1)`, email).
 		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch, &hash)
 	return u, hash, translate(err)
 }
 
 // User returns a user by id, or tally.ErrNotFound.
-func (s *Store) User(ctx context.Context, id int64) (tally.User, error) {
+func (s *Store) User(ctx context.Context, id int64) (_ tally.User, err error) {
+	defer derrors.Wrap(&err, "Store.User(%d)", id)
 	var u tally.User
-	err := s.pool.QueryRow(ctx, `SELECT id, email, name, session_epoch FROM users WHERE id = $1`, id).
+	err = s.pool.QueryRow(ctx, `SELECT id, email, name, session_epoch FROM users WHERE id = $1`, id).
 		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
 	return u, translate(err)
 }
 
 // Memberships lists the organisations a user belongs to directly, with
 // their roles there, by organisation name.
-func (s *Store) Memberships(ctx context.Context, userID int64) ([]tally.Membership, error) {
+func (s *Store) Memberships(ctx context.Context, userID int64) (_ []tally.Membership, err error) {
+	defer derrors.Wrap(&err, "Store.Memberships(%d)", userID)
 	rows, err := s.pool.Query(ctx, `
 		SELECT o.id, o.kind, o.slug, o.name, coalesce(o.shared_service_id, 0), array_agg(m.role ORDER BY m.role)
 		FROM memberships m JOIN organisations o ON o.id = m.org_id
@@ -50,11 +54,12 @@ func (s *Store) Memberships(ctx context.Context, userID int64) ([]tally.Membersh
 // Access resolves what user may do in the organisation with slug: roles held
 // there directly or through its shared service. It returns tally.ErrNotFound
 // when the organisation does not exist or the user holds no role there.
-func (s *Store) Access(ctx context.Context, userID int64, slug string) (tally.Access, error) {
+func (s *Store) Access(ctx context.Context, userID int64, slug string) (_ tally.Access, err error) {
+	defer derrors.Wrap(&err, "Store.Access(%d, %q)", userID, slug)
 	var a tally.Access
 	var partners []int64
 	var names, slugs []string
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT o.id, o.kind, o.slug, o.name, coalesce(o.shared_service_id, 0),
 		       array_agg(DISTINCT m.role),
 		       coalesce(p.ids, '{}'), coalesce(p.names, '{}'), coalesce(p.slugs, '{}')
@@ -79,7 +84,7 @@ func (s *Store) Access(ctx context.Context, userID int64, slug string) (tally.Ac
 	for i, id := range partners {
 		a.Partners = append(a.Partners, tally.Org{ID: id, Kind: tally.Partner, Slug: slugs[i], Name: names[i], SharedServiceID: shared})
 	}
-	a.Scope = tally.Scope{UserID: userID, PartnerIDs: partners, OrgIDs: append([]int64{a.Org.ID}, partners...)}
+	a.Scope = tally.Scope{UserID: userID, PartnerIDs: partners, OrgIDs: append([]int64{a.Org.ID}, partners...), Roles: a.Roles}
 	a.Scope.MeasureOrgIDs = a.Scope.OrgIDs
 	if a.Org.Kind == tally.Partner {
 		a.Scope.OrgIDs = []int64{a.Org.ID}
@@ -95,9 +100,10 @@ func (s *Store) Access(ctx context.Context, userID int64, slug string) (tally.Ac
 }
 
 // OrgBySlug returns an organisation, or tally.ErrNotFound.
-func (s *Store) OrgBySlug(ctx context.Context, slug string) (tally.Org, error) {
+func (s *Store) OrgBySlug(ctx context.Context, slug string) (_ tally.Org, err error) {
+	defer derrors.Wrap(&err, "Store.OrgBySlug(%q)", slug)
 	var o tally.Org
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT id, kind, slug, name, coalesce(shared_service_id, 0) FROM organisations WHERE slug = $1`, slug).
 		Scan(&o.ID, &o.Kind, &o.Slug, &o.Name, &o.SharedServiceID)
 	return o, translate(err)
@@ -105,9 +111,10 @@ func (s *Store) OrgBySlug(ctx context.Context, slug string) (tally.Org, error) {
 
 // EndAllSessions signs a user out everywhere: sessions carry the epoch they
 // began in, and a session from an older epoch is refused.
-func (s *Store) EndAllSessions(ctx context.Context, userID int64) (int, error) {
+func (s *Store) EndAllSessions(ctx context.Context, userID int64) (_ int, err error) {
+	defer derrors.Wrap(&err, "Store.EndAllSessions(%d)", userID)
 	var epoch int
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch`, userID).Scan(&epoch)
 	return epoch, translate(err)
 }
@@ -115,9 +122,10 @@ func (s *Store) EndAllSessions(ctx context.Context, userID int64) (int, error) {
 // Sign-in throttling (SPEC §9): failures are counted per key over a window.
 
 // LoginFailures counts failures for each key since the start of the window.
-func (s *Store) LoginFailures(ctx context.Context, keys []string, window time.Duration) (int, error) {
+func (s *Store) LoginFailures(ctx context.Context, keys []string, window time.Duration) (_ int, err error) {
+	defer derrors.Wrap(&err, "Store.LoginFailures()")
 	var n int
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT coalesce(max(c), 0) FROM (
 			SELECT count(*) AS c FROM login_failures
 			WHERE key = ANY ($1) AND at > now() - make_interval(secs => $2)
@@ -130,7 +138,8 @@ func (s *Store) LoginFailures(ctx context.Context, keys []string, window time.Du
 
 // RecordLoginFailure notes a failure against each key and forgets failures
 // older than the window.
-func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, window time.Duration) error {
+func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, window time.Duration) (err error) {
+	defer derrors.Wrap(&err, "Store.RecordLoginFailure()")
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (key) SELECT unnest($1::text[])`, keys); err != nil {
 			return fmt.Errorf("record login failure: %w", err)
@@ -142,8 +151,9 @@ func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, window ti
 }
 
 // ClearLoginFailures forgets the failures for key after a successful sign-in.
-func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
+func (s *Store) ClearLoginFailures(ctx context.Context, key string) (err error) {
+	defer derrors.Wrap(&err, "Store.ClearLoginFailures()")
+	_, err = s.pool.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
 	return err
 }
 
@@ -151,9 +161,10 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 // session of the account (the "sign out everywhere" epoch moves on). It
 // returns the new epoch, which the caller's own session takes so that it
 // stays signed in. The caller has checked the current password.
-func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash string) (int, error) {
+func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash string) (_ int, err error) {
+	defer derrors.Wrap(&err, "Store.ChangePassword(%d)", userID)
 	var epoch int
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1
 			RETURNING session_epoch`, userID, passwordHash).Scan(&epoch)

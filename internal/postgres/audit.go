@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -39,9 +40,10 @@ func AppendAudit(ctx context.Context, tx pgx.Tx, e tally.AuditEntry) error {
 }
 
 // AuditLog lists an organisation's entries, newest first, a page at a time.
-func (s *Store) AuditLog(ctx context.Context, scope tally.Scope, orgID int64, limit, offset int) ([]tally.AuditEvent, error) {
+func (s *Store) AuditLog(ctx context.Context, scope tally.Scope, orgID int64, limit, offset int) (_ []tally.AuditEvent, err error) {
+	defer derrors.Wrap(&err, "Store.AuditLog(%d)", orgID)
 	var events []tally.AuditEvent
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT a.seq, a.at, coalesce(u.email, 'system'), a.action, a.subject, a.detail::text, a.hash
 			FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
@@ -63,9 +65,15 @@ func (s *Store) AuditLog(ctx context.Context, scope tally.Scope, orgID int64, li
 // VerifyAuditChain recomputes every hash of an organisation's log. It
 // returns the first sequence number whose hash or link does not match, or
 // 0 when the chain is intact.
-func (s *Store) VerifyAuditChain(ctx context.Context, scope tally.Scope, orgID int64) (int64, error) {
+func (s *Store) VerifyAuditChain(ctx context.Context, scope tally.Scope, orgID int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.VerifyAuditChain(%d)", orgID)
+	return s.verifyAuditChain(ctx, scope, orgID)
+}
+
+// verifyAuditChain is VerifyAuditChain without the wrap, for callers inside the store.
+func (s *Store) verifyAuditChain(ctx context.Context, scope tally.Scope, orgID int64) (_ int64, err error) {
 	var broken int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			SELECT coalesce(min(seq), 0) FROM (
 				SELECT seq, hash, prev_hash,
@@ -113,10 +121,11 @@ type AuditRow struct {
 // AuditTrail lists the audit entries of the organisations in f.OrgIDs
 // (kept within the scope's), newest first, a page at a time, with the
 // number of entries that match.
-func (s *Store) AuditTrail(ctx context.Context, scope tally.Scope, f AuditFilter) ([]AuditRow, int, error) {
+func (s *Store) AuditTrail(ctx context.Context, scope tally.Scope, f AuditFilter) (_ []AuditRow, _ int, err error) {
+	defer derrors.Wrap(&err, "Store.AuditTrail()")
 	var list []AuditRow
 	var total int
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		where := `a.org_id = ANY ($1) AND a.org_id = ANY (tally_org_ids())`
 		args := []any{f.OrgIDs}
 		add := func(cond string, v any) {
@@ -183,7 +192,8 @@ type AuditPerson struct {
 
 // AuditPeople lists the members of the organisations given, and of their
 // shared service, by name: the people whose actions an audit trail shows.
-func (s *Store) AuditPeople(ctx context.Context, orgIDs []int64) ([]AuditPerson, error) {
+func (s *Store) AuditPeople(ctx context.Context, orgIDs []int64) (_ []AuditPerson, err error) {
+	defer derrors.Wrap(&err, "Store.AuditPeople()")
 	rows, err := s.pool.Query(ctx, `
 		SELECT DISTINCT u.id, u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.org_id = ANY ($1) OR m.org_id IN (SELECT shared_service_id FROM organisations WHERE id = ANY ($1))
@@ -197,10 +207,11 @@ func (s *Store) AuditPeople(ctx context.Context, orgIDs []int64) ([]AuditPerson,
 // VerifyAuditChains checks the hash chain of each organisation given (see
 // VerifyAuditChain) and returns, per organisation, the first broken
 // sequence number; intact chains are left out.
-func (s *Store) VerifyAuditChains(ctx context.Context, scope tally.Scope, orgIDs []int64) (map[int64]int64, error) {
+func (s *Store) VerifyAuditChains(ctx context.Context, scope tally.Scope, orgIDs []int64) (_ map[int64]int64, err error) {
+	defer derrors.Wrap(&err, "Store.VerifyAuditChains()")
 	broken := map[int64]int64{}
 	for _, id := range orgIDs {
-		seq, err := s.VerifyAuditChain(ctx, scope, id)
+		seq, err := s.verifyAuditChain(ctx, scope, id)
 		if err != nil {
 			return nil, err
 		}

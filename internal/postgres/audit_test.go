@@ -17,7 +17,7 @@ func TestAuditLogIsAppendOnlyAndChained(t *testing.T) {
 	a, _ := twoPartners(t, db)
 	ctx := context.Background()
 	store := postgres.New(db.App)
-	scope := tally.Scope{PartnerIDs: []int64{a}, OrgIDs: []int64{a}}
+	scope := tally.Scope{PartnerIDs: []int64{a}, OrgIDs: []int64{a}, Roles: tally.StaffRoles}
 	for _, action := range []string{"one", "two", "three"} {
 		err := store.InTx(ctx, scope, func(tx pgx.Tx) error {
 			return postgres.AppendAudit(ctx, tx, tally.AuditEntry{OrgID: a, Action: action, Detail: map[string]any{"n": action}})

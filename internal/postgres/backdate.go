@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -17,8 +18,12 @@ import (
 // owner role (the app role may not rewrite a submission). Submissions move
 // to the same distance before the new deadline, and their receipts' digests
 // are recomputed over the stored content.
-func (s *Store) Backdate(ctx context.Context, scope tally.Scope, tenderID int64, published, deadline time.Time) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) Backdate(ctx context.Context, scope tally.Scope, tenderID int64, published, deadline time.Time) (err error) {
+	defer derrors.Wrap(&err, "Store.Backdate(%d)", tenderID)
+	if err := scope.Require(buyers...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var partnerID int64
 		var oldDeadline time.Time
 		if err := tx.QueryRow(ctx, `SELECT partner_id, deadline FROM tenders WHERE id = $1 FOR UPDATE`, tenderID).Scan(&partnerID, &oldDeadline); err != nil {

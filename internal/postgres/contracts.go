@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -114,9 +115,13 @@ func writeTargets(ctx context.Context, tx pgx.Tx, partnerID, contractID, kpiID, 
 
 // CreateDirectContract registers a contract that did not come through a
 // tender (a legacy or direct award), with or without KPIs, and audits it.
-func (s *Store) CreateDirectContract(ctx context.Context, scope tally.Scope, c NewContract) (int64, error) {
+func (s *Store) CreateDirectContract(ctx context.Context, scope tally.Scope, c NewContract) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.CreateDirectContract()")
+	if err := scope.Require(buyers...); err != nil {
+		return 0, err
+	}
 	var id int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		c.TenderID, c.OfferID = 0, 0
 		var err error
 		if id, err = insertContract(ctx, tx, scope, c); err != nil {
@@ -150,10 +155,11 @@ type ContractFilter struct {
 
 // Contracts lists contracts in scope (a supplier's own, or its partners'),
 // newest award first, with the number that match.
-func (s *Store) Contracts(ctx context.Context, scope tally.Scope, f ContractFilter) ([]tally.Contract, int, error) {
+func (s *Store) Contracts(ctx context.Context, scope tally.Scope, f ContractFilter) (_ []tally.Contract, _ int, err error) {
+	defer derrors.Wrap(&err, "Store.Contracts()")
 	var list []tally.Contract
 	var total int
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var like *string
 		if q := strings.TrimSpace(f.Query); q != "" {
 			p := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
@@ -178,9 +184,10 @@ func (s *Store) Contracts(ctx context.Context, scope tally.Scope, f ContractFilt
 }
 
 // Contract returns a contract in scope with its KPIs and targets.
-func (s *Store) Contract(ctx context.Context, scope tally.Scope, id int64) (tally.Contract, error) {
+func (s *Store) Contract(ctx context.Context, scope tally.Scope, id int64) (_ tally.Contract, err error) {
+	defer derrors.Wrap(&err, "Store.Contract(%d)", id)
 	var c tally.Contract
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		c, err = contract(ctx, tx, id)
 		return err
@@ -242,8 +249,12 @@ func contract(ctx context.Context, tx pgx.Tx, id int64) (tally.Contract, error) 
 // ("target-N") or no change at all. The committed quantity becomes the sum
 // of the targets; the change is kept in the contract's history
 // (kpi_changes) with its reason, and audited.
-func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID, kpiID int64, targets []tally.Quantity, reason string) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID, kpiID int64, targets []tally.Quantity, reason string) (err error) {
+	defer derrors.Wrap(&err, "Store.SetKPITargets(%d, %d)", contractID, kpiID)
+	if err := scope.Require(contractChangers...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		c, err := contract(ctx, tx, contractID)
 		if err != nil {
 			return err
@@ -334,9 +345,10 @@ type KPIChange struct {
 }
 
 // KPIChanges lists a contract's KPI target changes in scope, newest first.
-func (s *Store) KPIChanges(ctx context.Context, scope tally.Scope, contractID int64) ([]KPIChange, error) {
+func (s *Store) KPIChanges(ctx context.Context, scope tally.Scope, contractID int64) (_ []KPIChange, err error) {
+	defer derrors.Wrap(&err, "Store.KPIChanges(%d)", contractID)
 	var list []KPIChange
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT ch.changed_at, k.code, k.title, k.unit, ch.quantity_before, ch.quantity_after, ch.first_period, ch.reason, ch.changed_by_name
 			FROM kpi_changes ch JOIN kpis k ON k.partner_id = ch.partner_id AND k.contract_id = ch.contract_id AND k.id = ch.kpi_id
@@ -352,8 +364,9 @@ func (s *Store) KPIChanges(ctx context.Context, scope tally.Scope, contractID in
 }
 
 // Notify adds an in-app notification for an organisation.
-func (s *Store) Notify(ctx context.Context, scope tally.Scope, orgID int64, subject, body, link string) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) Notify(ctx context.Context, scope tally.Scope, orgID int64, subject, body, link string) (err error) {
+	defer derrors.Wrap(&err, "Store.Notify(%d)", orgID)
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO notifications (org_id, subject, body, link) VALUES ($1, $2, $3, $4)`, orgID, subject, body, link)
 		return err
 	})
@@ -369,9 +382,10 @@ type Notification struct {
 }
 
 // Notifications lists an organisation's recent notifications.
-func (s *Store) Notifications(ctx context.Context, scope tally.Scope, orgID int64, limit int) ([]Notification, error) {
+func (s *Store) Notifications(ctx context.Context, scope tally.Scope, orgID int64, limit int) (_ []Notification, err error) {
+	defer derrors.Wrap(&err, "Store.Notifications(%d)", orgID)
 	var list []Notification
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT at, subject, body, link FROM notifications WHERE org_id = $1 AND org_id = ANY (tally_org_ids())
 			ORDER BY at DESC LIMIT $2`, orgID, limit)
@@ -385,16 +399,18 @@ func (s *Store) Notifications(ctx context.Context, scope tally.Scope, orgID int6
 }
 
 // ContractForTender returns the id of the contract awarded from a tender.
-func (s *Store) ContractForTender(ctx context.Context, scope tally.Scope, tenderID int64) (int64, error) {
+func (s *Store) ContractForTender(ctx context.Context, scope tally.Scope, tenderID int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.ContractForTender(%d)", tenderID)
 	var id int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT id FROM contracts WHERE tender_id = $1`, tenderID).Scan(&id)
 	})
 	return id, translate(err)
 }
 
 // Suppliers lists every supplier organisation, for a direct contract.
-func (s *Store) Suppliers(ctx context.Context) ([]tally.Org, error) {
+func (s *Store) Suppliers(ctx context.Context) (_ []tally.Org, err error) {
+	defer derrors.Wrap(&err, "Store.Suppliers()")
 	rows, err := s.pool.Query(ctx, `SELECT id, kind, slug, name, 0::bigint FROM organisations WHERE kind = 'supplier' ORDER BY name`)
 	if err != nil {
 		return nil, err
@@ -453,7 +469,8 @@ var contractSorts = map[string]string{
 // ContractList lists contracts in scope (a supplier's own, or its
 // partners') with their status and rating on f.AsOf, filtered, sorted and
 // a page at a time, and how many match.
-func (s *Store) ContractList(ctx context.Context, scope tally.Scope, f ContractListFilter) ([]ContractRow, int, error) {
+func (s *Store) ContractList(ctx context.Context, scope tally.Scope, f ContractListFilter) (_ []ContractRow, _ int, err error) {
+	defer derrors.Wrap(&err, "Store.ContractList()")
 	var list []ContractRow
 	var total int
 	b := tally.DefaultBands()
@@ -489,7 +506,7 @@ func (s *Store) ContractList(ctx context.Context, scope tally.Scope, f ContractL
 		FROM contracts c JOIN organisations p ON p.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
 		LEFT JOIN LATERAL ` + contractRatingSQL + ` r ON true
 		WHERE ` + strings.Join(conds, " AND ")
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total); err != nil {
 			return err
 		}

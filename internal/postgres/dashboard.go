@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -23,14 +24,15 @@ type Dashboard struct {
 // They are independent reads, so they run at once, each in its own
 // transaction on its own connection: on two or more cores the whole takes
 // about as long as the slowest part rather than the sum.
-func (s *Store) Dashboard(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear, asOf, prevAsOf time.Time) (Dashboard, error) {
+func (s *Store) Dashboard(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear, asOf, prevAsOf time.Time) (_ Dashboard, err error) {
+	defer derrors.Wrap(&err, "Store.Dashboard()")
 	var d Dashboard
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
-	wg.Go(func() { d.Current, errs[0] = s.Figures(ctx, scope, partners, fy, asOf) })
-	wg.Go(func() { d.Previous, errs[1] = s.Figures(ctx, scope, partners, fy.Previous(), prevAsOf) })
-	wg.Go(func() { d.Breakdowns, errs[2] = s.DashboardBreakdowns(ctx, scope, partners, fy) })
-	wg.Go(func() { d.Ratings, errs[3] = s.LiveRatings(ctx, scope, partners, asOf) })
+	wg.Go(func() { d.Current, errs[0] = s.figures(ctx, scope, partners, fy, asOf) })
+	wg.Go(func() { d.Previous, errs[1] = s.figures(ctx, scope, partners, fy.Previous(), prevAsOf) })
+	wg.Go(func() { d.Breakdowns, errs[2] = s.dashboardBreakdowns(ctx, scope, partners, fy) })
+	wg.Go(func() { d.Ratings, errs[3] = s.liveRatings(ctx, scope, partners, asOf) })
 	wg.Wait()
 	return d, errors.Join(errs...)
 }
@@ -81,10 +83,16 @@ const (
 // Figures computes the headline figures of SPEC §8 for the partners given
 // (all in scope) and one financial year. asOf bounds the "to date"
 // figures: the year's last day, or today for the current year.
-func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear, asOf time.Time) (tally.Figures, error) {
+func (s *Store) Figures(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear, asOf time.Time) (_ tally.Figures, err error) {
+	defer derrors.Wrap(&err, "Store.Figures()")
+	return s.figures(ctx, scope, partners, fy, asOf)
+}
+
+// figures is Figures without the wrap, for callers inside the store.
+func (s *Store) figures(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear, asOf time.Time) (_ tally.Figures, err error) {
 	f := tally.Figures{Year: fy}
 	start, end := fy.Start(), fy.End()
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		// Contracts awarded in the year, their value and commitments (the
 		// contract's committed value is a rollup: migration 000010).
 		err := tx.QueryRow(ctx, `
@@ -178,10 +186,16 @@ type Breakdowns struct {
 }
 
 // DashboardBreakdowns computes the year's breakdowns for the partners.
-func (s *Store) DashboardBreakdowns(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear) (Breakdowns, error) {
+func (s *Store) DashboardBreakdowns(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear) (_ Breakdowns, err error) {
+	defer derrors.Wrap(&err, "Store.DashboardBreakdowns()")
+	return s.dashboardBreakdowns(ctx, scope, partners, fy)
+}
+
+// dashboardBreakdowns is DashboardBreakdowns without the wrap, for callers inside the store.
+func (s *Store) dashboardBreakdowns(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear) (_ Breakdowns, err error) {
 	var b Breakdowns
 	start, end := fy.Start(), fy.End()
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		queries := []struct {
 			dst *[]Breakdown
 			sql string

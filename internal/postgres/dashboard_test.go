@@ -75,7 +75,7 @@ func dbScope(partners ...tally.Org) tally.Scope {
 	for _, p := range partners {
 		ids = append(ids, p.ID)
 	}
-	return tally.Scope{PartnerIDs: ids, OrgIDs: ids}
+	return tally.Scope{PartnerIDs: ids, OrgIDs: ids, Roles: tally.StaffRoles}
 }
 
 func dbPostcode(t *testing.T, s string) tally.Postcode {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -16,9 +17,10 @@ import (
 // with the evaluators' moderations, marks and points, and scores them. A
 // tender still open, or out of scope, is tally.ErrNotFound: its offers are
 // sealed.
-func (s *Store) Evaluation(ctx context.Context, scope tally.Scope, tenderID int64) (tally.Evaluation, error) {
+func (s *Store) Evaluation(ctx context.Context, scope tally.Scope, tenderID int64) (_ tally.Evaluation, err error) {
+	defer derrors.Wrap(&err, "Store.Evaluation(%d)", tenderID)
 	var e tally.Evaluation
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		e, err = evaluation(ctx, tx, tenderID)
 		return err
@@ -69,7 +71,7 @@ func evaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Evaluatio
 		if quality != nil {
 			o.QualityPoints, o.QualityRecorded = tally.Points(*quality), true
 		}
-		var sub submission
+		var sub tally.ReceiptContent
 		if err := json.Unmarshal(content, &sub); err != nil {
 			return e, fmt.Errorf("submission %s: %w", o.Reference, err)
 		}
@@ -142,8 +144,12 @@ func openForEvaluation(ctx context.Context, tx pgx.Tx, scope tally.Scope, tender
 // Moderate sets the accepted quantity of one line of an offer, with a
 // reason (not blank). It may only reduce the submitted quantity; accepting
 // the submitted quantity again removes the moderation.
-func (s *Store) Moderate(ctx context.Context, scope tally.Scope, tenderID, offerID, tenderMeasureID int64, accepted tally.Quantity, reason string) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) Moderate(ctx context.Context, scope tally.Scope, tenderID, offerID, tenderMeasureID int64, accepted tally.Quantity, reason string) (err error) {
+	defer derrors.Wrap(&err, "Store.Moderate(%d, %d, %d)", tenderID, offerID, tenderMeasureID)
+	if err := scope.Require(evaluators...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, err := openForEvaluation(ctx, tx, scope, tenderID)
 		if err != nil {
 			return err
@@ -211,8 +217,12 @@ type Marks struct {
 }
 
 // SaveMarks records qualitative marks and the wider evaluation's points.
-func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64, marks []Marks) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64, marks []Marks) (err error) {
+	defer derrors.Wrap(&err, "Store.SaveMarks(%d)", tenderID)
+	if err := scope.Require(evaluators...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, err := openForEvaluation(ctx, tx, scope, tenderID)
 		if err != nil {
 			return err
@@ -263,10 +273,14 @@ func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64
 // the contract start. The contract is awarded on awardedOn's Europe/London
 // date. It returns the contract id
 // and the evaluation it was made from.
-func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID int64, reason string, awardedOn time.Time) (int64, tally.Evaluation, error) {
+func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID int64, reason string, awardedOn time.Time) (_ int64, _ tally.Evaluation, err error) {
+	defer derrors.Wrap(&err, "Store.Award(%d, %d)", tenderID, offerID)
+	if err := scope.Require(buyers...); err != nil {
+		return 0, tally.Evaluation{}, err
+	}
 	var contractID int64
 	var e tally.Evaluation
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, err := openForEvaluation(ctx, tx, scope, tenderID)
 		if err != nil {
 			return err

@@ -59,7 +59,7 @@ func evSetup(t *testing.T) *evWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edition, err := w.store.ImportEdition(ctx, tally.Scope{}, 0, ed, true)
+	edition, err := w.store.ImportEdition(ctx, tally.Scope{Roles: []tally.Role{tally.RoleAdmin}}, 0, ed, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +76,8 @@ func evSetup(t *testing.T) *evWorld {
 	if rows.Err() != nil || len(w.measures) != 3 {
 		t.Fatalf("measures: %v %v", w.measures, rows.Err())
 	}
-	w.buyer = tally.Scope{PartnerIDs: []int64{w.partner}, OrgIDs: []int64{w.partner}, MeasureOrgIDs: []int64{w.partner}}
-	w.outsider = tally.Scope{PartnerIDs: []int64{w.other}, OrgIDs: []int64{w.other}, MeasureOrgIDs: []int64{w.other}}
+	w.buyer = tally.Scope{PartnerIDs: []int64{w.partner}, OrgIDs: []int64{w.partner}, MeasureOrgIDs: []int64{w.partner}, Roles: tally.StaffRoles}
+	w.outsider = tally.Scope{PartnerIDs: []int64{w.other}, OrgIDs: []int64{w.other}, MeasureOrgIDs: []int64{w.other}, Roles: tally.StaffRoles}
 	return w
 }
 
@@ -104,7 +104,7 @@ func (w *evWorld) count(t *testing.T, q string, args ...any) int {
 }
 
 func (w *evWorld) supplier(i int) tally.Scope {
-	return tally.Scope{OrgIDs: []int64{w.suppliers[i]}, SupplierID: w.suppliers[i]}
+	return tally.Scope{OrgIDs: []int64{w.suppliers[i]}, SupplierID: w.suppliers[i], Roles: []tally.Role{tally.RoleSupplier}}
 }
 
 // evContractStart is the tenders' contract start: 19 months to the end,
@@ -168,7 +168,7 @@ func (w *evWorld) bid(t *testing.T, i int, tn tally.Tender, pounds int64, quanti
 // close moves tn's deadline a minute into the past, as the demo does.
 func (w *evWorld) close(t *testing.T, tn tally.Tender) {
 	t.Helper()
-	scope := tally.Scope{PartnerIDs: []int64{w.partner}, OrgIDs: []int64{w.partner}}
+	scope := tally.Scope{PartnerIDs: []int64{w.partner}, OrgIDs: []int64{w.partner}, Roles: tally.StaffRoles}
 	now := time.Now()
 	if err := w.owner.Backdate(context.Background(), scope, tn.ID, now.AddDate(0, 0, -14), now.Add(-time.Minute)); err != nil {
 		t.Fatalf("backdate: %v", err)

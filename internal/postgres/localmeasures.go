@@ -7,14 +7,16 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
 // LocalMeasures lists the local measures in reach of scope (an
 // organisation's own and its shared service's), retired ones last.
-func (s *Store) LocalMeasures(ctx context.Context, scope tally.Scope) ([]LocalMeasure, error) {
+func (s *Store) LocalMeasures(ctx context.Context, scope tally.Scope) (_ []LocalMeasure, err error) {
+	defer derrors.Wrap(&err, "Store.LocalMeasures()")
 	var ms []LocalMeasure
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT l.org_id, o.name, l.id, l.theme, l.outcome, l.code, l.title, l.unit, coalesce(l.proxy, 0), l.proxy IS NOT NULL,
 			       l.local, coalesce(l.max_per_million, 0), l.max_per_million IS NOT NULL, l.description, l.retired_at IS NOT NULL
@@ -45,9 +47,10 @@ func scanLocalMeasure(r pgx.CollectableRow) (LocalMeasure, error) {
 }
 
 // LocalMeasureByID returns a local measure in reach, or tally.ErrNotFound.
-func (s *Store) LocalMeasureByID(ctx context.Context, scope tally.Scope, id int64) (LocalMeasure, error) {
+func (s *Store) LocalMeasureByID(ctx context.Context, scope tally.Scope, id int64) (_ LocalMeasure, err error) {
+	defer derrors.Wrap(&err, "Store.LocalMeasureByID(%d)", id)
 	var m LocalMeasure
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT l.org_id, o.name, l.id, l.theme, l.outcome, l.code, l.title, l.unit, coalesce(l.proxy, 0), l.proxy IS NOT NULL,
 			       l.local, coalesce(l.max_per_million, 0), l.max_per_million IS NOT NULL, l.description, l.retired_at IS NOT NULL
@@ -65,9 +68,13 @@ func (s *Store) LocalMeasureByID(ctx context.Context, scope tally.Scope, id int6
 // SaveLocalMeasure creates (m.ID == 0) or updates one of orgID's local
 // measures and audits it. A code the organisation already uses is a
 // FormErrors on "code".
-func (s *Store) SaveLocalMeasure(ctx context.Context, scope tally.Scope, orgID int64, m tally.Measure) (int64, error) {
+func (s *Store) SaveLocalMeasure(ctx context.Context, scope tally.Scope, orgID int64, m tally.Measure) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.SaveLocalMeasure(%d)", orgID)
+	if err := scope.Require(admins...); err != nil {
+		return 0, err
+	}
 	id := m.ID
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		if id == 0 {
 			err = tx.QueryRow(ctx, `
@@ -115,8 +122,12 @@ func proxyText(m tally.Measure) string {
 
 // RetireLocalMeasure stops a local measure being offered for new tenders.
 // Tenders that use it keep their frozen copy.
-func (s *Store) RetireLocalMeasure(ctx context.Context, scope tally.Scope, orgID, id int64) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) RetireLocalMeasure(ctx context.Context, scope tally.Scope, orgID, id int64) (err error) {
+	defer derrors.Wrap(&err, "Store.RetireLocalMeasure(%d, %d)", orgID, id)
+	if err := scope.Require(admins...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var code string
 		err := tx.QueryRow(ctx, `
 			UPDATE local_measures SET retired_at = coalesce(retired_at, now())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/measurecsv"
 	"github.com/tally-sv/tally/internal/tally"
 )
@@ -15,9 +16,13 @@ import (
 // none. orgID is the importing organisation (0 for one shipped with Tally).
 // An edition name already taken is refused as a FormErrors on "file": a
 // new version is a new edition.
-func (s *Store) ImportEdition(ctx context.Context, scope tally.Scope, orgID int64, e measurecsv.Edition, illustrative bool) (int64, error) {
+func (s *Store) ImportEdition(ctx context.Context, scope tally.Scope, orgID int64, e measurecsv.Edition, illustrative bool) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.ImportEdition(%d)", orgID)
+	if err := scope.Require(admins...); err != nil {
+		return 0, err
+	}
 	var id int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var org, user *int64
 		if orgID != 0 {
 			org = &orgID
@@ -71,9 +76,15 @@ func maxOrNil(m tally.Measure) any {
 // are chosen for its buyers. Shipped editions and those imported by an
 // organisation in reach are listed (a licensed edition stays with the
 // councils that imported it).
-func (s *Store) Editions(ctx context.Context, scope tally.Scope, orgID int64) ([]tally.Edition, error) {
+func (s *Store) Editions(ctx context.Context, scope tally.Scope, orgID int64) (_ []tally.Edition, err error) {
+	defer derrors.Wrap(&err, "Store.Editions(%d)", orgID)
+	return s.editions(ctx, scope, orgID)
+}
+
+// editions is Editions without the wrap, for callers inside the store.
+func (s *Store) editions(ctx context.Context, scope tally.Scope, orgID int64) (_ []tally.Edition, err error) {
 	var eds []tally.Edition
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT e.id, e.name, e.illustrative,
 			       coalesce((SELECT array_agg(DISTINCT m.plugin ORDER BY m.plugin) FROM measures m
@@ -101,8 +112,14 @@ func (s *Store) Editions(ctx context.Context, scope tally.Scope, orgID int64) ([
 
 // Edition returns one edition as Editions would list it, or
 // tally.ErrNotFound.
-func (s *Store) Edition(ctx context.Context, scope tally.Scope, orgID, editionID int64) (tally.Edition, error) {
-	eds, err := s.Editions(ctx, scope, orgID)
+func (s *Store) Edition(ctx context.Context, scope tally.Scope, orgID, editionID int64) (_ tally.Edition, err error) {
+	defer derrors.Wrap(&err, "Store.Edition(%d, %d)", orgID, editionID)
+	return s.edition(ctx, scope, orgID, editionID)
+}
+
+// edition is Edition without the wrap, for callers inside the store.
+func (s *Store) edition(ctx context.Context, scope tally.Scope, orgID, editionID int64) (_ tally.Edition, err error) {
+	eds, err := s.editions(ctx, scope, orgID)
 	if err != nil {
 		return tally.Edition{}, err
 	}
@@ -122,7 +139,13 @@ type MeasureFilter struct {
 }
 
 // Measures lists an edition's measures in file order, filtered.
-func (s *Store) Measures(ctx context.Context, editionID int64, f MeasureFilter) ([]tally.Measure, error) {
+func (s *Store) Measures(ctx context.Context, editionID int64, f MeasureFilter) (_ []tally.Measure, err error) {
+	defer derrors.Wrap(&err, "Store.Measures(%d)", editionID)
+	return s.measures(ctx, editionID, f)
+}
+
+// measures is Measures without the wrap, for callers inside the store.
+func (s *Store) measures(ctx context.Context, editionID int64, f MeasureFilter) (_ []tally.Measure, err error) {
 	var like *string
 	if q := strings.TrimSpace(f.Query); q != "" {
 		pattern := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
@@ -153,7 +176,8 @@ func scanMeasure(r pgx.CollectableRow) (tally.Measure, error) {
 }
 
 // Themes lists an edition's themes in file order.
-func (s *Store) Themes(ctx context.Context, editionID int64) ([]string, error) {
+func (s *Store) Themes(ctx context.Context, editionID int64) (_ []string, err error) {
+	defer derrors.Wrap(&err, "Store.Themes(%d)", editionID)
 	rows, err := s.pool.Query(ctx, `
 		SELECT theme FROM measures WHERE edition_id = $1 GROUP BY theme ORDER BY min(position)`, editionID)
 	if err != nil {
@@ -163,12 +187,13 @@ func (s *Store) Themes(ctx context.Context, editionID int64) ([]string, error) {
 }
 
 // ExportEdition returns an edition in the shape the CSV writer takes.
-func (s *Store) ExportEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64) (measurecsv.Edition, error) {
-	e, err := s.Edition(ctx, scope, orgID, editionID)
+func (s *Store) ExportEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64) (_ measurecsv.Edition, err error) {
+	defer derrors.Wrap(&err, "Store.ExportEdition(%d, %d)", orgID, editionID)
+	e, err := s.edition(ctx, scope, orgID, editionID)
 	if err != nil {
 		return measurecsv.Edition{}, err
 	}
-	ms, err := s.Measures(ctx, editionID, MeasureFilter{})
+	ms, err := s.measures(ctx, editionID, MeasureFilter{})
 	if err != nil {
 		return measurecsv.Edition{}, err
 	}
@@ -180,11 +205,15 @@ func (s *Store) ExportEdition(ctx context.Context, scope tally.Scope, orgID, edi
 
 // ChooseEdition sets whether an organisation's buyers may use an edition,
 // and which of its plug-ins, and audits it.
-func (s *Store) ChooseEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64, chosen bool, plugins []string) error {
+func (s *Store) ChooseEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64, chosen bool, plugins []string) (err error) {
+	defer derrors.Wrap(&err, "Store.ChooseEdition(%d, %d)", orgID, editionID)
+	if err := scope.Require(admins...); err != nil {
+		return err
+	}
 	if plugins == nil {
 		plugins = []string{} // the column is NOT NULL: no plug-ins is an empty list
 	}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		if chosen {
 			_, err = tx.Exec(ctx, `

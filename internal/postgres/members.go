@@ -9,13 +9,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
 // Members lists the people with a role in an organisation. Memberships are
 // global rows; the caller's access to orgID was checked by the handler, and
 // the query names orgID.
-func (s *Store) Members(ctx context.Context, orgID int64) ([]tally.Member, error) {
+func (s *Store) Members(ctx context.Context, orgID int64) (_ []tally.Member, err error) {
+	defer derrors.Wrap(&err, "Store.Members(%d)", orgID)
 	rows, err := s.pool.Query(ctx, `
 		SELECT u.id, u.email, u.name, array_agg(m.role ORDER BY m.role)
 		FROM memberships m JOIN users u ON u.id = m.user_id
@@ -33,8 +35,12 @@ func (s *Store) Members(ctx context.Context, orgID int64) ([]tally.Member, error
 // SetRoles replaces a member's roles in orgID (an empty list removes them)
 // and audits it. It refuses, as a FormErrors, to leave the organisation
 // without an administrator, and returns tally.ErrNotFound for a non-member.
-func (s *Store) SetRoles(ctx context.Context, scope tally.Scope, orgID, userID int64, roles []tally.Role) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) SetRoles(ctx context.Context, scope tally.Scope, orgID, userID int64, roles []tally.Role) (err error) {
+	defer derrors.Wrap(&err, "Store.SetRoles(%d, %d)", orgID, userID)
+	if err := scope.Require(peopleAdmins...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		// Lock the organisation's memberships against a concurrent change.
 		var before []string
 		err := tx.QueryRow(ctx, `
@@ -84,11 +90,15 @@ type Invitation struct {
 
 // Invite records an invitation with one or more roles (by the digest of its
 // token) and audits it.
-func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, roles []tally.Role, digest []byte, expires time.Time) error {
+func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, roles []tally.Role, digest []byte, expires time.Time) (err error) {
+	defer derrors.Wrap(&err, "Store.Invite(%d)", orgID)
+	if err := scope.Require(peopleAdmins...); err != nil {
+		return err
+	}
 	if len(roles) == 0 {
 		return tally.FormErrors{"roles": "Select at least one role"}
 	}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO invitations (token_hash, org_id, email, role, roles, invited_by, expires_at)
 			VALUES ($1, $2, lower($3), $4, $5, $6, $7)`, digest, orgID, email, roles[0], roles, scope.UserID, expires)
@@ -104,7 +114,8 @@ func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, emai
 // PendingInvitations lists orgID's invitations that are neither accepted,
 // revoked nor expired, newest first. The handler has checked the caller's
 // access to orgID.
-func (s *Store) PendingInvitations(ctx context.Context, orgID int64) ([]Invitation, error) {
+func (s *Store) PendingInvitations(ctx context.Context, orgID int64) (_ []Invitation, err error) {
+	defer derrors.Wrap(&err, "Store.PendingInvitations(%d)", orgID)
 	rows, err := s.pool.Query(ctx, `
 		SELECT i.id, i.email, i.roles, u.name, i.created_at, i.expires_at
 		FROM invitations i JOIN users u ON u.id = i.invited_by
@@ -123,9 +134,13 @@ func (s *Store) PendingInvitations(ctx context.Context, orgID int64) ([]Invitati
 // ResendInvitation replaces a pending invitation's link with a new one
 // (the old link stops working) and a new expiry, and audits it. It returns
 // the invitation, or tally.ErrNotFound when orgID has no such pending one.
-func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, id int64, digest []byte, expires time.Time) (Invitation, error) {
+func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, id int64, digest []byte, expires time.Time) (_ Invitation, err error) {
+	defer derrors.Wrap(&err, "Store.ResendInvitation(%d, %d)", orgID, id)
+	if err := scope.Require(peopleAdmins...); err != nil {
+		return Invitation{}, err
+	}
 	inv := Invitation{ID: id, Org: tally.Org{ID: orgID}}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			UPDATE invitations SET token_hash = $3, expires_at = $4, created_at = now()
 			WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
@@ -142,9 +157,13 @@ func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, 
 
 // RevokeInvitation stops a pending invitation's link working, and audits
 // it. It returns tally.ErrNotFound when orgID has no such pending one.
-func (s *Store) RevokeInvitation(ctx context.Context, scope tally.Scope, orgID, id int64) (Invitation, error) {
+func (s *Store) RevokeInvitation(ctx context.Context, scope tally.Scope, orgID, id int64) (_ Invitation, err error) {
+	defer derrors.Wrap(&err, "Store.RevokeInvitation(%d, %d)", orgID, id)
+	if err := scope.Require(peopleAdmins...); err != nil {
+		return Invitation{}, err
+	}
 	inv := Invitation{ID: id, Org: tally.Org{ID: orgID}}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			UPDATE invitations SET revoked_at = now()
 			WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
@@ -160,9 +179,10 @@ func (s *Store) RevokeInvitation(ctx context.Context, scope tally.Scope, orgID, 
 
 // InvitationByToken returns an open invitation, or tally.ErrNotFound when
 // it does not exist, has expired, was revoked or was used.
-func (s *Store) InvitationByToken(ctx context.Context, digest []byte) (Invitation, error) {
+func (s *Store) InvitationByToken(ctx context.Context, digest []byte) (_ Invitation, err error) {
+	defer derrors.Wrap(&err, "Store.InvitationByToken()")
 	var inv Invitation
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT i.id, o.id, o.kind, o.slug, o.name, i.email, i.roles, i.expires_at
 		FROM invitations i JOIN organisations o ON o.id = i.org_id
 		WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()`, digest).
@@ -173,9 +193,10 @@ func (s *Store) InvitationByToken(ctx context.Context, digest []byte) (Invitatio
 // DeadInvitation describes an invitation link that no longer works, so the
 // page can say whom to ask for a new one. It returns tally.ErrNotFound for
 // a token that never existed.
-func (s *Store) DeadInvitation(ctx context.Context, digest []byte) (Invitation, error) {
+func (s *Store) DeadInvitation(ctx context.Context, digest []byte) (_ Invitation, err error) {
+	defer derrors.Wrap(&err, "Store.DeadInvitation()")
 	var inv Invitation
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT i.id, o.id, o.kind, o.slug, o.name, i.email, i.roles, u.name, i.expires_at
 		FROM invitations i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by
 		WHERE i.token_hash = $1`, digest).
@@ -189,9 +210,10 @@ func (s *Store) DeadInvitation(ctx context.Context, digest []byte) (Invitation, 
 // since the form was shown). Otherwise it adds the role to that existing
 // account, which must have the invitation's email (tally.ErrNotFound if
 // not): an invitation alone never signs anyone in to an existing account.
-func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int64, name, passwordHash string) (tally.User, error) {
+func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int64, name, passwordHash string) (_ tally.User, err error) {
+	defer derrors.Wrap(&err, "Store.AcceptInvitation(%d)", userID)
 	var u tally.User
-	err := s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
 		var orgID int64
 		var email string
 		var roles []string
@@ -229,18 +251,20 @@ func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int6
 
 // InviterEmail is the email address of whoever sent an invitation, or
 // tally.ErrNotFound.
-func (s *Store) InviterEmail(ctx context.Context, invitationID int64) (string, error) {
+func (s *Store) InviterEmail(ctx context.Context, invitationID int64) (_ string, err error) {
+	defer derrors.Wrap(&err, "Store.InviterEmail(%d)", invitationID)
 	var email string
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT u.email FROM invitations i JOIN users u ON u.id = i.invited_by WHERE i.id = $1`, invitationID).Scan(&email)
 	return email, translate(err)
 }
 
 // StartPasswordReset records a reset token for the account with email. It
 // reports whether there was one; callers must answer the same either way.
-func (s *Store) StartPasswordReset(ctx context.Context, email string, digest []byte, expires time.Time) (tally.User, bool, error) {
+func (s *Store) StartPasswordReset(ctx context.Context, email string, digest []byte, expires time.Time) (_ tally.User, _ bool, err error) {
+	defer derrors.Wrap(&err, "Store.StartPasswordReset()")
 	var u tally.User
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		WITH u AS (SELECT id, email, name FROM users WHERE email = lower($1))
 		INSERT INTO password_resets (token_hash, user_id, expires_at)
 		SELECT $2, id, $3 FROM u RETURNING user_id, (SELECT email FROM u), (SELECT name FROM u)`, email, digest, expires).
@@ -252,9 +276,10 @@ func (s *Store) StartPasswordReset(ctx context.Context, email string, digest []b
 }
 
 // PasswordResetValid reports whether a reset token can still be used.
-func (s *Store) PasswordResetValid(ctx context.Context, digest []byte) (bool, error) {
+func (s *Store) PasswordResetValid(ctx context.Context, digest []byte) (_ bool, err error) {
+	defer derrors.Wrap(&err, "Store.PasswordResetValid()")
 	var ok bool
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT EXISTS (SELECT 1 FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now())`,
 		digest).Scan(&ok)
 	return ok, translate(err)
@@ -263,8 +288,9 @@ func (s *Store) PasswordResetValid(ctx context.Context, digest []byte) (bool, er
 // ResetPassword uses a reset token once: it sets the new password and ends
 // every session of the account. It returns tally.ErrNotFound for a used,
 // expired or unknown token.
-func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash string) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash string) (err error) {
+	defer derrors.Wrap(&err, "Store.ResetPassword()")
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var userID int64
 		err := tx.QueryRow(ctx, `
 			UPDATE password_resets SET used_at = now()
@@ -285,7 +311,8 @@ func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash s
 
 // SupplierContacts returns the email addresses of the people who act for
 // the supplier organisations given, for notifications.
-func (s *Store) SupplierContacts(ctx context.Context, supplierIDs []int64) ([]string, error) {
+func (s *Store) SupplierContacts(ctx context.Context, supplierIDs []int64) (_ []string, err error) {
+	defer derrors.Wrap(&err, "Store.SupplierContacts()")
 	rows, err := s.pool.Query(ctx, `
 		SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.org_id = ANY ($1) AND m.role = 'supplier' ORDER BY 1`, supplierIDs)
@@ -297,7 +324,8 @@ func (s *Store) SupplierContacts(ctx context.Context, supplierIDs []int64) ([]st
 
 // StaffContacts returns the email addresses of the people with role in a
 // partner, directly or through its shared service.
-func (s *Store) StaffContacts(ctx context.Context, partnerID int64, role tally.Role) ([]string, error) {
+func (s *Store) StaffContacts(ctx context.Context, partnerID int64, role tally.Role) (_ []string, err error) {
+	defer derrors.Wrap(&err, "Store.StaffContacts(%d)", partnerID)
 	rows, err := s.pool.Query(ctx, `
 		SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id
 		JOIN organisations p ON p.id = $1

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -28,6 +29,7 @@ type Message struct {
 // scope's user, a page at a time, with how many there are and how many of
 // them the user has not read.
 func (s *Store) Messages(ctx context.Context, scope tally.Scope, limit, offset int) (list []Message, total, unread int, err error) {
+	defer derrors.Wrap(&err, "Store.Messages()")
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `
 			SELECT count(*), count(*) FILTER (WHERE r.user_id IS NULL)
@@ -53,9 +55,10 @@ func (s *Store) Messages(ctx context.Context, scope tally.Scope, limit, offset i
 
 // UnreadMessages counts the messages to the organisations in scope that
 // the scope's user has not read.
-func (s *Store) UnreadMessages(ctx context.Context, scope tally.Scope) (int, error) {
+func (s *Store) UnreadMessages(ctx context.Context, scope tally.Scope) (_ int, err error) {
+	defer derrors.Wrap(&err, "Store.UnreadMessages()")
 	var n int
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `
 			SELECT count(*) FROM notifications n
 			WHERE n.org_id = ANY ($1) AND NOT EXISTS (
@@ -68,7 +71,8 @@ func (s *Store) UnreadMessages(ctx context.Context, scope tally.Scope) (int, err
 // MarkRead records that the scope's user has read the messages given (as
 // shown to them: ids of organisations out of scope are refused by
 // row-level security and ignored here).
-func (s *Store) MarkRead(ctx context.Context, scope tally.Scope, msgs []Message) error {
+func (s *Store) MarkRead(ctx context.Context, scope tally.Scope, msgs []Message) (err error) {
+	defer derrors.Wrap(&err, "Store.MarkRead()")
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -82,7 +86,7 @@ func (s *Store) MarkRead(ctx context.Context, scope tally.Scope, msgs []Message)
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO notification_reads (org_id, notification_id, user_id)
 			SELECT n.org_id, n.id, $3 FROM unnest($1::bigint[], $2::bigint[]) AS m (org_id, id)

@@ -2,24 +2,26 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
 // StartOffer returns the supplier's offer on an open tender, creating an
 // empty draft the first time. It returns tally.ErrNotFound for a tender the
 // supplier cannot see, and a FormErrors when it is not open.
-func (s *Store) StartOffer(ctx context.Context, scope tally.Scope, tenderID int64) (int64, error) {
+func (s *Store) StartOffer(ctx context.Context, scope tally.Scope, tenderID int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.StartOffer(%d)", tenderID)
+	if err := scope.Require(suppliers...); err != nil {
+		return 0, err
+	}
 	var id int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, err := tender(ctx, tx, tenderID)
 		if err != nil {
 			return err
@@ -52,10 +54,11 @@ func scanOffer(r pgx.Row) (tally.Offer, error) {
 // Offer returns an offer in scope with its lines and its tender. Buyers
 // reach an offer only once sealed_until has passed; suppliers only their
 // own: anything else is tally.ErrNotFound.
-func (s *Store) Offer(ctx context.Context, scope tally.Scope, id int64) (tally.Offer, tally.Tender, error) {
+func (s *Store) Offer(ctx context.Context, scope tally.Scope, id int64) (_ tally.Offer, _ tally.Tender, err error) {
+	defer derrors.Wrap(&err, "Store.Offer(%d)", id)
 	var f tally.Offer
 	var t tally.Tender
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		if f, err = offer(ctx, tx, id, false); err != nil {
 			return err
@@ -132,9 +135,13 @@ type OfferInput struct {
 // value from the tender's frozen proxies. Saving a submitted offer starts a
 // revision: the submission stands until it is resubmitted. version must be
 // the one the form was drawn from (else tally.ErrConflict).
-func (s *Store) SaveOffer(ctx context.Context, scope tally.Scope, id int64, version int, in OfferInput) (tally.Offer, error) {
+func (s *Store) SaveOffer(ctx context.Context, scope tally.Scope, id int64, version int, in OfferInput) (_ tally.Offer, err error) {
+	defer derrors.Wrap(&err, "Store.SaveOffer(%d, %d)", id, version)
+	if err := scope.Require(suppliers...); err != nil {
+		return tally.Offer{}, err
+	}
 	var f tally.Offer
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var t tally.Tender
 		var err error
 		if f, t, err = lockOpenOffer(ctx, tx, id, version); err != nil {
@@ -241,35 +248,17 @@ func writeLines(ctx context.Context, tx pgx.Tx, f tally.Offer, t tally.Tender, l
 }
 
 // submission is the content a receipt's SHA-256 covers.
-type submission struct {
-	Reference   string           `json:"reference"`
-	Tender      string           `json:"tender"`
-	TenderID    int64            `json:"tender_id"`
-	SupplierID  int64            `json:"supplier_id"`
-	Revision    int              `json:"revision"`
-	SubmittedAt time.Time        `json:"submitted_at"`
-	BidPrice    int64            `json:"bid_price_pence"`
-	SocialValue int64            `json:"social_value_pence"`
-	Lines       []submissionLine `json:"lines"`
-}
-
-type submissionLine struct {
-	TenderMeasureID int64  `json:"tender_measure_id"`
-	Edition         string `json:"edition"`
-	Code            string `json:"code"`
-	Quantity        string `json:"quantity"`
-	Proxy           string `json:"proxy_gbp"`
-	Statement       string `json:"statement"`
-	Value           int64  `json:"value_pence"`
-}
-
 // SubmitOffer submits the supplier's offer before the deadline (database
 // clock): every requested measure answered, a bid price, and a statement
 // for every quantity above zero. A repeat of the same submit (a double
 // click, a replayed request) returns the first receipt and records nothing.
-func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, version int) (tally.Receipt, error) {
+func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, version int) (_ tally.Receipt, err error) {
+	defer derrors.Wrap(&err, "Store.SubmitOffer(%d, %d)", id, version)
+	if err := scope.Require(suppliers...); err != nil {
+		return tally.Receipt{}, err
+	}
 	var rc tally.Receipt
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := lockOffersTender(ctx, tx, id); err != nil {
 			return err
 		}
@@ -288,7 +277,7 @@ func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, ve
 		if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
 			return err
 		}
-		content := submission{Reference: fmt.Sprintf("OFR-%06d-%d", f.ID, f.Revision+1), Tender: t.Reference, TenderID: t.ID,
+		content := tally.ReceiptContent{Reference: tally.OfferReference(f.ID, f.Revision+1), Tender: t.Reference, TenderID: t.ID,
 			SupplierID: f.Supplier.ID, Revision: f.Revision + 1, SubmittedAt: now.UTC(), BidPrice: int64(f.BidPrice),
 			SocialValue: int64(f.SocialValue)}
 		measures := map[int64]tally.TenderMeasure{}
@@ -297,15 +286,14 @@ func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, ve
 		}
 		for _, l := range f.Lines {
 			m := measures[l.TenderMeasureID]
-			content.Lines = append(content.Lines, submissionLine{TenderMeasureID: m.ID, Edition: m.Edition, Code: m.Code,
+			content.Lines = append(content.Lines, tally.ReceiptLine{TenderMeasureID: m.ID, Edition: m.Edition, Code: m.Code,
 				Quantity: l.Quantity.String(), Proxy: m.ValueProxy().String(), Statement: l.Statement, Value: int64(l.Value)})
 		}
-		body, err := json.Marshal(content)
+		body, sha, err := content.Seal()
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
-		rc = tally.Receipt{Reference: content.Reference, Revision: content.Revision, SubmittedAt: now, SHA256: hex.EncodeToString(sum[:])}
+		rc = tally.Receipt{Reference: content.Reference, Revision: content.Revision, SubmittedAt: now, SHA256: sha}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO offer_submissions (partner_id, offer_id, tender_id, revision, kind, supplier_id, sealed_until, reference, submitted_at, sha256, content)
 			VALUES ($1, $2, $3, $4, 'submit', $5, $6, $7, $8, $9, $10)`,
@@ -368,8 +356,12 @@ func countOffer(ctx context.Context, tx pgx.Tx, t tally.Tender, delta int) error
 
 // WithdrawOffer withdraws the supplier's offer before the deadline: its
 // submission no longer stands.
-func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, version int) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, version int) (err error) {
+	defer derrors.Wrap(&err, "Store.WithdrawOffer(%d, %d)", id, version)
+	if err := scope.Require(suppliers...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := lockOffersTender(ctx, tx, id); err != nil {
 			return err
 		}
@@ -418,9 +410,10 @@ func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, 
 }
 
 // OfferReceipt returns the latest submission's receipt of an offer in scope.
-func (s *Store) OfferReceipt(ctx context.Context, scope tally.Scope, id int64) (tally.Receipt, error) {
+func (s *Store) OfferReceipt(ctx context.Context, scope tally.Scope, id int64) (_ tally.Receipt, err error) {
+	defer derrors.Wrap(&err, "Store.OfferReceipt(%d)", id)
 	var rc tally.Receipt
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		f, err := offer(ctx, tx, id, false)
 		if err != nil {
 			return err
@@ -458,7 +451,8 @@ var OfferSorts = map[string]string{
 
 // SupplierOffers lists a page of the supplier's own offers with the count
 // of all that match. Each tender's Partner is the council that runs it.
-func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope, f OfferFilter) ([]OfferSummary, tally.Count, error) {
+func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope, f OfferFilter) (_ []OfferSummary, _ tally.Count, err error) {
+	defer derrors.Wrap(&err, "Store.SupplierOffers()")
 	var list []OfferSummary
 	var total tally.Count
 	order, ok := OfferSorts[f.Sort]
@@ -482,7 +476,7 @@ func (s *Store) SupplierOffers(ctx context.Context, scope tally.Scope, f OfferFi
 		args = append(args, string(f.Outcome))
 		from += fmt.Sprintf(` WHERE f.outcome = $%d`, len(args))
 	}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total.N); err != nil {
 			return err
 		}
@@ -529,9 +523,10 @@ type SubmittedOffer struct {
 
 // TenderSubmissions lists the standing submissions on a tender. Under the
 // buyer's scope the database returns none before the deadline.
-func (s *Store) TenderSubmissions(ctx context.Context, scope tally.Scope, tenderID int64) ([]SubmittedOffer, error) {
+func (s *Store) TenderSubmissions(ctx context.Context, scope tally.Scope, tenderID int64) (_ []SubmittedOffer, err error) {
+	defer derrors.Wrap(&err, "Store.TenderSubmissions(%d)", tenderID)
 	var list []SubmittedOffer
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT DISTINCT ON (s.offer_id) s.offer_id, o.id, o.slug, o.name, s.kind, s.reference, s.submitted_at,
 			       coalesce((s.content->>'bid_price_pence')::bigint, 0), coalesce((s.content->>'social_value_pence')::bigint, 0)
@@ -559,9 +554,10 @@ func (s *Store) TenderSubmissions(ctx context.Context, scope tally.Scope, tender
 
 // SupplierOfferOn returns the id of the supplier's offer on a tender, or
 // tally.ErrNotFound.
-func (s *Store) SupplierOfferOn(ctx context.Context, scope tally.Scope, tenderID int64) (int64, error) {
+func (s *Store) SupplierOfferOn(ctx context.Context, scope tally.Scope, tenderID int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.SupplierOfferOn(%d)", tenderID)
 	var id int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT id FROM offers WHERE tender_id = $1 AND supplier_id = $2`, tenderID, scope.SupplierID).Scan(&id)
 	})
 	return id, translate(err)
@@ -571,9 +567,10 @@ func (s *Store) SupplierOfferOn(ctx context.Context, scope tally.Scope, tenderID
 // by tender measure id: the catalogue's description. A council's local
 // measure is described only to its own staff, so a supplier gets "" for
 // it (row-level security hides the local measure).
-func (s *Store) MeasureDescriptions(ctx context.Context, scope tally.Scope, tenderID int64) (map[int64]string, error) {
+func (s *Store) MeasureDescriptions(ctx context.Context, scope tally.Scope, tenderID int64) (_ map[int64]string, err error) {
+	defer derrors.Wrap(&err, "Store.MeasureDescriptions(%d)", tenderID)
 	out := map[int64]string{}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT tm.id, coalesce(nullif(m.description, ''), lm.description, '')
 			FROM tender_measures tm

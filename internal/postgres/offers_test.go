@@ -62,7 +62,7 @@ func tnSetup(t *testing.T) *tnWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edition, err := w.store.ImportEdition(ctx, tally.Scope{}, 0, ed, true)
+	edition, err := w.store.ImportEdition(ctx, tally.Scope{Roles: []tally.Role{tally.RoleAdmin}}, 0, ed, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,13 +81,13 @@ func tnSetup(t *testing.T) *tnWorld {
 	if rows.Err() != nil || len(w.measures) != 4 {
 		t.Fatalf("measures: %v %v", w.measures, rows.Err())
 	}
-	w.buyer = tally.Scope{PartnerIDs: []int64{w.partner}, OrgIDs: []int64{w.partner}, MeasureOrgIDs: []int64{w.partner}}
-	w.outsider = tally.Scope{PartnerIDs: []int64{w.other}, OrgIDs: []int64{w.other}, MeasureOrgIDs: []int64{w.other}}
+	w.buyer = tally.Scope{PartnerIDs: []int64{w.partner}, OrgIDs: []int64{w.partner}, MeasureOrgIDs: []int64{w.partner}, Roles: tally.StaffRoles}
+	w.outsider = tally.Scope{PartnerIDs: []int64{w.other}, OrgIDs: []int64{w.other}, MeasureOrgIDs: []int64{w.other}, Roles: tally.StaffRoles}
 	return w
 }
 
 func (w *tnWorld) supplier(i int) tally.Scope {
-	return tally.Scope{OrgIDs: []int64{w.suppliers[i]}, SupplierID: w.suppliers[i]}
+	return tally.Scope{OrgIDs: []int64{w.suppliers[i]}, SupplierID: w.suppliers[i], Roles: []tally.Role{tally.RoleSupplier}}
 }
 
 func (w *tnWorld) adminExec(t *testing.T, q string, args ...any) pgconn.CommandTag {

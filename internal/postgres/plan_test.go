@@ -60,7 +60,7 @@ func TestHotQueryPlans(t *testing.T) {
 		FROM organisations WHERE kind = 'partner'`).Scan(&partners, &stockport, &supplier); err != nil {
 		t.Fatal(err)
 	}
-	staff := tally.Scope{PartnerIDs: partners, OrgIDs: partners}
+	staff := tally.Scope{PartnerIDs: partners, OrgIDs: partners, Roles: tally.StaffRoles}
 	fy := tally.FinancialYear(tally.FinancialYearOf(planDay)) - 1
 	asOf := fy.End().AddDate(0, 0, -1)
 

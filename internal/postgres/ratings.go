@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -14,9 +15,10 @@ import (
 // phased targets of the periods whose returns were due by asOf (a quarter
 // counts once its return is due), per KPI and by committed value, with
 // each partner's bands, and counts overdue returns.
-func (s *Store) ContractStatuses(ctx context.Context, scope tally.Scope, contractID int64, asOf time.Time) ([]tally.ContractStatus, error) {
+func (s *Store) ContractStatuses(ctx context.Context, scope tally.Scope, contractID int64, asOf time.Time) (_ []tally.ContractStatus, err error) {
+	defer derrors.Wrap(&err, "Store.ContractStatuses(%d)", contractID)
 	var out []tally.ContractStatus
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		bands := map[int64]tally.Bands{}
 		brows, err := tx.Query(ctx, `SELECT partner_id, band_good, band_approaching, band_requires_improvement FROM partner_settings`)
 		if err != nil {
@@ -123,9 +125,10 @@ type ReturnSummary struct {
 }
 
 // Returns lists returns in scope with the given statuses, oldest due first.
-func (s *Store) Returns(ctx context.Context, scope tally.Scope, statuses []tally.ReturnStatus, limit int) ([]ReturnSummary, error) {
+func (s *Store) Returns(ctx context.Context, scope tally.Scope, statuses []tally.ReturnStatus, limit int) (_ []ReturnSummary, err error) {
+	defer derrors.Wrap(&err, "Store.Returns()")
 	var list []ReturnSummary
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		st := make([]string, len(statuses))
 		for i, x := range statuses {
 			st[i] = string(x)
@@ -160,9 +163,10 @@ type DuePeriod struct {
 
 // DuePeriods lists ended periods of contracts in scope whose return has
 // not been submitted, most overdue first.
-func (s *Store) DuePeriods(ctx context.Context, scope tally.Scope, asOf time.Time, limit int) ([]DuePeriod, error) {
+func (s *Store) DuePeriods(ctx context.Context, scope tally.Scope, asOf time.Time, limit int) (_ []DuePeriod, err error) {
+	defer derrors.Wrap(&err, "Store.DuePeriods()")
 	var list []DuePeriod
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		// contract_periods marks each period's return submitted (migration
 		// 000010): the worklist reads the few unsubmitted periods by index
 		// rather than checking every period's return.
@@ -196,9 +200,10 @@ type ContractPeriod struct {
 }
 
 // ContractPeriods lists a contract's reporting periods and their returns.
-func (s *Store) ContractPeriods(ctx context.Context, scope tally.Scope, contractID int64) ([]ContractPeriod, error) {
+func (s *Store) ContractPeriods(ctx context.Context, scope tally.Scope, contractID int64) (_ []ContractPeriod, err error) {
+	defer derrors.Wrap(&err, "Store.ContractPeriods(%d)", contractID)
 	var list []ContractPeriod
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT t.period, t.period_start, t.period_end, t.due, coalesce(r.id, 0), coalesce(r.status, ''),
 			       t.period_end <= current_date, t.due < current_date AND coalesce(r.status, 'draft') = 'draft'
@@ -229,9 +234,10 @@ const liveRatingsSQL = `
 // from the contract rollups and without each KPI's detail: the contract,
 // its expected and delivered value to date, its rating with its partner's
 // bands, and its overdue returns. It is what lists of contracts need.
-func (s *Store) ContractRatings(ctx context.Context, scope tally.Scope, supplierID int64, asOf time.Time) ([]tally.ContractStatus, error) {
+func (s *Store) ContractRatings(ctx context.Context, scope tally.Scope, supplierID int64, asOf time.Time) (_ []tally.ContractStatus, err error) {
+	defer derrors.Wrap(&err, "Store.ContractRatings(%d)", supplierID)
 	var out []tally.ContractStatus
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		bands := tally.DefaultBands()
 		rows, err := tx.Query(ctx, `
 			SELECT c.id, c.partner_id, o.name, c.supplier_id, s.name, c.reference, c.title, c.value, c.committed,
@@ -273,9 +279,15 @@ type RatingTotal struct {
 // 000010), so it costs one index probe per contract, not a sum over every
 // KPI's targets and returns; ContractStatuses gives the same ratings with
 // each KPI's detail.
-func (s *Store) LiveRatings(ctx context.Context, scope tally.Scope, partners []int64, asOf time.Time) (map[tally.Rating]RatingTotal, error) {
+func (s *Store) LiveRatings(ctx context.Context, scope tally.Scope, partners []int64, asOf time.Time) (_ map[tally.Rating]RatingTotal, err error) {
+	defer derrors.Wrap(&err, "Store.LiveRatings()")
+	return s.liveRatings(ctx, scope, partners, asOf)
+}
+
+// liveRatings is LiveRatings without the wrap, for callers inside the store.
+func (s *Store) liveRatings(ctx context.Context, scope tally.Scope, partners []int64, asOf time.Time) (_ map[tally.Rating]RatingTotal, err error) {
 	totals := map[tally.Rating]RatingTotal{}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, liveRatingsSQL,
 			partners, asOf, tally.DefaultBands().Good, tally.DefaultBands().Approaching, tally.DefaultBands().RequiresImprovement)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -26,10 +27,11 @@ type RecordOffer struct {
 // (the rule the offers list follows), and contracts rated on asOf (as the
 // contracts list rates them) within scope: across the partners a buyer may
 // see, or all its own for itself.
-func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierID int64, asOf time.Time) ([]RecordOffer, []ContractRow, error) {
+func (s *Store) SupplierRecord(ctx context.Context, scope tally.Scope, supplierID int64, asOf time.Time) (_ []RecordOffer, _ []ContractRow, err error) {
+	defer derrors.Wrap(&err, "Store.SupplierRecord(%d)", supplierID)
 	var offers []RecordOffer
 	var contracts []ContractRow
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT t.id, t.title, t.reference, p.name, s.submitted_at,
 			       coalesce((s.content->>'bid_price_pence')::bigint, 0), coalesce((s.content->>'social_value_pence')::bigint, 0),
@@ -88,9 +90,10 @@ type MeasureDelivery struct {
 // same periods: the reporting periods that ended in the year, on every
 // contract, whenever it was awarded. Delivered is what the dashboard's
 // "social value delivered" adds up.
-func (s *Store) MeasureReport(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear) ([]MeasureDelivery, error) {
+func (s *Store) MeasureReport(ctx context.Context, scope tally.Scope, partners []int64, fy tally.FinancialYear) (_ []MeasureDelivery, err error) {
+	defer derrors.Wrap(&err, "Store.MeasureReport()")
 	var list []MeasureDelivery
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			WITH t AS (
 				SELECT k.edition, k.code, k.title, k.unit, sum(t.target)::bigint AS target,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -55,7 +56,8 @@ var returnSorts = map[string]string{
 // their returns, filtered, ordered and a page at a time, and how many match
 // (counted up to countLimit, or the page if further). For staff the party
 // is the supplier; for a supplier, the council.
-func (s *Store) ReturnList(ctx context.Context, scope tally.Scope, f ReturnFilter) ([]ReturnRow, tally.Count, error) {
+func (s *Store) ReturnList(ctx context.Context, scope tally.Scope, f ReturnFilter) (_ []ReturnRow, _ tally.Count, err error) {
+	defer derrors.Wrap(&err, "Store.ReturnList()")
 	var list []ReturnRow
 	var total tally.Count
 	args := []any{f.AsOf}
@@ -102,7 +104,7 @@ func (s *Store) ReturnList(ctx context.Context, scope tally.Scope, f ReturnFilte
 	pageSQL := `SELECT t.contract_id, c.title, c.reference, p.name, s.name, t.period, t.period_end, t.due,
 		       coalesce(r.id, 0), coalesce(r.status, ''), NOT t.submitted AND t.due < $1::date, ` + party + ` AS party` +
 		from + where + ` ORDER BY ` + strings.Replace(order, "%s", dir, 1) + ` LIMIT ` + strconv.Itoa(max(f.Limit, 1)) + ` OFFSET ` + strconv.Itoa(max(f.Offset, 0))
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, countSQL, args...).Scan(&total.N); err != nil {
 			return err
 		}

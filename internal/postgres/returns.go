@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -18,9 +19,13 @@ const MaxEvidenceFiles = 20
 // StartReturn opens the return for one ended reporting period of a
 // contract with KPIs, or finds the one already open. The supplier or a
 // contract manager on its behalf may start it.
-func (s *Store) StartReturn(ctx context.Context, scope tally.Scope, contractID int64, period int) (int64, error) {
+func (s *Store) StartReturn(ctx context.Context, scope tally.Scope, contractID int64, period int) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.StartReturn(%d, %d)", contractID, period)
+	if err := scope.Require(returnEditors...); err != nil {
+		return 0, err
+	}
 	var id int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		c, err := contract(ctx, tx, contractID)
 		if err != nil {
 			return err
@@ -65,9 +70,10 @@ func (s *Store) StartReturn(ctx context.Context, scope tally.Scope, contractID i
 
 // Return loads a return in scope with its lines, the period's targets and
 // its evidence (with possible double counting flagged).
-func (s *Store) Return(ctx context.Context, scope tally.Scope, id int64) (tally.Return, error) {
+func (s *Store) Return(ctx context.Context, scope tally.Scope, id int64) (_ tally.Return, err error) {
+	defer derrors.Wrap(&err, "Store.Return(%d)", id)
 	var r tally.Return
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		r, err = loadReturn(ctx, tx, id)
 		return err
@@ -196,8 +202,12 @@ func lockEditableReturn(ctx context.Context, tx pgx.Tx, id, version int) (tally.
 
 // SaveReturn saves the return's narrative, attestations and quantities. On
 // a queried return only the queried lines change, with their answers.
-func (s *Store) SaveReturn(ctx context.Context, scope tally.Scope, id int64, version int, in ReturnInput) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) SaveReturn(ctx context.Context, scope tally.Scope, id int64, version int, in ReturnInput) (err error) {
+	defer derrors.Wrap(&err, "Store.SaveReturn(%d, %d)", id, version)
+	if err := scope.Require(returnEditors...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		r, err := lockEditableReturn(ctx, tx, int(id), version)
 		if err != nil {
 			return err
@@ -239,8 +249,12 @@ type EvidenceFile struct {
 }
 
 // AddEvidence attaches a file to a draft or queried return.
-func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int64, version int, f EvidenceFile) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int64, version int, f EvidenceFile) (err error) {
+	defer derrors.Wrap(&err, "Store.AddEvidence(%d, %d)", returnID, version)
+	if err := scope.Require(returnEditors...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		r, err := lockEditableReturn(ctx, tx, int(returnID), version)
 		if err != nil {
 			return err
@@ -268,8 +282,12 @@ func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int
 }
 
 // RemoveEvidence detaches a file from a draft or queried return.
-func (s *Store) RemoveEvidence(ctx context.Context, scope tally.Scope, returnID int64, version int, evidenceID int64) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) RemoveEvidence(ctx context.Context, scope tally.Scope, returnID int64, version int, evidenceID int64) (err error) {
+	defer derrors.Wrap(&err, "Store.RemoveEvidence(%d, %d, %d)", returnID, version, evidenceID)
+	if err := scope.Require(returnEditors...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		r, err := lockEditableReturn(ctx, tx, int(returnID), version)
 		if err != nil {
 			return err
@@ -289,9 +307,10 @@ func (s *Store) RemoveEvidence(ctx context.Context, scope tally.Scope, returnID 
 }
 
 // EvidenceData returns a file of a return in scope, or tally.ErrNotFound.
-func (s *Store) EvidenceData(ctx context.Context, scope tally.Scope, returnID, evidenceID int64) (EvidenceFile, error) {
+func (s *Store) EvidenceData(ctx context.Context, scope tally.Scope, returnID, evidenceID int64) (_ EvidenceFile, err error) {
+	defer derrors.Wrap(&err, "Store.EvidenceData(%d, %d)", returnID, evidenceID)
 	var f EvidenceFile
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT name, content_type, data, sha256 FROM evidence WHERE return_id = $1 AND id = $2`,
 			returnID, evidenceID).Scan(&f.Name, &f.ContentType, &f.Data, &f.SHA256)
 	})
@@ -323,9 +342,13 @@ func attestErrors(errs tally.FormErrors, contract, period bool) {
 // SubmitReturn submits a draft or answered return in one transaction: both
 // attestations are needed, queried lines go back for verification, and the
 // supplier's log records it. It returns the return as submitted.
-func (s *Store) SubmitReturn(ctx context.Context, scope tally.Scope, id int64, version int) (tally.Return, error) {
+func (s *Store) SubmitReturn(ctx context.Context, scope tally.Scope, id int64, version int) (_ tally.Return, err error) {
+	defer derrors.Wrap(&err, "Store.SubmitReturn(%d, %d)", id, version)
+	if err := scope.Require(returnEditors...); err != nil {
+		return tally.Return{}, err
+	}
 	var r tally.Return
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		if r, err = lockEditableReturn(ctx, tx, int(id), version); err != nil {
 			return err
@@ -364,9 +387,13 @@ type Verdict struct {
 // VerifyReturn records decisions on a submitted return's pending lines,
 // each audited. A queried line sends the return back to the supplier; when
 // every line is decided and none queried the return is complete.
-func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, verdicts []Verdict) (tally.Return, error) {
+func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, verdicts []Verdict) (_ tally.Return, err error) {
+	defer derrors.Wrap(&err, "Store.VerifyReturn(%d)", id)
+	if err := scope.Require(contractManagers...); err != nil {
+		return tally.Return{}, err
+	}
 	var r tally.Return
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM returns WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return err
 		}

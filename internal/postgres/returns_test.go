@@ -53,11 +53,11 @@ func rtSetup(t *testing.T) *rtWorld {
 }
 
 func (w *rtWorld) staff(partners ...int64) tally.Scope {
-	return tally.Scope{PartnerIDs: partners, OrgIDs: partners}
+	return tally.Scope{PartnerIDs: partners, OrgIDs: partners, Roles: tally.StaffRoles}
 }
 
 func (w *rtWorld) supplier(id int64) tally.Scope {
-	return tally.Scope{OrgIDs: []int64{id}, SupplierID: id}
+	return tally.Scope{OrgIDs: []int64{id}, SupplierID: id, Roles: []tally.Role{tally.RoleSupplier}}
 }
 
 // rtStart is the first day of the month 13 months ago, so that a contract

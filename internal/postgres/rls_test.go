@@ -36,7 +36,7 @@ func twoPartners(t *testing.T, db *pgtest.DB) (a, b int64) {
 	}
 	owner := postgres.New(db.Owner)
 	for _, p := range []int64{a, b} {
-		scope := tally.Scope{PartnerIDs: []int64{p}, OrgIDs: []int64{p}}
+		scope := tally.Scope{PartnerIDs: []int64{p}, OrgIDs: []int64{p}, Roles: tally.StaffRoles}
 		err := owner.InTx(ctx, scope, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `INSERT INTO partner_settings (partner_id) VALUES ($1)`, p); err != nil {
 				return err
@@ -188,7 +188,7 @@ func TestPartnerCannotReachAnother(t *testing.T) {
 	a, b := twoPartners(t, db)
 	ctx := context.Background()
 	store := postgres.New(db.App)
-	scopeA := tally.Scope{PartnerIDs: []int64{a}, OrgIDs: []int64{a}}
+	scopeA := tally.Scope{PartnerIDs: []int64{a}, OrgIDs: []int64{a}, Roles: tally.StaffRoles}
 
 	err := store.InTx(ctx, scopeA, func(tx pgx.Tx) error {
 		var ids []int64
@@ -252,7 +252,7 @@ func TestScopeNeverLeaks(t *testing.T) {
 	}
 	defer pool.Close()
 	store := postgres.New(pool)
-	scopeA := tally.Scope{PartnerIDs: []int64{a}, OrgIDs: []int64{a}}
+	scopeA := tally.Scope{PartnerIDs: []int64{a}, OrgIDs: []int64{a}, Roles: tally.StaffRoles}
 	ctx := context.Background()
 
 	visible := func() int {

@@ -5,14 +5,16 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
 // PartnerSettings returns a partner's settings, or tally.ErrNotFound when
 // the partner is out of scope.
-func (s *Store) PartnerSettings(ctx context.Context, scope tally.Scope, partnerID int64) (tally.PartnerSettings, error) {
+func (s *Store) PartnerSettings(ctx context.Context, scope tally.Scope, partnerID int64) (_ tally.PartnerSettings, err error) {
+	defer derrors.Wrap(&err, "Store.PartnerSettings(%d)", partnerID)
 	var ps tally.PartnerSettings
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		ps, err = partnerSettings(ctx, tx, partnerID)
 		return err
@@ -38,12 +40,16 @@ func partnerSettings(ctx context.Context, tx pgx.Tx, partnerID int64) (tally.Par
 
 // SavePartnerSettings creates or replaces a partner's settings and audits
 // the change under the partner.
-func (s *Store) SavePartnerSettings(ctx context.Context, scope tally.Scope, ps tally.PartnerSettings) error {
+func (s *Store) SavePartnerSettings(ctx context.Context, scope tally.Scope, ps tally.PartnerSettings) (err error) {
+	defer derrors.Wrap(&err, "Store.SavePartnerSettings(%d)", ps.PartnerID)
+	if err := scope.Require(admins...); err != nil {
+		return err
+	}
 	codes := ps.LocalArea.Codes()
 	if codes == nil {
 		codes = []string{} // an empty area is '{}', not NULL
 	}
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO partner_settings (partner_id, threshold_pence, default_weighting_permille, local_area, max_measures,
 			                              band_good, band_approaching, band_requires_improvement)
@@ -88,9 +94,10 @@ type SettingsReach struct {
 
 // PartnerSettingsReach lists a partner's draft tenders (by reference) and
 // counts its open tenders, for the check before its settings change.
-func (s *Store) PartnerSettingsReach(ctx context.Context, scope tally.Scope, partnerID int64) (SettingsReach, error) {
+func (s *Store) PartnerSettingsReach(ctx context.Context, scope tally.Scope, partnerID int64) (_ SettingsReach, err error) {
+	defer derrors.Wrap(&err, "Store.PartnerSettingsReach(%d)", partnerID)
 	var sr SettingsReach
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT t.id, t.reference, t.title, t.estimated_value,
 			       (SELECT count(*) FROM tender_measures m WHERE m.partner_id = t.partner_id AND m.tender_id = t.id)::int
@@ -113,12 +120,13 @@ func (s *Store) PartnerSettingsReach(ctx context.Context, scope tally.Scope, par
 // measures of an edition that orgID's choice alone offers them: any of its
 // measures when all is true, otherwise only those of the plug-ins given. Switching these off for buyers strands
 // the drafts, so the change is checked first.
-func (s *Store) DraftsUsingEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64, all bool, plugins []string) ([]DraftTender, error) {
+func (s *Store) DraftsUsingEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64, all bool, plugins []string) (_ []DraftTender, err error) {
+	defer derrors.Wrap(&err, "Store.DraftsUsingEdition(%d, %d)", orgID, editionID)
 	if plugins == nil {
 		plugins = []string{}
 	}
 	var list []DraftTender
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT t.id, t.reference, t.title, t.estimated_value, count(*)::int
 			FROM tenders t

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -142,7 +143,8 @@ func conflictOn(err error, constraint string) bool {
 
 // Analyze refreshes the planner's statistics after a bulk load (the demo,
 // a seed), so the first queries are not planned blind. It needs the owner.
-func (s *Store) Analyze(ctx context.Context) error {
+func (s *Store) Analyze(ctx context.Context) (err error) {
+	defer derrors.Wrap(&err, "Store.Analyze()")
 	if _, err := s.pool.Exec(ctx, "ANALYZE"); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}

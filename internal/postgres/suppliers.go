@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -22,10 +23,11 @@ type NewSupplier struct {
 
 // RegisterSupplier creates the user, the supplier organisation and the
 // membership in one transaction. A taken email is a FormErrors on "email".
-func (s *Store) RegisterSupplier(ctx context.Context, n NewSupplier) (tally.User, tally.Org, error) {
+func (s *Store) RegisterSupplier(ctx context.Context, n NewSupplier) (_ tally.User, _ tally.Org, err error) {
+	defer derrors.Wrap(&err, "Store.RegisterSupplier()")
 	var u tally.User
 	var o tally.Org
-	err := s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO users (email, name, password_hash) VALUES (lower($1), $2, $3)
 			RETURNING id, email, name, session_epoch`, n.Email, n.UserName, n.PasswordHash).
@@ -99,10 +101,11 @@ func freeSlug(ctx context.Context, tx pgx.Tx, name string) (string, error) {
 var reservedSlugs = map[string]bool{"admin": true, "new": true, "static": true, "login": true, "logout": true, "o": true}
 
 // SupplierDetails returns a supplier organisation's details.
-func (s *Store) SupplierDetails(ctx context.Context, orgID int64) (tally.SupplierDetails, error) {
+func (s *Store) SupplierDetails(ctx context.Context, orgID int64) (_ tally.SupplierDetails, err error) {
+	defer derrors.Wrap(&err, "Store.SupplierDetails(%d)", orgID)
 	var d tally.SupplierDetails
 	var postcode string
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT name, coalesce(company_number, ''), postcode, size, vcse FROM organisations
 		WHERE id = $1 AND kind = 'supplier'`, orgID).Scan(&d.Name, &d.CompanyNumber, &postcode, &d.Size, &d.VCSE)
 	if err != nil {
@@ -112,16 +115,20 @@ func (s *Store) SupplierDetails(ctx context.Context, orgID int64) (tally.Supplie
 	return d, nil
 }
 
-// PartnerArea is a partner council and the local area it counts as local.
+// PartnerArea is a partner council, the local area it counts as local, and
+// whether the postcode asked about is in it.
 type PartnerArea struct {
 	Partner   tally.Org
 	LocalArea tally.LocalArea
+	Local     bool // by tally_is_local, the one local rule
 }
 
-// PartnerAreas lists every partner's local area. Local areas are public
-// facts (suppliers see whether they count as local to each council), so
-// this reads them in a scope of all partners for this query alone.
-func (s *Store) PartnerAreas(ctx context.Context) ([]PartnerArea, error) {
+// PartnerAreas lists every partner's local area and whether postcode is
+// local to it. Local areas are public facts (suppliers see whether they
+// count as local to each council), so this reads them in a scope of all
+// partners for this query alone.
+func (s *Store) PartnerAreas(ctx context.Context, postcode tally.Postcode) (_ []PartnerArea, err error) {
+	defer derrors.Wrap(&err, "Store.PartnerAreas()")
 	rows, err := s.pool.Query(ctx, `SELECT id FROM organisations WHERE kind = 'partner'`)
 	if err != nil {
 		return nil, fmt.Errorf("partners: %w", err)
@@ -133,9 +140,10 @@ func (s *Store) PartnerAreas(ctx context.Context) ([]PartnerArea, error) {
 	var areas []PartnerArea
 	err = s.InTx(ctx, tally.Scope{PartnerIDs: ids}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
-			SELECT o.id, o.slug, o.name, coalesce(o.shared_service_id, 0), array_to_string(ps.local_area, ' ')
+			SELECT o.id, o.slug, o.name, coalesce(o.shared_service_id, 0), array_to_string(ps.local_area, ' '),
+			       tally_is_local($2, ps.local_area)
 			FROM organisations o JOIN partner_settings ps ON ps.partner_id = o.id
-			WHERE ps.partner_id = ANY ($1) ORDER BY o.name`, ids)
+			WHERE ps.partner_id = ANY ($1) ORDER BY o.name`, ids, postcode.String())
 		if err != nil {
 			return err
 		}
@@ -143,7 +151,7 @@ func (s *Store) PartnerAreas(ctx context.Context) ([]PartnerArea, error) {
 			var a PartnerArea
 			var codes string
 			a.Partner.Kind = tally.Partner
-			if err := r.Scan(&a.Partner.ID, &a.Partner.Slug, &a.Partner.Name, &a.Partner.SharedServiceID, &codes); err != nil {
+			if err := r.Scan(&a.Partner.ID, &a.Partner.Slug, &a.Partner.Name, &a.Partner.SharedServiceID, &codes, &a.Local); err != nil {
 				return a, err
 			}
 			a.LocalArea, err = tally.ParseLocalArea(codes)
@@ -183,14 +191,20 @@ var SupplierSorts = map[string]string{
 // tally_is_local puts its postcode in the local area of any of the
 // filter's partners (their own settings, or the default area): it is read
 // in scope, so only those partners' settings count.
-func (s *Store) SupplierDirectory(ctx context.Context, scope tally.Scope, f SupplierFilter) ([]DirectoryEntry, int, error) {
+func (s *Store) SupplierDirectory(ctx context.Context, scope tally.Scope, f SupplierFilter) (_ []DirectoryEntry, _ int, err error) {
+	defer derrors.Wrap(&err, "Store.SupplierDirectory()")
+	return s.supplierDirectory(ctx, scope, f)
+}
+
+// supplierDirectory is SupplierDirectory without the wrap, for callers inside the store.
+func (s *Store) supplierDirectory(ctx context.Context, scope tally.Scope, f SupplierFilter) (_ []DirectoryEntry, _ int, err error) {
 	order, ok := SupplierSorts[f.Sort]
 	if !ok {
 		order = SupplierSorts["name"]
 	}
 	var list []DirectoryEntry
 	var total int
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			WITH areas AS (
 				SELECT coalesce(ps.local_area, tally_default_local_area()) AS area
@@ -217,7 +231,7 @@ func (s *Store) SupplierDirectory(ctx context.Context, scope tally.Scope, f Supp
 	})
 	if err == nil && len(list) == 0 && f.Offset > 0 {
 		// Past the last page: count what matches for the page's caption.
-		_, total, err = s.SupplierDirectory(ctx, scope, SupplierFilter{Partners: f.Partners, Local: f.Local, SME: f.SME, VCSE: f.VCSE, Limit: 1})
+		_, total, err = s.supplierDirectory(ctx, scope, SupplierFilter{Partners: f.Partners, Local: f.Local, SME: f.SME, VCSE: f.VCSE, Limit: 1})
 	}
 	return list, total, translate(err)
 }

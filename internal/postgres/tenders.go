@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -42,9 +43,10 @@ func scanTender(r pgx.Row) (tally.Tender, error) {
 
 // Tender returns a tender in scope with its measures, or tally.ErrNotFound.
 // Suppliers see published tenders of every partner; staff their partners'.
-func (s *Store) Tender(ctx context.Context, scope tally.Scope, id int64) (tally.Tender, error) {
+func (s *Store) Tender(ctx context.Context, scope tally.Scope, id int64) (_ tally.Tender, err error) {
+	defer derrors.Wrap(&err, "Store.Tender(%d)", id)
 	var t tally.Tender
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		t, err = tender(ctx, tx, id)
 		return err
@@ -137,14 +139,16 @@ func whereAll(conds []string) string {
 // Tenders lists tenders in scope, newest deadline first, with the fields a
 // list shows (not the description, dates or reasons), and how many match
 // (counted up to countLimit, or the page if further).
-func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) ([]tally.Tender, tally.Count, error) {
+func (s *Store) Tenders(ctx context.Context, scope tally.Scope, f TenderFilter) (_ []tally.Tender, _ tally.Count, err error) {
+	defer derrors.Wrap(&err, "Store.Tenders()")
 	list, total, _, err := s.tenderPage(ctx, scope, f, false)
 	return list, total, err
 }
 
 // Opportunities is Tenders for suppliers' opportunities page, with the
 // councils to filter by (every partner, by name), in the same round trip.
-func (s *Store) Opportunities(ctx context.Context, scope tally.Scope, f TenderFilter) ([]tally.Tender, tally.Count, []tally.Org, error) {
+func (s *Store) Opportunities(ctx context.Context, scope tally.Scope, f TenderFilter) (_ []tally.Tender, _ tally.Count, _ []tally.Org, err error) {
+	defer derrors.Wrap(&err, "Store.Opportunities()")
 	return s.tenderPage(ctx, scope, f, true)
 }
 
@@ -289,8 +293,12 @@ func tenderOrder(sort string) string {
 // measures, in one transaction, and audits it. A reference the partner has
 // used is a FormErrors on "reference"; a tender no longer in draft is
 // tally.ErrConflict.
-func (s *Store) SaveTender(ctx context.Context, scope tally.Scope, t tally.Tender, choices []MeasureChoice) (int64, error) {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) SaveTender(ctx context.Context, scope tally.Scope, t tally.Tender, choices []MeasureChoice) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.SaveTender(%d)", t.ID)
+	if err := scope.Require(buyers...); err != nil {
+		return 0, err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		args := []any{t.Partner.ID, t.Reference, t.Title, t.Description, t.Category, t.EstimatedValue, t.ContractStart, t.ContractEnd,
 			t.Weighting, t.WeightingReason, t.QuantitativeShare, string(t.Method), t.Deadline}
 		var err error
@@ -423,9 +431,10 @@ func lockTender(ctx context.Context, tx pgx.Tx, id int64) (tally.Tender, time.Ti
 // would freeze it: its measures carry the catalogue's current code, title,
 // unit, proxy value and local flag (what freezeTenderMeasures copies), for
 // the buyer to check before publishing.
-func (s *Store) PublishPreview(ctx context.Context, scope tally.Scope, id int64) (tally.Tender, error) {
+func (s *Store) PublishPreview(ctx context.Context, scope tally.Scope, id int64) (_ tally.Tender, err error) {
+	defer derrors.Wrap(&err, "Store.PublishPreview(%d)", id)
 	var t tally.Tender
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
 		if t, err = tender(ctx, tx, id); err != nil {
 			return err
@@ -471,8 +480,12 @@ func (s *Store) PublishPreview(ctx context.Context, scope tally.Scope, id int64)
 // PublishTender freezes the measures' values onto a draft and opens it for
 // offers. It refuses (FormErrors) a draft without measures or whose
 // deadline has passed.
-func (s *Store) PublishTender(ctx context.Context, scope tally.Scope, id int64) error {
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+func (s *Store) PublishTender(ctx context.Context, scope tally.Scope, id int64) (err error) {
+	defer derrors.Wrap(&err, "Store.PublishTender(%d)", id)
+	if err := scope.Require(buyers...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, now, err := lockTender(ctx, tx, id)
 		if err != nil {
 			return err
@@ -504,10 +517,14 @@ func (s *Store) PublishTender(ctx context.Context, scope tally.Scope, id int64) 
 // and reseals its submitted offers to the new deadline, in one transaction.
 // It returns the suppliers with an offer on the tender, to be told (the
 // caller sees who they are, never what they offered).
-func (s *Store) ExtendDeadline(ctx context.Context, scope tally.Scope, id int64, deadline time.Time, reason string) (tally.Tender, []int64, error) {
+func (s *Store) ExtendDeadline(ctx context.Context, scope tally.Scope, id int64, deadline time.Time, reason string) (_ tally.Tender, _ []int64, err error) {
+	defer derrors.Wrap(&err, "Store.ExtendDeadline(%d)", id)
+	if err := scope.Require(buyers...); err != nil {
+		return tally.Tender{}, nil, err
+	}
 	var t tally.Tender
 	var suppliers []int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var now time.Time
 		var err error
 		t, now, err = lockTender(ctx, tx, id)
@@ -556,8 +573,12 @@ func (s *Store) ExtendDeadline(ctx context.Context, scope tally.Scope, id int64,
 }
 
 // CancelTender cancels a tender that has not been awarded.
-func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, reason string) error {
-	_, err := s.CancelTenderBidders(ctx, scope, id, reason)
+func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, reason string) (err error) {
+	defer derrors.Wrap(&err, "Store.CancelTender(%d)", id)
+	if err := scope.Require(buyers...); err != nil {
+		return err
+	}
+	_, err = s.cancelTenderBidders(ctx, scope, id, reason)
 	return err
 }
 
@@ -565,9 +586,18 @@ func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, r
 // (tally.ErrConflict otherwise) and returns the suppliers with an offer on
 // it, draft or submitted, to be told (the caller learns who they are,
 // never what they offered).
-func (s *Store) CancelTenderBidders(ctx context.Context, scope tally.Scope, id int64, reason string) ([]int64, error) {
+func (s *Store) CancelTenderBidders(ctx context.Context, scope tally.Scope, id int64, reason string) (_ []int64, err error) {
+	defer derrors.Wrap(&err, "Store.CancelTenderBidders(%d)", id)
+	if err := scope.Require(buyers...); err != nil {
+		return nil, err
+	}
+	return s.cancelTenderBidders(ctx, scope, id, reason)
+}
+
+// cancelTenderBidders is CancelTenderBidders without the wrap, for callers inside the store.
+func (s *Store) cancelTenderBidders(ctx context.Context, scope tally.Scope, id int64, reason string) (_ []int64, err error) {
 	var suppliers []int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, _, err := lockTender(ctx, tx, id)
 		if err != nil {
 			return err
@@ -606,9 +636,13 @@ func (s *Store) CancelTenderBidders(ctx context.Context, scope tally.Scope, id i
 // CopyTender makes a new draft from a tender: same fields and measures, a
 // new reference and a deadline four weeks out. The catalogue's current
 // values apply to the copy.
-func (s *Store) CopyTender(ctx context.Context, scope tally.Scope, id int64) (int64, error) {
+func (s *Store) CopyTender(ctx context.Context, scope tally.Scope, id int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.CopyTender(%d)", id)
+	if err := scope.Require(buyers...); err != nil {
+		return 0, err
+	}
 	var newID int64
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		t, err := tender(ctx, tx, id)
 		if err != nil {
 			return err
@@ -668,9 +702,10 @@ func freeReference(ctx context.Context, tx pgx.Tx, partnerID int64, ref string) 
 // tender: those of editions (and plug-ins) chosen by the organisations in
 // scope.MeasureOrgIDs (the partner and its shared service), and their
 // local measures, excluding retired ones.
-func (s *Store) AvailableMeasures(ctx context.Context, scope tally.Scope) ([]tally.TenderMeasure, error) {
+func (s *Store) AvailableMeasures(ctx context.Context, scope tally.Scope) (_ []tally.TenderMeasure, err error) {
+	defer derrors.Wrap(&err, "Store.AvailableMeasures()")
 	var ms []tally.TenderMeasure
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT m.id, 0::bigint, e.name, m.code, m.title, m.unit, coalesce(m.proxy, 0), m.proxy IS NOT NULL, m.local, m.plugin,
 			       m.theme, m.position

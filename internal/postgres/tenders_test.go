@@ -353,7 +353,7 @@ Licensed 2024,Jobs,Work,NT1,Licensed measure,FTE,40000
 	if err != nil {
 		t.Fatal(err)
 	}
-	edition, err := w.store.ImportEdition(ctx, tally.Scope{}, 0, licensed, false)
+	edition, err := w.store.ImportEdition(ctx, tally.Scope{Roles: []tally.Role{tally.RoleAdmin}}, 0, licensed, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -25,9 +26,10 @@ type TenderToDo struct {
 // partners in scope, as of now by the database clock: draft tenders,
 // tenders whose deadline falls within week, and closed tenders waiting to
 // be evaluated and awarded. Each group lists at most limit tenders.
-func (s *Store) BuyerToDo(ctx context.Context, scope tally.Scope, week time.Duration, limit int) (TenderToDo, error) {
+func (s *Store) BuyerToDo(ctx context.Context, scope tally.Scope, week time.Duration, limit int) (_ TenderToDo, err error) {
+	defer derrors.Wrap(&err, "Store.BuyerToDo()")
 	var td TenderToDo
-	err := s.InTx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		group := func(where string, order string, args []any, list *[]tally.Tender, n *int) error {
 			args = append([]any{scope.PartnerIDs, limit}, args...)
 			rows, err := tx.Query(ctx, `SELECT `+tenderColumns+`, count(*) OVER ()

@@ -2,9 +2,6 @@ package scale
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -81,29 +78,6 @@ func (g *generator) chunk(ctx context.Context, tx pgx.Tx, ids *allocator, pi, fy
 		}
 	}
 	return ch, nil
-}
-
-// submission is the receipt content, as postgres.SubmitOffer writes it.
-type submission struct {
-	Reference   string           `json:"reference"`
-	Tender      string           `json:"tender"`
-	TenderID    int64            `json:"tender_id"`
-	SupplierID  int64            `json:"supplier_id"`
-	Revision    int              `json:"revision"`
-	SubmittedAt time.Time        `json:"submitted_at"`
-	BidPrice    int64            `json:"bid_price_pence"`
-	SocialValue int64            `json:"social_value_pence"`
-	Lines       []submissionLine `json:"lines"`
-}
-
-type submissionLine struct {
-	TenderMeasureID int64  `json:"tender_measure_id"`
-	Edition         string `json:"edition"`
-	Code            string `json:"code"`
-	Quantity        string `json:"quantity"`
-	Proxy           string `json:"proxy_gbp"`
-	Statement       string `json:"statement"`
-	Value           int64  `json:"value_pence"`
 }
 
 type tenderMeasure struct {
@@ -255,7 +229,7 @@ func (g *generator) offer(ctx context.Context, tx pgx.Tx, ids *allocator, rng *r
 	var vl []tally.ValueLine
 	sealed := nullable(deadline, o.submitted)
 	rows := ch.forSupplier(supplierID)
-	sub := submission{Reference: fmt.Sprintf("OFR-%06d-1", id), Tender: ref, TenderID: tenderID, SupplierID: supplierID, Revision: 1,
+	sub := tally.ReceiptContent{Reference: tally.OfferReference(id, 1), Tender: ref, TenderID: tenderID, SupplierID: supplierID, Revision: 1,
 		SubmittedAt: deadline.Add(-time.Duration(1+rng.IntN(240)) * time.Hour).UTC(), BidPrice: int64(o.bid)}
 	for k, tm := range tms {
 		var q tally.Quantity
@@ -283,7 +257,7 @@ func (g *generator) offer(ctx context.Context, tx pgx.Tx, ids *allocator, rng *r
 		o.lines = append(o.lines, q)
 		vl = append(vl, tally.ValueLine{Quantity: q, Proxy: proxy})
 		rows.lines.add(partner.id, id, tenderID, tm.id, supplierID, sealed, int64(q), statement, int64(v))
-		sub.Lines = append(sub.Lines, submissionLine{TenderMeasureID: tm.id, Edition: g.w.edition, Code: tm.m.code,
+		sub.Lines = append(sub.Lines, tally.ReceiptLine{TenderMeasureID: tm.id, Edition: g.w.edition, Code: tm.m.code,
 			Quantity: q.String(), Proxy: proxy.String(), Statement: statement, Value: int64(v)})
 	}
 	if o.value, err = tally.OfferValue(vl); err != nil {
@@ -297,13 +271,12 @@ func (g *generator) offer(ctx context.Context, tx pgx.Tx, ids *allocator, rng *r
 	}
 	rows.offers.add(partner.id, id, tenderID, supplierID, "submitted", true, int64(o.bid), int64(o.value), 2, 1, sealed, sub.SubmittedAt,
 		created, sub.SubmittedAt)
-	body, err := json.Marshal(sub)
+	body, sha, err := sub.Seal()
 	if err != nil {
 		return o, err
 	}
-	sum := sha256.Sum256(body)
 	rows.submissions.add(partner.id, id, tenderID, 1, "submit", supplierID, deadline, sub.Reference, sub.SubmittedAt,
-		hex.EncodeToString(sum[:]), string(body))
+		sha, string(body))
 	return o, nil
 }
 

@@ -268,7 +268,7 @@ func dbBuild(t *testing.T, ts *testServer, w dbWorld) dbBuilt {
 	person := func(email string, org tally.Org, role tally.Role) {
 		u, err := store.CreateUser(ctx, email, email, hash)
 		must(err, "user %s", email)
-		must(store.AddRole(ctx, tally.Scope{OrgIDs: []int64{org.ID}}, u.ID, org.ID, role), "role %s", email)
+		must(store.AddRole(ctx, tally.Scope{OrgIDs: []int64{org.ID}, Roles: []tally.Role{tally.RoleAdmin}}, u.ID, org.ID, role), "role %s", email)
 	}
 	shared, err := store.CreateOrganisation(ctx, tally.Org{Kind: tally.SharedService, Slug: w.shared, Name: "Hub Shared Procurement"}, nil)
 	must(err, "shared service")
@@ -281,7 +281,7 @@ func dbBuild(t *testing.T, ts *testServer, w dbWorld) dbBuilt {
 		must(err, "area %s", p.area)
 		settings := tally.DefaultPartnerSettings()
 		settings.PartnerID, settings.LocalArea = org.ID, area
-		must(store.SavePartnerSettings(ctx, tally.Scope{PartnerIDs: []int64{org.ID}, OrgIDs: []int64{org.ID}}, settings), "settings %s", p.slug)
+		must(store.SavePartnerSettings(ctx, tally.Scope{PartnerIDs: []int64{org.ID}, OrgIDs: []int64{org.ID}, Roles: tally.StaffRoles}, settings), "settings %s", p.slug)
 		b.orgs[p.slug] = org
 		person("director@"+p.slug+".test", org, tally.RoleDirector)
 	}
@@ -305,9 +305,9 @@ func dbBuild(t *testing.T, ts *testServer, w dbWorld) dbBuilt {
 	cw.Flush()
 	ed, err := measurecsv.Parse(strings.NewReader(file.String()))
 	must(err, "edition")
-	edition, err := store.ImportEdition(ctx, tally.Scope{}, 0, ed, true)
+	edition, err := store.ImportEdition(ctx, tally.Scope{Roles: []tally.Role{tally.RoleAdmin}}, 0, ed, true)
 	must(err, "import")
-	must(store.ChooseEdition(ctx, tally.Scope{OrgIDs: []int64{shared.ID}, MeasureOrgIDs: []int64{shared.ID}}, shared.ID, edition, true,
+	must(store.ChooseEdition(ctx, tally.Scope{OrgIDs: []int64{shared.ID}, MeasureOrgIDs: []int64{shared.ID}, Roles: tally.StaffRoles}, shared.ID, edition, true,
 		[]string{dbPlugin}), "choose")
 	catalogue, err := store.Measures(ctx, edition, postgres.MeasureFilter{})
 	must(err, "measures")
@@ -318,10 +318,10 @@ func dbBuild(t *testing.T, ts *testServer, w dbWorld) dbBuilt {
 
 	buyer := func(partner string) tally.Scope {
 		id := b.orgs[partner].ID
-		return tally.Scope{PartnerIDs: []int64{id}, OrgIDs: []int64{id}, MeasureOrgIDs: []int64{id, shared.ID}}
+		return tally.Scope{PartnerIDs: []int64{id}, OrgIDs: []int64{id}, MeasureOrgIDs: []int64{id, shared.ID}, Roles: tally.StaffRoles}
 	}
 	supplier := func(slug string) tally.Scope {
-		return tally.Scope{OrgIDs: []int64{b.orgs[slug].ID}, SupplierID: b.orgs[slug].ID}
+		return tally.Scope{OrgIDs: []int64{b.orgs[slug].ID}, SupplierID: b.orgs[slug].ID, Roles: []tally.Role{tally.RoleSupplier}}
 	}
 	for _, ts := range w.tenders {
 		scope := buyer(ts.partner)
@@ -889,7 +889,7 @@ func TestDashboardPartnersSeeOnlyTheirOwn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.CreateDirectContract(ctx, tally.Scope{PartnerIDs: []int64{elsewhere.ID}, OrgIDs: []int64{elsewhere.ID}},
+	if _, err := store.CreateDirectContract(ctx, tally.Scope{PartnerIDs: []int64{elsewhere.ID}, OrgIDs: []int64{elsewhere.ID}, Roles: tally.StaffRoles},
 		postgres.NewContract{PartnerID: elsewhere.ID, SupplierID: mill.ID, Reference: "E-1", Title: "Elsewhere", Value: 99_999_999,
 			Start: dbLondon(2024, 5, 1), End: dbLondon(2025, 4, 30), AwardedOn: dbLondon(2024, 5, 1)}); err != nil {
 		t.Fatal(err)

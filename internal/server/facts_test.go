@@ -39,7 +39,7 @@ func TestDashboardKeepsPastYearsWhenFactsChange(t *testing.T) {
 		if settings.LocalArea, err = tally.ParseLocalArea("ZE"); err != nil {
 			t.Fatal(err)
 		}
-		scope := tally.Scope{PartnerIDs: []int64{settings.PartnerID}, OrgIDs: []int64{settings.PartnerID}}
+		scope := tally.Scope{PartnerIDs: []int64{settings.PartnerID}, OrgIDs: []int64{settings.PartnerID}, Roles: tally.StaffRoles}
 		if err := store.SavePartnerSettings(ctx, scope, settings); err != nil {
 			t.Fatal(err)
 		}

@@ -332,7 +332,7 @@ func addRoles(t *testing.T, ts *testServer, user int64, slug string, roles ...ta
 	t.Helper()
 	org := orgID(t, ts, slug)
 	for _, r := range roles {
-		if err := postgres.New(ts.db.Owner).AddRole(t.Context(), tally.Scope{OrgIDs: []int64{org}}, user, org, r); err != nil {
+		if err := postgres.New(ts.db.Owner).AddRole(t.Context(), tally.Scope{OrgIDs: []int64{org}, Roles: []tally.Role{tally.RoleAdmin}}, user, org, r); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,7 +17,10 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	requestLogKey
+)
 
 func requestIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
@@ -64,12 +67,37 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests writes one JSON line per request. It logs the path but never
-// the query string, which may carry tokens (password reset links).
+// requestLog is who a request's log line names. logRequests runs before
+// the session loads and the organisation resolves, so it puts an empty one
+// in the context and the middleware that learns each fact fills it in.
+type requestLog struct {
+	userID int64  // the signed-in user; 0 when none
+	org    string // the organisation's slug in /o/{org}; "" outside one
+}
+
+// logUser records the signed-in user for the request's log line.
+func logUser(ctx context.Context, id int64) {
+	if l, ok := ctx.Value(requestLogKey).(*requestLog); ok {
+		l.userID = id
+	}
+}
+
+// logOrg records the organisation acted in for the request's log line.
+func logOrg(ctx context.Context, slug string) {
+	if l, ok := ctx.Value(requestLogKey).(*requestLog); ok {
+		l.org = slug
+	}
+}
+
+// logRequests writes one JSON line per request, naming the user and the
+// organisation when known. It logs the path but never the query string,
+// which may carry tokens (password reset links).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		who := &requestLog{}
+		r = r.WithContext(context.WithValue(r.Context(), requestLogKey, who))
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
@@ -80,6 +108,8 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			slog.Int("status", rec.status),
 			slog.Int("bytes", rec.bytes),
 			slog.Duration("duration", time.Since(start)),
+			slog.Int64("user_id", who.userID),
+			slog.String("org", who.org),
 		)
 	})
 }

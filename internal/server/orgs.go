@@ -70,7 +70,7 @@ func (s *Server) supplierSummary(r *http.Request, orgID int64) (pages.SupplierSu
 	if err != nil {
 		return pages.SupplierSummary{}, err
 	}
-	areas, err := s.store.PartnerAreas(r.Context())
+	areas, err := s.store.PartnerAreas(r.Context(), d.Postcode)
 	if err != nil {
 		return pages.SupplierSummary{}, err
 	}
@@ -90,7 +90,7 @@ func (s *Server) supplierSummary(r *http.Request, orgID int64) (pages.SupplierSu
 		{Key: "Voluntary, community or social enterprise", Value: vcse},
 	}}
 	for _, pa := range areas {
-		sum.Local = append(sum.Local, pages.LocalStatus{Partner: pa.Partner.Name, Local: pa.LocalArea.Contains(d.Postcode), Area: pa.LocalArea.String()})
+		sum.Local = append(sum.Local, pages.LocalStatus{Partner: pa.Partner.Name, Local: pa.Local, Area: pa.LocalArea.String()})
 	}
 	return sum, nil
 }

@@ -54,6 +54,7 @@ func (s *Server) org(allowed []tally.Role, fn orgHandler) guard {
 		if err != nil {
 			return err
 		}
+		logOrg(r.Context(), a.Org.Slug)
 		if !a.Can(allowed...) {
 			return errNotFound
 		}

@@ -69,6 +69,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		}
 		// Every page for a signed-in person shows who they are: never cache it.
 		w.Header().Set("Cache-Control", "no-store")
+		logUser(r.Context(), u.ID)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, &u)))
 	})
 }

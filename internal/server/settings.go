@@ -218,19 +218,16 @@ func (s *Server) settingsImpacts(r *http.Request, a tally.Access, partner tally.
 		}
 	}
 	if next.LocalArea.String() != cur.LocalArea.String() {
-		suppliers, _, err := s.store.SupplierDirectory(r.Context(), a.Scope, postgres.SupplierFilter{Limit: 100_000})
+		change, err := s.store.LocalAreaImpact(r.Context(), a.Scope, partner.ID, next.LocalArea)
 		if err != nil {
 			return nil, err
 		}
 		var gain, lose []string
-		for _, d := range suppliers {
-			was, now := cur.LocalArea.Contains(d.Postcode), next.LocalArea.Contains(d.Postcode)
-			switch {
-			case now && !was:
-				gain = append(gain, d.Name+" ("+d.Postcode.String()+")")
-			case was && !now:
-				lose = append(lose, d.Name+" ("+d.Postcode.String()+")")
-			}
+		for _, d := range change.Gain {
+			gain = append(gain, d.Name+" ("+d.Postcode.String()+")")
+		}
+		for _, d := range change.Lose {
+			lose = append(lose, d.Name+" ("+d.Postcode.String()+")")
 		}
 		if len(gain)+len(lose) > 0 {
 			im := pages.SettingsImpact{Heading: "Changing the local area to " + next.LocalArea.String()}

@@ -240,7 +240,7 @@ func (e *tnEnv) addBuyer(t *testing.T, email, org string) {
 		t.Fatal(err)
 	}
 	id := e.int(t, `SELECT id FROM organisations WHERE slug = $1`, org)
-	if err := store.AddRole(ctx, tally.Scope{OrgIDs: []int64{id}}, u.ID, id, tally.RoleBuyer); err != nil {
+	if err := store.AddRole(ctx, tally.Scope{OrgIDs: []int64{id}, Roles: []tally.Role{tally.RoleAdmin}}, u.ID, id, tally.RoleBuyer); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,7 +3,10 @@
 // financial years). It imports no other package of this module.
 package tally
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Stores translate database errors into these at their
 // boundary; handlers map them to pages.
@@ -16,6 +19,10 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrInvalid: the input breaks a rule; details travel in a FormErrors.
 	ErrInvalid = errors.New("invalid input")
+	// ErrForbidden: the caller's roles do not allow the change (Scope.Require).
+	// It wraps ErrNotFound, so it answers 404 as the route guard does and
+	// handlers need no case of their own.
+	ErrForbidden = fmt.Errorf("role not allowed: %w", ErrNotFound)
 )
 
 // FormErrors maps a form field's name to a message saying how to fix it.

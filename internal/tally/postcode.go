@@ -86,7 +86,9 @@ func (p Postcode) District() string {
 }
 
 // LocalArea is a partner's local area: a set of postcode areas ("M", "BL") and
-// districts ("WA3"). The zero LocalArea contains no postcode.
+// districts ("WA3"). Whether a postcode is in it is decided in one place,
+// the SQL function tally_is_local (migration 000014): its area is listed, or
+// its exact district is. The zero LocalArea contains no postcode.
 type LocalArea struct {
 	codes []string // upper case, sorted, no duplicates
 }
@@ -126,22 +128,6 @@ func (a LocalArea) Codes() []string {
 // reads them.
 func (a LocalArea) String() string {
 	return strings.Join(a.codes, ", ")
-}
-
-// Contains reports whether p is in the local area: its area is listed, or its
-// exact district is. Area "M" contains every M district, while district "M1"
-// contains M1 but not M11.
-func (a LocalArea) Contains(p Postcode) bool {
-	if p.IsZero() {
-		return false
-	}
-	area, district := p.Area(), p.District()
-	for _, c := range a.codes {
-		if c == area || c == district {
-			return true
-		}
-	}
-	return false
 }
 
 // GreaterManchester returns the demo local area: the postcode areas BL, M, OL,

@@ -13,9 +13,25 @@ type Scope struct {
 	// MeasureOrgIDs are the organisations whose measure choices and local
 	// measures may be read: a partner's and its shared service's.
 	MeasureOrgIDs []int64
+	// Roles are the caller's roles in the organisation acted in (Access
+	// fills them). Stores check them again before any change (Require).
+	Roles []Role
 }
 
 // HasPartner reports whether partner id is in scope.
 func (s Scope) HasPartner(id int64) bool {
 	return slices.Contains(s.PartnerIDs, id)
+}
+
+// Require returns nil when the scope holds any of roles, else ErrForbidden.
+// Every store method that changes data calls it first, so a slip in the
+// route table cannot open a door. ErrForbidden matches ErrNotFound: the
+// caller gets the same 404 as from the route guard.
+func (s Scope) Require(roles ...Role) error {
+	for _, r := range roles {
+		if slices.Contains(s.Roles, r) {
+			return nil
+		}
+	}
+	return ErrForbidden
 }
