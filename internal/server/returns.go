@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/evidence"
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
@@ -560,7 +560,7 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 		view.errs = map[string]string{"file": msg}
 		return s.render(w, r, status, pages.Return(s.returnPage(r, a, rt, view)))
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxEvidenceBytes+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, evidence.MaxBytes+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return fail(http.StatusBadRequest, "Choose a file to upload")
@@ -584,21 +584,21 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 			b, _ := io.ReadAll(io.LimitReader(part, 20))
 			version = atoiOr(strings.TrimSpace(string(b)), -1)
 		case "file":
-			data, err := io.ReadAll(io.LimitReader(part, maxEvidenceBytes+1))
-			if errors.As(err, &tooBig) || len(data) > maxEvidenceBytes {
+			data, err := io.ReadAll(io.LimitReader(part, evidence.MaxBytes+1))
+			if errors.As(err, &tooBig) || len(data) > evidence.MaxBytes {
 				return fail(http.StatusRequestEntityTooLarge, "The file must be 10 MB or smaller")
 			}
 			if err != nil {
 				return fail(http.StatusBadRequest, "The upload could not be read: try again")
 			}
-			file.Name, file.Data = cleanFileName(part.FileName()), data
+			file.Name, file.Data = evidence.FileName(part.FileName()), data
 		}
 		part.Close()
 	}
 	if file.Data == nil {
 		return fail(http.StatusUnprocessableEntity, "Choose a file to upload")
 	}
-	if file.ContentType, err = evidenceType(file.Data); err != nil {
+	if file.ContentType, err = evidence.Type(file.Data); err != nil {
 		return fail(http.StatusUnprocessableEntity, err.Error())
 	}
 	sum := sha256.Sum256(file.Data)
@@ -619,25 +619,6 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 	s.flash(r, file.Name+" is attached.")
 	http.Redirect(w, r, returnHref(a, rt.ID), http.StatusSeeOther)
 	return nil
-}
-
-// cleanFileName keeps the base name, for display only, without control
-// characters.
-func cleanFileName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(name, ""))
-	if r := []rune(name); len(r) > 200 {
-		name = string(r[:200])
-	}
-	if name == "" || name == "." || name == ".." || name == "/" {
-		name = "evidence"
-	}
-	return name
 }
 
 // handleEvidence downloads a file: always an attachment, never sniffed,
