@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/tally-sv/tally/internal/config"
 	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/session"
 	"github.com/tally-sv/tally/web/static"
 )
 
@@ -36,8 +36,8 @@ type Server struct {
 // New builds a server and its routes.
 func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 	sm := scs.New()
-	sm.Store = idleStore{pgxstore.NewWithCleanupInterval(store.Pool(), 10*time.Minute), cfg.SessionIdle}
-	sm.Codec = sessionCodec{}
+	sm.Store = session.NewStore(store.Pool(), cfg.SessionIdle)
+	sm.Codec = session.Codec{}
 	sm.Lifetime = cfg.SessionLifetime
 	sm.Cookie.Name = "tally_session"
 	sm.Cookie.HttpOnly = true
