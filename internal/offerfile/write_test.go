@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/tally-sv/tally/internal/sheet"
 )
 
 // prefilled is a template whose draft holds text that a careless writer
@@ -155,7 +157,7 @@ func TestTenderReference(t *testing.T) {
 		t.Errorf("its own tender (any case): %+v, %v", got, err)
 	}
 	_, err = ParseFor(strings.NewReader(file), "offer.csv", "STK-2026-001", prefilled.Measures)
-	want := Errors{{Row: 2, Column: colCode, Message: "This file is the offer template for tender SPS-2026-014, but this offer is for tender STK-2026-001: " +
+	want := sheet.Errors{{Row: 2, Column: colCode, Message: "This file is the offer template for tender SPS-2026-014, but this offer is for tender STK-2026-001: " +
 		"download the template for STK-2026-001 from this page, or upload this file to your offer on SPS-2026-014"}}
 	if diff := cmp.Diff(want, err); diff != "" {
 		t.Errorf("another tender's file (-want +got):\n%s", diff)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/measurecsv"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/sheet"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -199,7 +200,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a tally.Ac
 	}
 	defer file.Close()
 	ed, err := measurecsv.Parse(file)
-	var rowErrs measurecsv.Errors
+	var rowErrs sheet.Errors
 	if errors.As(err, &rowErrs) {
 		var rows [][]string
 		for _, e := range rowErrs {
