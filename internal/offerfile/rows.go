@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/sheet"
 	"github.com/tally-sv/tally/internal/tally"
 )
@@ -16,7 +17,7 @@ type parser struct {
 	measures []Measure
 	ref      string         // the tender's reference, "" to accept any
 	name     string         // the uploaded file's name, for hints
-	csv      bool           // a CSV file: cells may carry neutralise's "'", and rows must fill the header
+	csv      bool           // a CSV file: cells may carry export.Neutralise's "'", and rows must fill the header
 	header   []string       // lower-cased column name at each position
 	index    map[string]int // known column name → position
 	errs     sheet.Errors
@@ -180,7 +181,7 @@ func (p *parser) readHeader(rec record) bool {
 }
 
 // fields returns a getter for the cells of a data row by column name,
-// cleaned of spaces and of neutralise's "'". It returns false after
+// cleaned of spaces and of export.Neutralise's "'". It returns false after
 // recording a problem if the row does not fit the header.
 func (p *parser) fields(rec record) (get func(string) string, ok bool) {
 	if p.csv && len(rec.fields) < len(p.header) {
@@ -204,7 +205,7 @@ func (p *parser) fields(rec record) (get func(string) string, ok bool) {
 		}
 		v := strings.TrimSpace(rec.fields[i])
 		if p.csv {
-			v = strings.TrimSpace(unquote(v))
+			v = strings.TrimSpace(export.Unquote(v))
 		}
 		return v
 	}, true

@@ -116,18 +116,6 @@ func TestWriteXLSX(t *testing.T) {
 	}
 }
 
-func TestNeutralise(t *testing.T) {
-	for _, s := range []string{"", "=1+2", "+1", "-", "@x", "\tx", "'", "'=x", "''+x", "'x", "plain", "=", "''"} {
-		n := neutralise(s)
-		if risky(n) && !strings.HasPrefix(n, "'") {
-			t.Errorf("neutralise(%q) = %q, still a formula", s, n)
-		}
-		if got := unquote(n); got != s {
-			t.Errorf("unquote(neutralise(%q)) = %q", s, got)
-		}
-	}
-}
-
 func TestPlainNumber(t *testing.T) {
 	yes := []string{"0", "12", "12.5", "0.001", "999999999999.999", "100000000000"}
 	no := []string{"", "01", "12.50", "1,000", "-1", "1e5", ".5", "5.", "1234567890123.456", "£5"}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/sheet"
 )
 
@@ -110,16 +111,9 @@ func writeOfferSheet(f *excelize.File, t Template) error {
 }
 
 // setCell stores v as a number when it is one that reads back unchanged,
-// and otherwise as text.
+// and otherwise as text; export.SetCell never stores a formula.
 func setCell(f *excelize.File, cell, col, v string) error {
-	switch {
-	case v == "":
-		return nil
-	case col != colCode && col != colStatement && plainNumber(v):
-		return f.SetCellDefault(sheetOffer, cell, v)
-	default:
-		return f.SetCellStr(sheetOffer, cell, v)
-	}
+	return export.SetCell(f, sheetOffer, cell, v, col != colCode && col != colStatement && plainNumber(v))
 }
 
 func writeHelpSheet(f *excelize.File, t Template) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
@@ -150,7 +151,7 @@ func (s *Server) handleContractsExport(kind string) orgHandler {
 		if err != nil {
 			return err
 		}
-		t := table{Name: "contracts-" + a.Org.Slug, Head: []string{"reference", "title", "partner", "supplier", "awarded_on", "start_date",
+		t := export.Table{Name: "contracts-" + a.Org.Slug, Head: []string{"reference", "title", "partner", "supplier", "awarded_on", "start_date",
 			"end_date", "status", "value_gbp", "social_value_committed_gbp", "expected_to_date_gbp", "delivered_to_date_gbp", "rating", "how"}}
 		for _, c := range list {
 			label, _ := ratingOf(c)
