@@ -12,6 +12,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -340,9 +341,7 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	for _, q := range targets {
 		total += q
 	}
-	s.tellSuppliers(r, a, []int64{c.Supplier.ID}, "Targets changed: "+c.Reference+" "+k.Code, fmt.Sprintf(
-		"%s has changed the targets for %s %s on %s (%s) for the periods to come. The commitment is now %s (it was %s).\n\nReason: %s",
-		c.Partner.Name, k.Code, k.Title, c.Title, c.Reference, format.Quantity(total, k.Unit), format.Quantity(k.Quantity, k.Unit), reason))
+	s.tellSuppliers(r, a, []int64{c.Supplier.ID}, notify.TargetsChanged(c, k, total, reason))
 	s.flash(r, "The targets for "+k.Code+" are changed and "+c.Supplier.Name+" has been told.")
 	http.Redirect(w, r, contractsBase(a)+"/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 	return nil

@@ -12,7 +12,7 @@ import (
 // handleOrgHome is an organisation's start page: what the user can do here,
 // and for a supplier, its details and where it counts as local.
 func (s *Server) handleOrgHome(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	p := pages.OrgHomePage{Page: s.page(r, a.Org.Name), OrgName: a.Org.Name, KindName: kindName(a.Org.Kind), Roles: roleList(a.Roles)}
+	p := pages.OrgHomePage{Page: s.page(r, a.Org.Name), OrgName: a.Org.Name, KindName: kindName(a.Org.Kind), Roles: format.Roles(a.Roles)}
 	if a.Org.Kind == tally.SharedService {
 		for _, partner := range a.Partners {
 			p.Partners = append(p.Partners, partner.Name)

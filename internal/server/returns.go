@@ -20,7 +20,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/evidence"
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -447,19 +447,9 @@ func (s *Server) handleReturnOnBehalf(w http.ResponseWriter, r *http.Request, a 
 
 // notifyReturnSubmitted tells the partner's contract managers.
 func (s *Server) notifyReturnSubmitted(r *http.Request, a tally.Access, rt tally.Return) {
-	subject := fmt.Sprintf("Return submitted: %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
-	body := fmt.Sprintf("%s has submitted its delivery return for %s (%s), quarter %d. It is waiting for verification in Tally.",
-		rt.Contract.Supplier.Name, rt.Contract.Title, rt.Contract.Reference, rt.Period.Number)
-	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Partner.ID, subject, body, messageLink(rt.Contract.Partner.Slug, "returns", rt.ID)); err != nil {
+	n := notify.ReturnSubmitted(rt, messageLink(rt.Contract.Partner.Slug, "returns", rt.ID))
+	if err := s.notify.Tell(r.Context(), a.Scope, rt.Contract.Partner.ID, n, notify.Staff(rt.Contract.Partner.ID, tally.RoleContractManager)); err != nil {
 		s.logger(r).Error("notify return", "err", err.Error())
-	}
-	emails, err := s.store.StaffContacts(r.Context(), rt.Contract.Partner.ID, tally.RoleContractManager)
-	if err != nil {
-		s.logger(r).Error("staff contacts", "err", err.Error())
-		return
-	}
-	for _, to := range emails {
-		s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n"})
 	}
 }
 
@@ -526,21 +516,9 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 }
 
 func (s *Server) tellReturnDecision(r *http.Request, a tally.Access, rt tally.Return) {
-	subject := fmt.Sprintf("Your return for %s, quarter %d, has been checked", rt.Contract.Reference, rt.Period.Number)
-	body := fmt.Sprintf("%s has checked your delivery return for %s. Status: %s.", rt.Contract.Partner.Name, rt.Contract.Title, rt.Status.Label())
-	if rt.Status == tally.ReturnQueried {
-		subject = fmt.Sprintf("Question about your return for %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
-		body += " Some lines have a question for you: answer them and resubmit the return in Tally."
-	}
-	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Supplier.ID, subject, body, messageLink(rt.Contract.Supplier.Slug, "returns", rt.ID)); err != nil {
+	n := notify.ReturnChecked(rt, messageLink(rt.Contract.Supplier.Slug, "returns", rt.ID))
+	if err := s.notify.Tell(r.Context(), a.Scope, rt.Contract.Supplier.ID, n, notify.Suppliers(rt.Contract.Supplier.ID)); err != nil {
 		s.logger(r).Error("notify decision", "err", err.Error())
-	}
-	emails, err := s.store.SupplierContacts(r.Context(), []int64{rt.Contract.Supplier.ID})
-	if err != nil {
-		return
-	}
-	for _, to := range emails {
-		s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n"})
 	}
 }
 

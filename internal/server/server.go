@@ -15,7 +15,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/config"
-	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/session"
 	"github.com/tally-sv/tally/web/static"
@@ -30,7 +30,7 @@ type Server struct {
 	static   fs.FS
 	router   chi.Router
 	hasher   *auth.Hasher
-	mail     mail.Sender
+	notify   *notify.Notifier
 }
 
 // New builds a server and its routes.
@@ -49,19 +49,13 @@ func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 		sm.Cookie.Secure = true
 	}
 	s := &Server{cfg: cfg, store: store, log: log, sessions: sm, static: static.FS,
-		hasher: auth.NewHasher(max(2, runtime.NumCPU())), mail: newMailer(cfg, log)}
+		hasher: auth.NewHasher(max(2, runtime.NumCPU())),
+		notify: notify.New(store, notify.NewSender(cfg, log), cfg.BaseURL, log)}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serveError(w, r, err)
 	}
 	s.router = s.routes()
 	return s
-}
-
-func newMailer(cfg config.Config, log *slog.Logger) mail.Sender {
-	if cfg.SMTPAddr == "" {
-		return mail.LogSender{Log: log}
-	}
-	return mail.SMTPSender{Addr: cfg.SMTPAddr, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.MailFrom}
 }
 
 // ServeHTTP serves a request.

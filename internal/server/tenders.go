@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,7 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -236,9 +235,7 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 		var suppliers []int64
 		_, suppliers, err = s.store.ExtendDeadline(r.Context(), a.Scope, t.ID, deadline, p.Reason)
 		if err == nil {
-			s.tellSuppliers(r, a, suppliers, "Deadline extended: "+t.Reference+" "+t.Title, fmt.Sprintf(
-				"%s has extended the deadline for offers on %s (%s).\n\nThe new deadline is %s.\n\nReason: %s\n\nYou can revise your offer until then in Tally.",
-				t.Partner.Name, t.Title, t.Reference, format.DateTime(deadline), p.Reason))
+			s.tellSuppliers(r, a, suppliers, notify.DeadlineExtended(t, deadline, p.Reason))
 		}
 		var fe tally.FormErrors
 		if errors.As(err, &fe) {
@@ -284,9 +281,7 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 	if err != nil {
 		return err
 	}
-	s.tellSuppliers(r, a, suppliers, "Tender cancelled: "+t.Reference+" "+t.Title, fmt.Sprintf(
-		"%s has cancelled %s (%s), so it will not be awarded and your offer will not be opened or evaluated.\n\nReason: %s",
-		t.Partner.Name, t.Title, t.Reference, p.Reason))
+	s.tellSuppliers(r, a, suppliers, notify.TenderCancelled(t, p.Reason))
 	msg := t.Reference + " has been cancelled."
 	if len(suppliers) > 0 {
 		msg += " " + format.Count(len(suppliers), "supplier with an offer has", "suppliers with offers have") + " been told."
@@ -300,22 +295,9 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 // contract: a message in the app and an email to each of their people, as
 // the award's outcome is told. A failure is logged: the change
 // itself is made.
-func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int64, subject, body string) {
-	for _, id := range suppliers {
-		if err := s.store.Notify(r.Context(), a.Scope, id, subject, body, ""); err != nil {
-			s.logger(r).Error("notify supplier", "err", err.Error())
-		}
-	}
-	if len(suppliers) == 0 {
-		return
-	}
-	emails, err := s.store.SupplierContacts(r.Context(), suppliers)
-	if err != nil {
-		s.logger(r).Error("find suppliers to notify", "err", err.Error())
-		return
-	}
-	for _, e := range emails {
-		s.send(r.Context(), mail.Message{To: e, Subject: subject, Body: body + "\n"})
+func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int64, n notify.Notice) {
+	if err := s.notify.TellAll(r.Context(), a.Scope, suppliers, n, notify.Suppliers(suppliers...)); err != nil {
+		s.logger(r).Error("notify suppliers", "err", err.Error())
 	}
 }
 
