@@ -326,7 +326,7 @@ var ragClass = map[tally.Rating]string{
 func sizeLabels(rows []postgres.Breakdown) []postgres.Breakdown {
 	out := make([]postgres.Breakdown, len(rows))
 	for i, r := range rows {
-		r.Label = sizeLabel(r.Label)
+		r.Label = format.Size(r.Label)
 		out[i] = r
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/measurecsv"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/sheet"
@@ -99,7 +100,7 @@ func measureRow(m tally.Measure) pages.MeasureRow {
 	row := pages.MeasureRow{Code: m.Code, Title: m.Title, Description: m.Description, Unit: m.Unit, Local: m.Local,
 		Plugin: m.Plugin, Retired: m.Retired}
 	if m.HasProxy {
-		row.Proxy = proxyPounds(m.Proxy)
+		row.Proxy = format.ProxyExact(m.Proxy)
 	}
 	if m.HasMax {
 		row.Max = m.MaxPerMillion.String()

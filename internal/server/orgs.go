@@ -85,25 +85,11 @@ func (s *Server) supplierSummary(r *http.Request, orgID int64) (pages.SupplierSu
 		{Key: "Name", Value: d.Name},
 		{Key: "Companies House number", Value: company},
 		{Key: "Postcode", Value: d.Postcode.String()},
-		{Key: "Size", Value: sizeLabel(d.Size)},
+		{Key: "Size", Value: format.Size(d.Size)},
 		{Key: "Voluntary, community or social enterprise", Value: vcse},
 	}}
 	for _, pa := range areas {
 		sum.Local = append(sum.Local, pages.LocalStatus{Partner: pa.Partner.Name, Local: pa.LocalArea.Contains(d.Postcode), Area: pa.LocalArea.String()})
 	}
 	return sum, nil
-}
-
-func sizeLabel(size string) string {
-	switch size {
-	case tally.SizeMicro:
-		return "Micro"
-	case tally.SizeSmall:
-		return "Small"
-	case tally.SizeMedium:
-		return "Medium"
-	case tally.SizeLarge:
-		return "Large"
-	}
-	return size
 }

@@ -93,20 +93,3 @@ func navFor(a tally.Access, path string) []components.NavItem {
 	add("Audit trail", base+"/audit", auditReaders)
 	return items
 }
-
-// proxyPounds shows a proxy value as people read money: £28,000 or
-// £0.65, keeping every decimal place it has.
-func proxyPounds(p tally.Proxy) string {
-	whole, frac, _ := strings.Cut(p.String(), ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		return "£" + b.String() + "." + frac
-	}
-	return "£" + b.String()
-}

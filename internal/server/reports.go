@@ -40,7 +40,7 @@ func (s *Server) handleSuppliers(w http.ResponseWriter, r *http.Request, a tally
 	yesNo := map[bool]string{true: "Yes", false: "No"}
 	for _, sup := range list {
 		p.Rows = append(p.Rows, []components.Cell{{Text: sup.Name, Href: "/o/" + a.Org.Slug + "/suppliers/" + sup.Slug},
-			{Text: sizeLabel(sup.Size)}, {Text: yesNo[sup.VCSE]}, {Text: yesNo[sup.Local]}, {Text: sup.Postcode.String()}})
+			{Text: format.Size(sup.Size)}, {Text: yesNo[sup.VCSE]}, {Text: yesNo[sup.Local]}, {Text: sup.Postcode.String()}})
 	}
 	return s.render(w, r, http.StatusOK, pages.Suppliers(p))
 }

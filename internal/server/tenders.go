@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -55,7 +54,7 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 	}
 	p.Categories = []components.Option{{Value: "", Text: "Any category"}}
 	for _, c := range tally.Categories {
-		p.Categories = append(p.Categories, components.Option{Value: c, Text: capitalise(c)})
+		p.Categories = append(p.Categories, components.Option{Value: c, Text: format.Capitalise(c)})
 	}
 	p.Sorts = []components.Option{{Value: "", Text: "Latest deadline first"}, {Value: "deadline", Text: "Soonest deadline first"},
 		{Value: "value", Text: "Highest value first"}, {Value: "reference", Text: "Reference, A to Z"}}
@@ -161,13 +160,6 @@ func tenderSummary(t tally.Tender) []components.SummaryRow {
 		rows = append(rows, components.SummaryRow{Key: "Cancelled because", Value: t.CancelReason})
 	}
 	return rows
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // handleCopyTender makes a new draft from a tender.
@@ -307,7 +299,7 @@ func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int6
 func tenderTerms(t tally.Tender, partnerKey string) []components.SummaryRow {
 	return []components.SummaryRow{
 		{Key: partnerKey, Value: t.Partner.Name},
-		{Key: "Category", Value: capitalise(t.Category)},
+		{Key: "Category", Value: format.Capitalise(t.Category)},
 		{Key: "Estimated value", Value: format.Money(t.EstimatedValue)},
 		{Key: "Contract", Value: format.Date(t.ContractStart) + " to " + format.Date(t.ContractEnd)},
 		{Key: "Deadline for offers", Value: format.DateTime(t.Deadline)},
