@@ -245,3 +245,13 @@ func twoDigits(n int) string {
 func Points(p tally.Points) string {
 	return minus(p.String())
 }
+
+// Roles names roles in lower case, in the order given, separated by
+// commas: "contract manager, evaluator".
+func Roles(roles []tally.Role) string {
+	labels := make([]string, len(roles))
+	for i, r := range roles {
+		labels[i] = strings.ToLower(r.Label())
+	}
+	return strings.Join(labels, ", ")
+}

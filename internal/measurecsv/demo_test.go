@@ -5,6 +5,8 @@ import (
 	"os"
 	"reflect"
 	"testing"
+
+	"github.com/tally-sv/tally/internal/sheet"
 )
 
 const demoPath = "../demo/open-demo-measures-2026.csv"
@@ -78,7 +80,7 @@ func mustParse(t *testing.T, data []byte) Edition {
 	t.Helper()
 	ed, err := Parse(bytes.NewReader(data))
 	if err != nil {
-		if errs, ok := err.(Errors); ok {
+		if errs, ok := err.(sheet.Errors); ok {
 			for _, e := range errs {
 				t.Error(e)
 			}

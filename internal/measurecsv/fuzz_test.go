@@ -6,9 +6,11 @@ import (
 	"os"
 	"reflect"
 	"testing"
+
+	"github.com/tally-sv/tally/internal/sheet"
 )
 
-// FuzzParse checks that Parse never panics, reports problems only as Errors,
+// FuzzParse checks that Parse never panics, reports problems only as sheet.Errors,
 // and that anything it accepts survives a round trip through Write.
 func FuzzParse(f *testing.F) {
 	if demo, err := os.ReadFile(demoPath); err == nil {
@@ -18,7 +20,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ed, err := Parse(bytes.NewReader(data))
 		if err != nil {
-			var errs Errors
+			var errs sheet.Errors
 			if !errors.As(err, &errs) || len(errs) == 0 || len(errs) > MaxErrors+1 {
 				t.Fatalf("err = %#v", err)
 			}

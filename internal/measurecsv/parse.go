@@ -9,11 +9,13 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tally-sv/tally/internal/sheet"
 )
 
 // Parse reads an edition file in the measures CSV format. It is
 // all-or-nothing: it returns either a valid edition with at least one
-// measure, or an Errors listing the problems it found (up to MaxErrors).
+// measure, or a sheet.Errors listing the problems it found (up to MaxErrors).
 // Any other error comes from reading r.
 //
 // A UTF-8 byte order mark is skipped, blank lines are ignored, column names
@@ -25,7 +27,7 @@ func Parse(r io.Reader) (Edition, error) {
 		return Edition{}, fmt.Errorf("read measures file: %w", err)
 	}
 	if len(data) > MaxFileSize {
-		return Edition{}, Errors{{Message: fmt.Sprintf(
+		return Edition{}, sheet.Errors{{Message: fmt.Sprintf(
 			"The file is larger than %d MiB: check that it is a measures file, and split a very large edition into several files",
 			MaxFileSize>>20)}}
 	}
@@ -33,7 +35,7 @@ func Parse(r io.Reader) (Edition, error) {
 	p.cr.FieldsPerRecord = -1 // checked against the header, with a better message
 	ed := p.parse()
 	if p.full {
-		p.errs = append(p.errs, &RowError{Message: fmt.Sprintf(
+		p.errs = append(p.errs, &sheet.RowError{Message: fmt.Sprintf(
 			"Stopped after %d problems: fix these and import the file again", MaxErrors)})
 	}
 	if len(p.errs) > 0 {
@@ -49,7 +51,7 @@ type parser struct {
 	endLine int            // file line the last record ended on
 	header  []string       // lower-cased column name at each position
 	index   map[string]int // known column name → position
-	errs    Errors
+	errs    sheet.Errors
 	full    bool // an error was dropped because errs reached MaxErrors
 }
 
@@ -107,7 +109,7 @@ func (p *parser) errorf(row int, column, format string, args ...any) {
 		p.full = true
 		return
 	}
-	p.errs = append(p.errs, &RowError{Row: row, Column: column, Message: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, &sheet.RowError{Row: row, Column: column, Message: fmt.Sprintf(format, args...)})
 }
 
 // next returns the next record that is not blank, with its spreadsheet row.
@@ -136,7 +138,7 @@ func (p *parser) next() (row int, fields []string, ok bool) {
 		p.endLine = last + strings.Count(rec[len(rec)-1], "\n")
 		if i, msg := badText(rec); msg != "" {
 			// Everything after a wrong encoding is noise: report only this.
-			p.errs = Errors{{Row: p.row, Column: p.columnAt(i), Message: msg}}
+			p.errs = sheet.Errors{{Row: p.row, Column: p.columnAt(i), Message: msg}}
 			p.full = false
 			return 0, nil, false
 		}

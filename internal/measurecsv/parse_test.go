@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tally-sv/tally/internal/sheet"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -34,67 +35,67 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
-		want Errors
+		want sheet.Errors
 	}{
-		{"wrong encoding", header + row("JOB1") + row("JOB2", "title", "Caf\xe9"), Errors{
-			{3, "title", `Wrong encoding: save the file as UTF-8 (in Excel, choose "CSV UTF-8" when saving)`}}},
-		{"UTF-16", "\xff\xfee\x00d\x00", Errors{
-			{1, "", `Wrong encoding: save the file as UTF-8 (in Excel, choose "CSV UTF-8" when saving)`}}},
-		{"NUL byte", header + row("JOB1", "description", "a\x00b"), Errors{
-			{2, "description", `The file contains NUL characters, so it is not a plain CSV file: save it as "CSV UTF-8" and try again`}}},
-		{"empty file", "", Errors{
-			{0, "", "The file is empty: start with a header row naming the columns, then one row per measure"}}},
-		{"no data rows", header + "\n,,,\n", Errors{
-			{0, "", "The file has no measures: add one row per measure below the header row"}}},
-		{"no header", row("JOB1"), Errors{
-			{1, "", "The first row must be a header naming the columns: edition, theme, outcome, code, title, unit, proxy_gbp, local, plugin, max_per_million, description"}}},
-		{"semicolons", "edition;theme;outcome\n", Errors{
-			{1, "", "Values are separated by semicolons or tabs: save the file as CSV with commas between values"}}},
-		{"header problems", "edition,theme,outcome,Code,titel,unit,,CODE\n" + "Demo,Jobs,Work,JOB1,Jobs,FTE,,\n", Errors{
-			{1, "titel", `Unknown column "titel": check the spelling; the columns are edition, theme, outcome, code, title, unit, proxy_gbp, local, plugin, max_per_million, description`},
-			{1, "", "Column G has no name: name it or delete the column"},
-			{1, "code", `Column "code" appears twice (columns D and H): delete one of them`},
-			{1, "title", `Missing column "title": add it to the header row`}}},
-		{"missing values", header + row("JOB1", "theme", " ", "unit", "") + row(""), Errors{
-			{2, "theme", "Enter a theme: every measure needs one"},
-			{2, "unit", "Enter a unit: every measure needs one"},
-			{3, "code", "Enter a code: every measure needs one"}}},
-		{"duplicate code", header + row("JOB1") + row("JOB2") + row("job1 "), Errors{
-			{4, "code", `Code "job1" is already used on row 2: give each measure its own code`}}},
-		{"different editions", header + row("JOB1") + row("JOB2", "edition", "Other"), Errors{
-			{3, "edition", `Edition "Other" differs from "Demo" on row 2: every row of a file must name the same edition`}}},
+		{"wrong encoding", header + row("JOB1") + row("JOB2", "title", "Caf\xe9"), sheet.Errors{
+			rowErr(3, "title", `Wrong encoding: save the file as UTF-8 (in Excel, choose "CSV UTF-8" when saving)`)}},
+		{"UTF-16", "\xff\xfee\x00d\x00", sheet.Errors{
+			rowErr(1, "", `Wrong encoding: save the file as UTF-8 (in Excel, choose "CSV UTF-8" when saving)`)}},
+		{"NUL byte", header + row("JOB1", "description", "a\x00b"), sheet.Errors{
+			rowErr(2, "description", `The file contains NUL characters, so it is not a plain CSV file: save it as "CSV UTF-8" and try again`)}},
+		{"empty file", "", sheet.Errors{
+			rowErr(0, "", "The file is empty: start with a header row naming the columns, then one row per measure")}},
+		{"no data rows", header + "\n,,,\n", sheet.Errors{
+			rowErr(0, "", "The file has no measures: add one row per measure below the header row")}},
+		{"no header", row("JOB1"), sheet.Errors{
+			rowErr(1, "", "The first row must be a header naming the columns: edition, theme, outcome, code, title, unit, proxy_gbp, local, plugin, max_per_million, description")}},
+		{"semicolons", "edition;theme;outcome\n", sheet.Errors{
+			rowErr(1, "", "Values are separated by semicolons or tabs: save the file as CSV with commas between values")}},
+		{"header problems", "edition,theme,outcome,Code,titel,unit,,CODE\n" + "Demo,Jobs,Work,JOB1,Jobs,FTE,,\n", sheet.Errors{
+			rowErr(1, "titel", `Unknown column "titel": check the spelling; the columns are edition, theme, outcome, code, title, unit, proxy_gbp, local, plugin, max_per_million, description`),
+			rowErr(1, "", "Column G has no name: name it or delete the column"),
+			rowErr(1, "code", `Column "code" appears twice (columns D and H): delete one of them`),
+			rowErr(1, "title", `Missing column "title": add it to the header row`)}},
+		{"missing values", header + row("JOB1", "theme", " ", "unit", "") + row(""), sheet.Errors{
+			rowErr(2, "theme", "Enter a theme: every measure needs one"),
+			rowErr(2, "unit", "Enter a unit: every measure needs one"),
+			rowErr(3, "code", "Enter a code: every measure needs one")}},
+		{"duplicate code", header + row("JOB1") + row("JOB2") + row("job1 "), sheet.Errors{
+			rowErr(4, "code", `Code "job1" is already used on row 2: give each measure its own code`)}},
+		{"different editions", header + row("JOB1") + row("JOB2", "edition", "Other"), sheet.Errors{
+			rowErr(3, "edition", `Edition "Other" differs from "Demo" on row 2: every row of a file must name the same edition`)}},
 		{"bad numbers", header +
 			row("A1", "proxy_gbp", "abc") +
 			row("A2", "proxy_gbp", "-5") +
 			row("A3", "proxy_gbp", "0.12345") +
 			row("A4", "proxy_gbp", `"12,5"`) +
 			row("A5", "max_per_million", "-1") +
-			row("A6", "max_per_million", "1.2345"), Errors{
-			{2, "proxy_gbp", `Enter a number using only digits, commas and a decimal point, like 1,234.5, or leave it empty for a record-only measure (found "abc")`},
-			{3, "proxy_gbp", `Enter a value of £0 or more, or leave it empty for a record-only measure (found "-5")`},
-			{4, "proxy_gbp", `Enter a value with no more than 4 decimal places, like 12.3456, or leave it empty for a record-only measure (found "0.12345")`},
-			{5, "proxy_gbp", `Use commas only to separate thousands, like 1,234.5, or leave it empty for a record-only measure (found "12,5")`},
-			{6, "max_per_million", `Enter a quantity of 0 or more, or leave it empty for no limit (found "-1")`},
-			{7, "max_per_million", `Enter a number with no more than 3 decimal places, like 12.5, or leave it empty for no limit (found "1.2345")`}}},
-		{"bad boolean", header + row("JOB1", "local", "maybe"), Errors{
-			{2, "local", `Enter true or false (or yes or no), or leave it empty for false (found "maybe")`}}},
-		{"long title", header + row("JOB1", "title", long), Errors{
-			{2, "title", "The title is 201 characters long: shorten it to 200 or fewer and move the detail to the description"}}},
-		{"field count", header + row("JOB1") + "Demo,Jobs,Work,JOB2,Local, jobs,FTE,1,true,,10,\n" + "Demo,Jobs\n", Errors{
-			{3, "", "This row has 12 values but the header has 11 columns: check for missing or extra commas, and put double quotes around values that contain commas"},
-			{4, "", "This row has 2 values but the header has 11 columns: check for missing or extra commas, and put double quotes around values that contain commas"}}},
-		{"bad quotes", header + row("JOB1") + row("JOB2", "title", `The "best" jobs`), Errors{
-			{3, "", `A double quote (") is out of place: wrap a value that contains commas, quotes or line breaks in double quotes, and double each quote inside it ("")`}}},
+			row("A6", "max_per_million", "1.2345"), sheet.Errors{
+			rowErr(2, "proxy_gbp", `Enter a number using only digits, commas and a decimal point, like 1,234.5, or leave it empty for a record-only measure (found "abc")`),
+			rowErr(3, "proxy_gbp", `Enter a value of £0 or more, or leave it empty for a record-only measure (found "-5")`),
+			rowErr(4, "proxy_gbp", `Enter a value with no more than 4 decimal places, like 12.3456, or leave it empty for a record-only measure (found "0.12345")`),
+			rowErr(5, "proxy_gbp", `Use commas only to separate thousands, like 1,234.5, or leave it empty for a record-only measure (found "12,5")`),
+			rowErr(6, "max_per_million", `Enter a quantity of 0 or more, or leave it empty for no limit (found "-1")`),
+			rowErr(7, "max_per_million", `Enter a number with no more than 3 decimal places, like 12.5, or leave it empty for no limit (found "1.2345")`)}},
+		{"bad boolean", header + row("JOB1", "local", "maybe"), sheet.Errors{
+			rowErr(2, "local", `Enter true or false (or yes or no), or leave it empty for false (found "maybe")`)}},
+		{"long title", header + row("JOB1", "title", long), sheet.Errors{
+			rowErr(2, "title", "The title is 201 characters long: shorten it to 200 or fewer and move the detail to the description")}},
+		{"field count", header + row("JOB1") + "Demo,Jobs,Work,JOB2,Local, jobs,FTE,1,true,,10,\n" + "Demo,Jobs\n", sheet.Errors{
+			rowErr(3, "", "This row has 12 values but the header has 11 columns: check for missing or extra commas, and put double quotes around values that contain commas"),
+			rowErr(4, "", "This row has 2 values but the header has 11 columns: check for missing or extra commas, and put double quotes around values that contain commas")}},
+		{"bad quotes", header + row("JOB1") + row("JOB2", "title", `The "best" jobs`), sheet.Errors{
+			rowErr(3, "", `A double quote (") is out of place: wrap a value that contains commas, quotes or line breaks in double quotes, and double each quote inside it ("")`)}},
 		{"rows as a spreadsheet counts them", "\n" + header + "\n" +
-			row("JOB1", "description", "\"two\r\nlines\"") + "\r\n" + row("JOB2", "local", "x"), Errors{
-			{6, "local", `Enter true or false (or yes or no), or leave it empty for false (found "x")`}}},
+			row("JOB1", "description", "\"two\r\nlines\"") + "\r\n" + row("JOB2", "local", "x"), sheet.Errors{
+			rowErr(6, "local", `Enter true or false (or yes or no), or leave it empty for false (found "x")`)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(strings.NewReader(tt.in))
-			got, ok := err.(Errors)
+			got, ok := err.(sheet.Errors)
 			if !ok {
-				t.Fatalf("err = %#v, want Errors", err)
+				t.Fatalf("err = %#v, want sheet.Errors", err)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				for _, e := range got {
@@ -109,12 +110,12 @@ func TestParseErrors(t *testing.T) {
 func TestParseStopsAtMaxErrors(t *testing.T) {
 	in := header + strings.Repeat(row("JOB1", "local", "x"), MaxErrors+5)
 	_, err := Parse(strings.NewReader(in))
-	errs, _ := err.(Errors)
+	errs, _ := err.(sheet.Errors)
 	if len(errs) != MaxErrors+1 {
 		t.Fatalf("got %d errors, want %d", len(errs), MaxErrors+1)
 	}
 	last := errs[len(errs)-1]
-	if *last != (RowError{Message: "Stopped after 50 problems: fix these and import the file again"}) {
+	if *last != (sheet.RowError{Message: "Stopped after 50 problems: fix these and import the file again"}) {
 		t.Errorf("last = %+v", last)
 	}
 }
@@ -122,7 +123,7 @@ func TestParseStopsAtMaxErrors(t *testing.T) {
 func TestParseTooLarge(t *testing.T) {
 	in := header + strings.Repeat(row("JOB1"), MaxFileSize/len(row("JOB1"))+1)
 	_, err := Parse(strings.NewReader(in))
-	want := Errors{{0, "", "The file is larger than 5 MiB: check that it is a measures file, and split a very large edition into several files"}}
+	want := sheet.Errors{rowErr(0, "", "The file is larger than 5 MiB: check that it is a measures file, and split a very large edition into several files")}
 	if !reflect.DeepEqual(err, want) {
 		t.Errorf("err = %v", err)
 	}
@@ -164,7 +165,7 @@ func TestParseAccepts(t *testing.T) {
 func TestParseStopsAtMaxErrorsInHeader(t *testing.T) {
 	in := "edition" + strings.Repeat(",", MaxErrors+5) + "\n"
 	_, err := Parse(strings.NewReader(in))
-	errs, _ := err.(Errors)
+	errs, _ := err.(sheet.Errors)
 	if len(errs) != MaxErrors+1 || errs[MaxErrors].Row != 0 {
 		t.Fatalf("got %d errors: %v", len(errs), errs)
 	}
@@ -178,4 +179,9 @@ func TestErrorsIsInvalid(t *testing.T) {
 	if got := err.Error(); got != "The file is empty: start with a header row naming the columns, then one row per measure" {
 		t.Errorf("Error() = %q", got)
 	}
+}
+
+// rowErr is a problem on a row, for the tables of expected errors.
+func rowErr(row int, column, message string) *sheet.RowError {
+	return &sheet.RowError{Row: row, Column: column, Message: message}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -17,7 +18,9 @@ func (p *parser) readMeasure(row int, fields []string) (m Measure, edition strin
 	}
 	get := func(col string) string {
 		if i, ok := p.index[col]; ok {
-			return strings.TrimSpace(fields[i])
+			// Without the "'" that Write (export.Neutralise) puts before
+			// a value a spreadsheet would run as a formula.
+			return strings.TrimSpace(export.Unquote(strings.TrimSpace(fields[i])))
 		}
 		return ""
 	}

@@ -1,21 +1,23 @@
 package measurecsv
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
+
+	"github.com/tally-sv/tally/internal/export"
 )
 
 // Write writes e in the measures CSV format, with the columns in the order
 // of the format's documentation. It starts with a UTF-8 byte order mark so
-// that Excel shows "£" correctly; Parse skips it. Write does not check e: an
-// edition returned by Parse writes out so that Parse reads it back
-// unchanged.
+// that Excel shows "£" correctly; Parse skips it. The writer, export.CSV,
+// gives a cell a spreadsheet would run as a formula a leading "'", which
+// Parse removes again. Write does not check e: an edition returned by Parse
+// writes out so that Parse reads it back unchanged.
 func Write(w io.Writer, e Edition) error {
 	if _, err := io.WriteString(w, bom); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := export.NewCSV(w)
 	if err := cw.Write(columns); err != nil {
 		return err
 	}
@@ -36,6 +38,5 @@ func Write(w io.Writer, e Edition) error {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }

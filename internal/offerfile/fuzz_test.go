@@ -6,10 +6,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tally-sv/tally/internal/sheet"
 )
 
 // FuzzParseCSV checks that Parse never panics, reports problems only as
-// Errors, and that any offer it accepts is read back unchanged from the
+// sheet.Errors, and that any offer it accepts is read back unchanged from the
 // template WriteCSV makes of it. The seed corpus is in
 // testdata/fuzz/FuzzParseCSV.
 func FuzzParseCSV(f *testing.F) {
@@ -17,7 +19,7 @@ func FuzzParseCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		offer, err := Parse(bytes.NewReader(data), "offer.csv", testMeasures)
 		if err != nil {
-			var errs Errors
+			var errs sheet.Errors
 			if !errors.As(err, &errs) || len(errs) == 0 || len(errs) > MaxErrors+1 {
 				t.Fatalf("err = %#v", err)
 			}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tally-sv/tally/internal/sheet"
 )
 
 // record is one row of an uploaded sheet, numbered as a spreadsheet shows it.
@@ -19,7 +21,7 @@ type record struct {
 // Parse reads a filled-in template for a tender that asks for measures. It
 // tells an Excel workbook from a CSV file by the content, not by name, which
 // is used only to word a hint. It is all-or-nothing: it returns either an
-// Offer with a line for every measure, or an Errors (errors.Is
+// Offer with a line for every measure, or a sheet.Errors (errors.Is
 // tally.ErrInvalid) listing up to MaxErrors problems, each naming its row and
 // column. Any other error comes from reading r.
 //
@@ -44,30 +46,30 @@ func ParseFor(r io.Reader, name, ref string, measures []Measure) (Offer, error) 
 		return Offer{}, fmt.Errorf("read offer file: %w", err)
 	}
 	if len(data) > MaxFileSize {
-		return Offer{}, Errors{{Message: fmt.Sprintf(
+		return Offer{}, sheet.Errors{{Message: fmt.Sprintf(
 			"The file is larger than %d MiB: upload the offer template, with one row per measure", MaxFileSize>>20)}}
 	}
 	p := parser{measures: measures, name: name, ref: ref}
 	var recs []record
-	var stop *RowError
+	var stop *sheet.RowError
 	switch {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		var errs Errors
+		var errs sheet.Errors
 		if recs, errs = readXLSX(data); errs != nil {
 			return Offer{}, errs
 		}
 	case bytes.HasPrefix(data, []byte("\xD0\xCF\x11\xE0")):
 		// An OLE container: an Excel 97-2003 workbook, or an encrypted one.
-		return Offer{}, Errors{{Message: "The file is an old-style (.xls) or password-protected workbook: remove any password and save it as an Excel Workbook (.xlsx), or upload the CSV template instead"}}
+		return Offer{}, sheet.Errors{{Message: "The file is an old-style (.xls) or password-protected workbook: remove any password and save it as an Excel Workbook (.xlsx), or upload the CSV template instead"}}
 	case !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0:
-		return Offer{}, Errors{{Message: `The file is not text in UTF-8: in Excel, save it as "CSV UTF-8 (Comma delimited)" or as an Excel Workbook (.xlsx), and upload it again`}}
+		return Offer{}, sheet.Errors{{Message: `The file is not text in UTF-8: in Excel, save it as "CSV UTF-8 (Comma delimited)" or as an Excel Workbook (.xlsx), and upload it again`}}
 	default:
 		p.csv = true
 		recs, stop = readCSV(bytes.TrimPrefix(data, []byte(bom)))
 	}
 	offer := p.parse(recs, stop)
 	if p.full {
-		p.errs = append(p.errs, &RowError{Message: fmt.Sprintf(
+		p.errs = append(p.errs, &sheet.RowError{Message: fmt.Sprintf(
 			"Stopped after %d problems: fix these and upload the file again", MaxErrors)})
 	}
 	if len(p.errs) > 0 {
@@ -80,7 +82,7 @@ func ParseFor(r io.Reader, name, ref string, measures []Measure) (Offer, error) 
 // as rows but a quoted line break as part of its row, so rows count records
 // and blank lines, not lines. If the quoting is broken it returns the
 // records before the problem and the problem, which stops the upload.
-func readCSV(data []byte) ([]record, *RowError) {
+func readCSV(data []byte) ([]record, *sheet.RowError) {
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1 // checked against the header, with a better message
 	var (
@@ -99,7 +101,7 @@ func readCSV(data []byte) ([]record, *RowError) {
 			if errors.As(err, &pe) {
 				row += pe.StartLine - endLine
 			}
-			return recs, &RowError{Row: row, Message: `A double quote (") is out of place: put double quotes around a value that contains commas, quotes or line breaks, and double each quote inside it ("")`}
+			return recs, &sheet.RowError{Row: row, Message: `A double quote (") is out of place: put double quotes around a value that contains commas, quotes or line breaks, and double each quote inside it ("")`}
 		}
 		start, _ := cr.FieldPos(0)
 		last, _ := cr.FieldPos(len(fields) - 1)

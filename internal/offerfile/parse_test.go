@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tally-sv/tally/internal/sheet"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -51,64 +53,64 @@ func TestParseErrors(t *testing.T) {
 	html := "<!DOCTYPE html>\n<html><head><title>Sign in</title></head>\n<body class=\"x\">Sign in</body></html>\n"
 	tests := []struct {
 		name, file, in string
-		want           Errors
+		want           sheet.Errors
 	}{
-		{"empty file", "offer.csv", "", Errors{
-			{0, "", "The file is empty: download the template, fill it in and upload it"}}},
-		{"only blank lines", "offer.csv", bom + "\n\n,,,\n", Errors{
-			{0, "", "The file is empty: download the template, fill it in and upload it"}}},
-		{"no header", "offer.csv", valid["JOB1"], Errors{{1, "", headerMsg}}},
-		{"header without code", "offer.csv", "measure,quantity,statement\n", Errors{{1, "", headerMsg}}},
-		{"HTML named .xlsx is read as CSV", "offer.XLSX", html, Errors{
-			{1, "", headerMsg + ". The file's name ends in .xlsx, but it is not an Excel workbook: download the template again"}}},
-		{"semicolons", "offer.csv", "code;quantity;statement\n", Errors{
-			{1, "", "Values are separated by semicolons or tabs: save the file as CSV with commas between values"}}},
-		{"header problems", "offer.csv", "Code,qty,statement,CODE\n", Errors{
-			{1, "qty", `Unknown column "qty": delete it, or correct its name; the columns are code, measure, unit, proxy_gbp, target, quantity, statement`},
-			{1, "code", `Column "code" appears twice (columns A and D): delete one of them`},
-			{1, "quantity", `Missing column "quantity": add it to the header row, or download the template again`}}},
-		{"invalid UTF-8", "offer.csv", file("JOB1", row("JOB2", "1", "Caf\xe9"), "ENV1", "BID"), Errors{
-			{0, "", `The file is not text in UTF-8: in Excel, save it as "CSV UTF-8 (Comma delimited)" or as an Excel Workbook (.xlsx), and upload it again`}}},
-		{"UTF-16", "offer.csv", "\xff\xfec\x00o\x00d\x00e\x00", Errors{
-			{0, "", `The file is not text in UTF-8: in Excel, save it as "CSV UTF-8 (Comma delimited)" or as an Excel Workbook (.xlsx), and upload it again`}}},
-		{"old Excel workbook", "offer.xls", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest", Errors{
-			{0, "", "The file is an old-style (.xls) or password-protected workbook: remove any password and save it as an Excel Workbook (.xlsx), or upload the CSV template instead"}}},
-		{"missing measure and bid price", "offer.csv", file("JOB1", "ENV1"), Errors{
-			{0, "", "There is no row for JOB2 (Apprenticeship weeks): add a row with JOB2 in the code column"},
-			{0, "", "There is no BID_PRICE row: add a row with BID_PRICE in the code column and your bid price in pounds in the quantity column"}}},
-		{"unknown and empty codes", "offer.csv", file("JOB1", "JOB2", row("JOB9", "1", "x"), "ENV1", row("", "1", "x"), "BID"), Errors{
-			{4, "code", `This tender does not ask for a measure with code "JOB9": use the codes in the template, or delete the row`},
-			{6, "code", "Enter the measure code from the template, or delete the row"}}},
-		{"duplicates", "offer.csv", file("JOB1", "JOB2", "ENV1", row(" job1 ", "3", "y"), "BID", row("bid_price", "5", "")), Errors{
-			{5, "code", "job1 is also on row 2: keep one row for each measure, and delete the other"},
-			{7, "code", "bid_price is also on row 6: keep one row for each measure, and delete the other"}}},
-		{"bad quantities", "offer.csv", file(row("JOB1", "-1", "x"), row("JOB2", "1.2345", "x"), row("ENV1", `"12,5"`, "x"), "BID"), Errors{
-			{2, "quantity", "Enter a quantity of 0 or more"},
-			{3, "quantity", "Enter a number with no more than 3 decimal places, like 12.5"},
-			{4, "quantity", "Use commas only to separate thousands, like 1,234.5"}}},
-		{"statements", "offer.csv", file(row("JOB1", "0.001", " "), row("JOB2", "0", strings.Repeat("é", 2001)), "ENV1", "BID"), Errors{
-			{2, "statement", "Enter a delivery statement for JOB1: say how you will deliver it"},
-			{3, "statement", "Shorten the delivery statement for JOB2 to 2000 characters or fewer (it has 2001)"}}},
-		{"bid price empty", "offer.csv", file("JOB1", "JOB2", "ENV1", row("BID_PRICE", "", "")), Errors{
-			{5, "quantity", "Enter your bid price in pounds, like 1,250,000"}}},
-		{"bid price zero", "offer.csv", file("JOB1", "JOB2", "ENV1", row("BID_PRICE", "£0.00", "")), Errors{
-			{5, "quantity", "Enter a bid price of more than £0"}}},
-		{"bid price in pence", "offer.csv", file("JOB1", "JOB2", "ENV1", row("BID_PRICE", "10.005", "")), Errors{
-			{5, "quantity", "Enter an amount in pounds and pence, with no more than 2 decimal places, like £1,234.56"}}},
-		{"unquoted comma and short row", "offer.csv", file(row("JOB1", "2", "Hire, and train"), "JOB2\n", "ENV1", "BID"), Errors{
-			{2, "", "Column H has a value but no name in the header row: delete the value, and put double quotes around any statement that contains commas"},
-			{3, "", "This row has 1 values but the header has 7 columns: check for missing commas"}}},
-		{"bad quote after a row error", "offer.csv", file(row("JOB1", "x", "y"), row("JOB2", "1", `The "best"`), "ENV1"), Errors{
-			{2, "quantity", "Enter a number using only digits, commas and a decimal point, like 1,234.5"},
-			{3, "", `A double quote (") is out of place: put double quotes around a value that contains commas, quotes or line breaks, and double each quote inside it ("")`}}},
-		{"rows as a spreadsheet counts them", "offer.csv", "\n" + file("\n", row("JOB1", "1", "\"two\r\nlines\""), "\r\n", row("JOB2", "1", ""), "ENV1", "BID"), Errors{
-			{6, "statement", "Enter a delivery statement for JOB2: say how you will deliver it"}}},
+		{"empty file", "offer.csv", "", sheet.Errors{
+			rowErr(0, "", "The file is empty: download the template, fill it in and upload it")}},
+		{"only blank lines", "offer.csv", bom + "\n\n,,,\n", sheet.Errors{
+			rowErr(0, "", "The file is empty: download the template, fill it in and upload it")}},
+		{"no header", "offer.csv", valid["JOB1"], sheet.Errors{rowErr(1, "", headerMsg)}},
+		{"header without code", "offer.csv", "measure,quantity,statement\n", sheet.Errors{rowErr(1, "", headerMsg)}},
+		{"HTML named .xlsx is read as CSV", "offer.XLSX", html, sheet.Errors{
+			rowErr(1, "", headerMsg+". The file's name ends in .xlsx, but it is not an Excel workbook: download the template again")}},
+		{"semicolons", "offer.csv", "code;quantity;statement\n", sheet.Errors{
+			rowErr(1, "", "Values are separated by semicolons or tabs: save the file as CSV with commas between values")}},
+		{"header problems", "offer.csv", "Code,qty,statement,CODE\n", sheet.Errors{
+			rowErr(1, "qty", `Unknown column "qty": delete it, or correct its name; the columns are code, measure, unit, proxy_gbp, target, quantity, statement`),
+			rowErr(1, "code", `Column "code" appears twice (columns A and D): delete one of them`),
+			rowErr(1, "quantity", `Missing column "quantity": add it to the header row, or download the template again`)}},
+		{"invalid UTF-8", "offer.csv", file("JOB1", row("JOB2", "1", "Caf\xe9"), "ENV1", "BID"), sheet.Errors{
+			rowErr(0, "", `The file is not text in UTF-8: in Excel, save it as "CSV UTF-8 (Comma delimited)" or as an Excel Workbook (.xlsx), and upload it again`)}},
+		{"UTF-16", "offer.csv", "\xff\xfec\x00o\x00d\x00e\x00", sheet.Errors{
+			rowErr(0, "", `The file is not text in UTF-8: in Excel, save it as "CSV UTF-8 (Comma delimited)" or as an Excel Workbook (.xlsx), and upload it again`)}},
+		{"old Excel workbook", "offer.xls", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest", sheet.Errors{
+			rowErr(0, "", "The file is an old-style (.xls) or password-protected workbook: remove any password and save it as an Excel Workbook (.xlsx), or upload the CSV template instead")}},
+		{"missing measure and bid price", "offer.csv", file("JOB1", "ENV1"), sheet.Errors{
+			rowErr(0, "", "There is no row for JOB2 (Apprenticeship weeks): add a row with JOB2 in the code column"),
+			rowErr(0, "", "There is no BID_PRICE row: add a row with BID_PRICE in the code column and your bid price in pounds in the quantity column")}},
+		{"unknown and empty codes", "offer.csv", file("JOB1", "JOB2", row("JOB9", "1", "x"), "ENV1", row("", "1", "x"), "BID"), sheet.Errors{
+			rowErr(4, "code", `This tender does not ask for a measure with code "JOB9": use the codes in the template, or delete the row`),
+			rowErr(6, "code", "Enter the measure code from the template, or delete the row")}},
+		{"duplicates", "offer.csv", file("JOB1", "JOB2", "ENV1", row(" job1 ", "3", "y"), "BID", row("bid_price", "5", "")), sheet.Errors{
+			rowErr(5, "code", "job1 is also on row 2: keep one row for each measure, and delete the other"),
+			rowErr(7, "code", "bid_price is also on row 6: keep one row for each measure, and delete the other")}},
+		{"bad quantities", "offer.csv", file(row("JOB1", "-1", "x"), row("JOB2", "1.2345", "x"), row("ENV1", `"12,5"`, "x"), "BID"), sheet.Errors{
+			rowErr(2, "quantity", "Enter a quantity of 0 or more"),
+			rowErr(3, "quantity", "Enter a number with no more than 3 decimal places, like 12.5"),
+			rowErr(4, "quantity", "Use commas only to separate thousands, like 1,234.5")}},
+		{"statements", "offer.csv", file(row("JOB1", "0.001", " "), row("JOB2", "0", strings.Repeat("é", 2001)), "ENV1", "BID"), sheet.Errors{
+			rowErr(2, "statement", "Enter a delivery statement for JOB1: say how you will deliver it"),
+			rowErr(3, "statement", "Shorten the delivery statement for JOB2 to 2000 characters or fewer (it has 2001)")}},
+		{"bid price empty", "offer.csv", file("JOB1", "JOB2", "ENV1", row("BID_PRICE", "", "")), sheet.Errors{
+			rowErr(5, "quantity", "Enter your bid price in pounds, like 1,250,000")}},
+		{"bid price zero", "offer.csv", file("JOB1", "JOB2", "ENV1", row("BID_PRICE", "£0.00", "")), sheet.Errors{
+			rowErr(5, "quantity", "Enter a bid price of more than £0")}},
+		{"bid price in pence", "offer.csv", file("JOB1", "JOB2", "ENV1", row("BID_PRICE", "10.005", "")), sheet.Errors{
+			rowErr(5, "quantity", "Enter an amount in pounds and pence, with no more than 2 decimal places, like £1,234.56")}},
+		{"unquoted comma and short row", "offer.csv", file(row("JOB1", "2", "Hire, and train"), "JOB2\n", "ENV1", "BID"), sheet.Errors{
+			rowErr(2, "", "Column H has a value but no name in the header row: delete the value, and put double quotes around any statement that contains commas"),
+			rowErr(3, "", "This row has 1 values but the header has 7 columns: check for missing commas")}},
+		{"bad quote after a row error", "offer.csv", file(row("JOB1", "x", "y"), row("JOB2", "1", `The "best"`), "ENV1"), sheet.Errors{
+			rowErr(2, "quantity", "Enter a number using only digits, commas and a decimal point, like 1,234.5"),
+			rowErr(3, "", `A double quote (") is out of place: put double quotes around a value that contains commas, quotes or line breaks, and double each quote inside it ("")`)}},
+		{"rows as a spreadsheet counts them", "offer.csv", "\n" + file("\n", row("JOB1", "1", "\"two\r\nlines\""), "\r\n", row("JOB2", "1", ""), "ENV1", "BID"), sheet.Errors{
+			rowErr(6, "statement", "Enter a delivery statement for JOB2: say how you will deliver it")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			offer, err := Parse(strings.NewReader(tt.in), tt.file, testMeasures)
 			if !errors.Is(err, tally.ErrInvalid) {
-				t.Fatalf("err = %v, want Errors", err)
+				t.Fatalf("err = %v, want sheet.Errors", err)
 			}
 			if diff := cmp.Diff(tt.want, err); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
@@ -123,11 +125,11 @@ func TestParseErrors(t *testing.T) {
 func TestParseStopsAtMaxErrors(t *testing.T) {
 	in := file(strings.Repeat(row("NOPE", "1", "x"), MaxErrors+5))
 	_, err := Parse(strings.NewReader(in), "offer.csv", testMeasures)
-	errs, _ := err.(Errors)
+	errs, _ := err.(sheet.Errors)
 	if len(errs) != MaxErrors+1 {
 		t.Fatalf("got %d errors, want %d", len(errs), MaxErrors+1)
 	}
-	want := RowError{Message: "Stopped after 50 problems: fix these and upload the file again"}
+	want := sheet.RowError{Message: "Stopped after 50 problems: fix these and upload the file again"}
 	if *errs[MaxErrors] != want {
 		t.Errorf("last = %+v", errs[MaxErrors])
 	}
@@ -136,7 +138,7 @@ func TestParseStopsAtMaxErrors(t *testing.T) {
 func TestParseTooLarge(t *testing.T) {
 	in := file(strings.Repeat(valid["JOB2"], MaxFileSize/len(valid["JOB2"])+1))
 	_, err := Parse(strings.NewReader(in), "offer.csv", testMeasures)
-	want := Errors{{0, "", "The file is larger than 2 MiB: upload the offer template, with one row per measure"}}
+	want := sheet.Errors{rowErr(0, "", "The file is larger than 2 MiB: upload the offer template, with one row per measure")}
 	if diff := cmp.Diff(want, err); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -155,9 +157,9 @@ func TestParseAccepts(t *testing.T) {
 		"'@ ,,JOB2\r\n" +
 		",\"£1,500,000\",BID_PRICE\r\n"
 	_, err := Parse(strings.NewReader(in), "", testMeasures)
-	if diff := cmp.Diff(Errors{
-		{5, "quantity", "Enter your bid price in pounds, like 1,250,000"},
-		{8, "code", "BID_PRICE is also on row 5: keep one row for each measure, and delete the other"},
+	if diff := cmp.Diff(sheet.Errors{
+		rowErr(5, "quantity", "Enter your bid price in pounds, like 1,250,000"),
+		rowErr(8, "code", "BID_PRICE is also on row 5: keep one row for each measure, and delete the other"),
 	}, err); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
@@ -176,22 +178,7 @@ func TestParseAccepts(t *testing.T) {
 	}
 }
 
-func TestRowErrorText(t *testing.T) {
-	tests := []struct {
-		err  *RowError
-		want string
-	}{
-		{&RowError{4, "quantity", "Enter a quantity of 0 or more"}, "Row 4, column quantity: Enter a quantity of 0 or more"},
-		{&RowError{3, "", "Check the commas"}, "Row 3: Check the commas"},
-		{&RowError{0, "", "The file is empty"}, "The file is empty"},
-	}
-	for _, tt := range tests {
-		if got := tt.err.Error(); got != tt.want {
-			t.Errorf("Error() = %q, want %q", got, tt.want)
-		}
-	}
-	errs := Errors{tests[0].err, tests[1].err}
-	if got := errs.Error(); got != "Row 4, column quantity: Enter a quantity of 0 or more (and 1 more)" {
-		t.Errorf("Errors.Error() = %q", got)
-	}
+// rowErr is a problem on a row, for the tables of expected errors.
+func rowErr(row int, column, message string) *sheet.RowError {
+	return &sheet.RowError{Row: row, Column: column, Message: message}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tally-sv/tally/internal/export"
+	"github.com/tally-sv/tally/internal/sheet"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -15,16 +17,16 @@ type parser struct {
 	measures []Measure
 	ref      string         // the tender's reference, "" to accept any
 	name     string         // the uploaded file's name, for hints
-	csv      bool           // a CSV file: cells may carry neutralise's "'", and rows must fill the header
+	csv      bool           // a CSV file: cells may carry export.Neutralise's "'", and rows must fill the header
 	header   []string       // lower-cased column name at each position
 	index    map[string]int // known column name → position
-	errs     Errors
+	errs     sheet.Errors
 	full     bool // an error was dropped because errs reached MaxErrors
 }
 
 // parse reads the header and the rows after it. stop, if not nil, is a
 // problem after the last record that ended reading early.
-func (p *parser) parse(recs []record, stop *RowError) Offer {
+func (p *parser) parse(recs []record, stop *sheet.RowError) Offer {
 	recs = slices.DeleteFunc(recs, func(r record) bool { return isBlank(r.fields) })
 	if len(recs) == 0 {
 		if stop != nil {
@@ -70,7 +72,7 @@ func (p *parser) parse(recs []record, stop *RowError) Offer {
 				p.errorf(rec.row, colCode, "Put back the tender reference after %s: in the code column, or download the template again", TenderCode+":")
 			} else if p.ref != "" && !strings.EqualFold(offer.TenderRef, p.ref) {
 				// The wrong tender's file: nothing else in it matters.
-				p.errs = Errors{{Row: rec.row, Column: colCode, Message: fmt.Sprintf(
+				p.errs = sheet.Errors{{Row: rec.row, Column: colCode, Message: fmt.Sprintf(
 					"This file is the offer template for tender %s, but this offer is for tender %s: download the template for %s from this page, or upload this file to your offer on %s",
 					offer.TenderRef, p.ref, p.ref, offer.TenderRef)}}
 				return Offer{}
@@ -179,7 +181,7 @@ func (p *parser) readHeader(rec record) bool {
 }
 
 // fields returns a getter for the cells of a data row by column name,
-// cleaned of spaces and of neutralise's "'". It returns false after
+// cleaned of spaces and of export.Neutralise's "'". It returns false after
 // recording a problem if the row does not fit the header.
 func (p *parser) fields(rec record) (get func(string) string, ok bool) {
 	if p.csv && len(rec.fields) < len(p.header) {
@@ -203,7 +205,7 @@ func (p *parser) fields(rec record) (get func(string) string, ok bool) {
 		}
 		v := strings.TrimSpace(rec.fields[i])
 		if p.csv {
-			v = strings.TrimSpace(unquote(v))
+			v = strings.TrimSpace(export.Unquote(v))
 		}
 		return v
 	}, true
@@ -215,7 +217,7 @@ func (p *parser) errorf(row int, column, format string, args ...any) {
 		p.full = true
 		return
 	}
-	p.errs = append(p.errs, &RowError{Row: row, Column: column, Message: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, &sheet.RowError{Row: row, Column: column, Message: fmt.Sprintf(format, args...)})
 }
 
 // isBlank reports whether every field is empty or spaces; spreadsheets save

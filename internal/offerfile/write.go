@@ -1,33 +1,31 @@
 package offerfile
 
 import (
-	"encoding/csv"
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/tally-sv/tally/internal/export"
 )
 
 // WriteCSV writes t as a CSV template: a UTF-8 byte order mark (so that
 // Excel shows "£" correctly), the header row, the tender row (when t has a
 // reference), one row per measure in order,
-// then the BID_PRICE row, with any prefilled values. Every cell that a
-// spreadsheet would read as a formula is neutralised with a leading "'",
-// which Parse removes again, because titles and statements come from users.
+// then the BID_PRICE row, with any prefilled values. The writer,
+// export.CSV, neutralises every cell that a spreadsheet would read as a
+// formula with a leading "'", which Parse removes again (export.Unquote),
+// because titles and statements come from users.
 func WriteCSV(w io.Writer, t Template) error {
 	if _, err := io.WriteString(w, bom); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := export.NewCSV(w)
 	for _, rec := range records(t) {
-		for i, v := range rec {
-			rec[i] = neutralise(v)
-		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 // records returns the template's rows, header first, with cells in the
@@ -49,35 +47,6 @@ func records(t Template) [][]string {
 		BidPriceCode, "Bid price: the contract value you tender, in pounds (enter it in the quantity column)",
 		"£", "", "", t.BidPrice, "",
 	})
-}
-
-// formulaStart holds the characters that make a spreadsheet read a CSV cell
-// as a formula (OWASP's list for CSV injection).
-const formulaStart = "=+-@\t\r"
-
-// neutralise prefixes "'" to a cell that a spreadsheet would read as a
-// formula. It also prefixes one to a cell that already starts with quotes
-// before such a character, so that unquote gives back exactly what was
-// written.
-func neutralise(s string) string {
-	if risky(s) {
-		return "'" + s
-	}
-	return s
-}
-
-// unquote removes the "'" that neutralise added.
-func unquote(s string) string {
-	if strings.HasPrefix(s, "'") && risky(s) {
-		return s[1:]
-	}
-	return s
-}
-
-// risky reports whether s, after any leading quotes, starts like a formula.
-func risky(s string) bool {
-	s = strings.TrimLeft(s, "'")
-	return s != "" && strings.IndexByte(formulaStart, s[0]) >= 0
 }
 
 // plainNumberRE matches a decimal written the way a spreadsheet writes a

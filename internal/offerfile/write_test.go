@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/tally-sv/tally/internal/sheet"
 )
 
 // prefilled is a template whose draft holds text that a careless writer
@@ -114,18 +116,6 @@ func TestWriteXLSX(t *testing.T) {
 	}
 }
 
-func TestNeutralise(t *testing.T) {
-	for _, s := range []string{"", "=1+2", "+1", "-", "@x", "\tx", "'", "'=x", "''+x", "'x", "plain", "=", "''"} {
-		n := neutralise(s)
-		if risky(n) && !strings.HasPrefix(n, "'") {
-			t.Errorf("neutralise(%q) = %q, still a formula", s, n)
-		}
-		if got := unquote(n); got != s {
-			t.Errorf("unquote(neutralise(%q)) = %q", s, got)
-		}
-	}
-}
-
 func TestPlainNumber(t *testing.T) {
 	yes := []string{"0", "12", "12.5", "0.001", "999999999999.999", "100000000000"}
 	no := []string{"", "01", "12.50", "1,000", "-1", "1e5", ".5", "5.", "1234567890123.456", "£5"}
@@ -155,7 +145,7 @@ func TestTenderReference(t *testing.T) {
 		t.Errorf("its own tender (any case): %+v, %v", got, err)
 	}
 	_, err = ParseFor(strings.NewReader(file), "offer.csv", "STK-2026-001", prefilled.Measures)
-	want := Errors{{Row: 2, Column: colCode, Message: "This file is the offer template for tender SPS-2026-014, but this offer is for tender STK-2026-001: " +
+	want := sheet.Errors{{Row: 2, Column: colCode, Message: "This file is the offer template for tender SPS-2026-014, but this offer is for tender STK-2026-001: " +
 		"download the template for STK-2026-001 from this page, or upload this file to your offer on SPS-2026-014"}}
 	if diff := cmp.Diff(want, err); diff != "" {
 		t.Errorf("another tender's file (-want +got):\n%s", diff)

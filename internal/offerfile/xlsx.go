@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/tally-sv/tally/internal/export"
+	"github.com/tally-sv/tally/internal/sheet"
 )
 
 // Sheet names in the XLSX template.
@@ -108,16 +111,9 @@ func writeOfferSheet(f *excelize.File, t Template) error {
 }
 
 // setCell stores v as a number when it is one that reads back unchanged,
-// and otherwise as text.
+// and otherwise as text; export.SetCell never stores a formula.
 func setCell(f *excelize.File, cell, col, v string) error {
-	switch {
-	case v == "":
-		return nil
-	case col != colCode && col != colStatement && plainNumber(v):
-		return f.SetCellDefault(sheetOffer, cell, v)
-	default:
-		return f.SetCellStr(sheetOffer, cell, v)
-	}
+	return export.SetCell(f, sheetOffer, cell, v, col != colCode && col != colStatement && plainNumber(v))
 }
 
 func writeHelpSheet(f *excelize.File, t Template) error {
@@ -157,12 +153,12 @@ func writeHelpSheet(f *excelize.File, t Template) error {
 	return f.SetColWidth(sheetHelp, "A", "A", 120)
 }
 
-func notWorkbook() Errors {
-	return Errors{{Message: "The file is not a readable Excel workbook: open it in Excel and save it again as an Excel Workbook (.xlsx), or upload the CSV template instead"}}
+func notWorkbook() sheet.Errors {
+	return sheet.Errors{{Message: "The file is not a readable Excel workbook: open it in Excel and save it again as an Excel Workbook (.xlsx), or upload the CSV template instead"}}
 }
 
-func tooManyRows(sheet string) Errors {
-	return Errors{{Message: fmt.Sprintf("The %q sheet has more than %d rows: keep one row per measure and delete the rest", sheet, MaxRows)}}
+func tooManyRows(name string) sheet.Errors {
+	return sheet.Errors{{Message: fmt.Sprintf("The %q sheet has more than %d rows: keep one row per measure and delete the rest", name, MaxRows)}}
 }
 
 // editions lists the editions of ms, each once, in order.
@@ -179,8 +175,8 @@ func editions(ms []Measure) string {
 // readXLSX reads the rows of the "Offer" sheet (or of the first sheet, if
 // none is named so) as displayed text, so that a number reads as typed:
 // "12.5", not "12.499999999999998". It returns the rows numbered from 1, or
-// an Errors saying why it could not.
-func readXLSX(data []byte) (recs []record, errs Errors) {
+// a sheet.Errors saying why it could not.
+func readXLSX(data []byte) (recs []record, errs sheet.Errors) {
 	// The workbook comes from a user and excelize is large: a malformed file
 	// that panics inside it is still just an unreadable workbook.
 	defer func() {
@@ -197,22 +193,22 @@ func readXLSX(data []byte) (recs []record, errs Errors) {
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, Errors{{Message: "The workbook has no sheets: download the template again and fill it in"}}
+		return nil, sheet.Errors{{Message: "The workbook has no sheets: download the template again and fill it in"}}
 	}
-	sheet := sheets[0]
+	name := sheets[0]
 	for _, s := range sheets {
 		if strings.EqualFold(s, sheetOffer) {
-			sheet = s
+			name = s
 		}
 	}
-	rows, err := f.Rows(sheet)
+	rows, err := f.Rows(name)
 	if err != nil {
 		return nil, notWorkbook()
 	}
 	defer rows.Close()
 	for n := 1; rows.Next(); n++ {
 		if n > MaxRows {
-			return nil, tooManyRows(sheet)
+			return nil, tooManyRows(name)
 		}
 		cells, err := rows.Columns()
 		if err != nil {
@@ -222,7 +218,7 @@ func readXLSX(data []byte) (recs []record, errs Errors) {
 	}
 	if err := rows.Error(); err != nil {
 		if errors.Is(err, excelize.ErrMaxRows) {
-			return nil, tooManyRows(sheet)
+			return nil, tooManyRows(name)
 		}
 		return nil, notWorkbook()
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/tally-sv/tally/internal/sheet"
 )
 
 // workbook builds an XLSX file the way a supplier's spreadsheet might save
@@ -61,23 +63,23 @@ func TestParseXLSXErrors(t *testing.T) {
 	if err := WriteXLSX(&template, Template{Measures: testMeasures}); err != nil {
 		t.Fatal(err)
 	}
-	notWorkbook := Errors{{0, "", "The file is not a readable Excel workbook: open it in Excel and save it again as an Excel Workbook (.xlsx), or upload the CSV template instead"}}
+	notWorkbook := sheet.Errors{rowErr(0, "", "The file is not a readable Excel workbook: open it in Excel and save it again as an Excel Workbook (.xlsx), or upload the CSV template instead")}
 	tests := []struct {
 		name string
 		in   []byte
-		want Errors
+		want sheet.Errors
 	}{
 		{"row numbers count blank rows", workbook(t, func(f *excelize.File) {
 			f.SetCellFloat("offer", "A5", -2, -1, 64)
 			f.SetCellStr("offer", "D6", "note")
-		}), Errors{
-			{5, "quantity", "Enter a quantity of 0 or more"},
-			{6, "", "Column D has a value but no name in the header row: delete the value"}}},
-		{"empty template", template.Bytes(), Errors{
-			{5, "quantity", "Enter your bid price in pounds, like 1,250,000"}}},
+		}), sheet.Errors{
+			rowErr(5, "quantity", "Enter a quantity of 0 or more"),
+			rowErr(6, "", "Column D has a value but no name in the header row: delete the value")}},
+		{"empty template", template.Bytes(), sheet.Errors{
+			rowErr(5, "quantity", "Enter your bid price in pounds, like 1,250,000")}},
 		{"too many rows", workbook(t, func(f *excelize.File) {
 			f.SetCellStr("offer", "A10001", "x")
-		}), Errors{{0, "", `The "offer" sheet has more than 10000 rows: keep one row per measure and delete the rest`}}},
+		}), sheet.Errors{rowErr(0, "", `The "offer" sheet has more than 10000 rows: keep one row per measure and delete the rest`)}},
 		{"corrupt zip", []byte("PK\x03\x04\x14\x00\x00\x00garbage that is not a zip"), notWorkbook},
 		{"truncated workbook", template.Bytes()[:template.Len()/2], notWorkbook},
 		{"zip bomb", bomb(t, template.Bytes()), notWorkbook},

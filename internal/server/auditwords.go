@@ -103,7 +103,7 @@ func auditSentence(e postgres.AuditRow) string {
 		if len(out) == 0 {
 			return "no role"
 		}
-		return roleList(out)
+		return format.Roles(out)
 	}
 	listOf := func(k string) string {
 		var out []tally.Role
@@ -117,7 +117,7 @@ func auditSentence(e postgres.AuditRow) string {
 		if len(out) == 0 {
 			return "none"
 		}
-		return roleList(out)
+		return format.Roles(out)
 	}
 	// "tender STK-2026-014 ‘Grounds maintenance’", or as much as is known.
 	ref := strings.TrimSpace(e.Subject)

@@ -9,7 +9,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -148,7 +150,7 @@ func (s *Server) handleContractsExport(kind string) orgHandler {
 		if err != nil {
 			return err
 		}
-		t := table{Name: "contracts-" + a.Org.Slug, Head: []string{"reference", "title", "partner", "supplier", "awarded_on", "start_date",
+		t := export.Table{Name: "contracts-" + a.Org.Slug, Head: []string{"reference", "title", "partner", "supplier", "awarded_on", "start_date",
 			"end_date", "status", "value_gbp", "social_value_committed_gbp", "expected_to_date_gbp", "delivered_to_date_gbp", "rating", "how"}}
 		for _, c := range list {
 			label, _ := ratingOf(c)
@@ -332,9 +334,7 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	for _, q := range targets {
 		total += q
 	}
-	s.tellSuppliers(r, a, []int64{c.Supplier.ID}, "Targets changed: "+c.Reference+" "+k.Code, fmt.Sprintf(
-		"%s has changed the targets for %s %s on %s (%s) for the periods to come. The commitment is now %s (it was %s).\n\nReason: %s",
-		c.Partner.Name, k.Code, k.Title, c.Title, c.Reference, format.Quantity(total, k.Unit), format.Quantity(k.Quantity, k.Unit), reason))
+	s.tellSuppliers(r, a, []int64{c.Supplier.ID}, notify.TargetsChanged(c, k, total, reason))
 	s.flash(r, "The targets for "+k.Code+" are changed and "+c.Supplier.Name+" has been told.")
 	http.Redirect(w, r, route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, c.ID), http.StatusSeeOther)
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
@@ -207,7 +208,7 @@ func (s *Server) handleDashboardCSV(w http.ResponseWriter, r *http.Request, a ta
 	if err != nil {
 		return err
 	}
-	t := table{Name: "headline-" + strconv.Itoa(int(d.Year)), Head: []string{"figure", "value"}}
+	t := export.Table{Name: "headline-" + strconv.Itoa(int(d.Year)), Head: []string{"figure", "value"}}
 	for _, f := range headline(cur, tally.Figures{}) {
 		t.Rows = append(t.Rows, []string{f.Key, f.Value})
 	}
@@ -326,7 +327,7 @@ var ragClass = map[tally.Rating]string{
 func sizeLabels(rows []postgres.Breakdown) []postgres.Breakdown {
 	out := make([]postgres.Breakdown, len(rows))
 	for i, r := range rows {
-		r.Label = sizeLabel(r.Label)
+		r.Label = format.Size(r.Label)
 		out[i] = r
 	}
 	return out
@@ -352,7 +353,7 @@ func (s *Server) handleDashboardTable(w http.ResponseWriter, r *http.Request, a 
 		if t.key != key {
 			continue
 		}
-		out := table{Name: key + "-" + strconv.Itoa(int(d.Year)), Head: t.head, Rows: t.export}
+		out := export.Table{Name: key + "-" + strconv.Itoa(int(d.Year)), Head: t.head, Rows: t.export}
 		switch format {
 		case "csv":
 			return writeCSV(w, out)

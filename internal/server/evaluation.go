@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -376,24 +376,9 @@ func awardCheckPage(page components.Page, a tally.Access, e tally.Evaluation, of
 func (s *Server) tellOutcome(r *http.Request, a tally.Access, e tally.Evaluation) {
 	t := e.Tender
 	for _, o := range e.Offers {
-		won := o.OfferID == e.AwardedOfferID
-		subject := "Outcome of " + t.Reference + ": your offer was not successful"
-		body := fmt.Sprintf("%s has awarded %s (%s). Your offer was not successful this time. Thank you for bidding.", t.Partner.Name, t.Title, t.Reference)
-		if won {
-			subject = "Outcome of " + t.Reference + ": you have won the contract"
-			body = fmt.Sprintf("%s has awarded %s (%s) to you. Your social value commitments are now contract KPIs; you will report delivery against them each quarter.",
-				t.Partner.Name, t.Title, t.Reference)
-		}
-		if err := s.store.Notify(r.Context(), a.Scope, o.Supplier.ID, subject, body, route.Path("/o/{org}/offers/{offer}", o.Supplier.Slug, o.OfferID)); err != nil {
+		n := notify.TenderOutcome(t, o.OfferID == e.AwardedOfferID, route.Path("/o/{org}/offers/{offer}", o.Supplier.Slug, o.OfferID))
+		if err := s.notify.Tell(r.Context(), a.Scope, o.Supplier.ID, n, notify.Suppliers(o.Supplier.ID)); err != nil {
 			s.logger(r).Error("notify outcome", "err", err.Error())
-		}
-		emails, err := s.store.SupplierContacts(r.Context(), []int64{o.Supplier.ID})
-		if err != nil {
-			s.logger(r).Error("outcome contacts", "err", err.Error())
-			continue
-		}
-		for _, to := range emails {
-			s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n"})
 		}
 	}
 }

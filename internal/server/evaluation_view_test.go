@@ -3,6 +3,7 @@ package server
 import (
 	"testing"
 
+	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -42,7 +43,7 @@ func TestEvalOfferViewSaysWhatIsNotKnown(t *testing.T) {
 
 	e := tally.Evaluation{Tender: tally.Tender{Reference: "T-1"}, Offers: []tally.EvalOffer{o, {OfferID: 8, Supplier: tally.Org{Name: "Beta"},
 		BidPrice: 100, Lines: o.Lines}}}
-	rec := evaluationRecord(e)
+	rec := export.EvaluationRecord(e)
 	col := map[string]int{}
 	for i, h := range rec.Head {
 		col[h] = i

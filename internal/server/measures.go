@@ -11,9 +11,11 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/measurecsv"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
+	"github.com/tally-sv/tally/internal/sheet"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -97,7 +99,7 @@ func measureRow(m tally.Measure) pages.MeasureRow {
 	row := pages.MeasureRow{Code: m.Code, Title: m.Title, Description: m.Description, Unit: m.Unit, Local: m.Local,
 		Plugin: m.Plugin, Retired: m.Retired}
 	if m.HasProxy {
-		row.Proxy = proxyPounds(m.Proxy)
+		row.Proxy = format.ProxyExact(m.Proxy)
 	}
 	if m.HasMax {
 		row.Max = m.MaxPerMillion.String()
@@ -198,7 +200,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a tally.Ac
 	}
 	defer file.Close()
 	ed, err := measurecsv.Parse(file)
-	var rowErrs measurecsv.Errors
+	var rowErrs sheet.Errors
 	if errors.As(err, &rowErrs) {
 		var rows [][]string
 		for _, e := range rowErrs {

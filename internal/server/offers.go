@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/evidence"
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
@@ -137,9 +138,9 @@ func (s *Server) offerPage(r *http.Request, a tally.Access, f tally.Offer, t tal
 		p.Percent = format.Percent(tally.SocialValuePercent(total, bid))
 	}
 	for _, m := range t.Measures {
-		row := pages.OfferLineRow{ID: m.ID, Code: m.Code, Title: m.Title, Unit: unitWords(m.Unit), Quantity: in.Quantities[m.ID],
+		row := pages.OfferLineRow{ID: m.ID, Code: m.Code, Title: m.Title, Unit: format.UnitWords(m.Unit), Quantity: in.Quantities[m.ID],
 			Statement: in.Statements[m.ID], Value: format.Money(values[m.ID]), ProxyRaw: "0",
-			Description: descriptions[m.ID], Evidence: evidenceExpected(m.Unit)}
+			Description: descriptions[m.ID], Evidence: evidence.Expected(m.Unit)}
 		if _, ok := quantities[m.ID]; ok {
 			row.Shown = format.Quantity(quantities[m.ID], m.Unit)
 		} else {

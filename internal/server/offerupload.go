@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/offerfile"
+	"github.com/tally-sv/tally/internal/sheet"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -88,7 +89,7 @@ func (s *Server) handleOfferUpload(w http.ResponseWriter, r *http.Request, a tal
 	}
 	defer file.Close()
 	offer, err := offerfile.ParseFor(file, header.Filename, t.Reference, templateMeasures(t))
-	var rowErrs offerfile.Errors
+	var rowErrs sheet.Errors
 	if errors.As(err, &rowErrs) {
 		msgs := make([]string, 0, len(rowErrs))
 		for _, e := range rowErrs {

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
+	"github.com/tally-sv/tally/internal/evidence"
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
@@ -95,7 +95,7 @@ func (s *Server) handleStartOffer(w http.ResponseWriter, r *http.Request, a tall
 // opportunityMeasure is a measure as a supplier reads it before offering.
 func opportunityMeasure(m tally.TenderMeasure, description string) pages.OpportunityMeasure {
 	row := pages.OpportunityMeasure{Code: m.Code, Title: m.Title, Local: m.Local, Plugin: m.Plugin,
-		Description: description, Evidence: evidenceExpected(m.Unit), Proxy: "Record only: no £ value", Unit: unitWords(m.Unit)}
+		Description: description, Evidence: evidence.Expected(m.Unit), Proxy: "Record only: no £ value", Unit: format.UnitWords(m.Unit)}
 	if m.HasProxy {
 		row.Proxy = format.Per(m.Proxy, m.Unit)
 	}
@@ -116,13 +116,4 @@ func opportunitySummary(t tally.Tender) []components.SummaryRow {
 		rows = append(rows, components.SummaryRow{Key: "Cancelled because", Value: t.CancelReason})
 	}
 	return rows
-}
-
-// unitWords names a measure's unit in a sentence: "FTE", "weeks", or
-// "pounds (£)" for money.
-func unitWords(unit string) string {
-	if u := strings.TrimSpace(unit); strings.HasPrefix(u, "£") || strings.EqualFold(u, "GBP") {
-		return "pounds (£)"
-	}
-	return unit
 }

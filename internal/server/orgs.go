@@ -13,7 +13,7 @@ import (
 // handleOrgHome is an organisation's start page: what the user can do here,
 // and for a supplier, its details and where it counts as local.
 func (s *Server) handleOrgHome(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	p := pages.OrgHomePage{Page: s.page(r, a.Org.Name), OrgName: a.Org.Name, KindName: kindName(a.Org.Kind), Roles: roleList(a.Roles)}
+	p := pages.OrgHomePage{Page: s.page(r, a.Org.Name), OrgName: a.Org.Name, KindName: kindName(a.Org.Kind), Roles: format.Roles(a.Roles)}
 	if a.Org.Kind == tally.SharedService {
 		for _, partner := range a.Partners {
 			p.Partners = append(p.Partners, partner.Name)
@@ -86,25 +86,11 @@ func (s *Server) supplierSummary(r *http.Request, orgID int64) (pages.SupplierSu
 		{Key: "Name", Value: d.Name},
 		{Key: "Companies House number", Value: company},
 		{Key: "Postcode", Value: d.Postcode.String()},
-		{Key: "Size", Value: sizeLabel(d.Size)},
+		{Key: "Size", Value: format.Size(d.Size)},
 		{Key: "Voluntary, community or social enterprise", Value: vcse},
 	}}
 	for _, pa := range areas {
 		sum.Local = append(sum.Local, pages.LocalStatus{Partner: pa.Partner.Name, Local: pa.Local, Area: pa.LocalArea.String()})
 	}
 	return sum, nil
-}
-
-func sizeLabel(size string) string {
-	switch size {
-	case tally.SizeMicro:
-		return "Micro"
-	case tally.SizeSmall:
-		return "Small"
-	case tally.SizeMedium:
-		return "Medium"
-	case tally.SizeLarge:
-		return "Large"
-	}
-	return size
 }

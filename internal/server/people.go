@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,8 +12,8 @@ import (
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/mail"
 	"github.com/tally-sv/tally/internal/route"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -62,10 +61,10 @@ func (s *Server) usersPage(r *http.Request, a tally.Access, in pages.InviteForm,
 	p := pages.UsersPage{Page: s.page(r, title), Base: base, Invite: in,
 		Roles: roleOptions(a.Org.Kind), Errors: errs}
 	for _, m := range members {
-		p.Members = append(p.Members, pages.MemberRow{UserID: m.UserID, Name: m.Name, Email: m.Email, Roles: roleList(m.Roles)})
+		p.Members = append(p.Members, pages.MemberRow{UserID: m.UserID, Name: m.Name, Email: m.Email, Roles: format.Roles(m.Roles)})
 	}
 	for _, inv := range invs {
-		p.Invitations = append(p.Invitations, pages.InvitationRow{Email: inv.Email, Roles: roleList(inv.Roles),
+		p.Invitations = append(p.Invitations, pages.InvitationRow{Email: inv.Email, Roles: format.Roles(inv.Roles),
 			Sent: format.DateTime(inv.Sent) + " by " + inv.InvitedBy, Expires: format.DateTime(inv.Expires),
 			Action: base + "/invitations/" + strconv.FormatInt(inv.ID, 10)})
 	}
@@ -137,9 +136,7 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 
 func (s *Server) sendInvitation(r *http.Request, a tally.Access, email string, roles []tally.Role, token string) {
 	u := userFrom(r.Context())
-	s.send(r.Context(), mail.Message{To: email, Subject: "You are invited to " + a.Org.Name + " on Tally", Body: fmt.Sprintf(
-		"Hello,\n\n%s has invited you to join %s on Tally as %s.\n\nUse this link to set up your account. It works once, for 7 days:\n\n%s/invite/%s\n",
-		u.Name, a.Org.Name, roleList(roles), s.cfg.BaseURL, token)})
+	s.notify.Email(r.Context(), notify.Invitation(email, u.Name, a.Org.Name, roles, s.cfg.BaseURL+"/invite/"+token))
 }
 
 // invitationID is the pending invitation in the URL; the store checks it

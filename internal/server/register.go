@@ -2,13 +2,12 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/tally-sv/tally/internal/auth"
-	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -147,19 +146,9 @@ func (s *Server) askToJoin(w http.ResponseWriter, r *http.Request, f *form) erro
 	if err := s.store.RecordLoginFailure(r.Context(), keys, loginWindow); err != nil {
 		return err
 	}
-	subject := in.Name + " asks to join " + o.Name
-	body := fmt.Sprintf("%s (%s) tried to register %s on Tally, which is registered already. If they work for you, invite them from People.",
-		in.Name, in.Email, o.Name)
 	link := route.Path("/o/{org}/users", o.Slug) + "?invite=" + url.QueryEscape(in.Email)
-	if err := s.store.Notify(r.Context(), tally.Scope{OrgIDs: []int64{o.ID}}, o.ID, subject, body, link); err != nil {
+	if err := s.notify.Tell(r.Context(), tally.Scope{OrgIDs: []int64{o.ID}}, o.ID, notify.AskedToJoin(in.Name, in.Email, o, link), notify.Suppliers(o.ID)); err != nil {
 		return err
-	}
-	contacts, err := s.store.SupplierContacts(r.Context(), []int64{o.ID})
-	if err != nil {
-		return err
-	}
-	for _, to := range contacts {
-		s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n\n" + s.cfg.BaseURL + link + "\n"})
 	}
 	return s.render(w, r, http.StatusOK, pages.RegisterAsked(pages.RegisterAskedPage{Page: s.page(r, "We have asked "+o.Name+" to add you"),
 		Org: o.Name, Email: in.Email}))

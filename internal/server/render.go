@@ -35,9 +35,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	return err
 }
 
-// renderBuffers are reused between pages: a list page is some 40 KB, and
-// growing a fresh buffer to that size each time was a visible share of
-// the server's allocation under load.
+// renderBuffers are written for speed: BenchmarkRender measures render
+// with them against renderPlain, a fresh buffer per page, and
+// TestRenderMatchesPlain checks both send the same.
+//
+// They are reused between pages: a list page is some 40 KB, and growing a
+// fresh buffer to that size each time was a visible share of the server's
+// allocation under load.
 var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // page is the layout information for the current request: who is signed
@@ -94,21 +98,4 @@ func (s *Server) navFor(a tally.Access, path string) []components.NavItem {
 	add("Messages", "/o/{org}/notifications")
 	add("Audit trail", "/o/{org}/audit")
 	return items
-}
-
-// proxyPounds shows a proxy value as people read money: £28,000 or
-// £0.65, keeping every decimal place it has.
-func proxyPounds(p tally.Proxy) string {
-	whole, frac, _ := strings.Cut(p.String(), ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		return "£" + b.String() + "." + frac
-	}
-	return "£" + b.String()
 }

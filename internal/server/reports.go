@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
@@ -40,7 +41,7 @@ func (s *Server) handleSuppliers(w http.ResponseWriter, r *http.Request, a tally
 	yesNo := map[bool]string{true: "Yes", false: "No"}
 	for _, sup := range list {
 		p.Rows = append(p.Rows, []components.Cell{{Text: sup.Name, Href: route.Path("/o/{org}/suppliers/{supplier}", a.Org.Slug, sup.Slug)},
-			{Text: sizeLabel(sup.Size)}, {Text: yesNo[sup.VCSE]}, {Text: yesNo[sup.Local]}, {Text: sup.Postcode.String()}})
+			{Text: format.Size(sup.Size)}, {Text: yesNo[sup.VCSE]}, {Text: yesNo[sup.Local]}, {Text: sup.Postcode.String()}})
 	}
 	return s.render(w, r, http.StatusOK, pages.Suppliers(p))
 }
@@ -147,8 +148,8 @@ func (s *Server) handleMeasureReport(w http.ResponseWriter, r *http.Request, a t
 // measureTable is the report as exported: quantities in the measure's
 // unit and values in pounds as plain numbers, the share delivered as a
 // percentage to 1 place (empty when nothing was due).
-func measureTable(list []postgres.MeasureDelivery, y tally.FinancialYear) table {
-	t := table{Name: "measures-" + strconv.Itoa(int(y)),
+func measureTable(list []postgres.MeasureDelivery, y tally.FinancialYear) export.Table {
+	t := export.Table{Name: "measures-" + strconv.Itoa(int(y)),
 		Head: []string{"Measure", "Edition", "Target for the year's periods", "Delivered (verified)", "Target value", "Delivered value (verified)",
 			"Delivered as a share of target", "Contracts"}}
 	for _, m := range list {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tally-sv/tally/internal/evidence"
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
@@ -27,7 +28,7 @@ import (
 const (
 	// maxReturnPostBytes bounds a return form post. A file over the 10 MiB
 	// limit is read past and refused, so the fields after it still arrive.
-	maxReturnPostBytes = 4*maxEvidenceBytes + 1<<20
+	maxReturnPostBytes = 4*evidence.MaxBytes + 1<<20
 	maxReturnFieldByte = 64 << 10
 )
 
@@ -85,7 +86,7 @@ func readReturnPost(w http.ResponseWriter, r *http.Request) (*form, returnPost, 
 			part.Close()
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(part, maxEvidenceBytes+1))
+		data, err := io.ReadAll(io.LimitReader(part, evidence.MaxBytes+1))
 		switch {
 		case err != nil:
 			var tooBig *http.MaxBytesError
@@ -94,11 +95,11 @@ func readReturnPost(w http.ResponseWriter, r *http.Request) (*form, returnPost, 
 			} else {
 				fail(http.StatusBadRequest, "The upload could not be read: try again")
 			}
-		case len(data) > maxEvidenceBytes:
+		case len(data) > evidence.MaxBytes:
 			fail(http.StatusRequestEntityTooLarge, "The file must be 10 MB or smaller")
 			io.Copy(io.Discard, part) // read past it to the fields after
 		default:
-			rp.file = &postgres.EvidenceFile{Name: cleanFileName(part.FileName()), Data: data}
+			rp.file = &postgres.EvidenceFile{Name: evidence.FileName(part.FileName()), Data: data}
 		}
 		part.Close()
 	}
@@ -225,7 +226,7 @@ func (s *Server) returnFiles(r *http.Request, a tally.Access, rt tally.Return, v
 		return nil
 	}
 	var err error
-	if post.file.ContentType, err = evidenceType(post.file.Data); err != nil {
+	if post.file.ContentType, err = evidence.Type(post.file.Data); err != nil {
 		return tally.FormErrors{"file": err.Error()}
 	}
 	sum := sha256.Sum256(post.file.Data)

@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -19,8 +18,9 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/evidence"
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -442,19 +442,9 @@ func (s *Server) handleReturnOnBehalf(w http.ResponseWriter, r *http.Request, a 
 
 // notifyReturnSubmitted tells the partner's contract managers.
 func (s *Server) notifyReturnSubmitted(r *http.Request, a tally.Access, rt tally.Return) {
-	subject := fmt.Sprintf("Return submitted: %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
-	body := fmt.Sprintf("%s has submitted its delivery return for %s (%s), quarter %d. It is waiting for verification in Tally.",
-		rt.Contract.Supplier.Name, rt.Contract.Title, rt.Contract.Reference, rt.Period.Number)
-	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Partner.ID, subject, body, route.Path("/o/{org}/returns/{return}", rt.Contract.Partner.Slug, rt.ID)); err != nil {
+	n := notify.ReturnSubmitted(rt, route.Path("/o/{org}/returns/{return}", rt.Contract.Partner.Slug, rt.ID))
+	if err := s.notify.Tell(r.Context(), a.Scope, rt.Contract.Partner.ID, n, notify.Staff(rt.Contract.Partner.ID, tally.RoleContractManager)); err != nil {
 		s.logger(r).Error("notify return", "err", err.Error())
-	}
-	emails, err := s.store.StaffContacts(r.Context(), rt.Contract.Partner.ID, tally.RoleContractManager)
-	if err != nil {
-		s.logger(r).Error("staff contacts", "err", err.Error())
-		return
-	}
-	for _, to := range emails {
-		s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n"})
 	}
 }
 
@@ -518,21 +508,9 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 }
 
 func (s *Server) tellReturnDecision(r *http.Request, a tally.Access, rt tally.Return) {
-	subject := fmt.Sprintf("Your return for %s, quarter %d, has been checked", rt.Contract.Reference, rt.Period.Number)
-	body := fmt.Sprintf("%s has checked your delivery return for %s. Status: %s.", rt.Contract.Partner.Name, rt.Contract.Title, rt.Status.Label())
-	if rt.Status == tally.ReturnQueried {
-		subject = fmt.Sprintf("Question about your return for %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
-		body += " Some lines have a question for you: answer them and resubmit the return in Tally."
-	}
-	if err := s.store.Notify(r.Context(), a.Scope, rt.Contract.Supplier.ID, subject, body, route.Path("/o/{org}/returns/{return}", rt.Contract.Supplier.Slug, rt.ID)); err != nil {
+	n := notify.ReturnChecked(rt, route.Path("/o/{org}/returns/{return}", rt.Contract.Supplier.Slug, rt.ID))
+	if err := s.notify.Tell(r.Context(), a.Scope, rt.Contract.Supplier.ID, n, notify.Suppliers(rt.Contract.Supplier.ID)); err != nil {
 		s.logger(r).Error("notify decision", "err", err.Error())
-	}
-	emails, err := s.store.SupplierContacts(r.Context(), []int64{rt.Contract.Supplier.ID})
-	if err != nil {
-		return
-	}
-	for _, to := range emails {
-		s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n"})
 	}
 }
 
@@ -552,7 +530,7 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 		view.errs = map[string]string{"file": msg}
 		return s.render(w, r, status, pages.Return(s.returnPage(r, a, rt, view)))
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxEvidenceBytes+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, evidence.MaxBytes+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return fail(http.StatusBadRequest, "Choose a file to upload")
@@ -576,21 +554,21 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 			b, _ := io.ReadAll(io.LimitReader(part, 20))
 			version = atoiOr(strings.TrimSpace(string(b)), -1)
 		case "file":
-			data, err := io.ReadAll(io.LimitReader(part, maxEvidenceBytes+1))
-			if errors.As(err, &tooBig) || len(data) > maxEvidenceBytes {
+			data, err := io.ReadAll(io.LimitReader(part, evidence.MaxBytes+1))
+			if errors.As(err, &tooBig) || len(data) > evidence.MaxBytes {
 				return fail(http.StatusRequestEntityTooLarge, "The file must be 10 MB or smaller")
 			}
 			if err != nil {
 				return fail(http.StatusBadRequest, "The upload could not be read: try again")
 			}
-			file.Name, file.Data = cleanFileName(part.FileName()), data
+			file.Name, file.Data = evidence.FileName(part.FileName()), data
 		}
 		part.Close()
 	}
 	if file.Data == nil {
 		return fail(http.StatusUnprocessableEntity, "Choose a file to upload")
 	}
-	if file.ContentType, err = evidenceType(file.Data); err != nil {
+	if file.ContentType, err = evidence.Type(file.Data); err != nil {
 		return fail(http.StatusUnprocessableEntity, err.Error())
 	}
 	sum := sha256.Sum256(file.Data)
@@ -610,25 +588,6 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 	s.flash(r, file.Name+" is attached.")
 	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
 	return nil
-}
-
-// cleanFileName keeps the base name, for display only, without control
-// characters.
-func cleanFileName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(name, ""))
-	if r := []rune(name); len(r) > 200 {
-		name = string(r[:200])
-	}
-	if name == "" || name == "." || name == ".." || name == "/" {
-		name = "evidence"
-	}
-	return name
 }
 
 // handleEvidence downloads a file: always an attachment, never sniffed,

@@ -10,15 +10,15 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/config"
-	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/internal/session"
 	"github.com/tally-sv/tally/web/static"
 )
 
@@ -32,14 +32,14 @@ type Server struct {
 	router   chi.Router
 	roles    map[string][]tally.Role // the permission table, read from router
 	hasher   *auth.Hasher
-	mail     mail.Sender
+	notify   *notify.Notifier
 }
 
 // New builds a server and its routes.
 func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 	sm := scs.New()
-	sm.Store = idleStore{pgxstore.NewWithCleanupInterval(store.Pool(), 10*time.Minute), cfg.SessionIdle}
-	sm.Codec = sessionCodec{}
+	sm.Store = session.NewStore(store.Pool(), cfg.SessionIdle)
+	sm.Codec = session.Codec{}
 	sm.Lifetime = cfg.SessionLifetime
 	sm.Cookie.Name = "tally_session"
 	sm.Cookie.HttpOnly = true
@@ -51,19 +51,13 @@ func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 		sm.Cookie.Secure = true
 	}
 	s := &Server{cfg: cfg, store: store, log: log, sessions: sm, static: static.FS,
-		hasher: auth.NewHasher(max(2, runtime.NumCPU())), mail: newMailer(cfg, log)}
+		hasher: auth.NewHasher(max(2, runtime.NumCPU())),
+		notify: notify.New(store, notify.NewSender(cfg, log), cfg.BaseURL, log)}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serveError(w, r, err)
 	}
 	s.router = s.routes()
 	return s
-}
-
-func newMailer(cfg config.Config, log *slog.Logger) mail.Sender {
-	if cfg.SMTPAddr == "" {
-		return mail.LogSender{Log: log}
-	}
-	return mail.SMTPSender{Addr: cfg.SMTPAddr, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.MailFrom}
 }
 
 // ServeHTTP serves a request.

@@ -20,7 +20,7 @@ const (
 	sessUserID = "user_id"
 	sessEpoch  = "epoch"
 	sessFlash  = "flash"
-	sessSeen   = "seen" // last active, Unix seconds: saved at most once a minute (idleStore)
+	sessSeen   = "seen" // last active, Unix seconds: saved at most once a minute (session.IdleStore)
 )
 
 const (
@@ -62,7 +62,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			s.serveError(w, r, err)
 			return
 		}
-		// The session's stored expiry moves with activity (idleStore),
+		// The session's stored expiry moves with activity (session.IdleStore),
 		// saved at most once a minute rather than on every request.
 		if now := time.Now().Unix(); now-s.sessions.GetInt64(r.Context(), sessSeen) >= 60 {
 			s.sessions.Put(r.Context(), sessSeen, now)

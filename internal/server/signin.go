@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tally-sv/tally/internal/route"
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -40,7 +41,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 func chooserOrgs(ms []tally.Membership) []pages.ChooserOrg {
 	orgs := make([]pages.ChooserOrg, len(ms))
 	for i, m := range ms {
-		orgs[i] = pages.ChooserOrg{Name: m.Org.Name, Slug: m.Org.Slug, Kind: kindName(m.Org.Kind), Roles: roleList(m.Roles)}
+		orgs[i] = pages.ChooserOrg{Name: m.Org.Name, Slug: m.Org.Slug, Kind: kindName(m.Org.Kind), Roles: format.Roles(m.Roles)}
 	}
 	return orgs
 }
@@ -53,14 +54,6 @@ func kindName(k tally.OrgKind) string {
 		return "Partner council"
 	}
 	return "Supplier"
-}
-
-func roleList(roles []tally.Role) string {
-	labels := make([]string, len(roles))
-	for i, r := range roles {
-		labels[i] = strings.ToLower(r.Label())
-	}
-	return strings.Join(labels, ", ")
 }
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {

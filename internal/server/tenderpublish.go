@@ -126,7 +126,7 @@ func (s *Server) renderPublishCheck(w http.ResponseWriter, r *http.Request, a ta
 		row("Reference", t.Reference, "reference"),
 		row("Title", t.Title, "title"),
 		row("Description", description, "description"),
-		row("Category", capitalise(t.Category), "category"),
+		row("Category", format.Capitalise(t.Category), "category"),
 		row("Estimated contract value", format.Money(t.EstimatedValue), "estimated_value"),
 		row("Contract start date", format.Date(t.ContractStart), "contract_start"),
 		row("Contract end date", format.Date(t.ContractEnd), "contract_end"),

@@ -2,16 +2,14 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -55,7 +53,7 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 	}
 	p.Categories = []components.Option{{Value: "", Text: "Any category"}}
 	for _, c := range tally.Categories {
-		p.Categories = append(p.Categories, components.Option{Value: c, Text: capitalise(c)})
+		p.Categories = append(p.Categories, components.Option{Value: c, Text: format.Capitalise(c)})
 	}
 	p.Sorts = []components.Option{{Value: "", Text: "Latest deadline first"}, {Value: "deadline", Text: "Soonest deadline first"},
 		{Value: "value", Text: "Highest value first"}, {Value: "reference", Text: "Reference, A to Z"}}
@@ -163,13 +161,6 @@ func tenderSummary(t tally.Tender) []components.SummaryRow {
 	return rows
 }
 
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // handleCopyTender makes a new draft from a tender.
 func (s *Server) handleCopyTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	t, err := s.tenderInScope(r, a)
@@ -235,9 +226,7 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 		var suppliers []int64
 		_, suppliers, err = s.store.ExtendDeadline(r.Context(), a.Scope, t.ID, deadline, p.Reason)
 		if err == nil {
-			s.tellSuppliers(r, a, suppliers, "Deadline extended: "+t.Reference+" "+t.Title, fmt.Sprintf(
-				"%s has extended the deadline for offers on %s (%s).\n\nThe new deadline is %s.\n\nReason: %s\n\nYou can revise your offer until then in Tally.",
-				t.Partner.Name, t.Title, t.Reference, format.DateTime(deadline), p.Reason))
+			s.tellSuppliers(r, a, suppliers, notify.DeadlineExtended(t, deadline, p.Reason))
 		}
 		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
@@ -280,9 +269,7 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 	if err != nil {
 		return err
 	}
-	s.tellSuppliers(r, a, suppliers, "Tender cancelled: "+t.Reference+" "+t.Title, fmt.Sprintf(
-		"%s has cancelled %s (%s), so it will not be awarded and your offer will not be opened or evaluated.\n\nReason: %s",
-		t.Partner.Name, t.Title, t.Reference, p.Reason))
+	s.tellSuppliers(r, a, suppliers, notify.TenderCancelled(t, p.Reason))
 	msg := t.Reference + " has been cancelled."
 	if len(suppliers) > 0 {
 		msg += " " + format.Count(len(suppliers), "supplier with an offer has", "suppliers with offers have") + " been told."
@@ -296,22 +283,9 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 // contract: a message in the app and an email to each of their people, as
 // the award's outcome is told. A failure is logged: the change
 // itself is made.
-func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int64, subject, body string) {
-	for _, id := range suppliers {
-		if err := s.store.Notify(r.Context(), a.Scope, id, subject, body, ""); err != nil {
-			s.logger(r).Error("notify supplier", "err", err.Error())
-		}
-	}
-	if len(suppliers) == 0 {
-		return
-	}
-	emails, err := s.store.SupplierContacts(r.Context(), suppliers)
-	if err != nil {
-		s.logger(r).Error("find suppliers to notify", "err", err.Error())
-		return
-	}
-	for _, e := range emails {
-		s.send(r.Context(), mail.Message{To: e, Subject: subject, Body: body + "\n"})
+func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int64, n notify.Notice) {
+	if err := s.notify.TellAll(r.Context(), a.Scope, suppliers, n, notify.Suppliers(suppliers...)); err != nil {
+		s.logger(r).Error("notify suppliers", "err", err.Error())
 	}
 }
 
@@ -321,7 +295,7 @@ func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int6
 func tenderTerms(t tally.Tender, partnerKey string) []components.SummaryRow {
 	return []components.SummaryRow{
 		{Key: partnerKey, Value: t.Partner.Name},
-		{Key: "Category", Value: capitalise(t.Category)},
+		{Key: "Category", Value: format.Capitalise(t.Category)},
 		{Key: "Estimated value", Value: format.Money(t.EstimatedValue)},
 		{Key: "Contract", Value: format.Date(t.ContractStart) + " to " + format.Date(t.ContractEnd)},
 		{Key: "Deadline for offers", Value: format.DateTime(t.Deadline)},

@@ -89,7 +89,7 @@ func (s *Server) toDo(r *http.Request, a tally.Access) ([]pages.ToDoGroup, error
 				break
 			}
 			g.Items = append(g.Items, pages.ToDoItem{Text: inv.Email, Href: route.Path("/o/{org}/users", a.Org.Slug) + "#invitations",
-				Hint: "Invited as " + roleList(inv.Roles) + ". The link works until " + format.DateTime(inv.Expires) + "."})
+				Hint: "Invited as " + format.Roles(inv.Roles) + ". The link works until " + format.DateTime(inv.Expires) + "."})
 		}
 		if a.Org.Kind != tally.Supplier || len(invs) > 0 {
 			groups = append(groups, g.Finish(len(invs)))

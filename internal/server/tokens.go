@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,7 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/auth"
-	"github.com/tally-sv/tally/internal/mail"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -46,9 +45,7 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if found {
-		s.send(r.Context(), mail.Message{To: u.Email, Subject: "Reset your Tally password", Body: fmt.Sprintf(
-			"Hello %s,\n\nUse this link to choose a new password for Tally. It works once, for 1 hour:\n\n%s/reset/%s\n\n"+
-				"If you did not ask for this, you can ignore this email: your password has not changed.\n", u.Name, s.cfg.BaseURL, token)})
+		s.notify.Email(r.Context(), notify.PasswordReset(u.Email, u.Name, s.cfg.BaseURL+"/reset/"+token))
 	}
 	// Rendered, not redirected: the address stays out of URLs and logs.
 	return s.render(w, r, http.StatusOK, pages.ResetRequest(pages.ResetRequestPage{
@@ -262,26 +259,12 @@ func (s *Server) handleInviteAgain(w http.ResponseWriter, r *http.Request) error
 		if err := s.store.RecordLoginFailure(r.Context(), keys, 24*time.Hour); err != nil {
 			return err
 		}
-		subject := inv.Email + " asks for a new invitation"
-		body := fmt.Sprintf("%s tried to join %s on Tally with an invitation that has expired or was already used. If they should still join, invite them again from People.",
-			inv.Email, inv.Org.Name)
 		link := route.Path("/o/{org}/users", inv.Org.Slug) + "?invite=" + url.QueryEscape(inv.Email)
-		if err := s.store.Notify(r.Context(), tally.Scope{OrgIDs: []int64{inv.Org.ID}}, inv.Org.ID, subject, body, link); err != nil {
-			return err
-		}
-		if to, err := s.store.InviterEmail(r.Context(), inv.ID); err == nil {
-			s.send(r.Context(), mail.Message{To: to, Subject: subject, Body: body + "\n\n" + s.cfg.BaseURL + link + "\n"})
-		} else if !errors.Is(err, tally.ErrNotFound) {
+		n := notify.InvitationAskedAgain(inv.Email, inv.Org.Name, link)
+		if err := s.notify.Tell(r.Context(), tally.Scope{OrgIDs: []int64{inv.Org.ID}}, inv.Org.ID, n, notify.Inviter(inv.ID)); err != nil {
 			return err
 		}
 	}
 	return s.render(w, r, http.StatusOK, pages.LinkExpired(pages.LinkExpiredPage{Page: s.page(r, "We have asked for a new invitation"),
 		Asked: true, AskOrg: inv.Org.Name}))
-}
-
-// send emails m, logging (not failing the request) when delivery fails.
-func (s *Server) send(ctx context.Context, m mail.Message) {
-	if err := s.mail.Send(ctx, m); err != nil {
-		s.log.Error("send email", "err", err.Error(), "subject", m.Subject)
-	}
 }

@@ -10,10 +10,14 @@ import (
 	"github.com/tally-sv/tally/web/components"
 )
 
-// tenderRows writes a tender list's rows. It is Go rather than templ
-// because a list page has 50 rows of six cells, and templ formats every
-// text it writes with fmt.Sprint: writing the rows directly halved the
-// page's rendering time (BenchmarkTenders). Every text is escaped.
+// tenderRows is written for speed: BenchmarkTenderRows measures it against
+// the plain templ version, tenderRowsPlain, and TestTenderRowsMatchTempl
+// checks both write the same HTML.
+//
+// It writes a tender list's rows in Go rather than templ because a list
+// page has 50 rows of six cells, and templ formats every text it writes
+// with fmt.Sprint: writing the rows directly halved the page's rendering
+// time (BenchmarkTenders). Every text is escaped.
 func tenderRows(rows []TenderRow, forSuppliers bool) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		b := bufio.NewWriterSize(w, 4096)

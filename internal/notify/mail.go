@@ -1,6 +1,4 @@
-// Package mail sends Tally's emails: by SMTP when configured, otherwise to
-// the log, so a development machine needs no mail server.
-package mail
+package notify
 
 import (
 	"context"
@@ -8,10 +6,12 @@ import (
 	"log/slog"
 	"mime"
 	"net"
-	"net/mail"
+	netmail "net/mail"
 	"net/smtp"
 	"strings"
 	"time"
+
+	"github.com/tally-sv/tally/internal/config"
 )
 
 // Message is a plain-text email.
@@ -21,9 +21,19 @@ type Message struct {
 	Body    string
 }
 
-// Sender sends messages.
+// Sender sends messages: LogSender or SMTPSender now; a job queue can take
+// their place without the Notifier changing.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
+}
+
+// NewSender is the Sender cfg asks for: SMTP when cfg.SMTPAddr is set,
+// otherwise the log.
+func NewSender(cfg config.Config, log *slog.Logger) Sender {
+	if cfg.SMTPAddr == "" {
+		return LogSender{Log: log}
+	}
+	return SMTPSender{Addr: cfg.SMTPAddr, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.MailFrom}
 }
 
 // LogSender writes each message to the log instead of sending it. It is for
@@ -47,11 +57,11 @@ type SMTPSender struct {
 
 // Send delivers m.
 func (s SMTPSender) Send(ctx context.Context, m Message) error {
-	from, err := mail.ParseAddress(s.From)
+	from, err := netmail.ParseAddress(s.From)
 	if err != nil {
 		return fmt.Errorf("mail: MAIL_FROM: %w", err)
 	}
-	to, err := mail.ParseAddress(m.To)
+	to, err := netmail.ParseAddress(m.To)
 	if err != nil {
 		return fmt.Errorf("mail: recipient: %w", err)
 	}

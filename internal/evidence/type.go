@@ -1,4 +1,7 @@
-package server
+// Package evidence is the policy for files attached to a return as
+// evidence: how large one may be and which types are accepted, decided by
+// content, never by name.
+package evidence
 
 import (
 	"archive/zip"
@@ -9,13 +12,14 @@ import (
 	"unicode/utf8"
 )
 
-// maxEvidenceBytes is the most one evidence file may hold: 10 MiB.
-const maxEvidenceBytes = 10 << 20
+// MaxBytes is the most one evidence file may hold: 10 MiB.
+const MaxBytes = 10 << 20
 
-// evidenceType decides a file's type from its content, never its name:
-// PDF, PNG, JPEG, XLSX, DOCX or CSV. Anything else is refused with a
-// message fit to show.
-func evidenceType(data []byte) (string, error) {
+// Type decides a file's type from its content, never its name, and returns
+// its media type: PDF, PNG, JPEG, XLSX, DOCX or CSV. Anything else (empty,
+// markup, macros, text not in UTF-8, other formats) is refused with an
+// error whose message is fit to show the person who uploaded it.
+func Type(data []byte) (string, error) {
 	switch {
 	case len(data) == 0:
 		return "", errors.New("The file is empty: choose the file again")

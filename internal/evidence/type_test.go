@@ -1,4 +1,4 @@
-package server
+package evidence
 
 import (
 	"archive/zip"
@@ -60,9 +60,9 @@ func TestEvidenceTypeIsDecidedByContent(t *testing.T) {
 		{"DOCX", rtZip(t, "[Content_Types].xml", "_rels/.rels", "word/document.xml"), docx},
 	}
 	for _, tt := range accepted {
-		got, err := evidenceType(tt.data)
+		got, err := Type(tt.data)
 		if err != nil || got != tt.want {
-			t.Errorf("%s: evidenceType = %q, %v; want %q", tt.name, got, err, tt.want)
+			t.Errorf("%s: Type = %q, %v; want %q", tt.name, got, err, tt.want)
 		}
 	}
 
@@ -94,9 +94,9 @@ func TestEvidenceTypeIsDecidedByContent(t *testing.T) {
 		{"UTF-16 text", []byte("\xff\xfeK\x00P\x00I\x00")},
 	}
 	for _, tt := range refused {
-		got, err := evidenceType(tt.data)
+		got, err := Type(tt.data)
 		if err == nil {
-			t.Errorf("%s: evidenceType = %q, want it refused", tt.name, got)
+			t.Errorf("%s: Type = %q, want it refused", tt.name, got)
 			continue
 		}
 		if msg := err.Error(); msg == "" || strings.Contains(msg, "zip:") || strings.Contains(msg, "%!") {
@@ -104,7 +104,7 @@ func TestEvidenceTypeIsDecidedByContent(t *testing.T) {
 		}
 	}
 	// Text in another encoding is told how to fix it.
-	if _, err := evidenceType([]byte("KPI,Spend\nNT1,\xa3120\n")); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+	if _, err := Type([]byte("KPI,Spend\nNT1,\xa3120\n")); err == nil || !strings.Contains(err.Error(), "UTF-8") {
 		t.Errorf("a Windows-1252 CSV: %v, want a message about UTF-8", err)
 	}
 }
@@ -113,28 +113,7 @@ func TestEvidenceTypeIsDecidedByContent(t *testing.T) {
 // refused however it is named (the handler never passes the name).
 func TestEvidenceTypeIgnoresTheName(t *testing.T) {
 	t.Parallel()
-	if ct, err := evidenceType([]byte("<html><body>x</body></html>")); err == nil {
+	if ct, err := Type([]byte("<html><body>x</body></html>")); err == nil {
 		t.Errorf("HTML accepted as %q", ct)
-	}
-}
-
-func TestCleanFileName(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"report.pdf", "report.pdf"},
-		{`C:\Users\me\Desktop\report.pdf`, "report.pdf"},
-		{"../../etc/passwd", "passwd"},
-		{"a\r\nX-Injected: yes.pdf", "aX-Injected: yes.pdf"},
-		{"tab\there.csv", "tabhere.csv"},
-		{"bad\xffutf8.pdf", "badutf8.pdf"},
-		{"", "evidence"},
-		{"/", "evidence"},
-		{"..", "evidence"},
-		{strings.Repeat("é", 300) + ".pdf", strings.Repeat("é", 200)},
-	}
-	for _, tt := range tests {
-		if got := cleanFileName(tt.in); got != tt.want {
-			t.Errorf("cleanFileName(%q) = %q, want %q", tt.in, got, tt.want)
-		}
 	}
 }

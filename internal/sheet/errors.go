@@ -1,4 +1,7 @@
-package offerfile
+// Package sheet holds what the readers of uploaded spreadsheets and CSV
+// files (internal/offerfile, internal/measurecsv) share: the one type for a
+// problem on a row. Writing spreadsheets is internal/export's.
+package sheet
 
 import (
 	"fmt"
@@ -6,8 +9,8 @@ import (
 	"github.com/tally-sv/tally/internal/tally"
 )
 
-// RowError is one problem in an uploaded file. Row counts rows as a
-// spreadsheet shows them: the header is row 1 and blank rows count. Row is 0
+// RowError is one problem in an uploaded or imported file. Row counts rows
+// as a spreadsheet shows them: the header is row 1 and blank rows count. Row is 0
 // for a problem with the whole file. Column is the column's name, or "" when
 // the problem is with the whole row. Message says how to fix it.
 type RowError struct {
@@ -29,9 +32,9 @@ func (e *RowError) Error() string {
 	}
 }
 
-// Errors is every problem Parse found, in file order, then problems with
-// the whole file (such as a missing measure). It holds at most MaxErrors
-// problems, followed by a note when reading stopped early.
+// Errors is every problem a reader found, in file order, then problems with
+// the whole file (such as a missing measure). A reader caps how many it
+// holds, and adds a note when it stopped early.
 type Errors []*RowError
 
 // Error gives the first problem, and how many more there are.

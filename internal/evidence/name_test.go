@@ -1,0 +1,27 @@
+package evidence
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFileName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"report.pdf", "report.pdf"},
+		{`C:\Users\me\Desktop\report.pdf`, "report.pdf"},
+		{"../../etc/passwd", "passwd"},
+		{"a\r\nX-Injected: yes.pdf", "aX-Injected: yes.pdf"},
+		{"tab\there.csv", "tabhere.csv"},
+		{"bad\xffutf8.pdf", "badutf8.pdf"},
+		{"", "evidence"},
+		{"/", "evidence"},
+		{"..", "evidence"},
+		{strings.Repeat("é", 300) + ".pdf", strings.Repeat("é", 200)},
+	}
+	for _, tt := range tests {
+		if got := FileName(tt.in); got != tt.want {
+			t.Errorf("FileName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package notify
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// TestWording pins the words people are sent, as they were when handlers
+// composed them.
+func TestWording(t *testing.T) {
+	partner := tally.Org{Name: "Stockport Council"}
+	tn := tally.Tender{Reference: "SPS-1", Title: "Highways", Partner: partner}
+	rt := tally.Return{ID: 12, Period: tally.Period{Number: 2}, Status: tally.ReturnQueried,
+		Contract: tally.Contract{Reference: "C-1", Title: "Highways works", Partner: partner, Supplier: tally.Org{Name: "Acme"}}}
+	deadline := time.Date(2026, 12, 1, 17, 0, 0, 0, tally.London())
+	tests := []struct {
+		name string
+		got  Notice
+		want Notice
+	}{
+		{"won", TenderOutcome(tn, true, "/l"), Notice{Subject: "Outcome of SPS-1: you have won the contract", Link: "/l",
+			Body: "Stockport Council has awarded Highways (SPS-1) to you. Your social value commitments are now contract KPIs; you will report delivery against them each quarter."}},
+		{"lost", TenderOutcome(tn, false, "/l"), Notice{Subject: "Outcome of SPS-1: your offer was not successful", Link: "/l",
+			Body: "Stockport Council has awarded Highways (SPS-1). Your offer was not successful this time. Thank you for bidding."}},
+		{"cancelled", TenderCancelled(tn, "No budget"), Notice{Subject: "Tender cancelled: SPS-1 Highways",
+			Body: "Stockport Council has cancelled Highways (SPS-1), so it will not be awarded and your offer will not be opened or evaluated.\n\nReason: No budget"}},
+		{"extended", DeadlineExtended(tn, deadline, "Snow"), Notice{Subject: "Deadline extended: SPS-1 Highways",
+			Body: "Stockport Council has extended the deadline for offers on Highways (SPS-1).\n\nThe new deadline is 5pm on 1 December 2026.\n\nReason: Snow\n\nYou can revise your offer until then in Tally."}},
+		{"targets", TargetsChanged(rt.Contract, tally.KPI{Code: "JOB1", Title: "Jobs", Unit: "FTE", Quantity: 2000}, 3000, "More work"),
+			Notice{Subject: "Targets changed: C-1 JOB1",
+				Body: "Stockport Council has changed the targets for JOB1 Jobs on Highways works (C-1) for the periods to come. The commitment is now 3 FTE (it was 2 FTE).\n\nReason: More work"}},
+		{"submitted", ReturnSubmitted(rt, "/r"), Notice{Subject: "Return submitted: C-1, quarter 2", Link: "/r",
+			Body: "Acme has submitted its delivery return for Highways works (C-1), quarter 2. It is waiting for verification in Tally."}},
+		{"queried", ReturnChecked(rt, "/r"), Notice{Subject: "Question about your return for C-1, quarter 2", Link: "/r",
+			Body: "Stockport Council has checked your delivery return for Highways works. Status: Queried" +
+				". Some lines have a question for you: answer them and resubmit the return in Tally."}},
+		{"asked to join", AskedToJoin("Nia", "nia@x.example", tally.Org{Name: "Acme"}, "/u"), Notice{Subject: "Nia asks to join Acme", Link: "/u", EmailLink: true,
+			Body: "Nia (nia@x.example) tried to register Acme on Tally, which is registered already. If they work for you, invite them from People."}},
+		{"asked again", InvitationAskedAgain("nia@x.example", "Acme", "/u"), Notice{Subject: "nia@x.example asks for a new invitation", Link: "/u", EmailLink: true,
+			Body: "nia@x.example tried to join Acme on Tally with an invitation that has expired or was already used. If they should still join, invite them again from People."}},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", tt.name, tt.got, tt.want)
+		}
+	}
+	rt.Status = tally.ReturnComplete
+	if got := ReturnChecked(rt, "/r"); got.Subject != "Your return for C-1, quarter 2, has been checked" ||
+		got.Body != "Stockport Council has checked your delivery return for Highways works. Status: Checked." {
+		t.Errorf("checked: %+v", got)
+	}
+	if got := PasswordReset("a@x.example", "Nia", "https://t.example/reset/TOKEN"); got != (Message{To: "a@x.example", Subject: "Reset your Tally password",
+		Body: "Hello Nia,\n\nUse this link to choose a new password for Tally. It works once, for 1 hour:\n\nhttps://t.example/reset/TOKEN\n\n" +
+			"If you did not ask for this, you can ignore this email: your password has not changed.\n"}) {
+		t.Errorf("reset: %+v", got)
+	}
+	if got := Invitation("a@x.example", "Sam", "Acme", []tally.Role{tally.RoleContractManager}, "https://t.example/invite/TOKEN"); got != (Message{
+		To: "a@x.example", Subject: "You are invited to Acme on Tally",
+		Body: "Hello,\n\nSam has invited you to join Acme on Tally as contract manager.\n\nUse this link to set up your account. It works once, for 7 days:\n\nhttps://t.example/invite/TOKEN\n"}) {
+		t.Errorf("invitation: %+v", got)
+	}
+}
