@@ -12,8 +12,8 @@ import (
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/notify"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"

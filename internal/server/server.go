@@ -17,8 +17,8 @@ import (
 	"github.com/tally-sv/tally/internal/config"
 	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
-	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/internal/session"
+	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/static"
 )
 

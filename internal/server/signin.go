@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )

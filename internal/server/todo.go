@@ -203,5 +203,3 @@ func periodHref(org string, d postgres.DuePeriod) string {
 	}
 	return route.Path("/o/{org}/contracts/{contract}", org, d.ContractID)
 }
-
-func idStr(id int64) string { return strconv.FormatInt(id, 10) }
