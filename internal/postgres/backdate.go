@@ -20,7 +20,7 @@ import (
 // are recomputed over the stored content.
 func (s *Store) Backdate(ctx context.Context, scope tally.Scope, tenderID int64, published, deadline time.Time) (err error) {
 	defer derrors.Wrap(&err, "Store.Backdate(%d)", tenderID)
-	if err := scope.Require(buyers...); err != nil {
+	if err := scope.Require(tally.Buyers...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {

@@ -117,7 +117,7 @@ func writeTargets(ctx context.Context, tx pgx.Tx, partnerID, contractID, kpiID, 
 // tender (a legacy or direct award), with or without KPIs, and audits it.
 func (s *Store) CreateDirectContract(ctx context.Context, scope tally.Scope, c NewContract) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.CreateDirectContract()")
-	if err := scope.Require(buyers...); err != nil {
+	if err := scope.Require(tally.Buyers...); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -251,7 +251,7 @@ func contract(ctx context.Context, tx pgx.Tx, id int64) (tally.Contract, error) 
 // (kpi_changes) with its reason, and audited.
 func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID, kpiID int64, targets []tally.Quantity, reason string) (err error) {
 	defer derrors.Wrap(&err, "Store.SetKPITargets(%d, %d)", contractID, kpiID)
-	if err := scope.Require(contractChangers...); err != nil {
+	if err := scope.Require(tally.ContractChangers...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {

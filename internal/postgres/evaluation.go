@@ -146,7 +146,7 @@ func openForEvaluation(ctx context.Context, tx pgx.Tx, scope tally.Scope, tender
 // the submitted quantity again removes the moderation.
 func (s *Store) Moderate(ctx context.Context, scope tally.Scope, tenderID, offerID, tenderMeasureID int64, accepted tally.Quantity, reason string) (err error) {
 	defer derrors.Wrap(&err, "Store.Moderate(%d, %d, %d)", tenderID, offerID, tenderMeasureID)
-	if err := scope.Require(evaluators...); err != nil {
+	if err := scope.Require(tally.Evaluators...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
@@ -219,7 +219,7 @@ type Marks struct {
 // SaveMarks records qualitative marks and the wider evaluation's points.
 func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64, marks []Marks) (err error) {
 	defer derrors.Wrap(&err, "Store.SaveMarks(%d)", tenderID)
-	if err := scope.Require(evaluators...); err != nil {
+	if err := scope.Require(tally.Evaluators...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
@@ -275,7 +275,7 @@ func (s *Store) SaveMarks(ctx context.Context, scope tally.Scope, tenderID int64
 // and the evaluation it was made from.
 func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID int64, reason string, awardedOn time.Time) (_ int64, _ tally.Evaluation, err error) {
 	defer derrors.Wrap(&err, "Store.Award(%d, %d)", tenderID, offerID)
-	if err := scope.Require(buyers...); err != nil {
+	if err := scope.Require(tally.Buyers...); err != nil {
 		return 0, tally.Evaluation{}, err
 	}
 	var contractID int64

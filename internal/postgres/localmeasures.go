@@ -70,7 +70,7 @@ func (s *Store) LocalMeasureByID(ctx context.Context, scope tally.Scope, id int6
 // FormErrors on "code".
 func (s *Store) SaveLocalMeasure(ctx context.Context, scope tally.Scope, orgID int64, m tally.Measure) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.SaveLocalMeasure(%d)", orgID)
-	if err := scope.Require(admins...); err != nil {
+	if err := scope.Require(tally.Admins...); err != nil {
 		return 0, err
 	}
 	id := m.ID
@@ -124,7 +124,7 @@ func proxyText(m tally.Measure) string {
 // Tenders that use it keep their frozen copy.
 func (s *Store) RetireLocalMeasure(ctx context.Context, scope tally.Scope, orgID, id int64) (err error) {
 	defer derrors.Wrap(&err, "Store.RetireLocalMeasure(%d, %d)", orgID, id)
-	if err := scope.Require(admins...); err != nil {
+	if err := scope.Require(tally.Admins...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {

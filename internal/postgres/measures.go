@@ -18,7 +18,7 @@ import (
 // new version is a new edition.
 func (s *Store) ImportEdition(ctx context.Context, scope tally.Scope, orgID int64, e measurecsv.Edition, illustrative bool) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.ImportEdition(%d)", orgID)
-	if err := scope.Require(admins...); err != nil {
+	if err := scope.Require(tally.Admins...); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -207,7 +207,7 @@ func (s *Store) ExportEdition(ctx context.Context, scope tally.Scope, orgID, edi
 // and which of its plug-ins, and audits it.
 func (s *Store) ChooseEdition(ctx context.Context, scope tally.Scope, orgID, editionID int64, chosen bool, plugins []string) (err error) {
 	defer derrors.Wrap(&err, "Store.ChooseEdition(%d, %d)", orgID, editionID)
-	if err := scope.Require(admins...); err != nil {
+	if err := scope.Require(tally.Admins...); err != nil {
 		return err
 	}
 	if plugins == nil {

@@ -37,7 +37,7 @@ func (s *Store) Members(ctx context.Context, orgID int64) (_ []tally.Member, err
 // without an administrator, and returns tally.ErrNotFound for a non-member.
 func (s *Store) SetRoles(ctx context.Context, scope tally.Scope, orgID, userID int64, roles []tally.Role) (err error) {
 	defer derrors.Wrap(&err, "Store.SetRoles(%d, %d)", orgID, userID)
-	if err := scope.Require(peopleAdmins...); err != nil {
+	if err := scope.Require(tally.PeopleAdmins...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
@@ -92,7 +92,7 @@ type Invitation struct {
 // token) and audits it.
 func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, roles []tally.Role, digest []byte, expires time.Time) (err error) {
 	defer derrors.Wrap(&err, "Store.Invite(%d)", orgID)
-	if err := scope.Require(peopleAdmins...); err != nil {
+	if err := scope.Require(tally.PeopleAdmins...); err != nil {
 		return err
 	}
 	if len(roles) == 0 {
@@ -136,7 +136,7 @@ func (s *Store) PendingInvitations(ctx context.Context, orgID int64) (_ []Invita
 // the invitation, or tally.ErrNotFound when orgID has no such pending one.
 func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, id int64, digest []byte, expires time.Time) (_ Invitation, err error) {
 	defer derrors.Wrap(&err, "Store.ResendInvitation(%d, %d)", orgID, id)
-	if err := scope.Require(peopleAdmins...); err != nil {
+	if err := scope.Require(tally.PeopleAdmins...); err != nil {
 		return Invitation{}, err
 	}
 	inv := Invitation{ID: id, Org: tally.Org{ID: orgID}}
@@ -159,7 +159,7 @@ func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, 
 // it. It returns tally.ErrNotFound when orgID has no such pending one.
 func (s *Store) RevokeInvitation(ctx context.Context, scope tally.Scope, orgID, id int64) (_ Invitation, err error) {
 	defer derrors.Wrap(&err, "Store.RevokeInvitation(%d, %d)", orgID, id)
-	if err := scope.Require(peopleAdmins...); err != nil {
+	if err := scope.Require(tally.PeopleAdmins...); err != nil {
 		return Invitation{}, err
 	}
 	inv := Invitation{ID: id, Org: tally.Org{ID: orgID}}

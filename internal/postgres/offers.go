@@ -17,7 +17,7 @@ import (
 // supplier cannot see, and a FormErrors when it is not open.
 func (s *Store) StartOffer(ctx context.Context, scope tally.Scope, tenderID int64) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.StartOffer(%d)", tenderID)
-	if err := scope.Require(suppliers...); err != nil {
+	if err := scope.Require(tally.Suppliers...); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -137,7 +137,7 @@ type OfferInput struct {
 // the one the form was drawn from (else tally.ErrConflict).
 func (s *Store) SaveOffer(ctx context.Context, scope tally.Scope, id int64, version int, in OfferInput) (_ tally.Offer, err error) {
 	defer derrors.Wrap(&err, "Store.SaveOffer(%d, %d)", id, version)
-	if err := scope.Require(suppliers...); err != nil {
+	if err := scope.Require(tally.Suppliers...); err != nil {
 		return tally.Offer{}, err
 	}
 	var f tally.Offer
@@ -254,7 +254,7 @@ func writeLines(ctx context.Context, tx pgx.Tx, f tally.Offer, t tally.Tender, l
 // click, a replayed request) returns the first receipt and records nothing.
 func (s *Store) SubmitOffer(ctx context.Context, scope tally.Scope, id int64, version int) (_ tally.Receipt, err error) {
 	defer derrors.Wrap(&err, "Store.SubmitOffer(%d, %d)", id, version)
-	if err := scope.Require(suppliers...); err != nil {
+	if err := scope.Require(tally.Suppliers...); err != nil {
 		return tally.Receipt{}, err
 	}
 	var rc tally.Receipt
@@ -358,7 +358,7 @@ func countOffer(ctx context.Context, tx pgx.Tx, t tally.Tender, delta int) error
 // submission no longer stands.
 func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, version int) (err error) {
 	defer derrors.Wrap(&err, "Store.WithdrawOffer(%d, %d)", id, version)
-	if err := scope.Require(suppliers...); err != nil {
+	if err := scope.Require(tally.Suppliers...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {

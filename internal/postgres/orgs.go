@@ -48,7 +48,7 @@ func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash string
 // AddRole gives a user a role in an organisation and audits it.
 func (s *Store) AddRole(ctx context.Context, scope tally.Scope, userID, orgID int64, role tally.Role) (err error) {
 	defer derrors.Wrap(&err, "Store.AddRole(%d, %d)", userID, orgID)
-	if err := scope.Require(peopleAdmins...); err != nil {
+	if err := scope.Require(tally.PeopleAdmins...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {

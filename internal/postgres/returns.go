@@ -21,7 +21,7 @@ const MaxEvidenceFiles = 20
 // contract manager on its behalf may start it.
 func (s *Store) StartReturn(ctx context.Context, scope tally.Scope, contractID int64, period int) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.StartReturn(%d, %d)", contractID, period)
-	if err := scope.Require(returnEditors...); err != nil {
+	if err := scope.Require(tally.ReturnEditors...); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -204,7 +204,7 @@ func lockEditableReturn(ctx context.Context, tx pgx.Tx, id, version int) (tally.
 // a queried return only the queried lines change, with their answers.
 func (s *Store) SaveReturn(ctx context.Context, scope tally.Scope, id int64, version int, in ReturnInput) (err error) {
 	defer derrors.Wrap(&err, "Store.SaveReturn(%d, %d)", id, version)
-	if err := scope.Require(returnEditors...); err != nil {
+	if err := scope.Require(tally.ReturnEditors...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
@@ -251,7 +251,7 @@ type EvidenceFile struct {
 // AddEvidence attaches a file to a draft or queried return.
 func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int64, version int, f EvidenceFile) (err error) {
 	defer derrors.Wrap(&err, "Store.AddEvidence(%d, %d)", returnID, version)
-	if err := scope.Require(returnEditors...); err != nil {
+	if err := scope.Require(tally.ReturnEditors...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
@@ -284,7 +284,7 @@ func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int
 // RemoveEvidence detaches a file from a draft or queried return.
 func (s *Store) RemoveEvidence(ctx context.Context, scope tally.Scope, returnID int64, version int, evidenceID int64) (err error) {
 	defer derrors.Wrap(&err, "Store.RemoveEvidence(%d, %d, %d)", returnID, version, evidenceID)
-	if err := scope.Require(returnEditors...); err != nil {
+	if err := scope.Require(tally.ReturnEditors...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
@@ -344,7 +344,7 @@ func attestErrors(errs tally.FormErrors, contract, period bool) {
 // supplier's log records it. It returns the return as submitted.
 func (s *Store) SubmitReturn(ctx context.Context, scope tally.Scope, id int64, version int) (_ tally.Return, err error) {
 	defer derrors.Wrap(&err, "Store.SubmitReturn(%d, %d)", id, version)
-	if err := scope.Require(returnEditors...); err != nil {
+	if err := scope.Require(tally.ReturnEditors...); err != nil {
 		return tally.Return{}, err
 	}
 	var r tally.Return
@@ -389,7 +389,7 @@ type Verdict struct {
 // every line is decided and none queried the return is complete.
 func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, verdicts []Verdict) (_ tally.Return, err error) {
 	defer derrors.Wrap(&err, "Store.VerifyReturn(%d)", id)
-	if err := scope.Require(contractManagers...); err != nil {
+	if err := scope.Require(tally.ContractManagers...); err != nil {
 		return tally.Return{}, err
 	}
 	var r tally.Return

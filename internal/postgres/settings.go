@@ -42,7 +42,7 @@ func partnerSettings(ctx context.Context, tx pgx.Tx, partnerID int64) (tally.Par
 // the change under the partner.
 func (s *Store) SavePartnerSettings(ctx context.Context, scope tally.Scope, ps tally.PartnerSettings) (err error) {
 	defer derrors.Wrap(&err, "Store.SavePartnerSettings(%d)", ps.PartnerID)
-	if err := scope.Require(admins...); err != nil {
+	if err := scope.Require(tally.Admins...); err != nil {
 		return err
 	}
 	codes := ps.LocalArea.Codes()

@@ -295,7 +295,7 @@ func tenderOrder(sort string) string {
 // tally.ErrConflict.
 func (s *Store) SaveTender(ctx context.Context, scope tally.Scope, t tally.Tender, choices []MeasureChoice) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.SaveTender(%d)", t.ID)
-	if err := scope.Require(buyers...); err != nil {
+	if err := scope.Require(tally.Buyers...); err != nil {
 		return 0, err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
@@ -482,7 +482,7 @@ func (s *Store) PublishPreview(ctx context.Context, scope tally.Scope, id int64)
 // deadline has passed.
 func (s *Store) PublishTender(ctx context.Context, scope tally.Scope, id int64) (err error) {
 	defer derrors.Wrap(&err, "Store.PublishTender(%d)", id)
-	if err := scope.Require(buyers...); err != nil {
+	if err := scope.Require(tally.Buyers...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
@@ -519,7 +519,7 @@ func (s *Store) PublishTender(ctx context.Context, scope tally.Scope, id int64) 
 // caller sees who they are, never what they offered).
 func (s *Store) ExtendDeadline(ctx context.Context, scope tally.Scope, id int64, deadline time.Time, reason string) (_ tally.Tender, _ []int64, err error) {
 	defer derrors.Wrap(&err, "Store.ExtendDeadline(%d)", id)
-	if err := scope.Require(buyers...); err != nil {
+	if err := scope.Require(tally.Buyers...); err != nil {
 		return tally.Tender{}, nil, err
 	}
 	var t tally.Tender
@@ -575,7 +575,7 @@ func (s *Store) ExtendDeadline(ctx context.Context, scope tally.Scope, id int64,
 // CancelTender cancels a tender that has not been awarded.
 func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, reason string) (err error) {
 	defer derrors.Wrap(&err, "Store.CancelTender(%d)", id)
-	if err := scope.Require(buyers...); err != nil {
+	if err := scope.Require(tally.Buyers...); err != nil {
 		return err
 	}
 	_, err = s.cancelTenderBidders(ctx, scope, id, reason)
@@ -588,7 +588,7 @@ func (s *Store) CancelTender(ctx context.Context, scope tally.Scope, id int64, r
 // never what they offered).
 func (s *Store) CancelTenderBidders(ctx context.Context, scope tally.Scope, id int64, reason string) (_ []int64, err error) {
 	defer derrors.Wrap(&err, "Store.CancelTenderBidders(%d)", id)
-	if err := scope.Require(buyers...); err != nil {
+	if err := scope.Require(tally.Buyers...); err != nil {
 		return nil, err
 	}
 	return s.cancelTenderBidders(ctx, scope, id, reason)
@@ -638,7 +638,7 @@ func (s *Store) cancelTenderBidders(ctx context.Context, scope tally.Scope, id i
 // values apply to the copy.
 func (s *Store) CopyTender(ctx context.Context, scope tally.Scope, id int64) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.CopyTender(%d)", id)
-	if err := scope.Require(buyers...); err != nil {
+	if err := scope.Require(tally.Buyers...); err != nil {
 		return 0, err
 	}
 	var newID int64

@@ -11,31 +11,28 @@ import (
 
 // Who may use a route, named for the route lines in routes.go. Public and
 // signed-in are marks for the permission table; the organisation roles
-// are checked by s.org.
+// are tally's sets (the store checks the same ones again) and are checked
+// by s.org.
 var (
 	public   = []tally.Role{"public"}
 	signedIn = []tally.Role{"signed-in"}
 
-	staff   = []tally.Role{tally.RoleBuyer, tally.RoleEvaluator, tally.RoleContractManager, tally.RoleDirector, tally.RoleAdmin}
-	members = append(append([]tally.Role{}, staff...), tally.RoleSupplier)
-	admins  = []tally.Role{tally.RoleAdmin}
-	// Supplier organisations manage their own people.
-	peopleAdmins = []tally.Role{tally.RoleAdmin, tally.RoleSupplier}
-	auditReaders = []tally.Role{tally.RoleDirector, tally.RoleAdmin, tally.RoleSupplier}
-	buyers       = []tally.Role{tally.RoleBuyer}
-	// Evaluators and directors follow tenders too; only buyers change them.
-	tenderReaders = []tally.Role{tally.RoleBuyer, tally.RoleEvaluator, tally.RoleDirector}
-	suppliers     = []tally.Role{tally.RoleSupplier}
-	evaluators    = []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}
-	// Buyers, contract managers, directors and the supplier itself.
-	contractReaders  = []tally.Role{tally.RoleBuyer, tally.RoleContractManager, tally.RoleDirector, tally.RoleSupplier}
-	contractChangers = []tally.Role{tally.RoleBuyer, tally.RoleContractManager}
-	contractManagers = []tally.Role{tally.RoleContractManager}
-	dashboardReaders = []tally.Role{tally.RoleDirector, tally.RoleBuyer, tally.RoleContractManager, tally.RoleAdmin}
-	recordReaders    = []tally.Role{tally.RoleDirector, tally.RoleBuyer, tally.RoleEvaluator, tally.RoleContractManager}
-	// The supplier reports delivery; a contract manager may on its behalf.
-	returnEditors = []tally.Role{tally.RoleSupplier, tally.RoleContractManager}
-	returnReaders = []tally.Role{tally.RoleSupplier, tally.RoleContractManager, tally.RoleDirector}
+	staff            = tally.Staff
+	members          = tally.Members
+	admins           = tally.Admins
+	peopleAdmins     = tally.PeopleAdmins
+	auditReaders     = tally.AuditReaders
+	buyers           = tally.Buyers
+	tenderReaders    = tally.TenderReaders
+	suppliers        = tally.Suppliers
+	evaluators       = tally.Evaluators
+	contractReaders  = tally.ContractReaders
+	contractChangers = tally.ContractChangers
+	contractManagers = tally.ContractManagers
+	dashboardReaders = tally.DashboardReaders
+	recordReaders    = tally.RecordReaders
+	returnEditors    = tally.ReturnEditors
+	returnReaders    = tally.ReturnReaders
 )
 
 // orgHandler is a handler inside /o/{org}, given the caller's access there.
