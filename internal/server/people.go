@@ -136,7 +136,7 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 
 func (s *Server) sendInvitation(r *http.Request, a tally.Access, email string, roles []tally.Role, token string) {
 	u := userFrom(r.Context())
-	s.notify.Email(r.Context(), notify.Invitation(email, u.Name, a.Org.Name, roles, s.cfg.BaseURL+"/invite/"+token))
+	s.notify.Email(r.Context(), notify.Invitation(email, u.Name, a.Org.Name, roles, s.cfg.BaseURL+route.Path("/invite/{token}", token)))
 }
 
 // invitationID is the pending invitation in the URL; the store checks it
