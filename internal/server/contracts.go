@@ -103,10 +103,8 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request, a tally
 			exportQ.Set(k, clip(v, 200))
 		}
 	}
-	p.CSV, p.XLSX = route.Path("/o/{org}/contracts.csv", a.Org.Slug), route.Path("/o/{org}/contracts.xlsx", a.Org.Slug)
-	if len(exportQ) > 0 {
-		p.CSV, p.XLSX = p.CSV+"?"+exportQ.Encode(), p.XLSX+"?"+exportQ.Encode()
-	}
+	p.CSV = route.WithQuery(route.Path("/o/{org}/contracts.csv", a.Org.Slug), exportQ)
+	p.XLSX = route.WithQuery(route.Path("/o/{org}/contracts.xlsx", a.Org.Slug), exportQ)
 	p.Statuses = []components.Option{{Value: "", Text: "Any status"}, {Value: "live", Text: "Live"}, {Value: "not_started", Text: "Not started"},
 		{Value: "ended", Text: "Ended"}}
 	p.Ratings = []components.Option{{Value: "", Text: "Any rating"}}

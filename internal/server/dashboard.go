@@ -85,7 +85,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a tally
 	cur, prev := data.Current, data.Previous
 	p := pages.DashboardPage{Page: s.page(r, "Dashboard "+d.Year.Label()), Scope: d.Name, Year: d.Year.Label(),
 		Previous: d.Year.Previous().Label(), YearValue: strconv.Itoa(int(d.Year)), Partner: d.Partner.Slug,
-		Headline: route.Path("/o/{org}/dashboard.csv", a.Org.Slug) + "?" + d.Query.Encode()}
+		Headline: route.WithQuery(route.Path("/o/{org}/dashboard.csv", a.Org.Slug), d.Query)}
 	for y := tally.FinancialYear(tally.FinancialYearOf(time.Now())); y >= tally.FinancialYear(tally.FinancialYearOf(time.Now()))-5; y-- {
 		p.Years = append(p.Years, components.Option{Value: strconv.Itoa(int(y)), Text: y.Label()})
 	}
@@ -102,10 +102,9 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a tally
 		p.Figures = append(p.Figures, pages.FigureView{Label: h.Label, Value: h.Show, Previous: h.PrevShow, Change: h.Change, Note: h.Note})
 	}
 	for _, t := range dashboardTables(data.Breakdowns, data.Ratings, d) {
-		q := d.Query.Encode()
 		p.Sections = append(p.Sections, pages.DashboardSection{ID: t.key, Title: t.title, Summary: t.summary, Bars: t.bars,
-			Series: t.series, Groups: t.groups, Table: t.spec(), CSV: route.Path("/o/{org}/dashboard/{table}.{format}", a.Org.Slug, t.key, "csv") + "?" + q,
-			XLSX: route.Path("/o/{org}/dashboard/{table}.{format}", a.Org.Slug, t.key, "xlsx") + "?" + q})
+			Series: t.series, Groups: t.groups, Table: t.spec(), CSV: route.WithQuery(route.Path("/o/{org}/dashboard/{table}.{format}", a.Org.Slug, t.key, "csv"), d.Query),
+			XLSX: route.WithQuery(route.Path("/o/{org}/dashboard/{table}.{format}", a.Org.Slug, t.key, "xlsx"), d.Query)})
 	}
 	return s.render(w, r, http.StatusOK, pages.Dashboard(p))
 }

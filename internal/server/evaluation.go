@@ -52,7 +52,12 @@ func (s *Server) renderEvaluation(w http.ResponseWriter, r *http.Request, a tall
 	t := e.Tender
 	open := e.AwardedOfferID == 0
 	p := pages.EvaluationPage{Page: s.page(r, "Evaluation: "+t.Title), Back: route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID),
-		Base: route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, t.ID), Tender: t.Title, Reference: t.Reference, AwardReason: e.AwardReason, Errors: errs,
+		CSV:      route.Path("/o/{org}/tenders/{tender}/evaluation.csv", a.Org.Slug, t.ID),
+		XLSX:     route.Path("/o/{org}/tenders/{tender}/evaluation.xlsx", a.Org.Slug, t.ID),
+		Scores:   route.Path("/o/{org}/tenders/{tender}/evaluation/scores", a.Org.Slug, t.ID),
+		Moderate: route.Path("/o/{org}/tenders/{tender}/evaluation/moderate", a.Org.Slug, t.ID),
+		Award:    route.Path("/o/{org}/tenders/{tender}/evaluation/award", a.Org.Slug, t.ID),
+		Tender:   t.Title, Reference: t.Reference, AwardReason: e.AwardReason, Errors: errs,
 		Scheme: fmt.Sprintf("%s scoring; the quantitative score is %d%% of the social value score; social value is weighted %s%% of the whole evaluation.",
 			t.Method.Label(), t.QuantitativeShare, t.Weighting),
 		CanModerate: open && a.Can(tally.RoleEvaluator, tally.RoleBuyer), CanScore: open && a.Can(tally.RoleEvaluator, tally.RoleBuyer),
@@ -346,17 +351,18 @@ func awardDate(day, month, year string) (time.Time, string) {
 func awardCheckPage(page components.Page, a tally.Access, e tally.Evaluation, offerID int64, reason string, awardedOn time.Time) pages.AwardCheckPage {
 	o, _ := e.Offer(offerID)
 	t := e.Tender
-	base := route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, t.ID)
 	l := awardedOn.In(tally.London())
 	q := url.Values{"offer": {strconv.FormatInt(offerID, 10)}, "awarded-day": {strconv.Itoa(l.Day())},
 		"awarded-month": {strconv.Itoa(int(l.Month()))}, "awarded-year": {strconv.Itoa(l.Year())}}
 	if reason != "" {
 		q.Set("reason", reason)
 	}
-	p := pages.AwardCheckPage{Page: page, Base: base, Tender: t.Title, Reference: t.Reference, OfferID: strconv.FormatInt(offerID, 10),
+	p := pages.AwardCheckPage{Page: page, Award: route.Path("/o/{org}/tenders/{tender}/evaluation/award", a.Org.Slug, t.ID),
+		Tender: t.Title, Reference: t.Reference, OfferID: strconv.FormatInt(offerID, 10),
 		Supplier: o.Supplier.Name, Receipt: o.Reference, BidPrice: format.Money(o.BidPrice), SocialValue: format.Money(o.Value),
 		Percent: format.Percent(o.Percent()), Top: o.TotalRank == 1, ContractStart: format.Date(t.ContractStart),
-		ContractEnd: format.Date(t.ContractEnd), AwardDate: format.Date(awardedOn), Reason: reason, Change: route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, t.ID) + "?" + q.Encode() + "#award",
+		ContractEnd: format.Date(t.ContractEnd), AwardDate: format.Date(awardedOn), Reason: reason,
+		Change:   route.WithQuery(route.Path("/o/{org}/tenders/{tender}/evaluation", a.Org.Slug, t.ID), q) + "#award",
 		AwardDay: q.Get("awarded-day"), AwardMonth: q.Get("awarded-month"), AwardYear: q.Get("awarded-year")}
 	p.Standing = "Top total: " + format.Points(o.Total) + " points"
 	if top := e.Top(); o.TotalRank != 1 && top != nil {

@@ -54,7 +54,7 @@ func (s *Server) localMeasurePage(r *http.Request, a tally.Access, id int64, ret
 		p.Title, p.Heading = "Change local measure "+in.Code, "Change local measure"
 		p.Action = route.Path("/o/{org}/measures/local/{measure}", a.Org.Slug, id)
 		if !retired {
-			p.Retire = p.Action + "/retire"
+			p.Retire = route.Path("/o/{org}/measures/local/{measure}/retire", a.Org.Slug, id)
 		}
 	}
 	if len(errs) > 0 {

@@ -28,11 +28,13 @@ func (s *Server) handleMeasures(w http.ResponseWriter, r *http.Request, a tally.
 	if err != nil {
 		return err
 	}
-	p := pages.MeasuresPage{Page: s.page(r, "Measures"), Base: route.Path("/o/{org}/measures", a.Org.Slug),
-		CanAdmin: a.Can(tally.RoleAdmin), HasLocal: a.Org.Kind != tally.Supplier}
+	p := pages.MeasuresPage{Page: s.page(r, "Measures"), Import: route.Path("/o/{org}/measures/import", a.Org.Slug),
+		Local: route.Path("/o/{org}/measures/local", a.Org.Slug), CanAdmin: a.Can(tally.RoleAdmin), HasLocal: a.Org.Kind != tally.Supplier}
 	for _, e := range eds {
 		p.Editions = append(p.Editions, pages.EditionRow{ID: e.ID, Name: e.Name, Illustrative: e.Illustrative, Measures: e.Measures,
-			Plugins: e.Plugins, Chosen: e.Chosen, ChosenHere: e.ChosenHere, ChosenPlugins: e.ChosenPlugins})
+			Plugins: e.Plugins, Chosen: e.Chosen, ChosenHere: e.ChosenHere, ChosenPlugins: e.ChosenPlugins,
+			Href:   route.Path("/o/{org}/measures/{edition}", a.Org.Slug, e.ID),
+			Choice: route.Path("/o/{org}/measures/{edition}/choice", a.Org.Slug, e.ID)})
 	}
 	return s.render(w, r, http.StatusOK, pages.Measures(p))
 }

@@ -95,9 +95,11 @@ func formFromOffer(f tally.Offer) offerForm {
 // offerPage is the offer form (or, once the tender has closed, the offer)
 // showing in: what was typed, or what is saved.
 func (s *Server) offerPage(r *http.Request, a tally.Access, f tally.Offer, t tally.Tender, in offerForm, errs map[string]string) pages.OfferPage {
-	base := route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID)
-	p := pages.OfferPage{Page: s.page(r, "Your offer: "+t.Title), Back: route.Path("/o/{org}/offers", a.Org.Slug), Action: base, Template: base + "/template",
-		Upload: route.Path("/o/{org}/offers/{offer}/upload", a.Org.Slug, f.ID), TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Deadline: format.DateTime(t.Deadline),
+	p := pages.OfferPage{Page: s.page(r, "Your offer: "+t.Title), Back: route.Path("/o/{org}/offers", a.Org.Slug),
+		Action:       route.Path("/o/{org}/offers/{offer}", a.Org.Slug, f.ID),
+		TemplateCSV:  route.Path("/o/{org}/offers/{offer}/template.{format}", a.Org.Slug, f.ID, "csv"),
+		TemplateXLSX: route.Path("/o/{org}/offers/{offer}/template.{format}", a.Org.Slug, f.ID, "xlsx"),
+		Upload:       route.Path("/o/{org}/offers/{offer}/upload", a.Org.Slug, f.ID), TenderTitle: t.Title, TenderRef: t.Reference, Partner: t.Partner.Name, Deadline: format.DateTime(t.Deadline),
 		Status: f.Outcome.Label(), Colour: f.Outcome.Colour(), Editable: t.Status == tally.TenderPublished, Version: f.Version,
 		BidPrice: in.BidPrice, Errors: errs, Glossary: glossaryPath, Opportunity: route.Path("/o/{org}/opportunities/{tender}", a.Org.Slug, t.ID),
 		MaxQuantity: strconv.FormatInt(int64(tally.MaxQuantity/tally.QuantityScale), 10), MaxPence: strconv.FormatInt(int64(tally.MaxPence), 10)}

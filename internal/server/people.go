@@ -57,16 +57,16 @@ func (s *Server) usersPage(r *http.Request, a tally.Access, in pages.InviteForm,
 	if len(errs) > 0 {
 		title = "Error: People"
 	}
-	base := route.Path("/o/{org}/users", a.Org.Slug)
-	p := pages.UsersPage{Page: s.page(r, title), Base: base, Invite: in,
+	p := pages.UsersPage{Page: s.page(r, title), Action: route.Path("/o/{org}/users", a.Org.Slug), Invite: in,
 		Roles: roleOptions(a.Org.Kind), Errors: errs}
 	for _, m := range members {
-		p.Members = append(p.Members, pages.MemberRow{UserID: m.UserID, Name: m.Name, Email: m.Email, Roles: format.Roles(m.Roles)})
+		p.Members = append(p.Members, pages.MemberRow{Href: route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID), Name: m.Name, Email: m.Email, Roles: format.Roles(m.Roles)})
 	}
 	for _, inv := range invs {
 		p.Invitations = append(p.Invitations, pages.InvitationRow{Email: inv.Email, Roles: format.Roles(inv.Roles),
 			Sent: format.DateTime(inv.Sent) + " by " + inv.InvitedBy, Expires: format.DateTime(inv.Expires),
-			Action: base + "/invitations/" + strconv.FormatInt(inv.ID, 10)})
+			Resend: route.Path("/o/{org}/users/invitations/{invitation}/resend", a.Org.Slug, inv.ID),
+			Revoke: route.Path("/o/{org}/users/invitations/{invitation}/revoke", a.Org.Slug, inv.ID)})
 	}
 	return p, nil
 }
@@ -136,7 +136,7 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 
 func (s *Server) sendInvitation(r *http.Request, a tally.Access, email string, roles []tally.Role, token string) {
 	u := userFrom(r.Context())
-	s.notify.Email(r.Context(), notify.Invitation(email, u.Name, a.Org.Name, roles, s.cfg.BaseURL+"/invite/"+token))
+	s.notify.Email(r.Context(), notify.Invitation(email, u.Name, a.Org.Name, roles, s.cfg.BaseURL+route.Path("/invite/{token}", token)))
 }
 
 // invitationID is the pending invitation in the URL; the store checks it

@@ -33,7 +33,7 @@ func renderPlain(w http.ResponseWriter, status int, c templ.Component) error {
 // listPage is a tender list of 50 rows, the size the pool is for.
 func listPage() templ.Component {
 	p := pages.TendersPage{Page: components.Page{Title: "Tenders", UserName: "Dana Director", OrgName: "STAR Procurement", OrgSlug: "star"},
-		Base: "/o/star/tenders", Caption: "More than 500 tenders", PageNum: 1, Pages: 11,
+		New: "/o/star/tenders/new", Caption: "More than 500 tenders", PageNum: 1, Pages: 11,
 		PageLinks: func(n int) string { return "/o/star/tenders?page=" + strconv.Itoa(n) }}
 	for i := range 50 {
 		p.Rows = append(p.Rows, pages.TenderRow{Href: "/o/star/tenders/" + strconv.Itoa(9800+i), Reference: "SC-STO-2026-00736",

@@ -127,7 +127,8 @@ func (s *Server) handleMeasureReport(w http.ResponseWriter, r *http.Request, a t
 		return writeXLSX(w, t)
 	}
 	p := pages.MeasureReportPage{Page: s.page(r, "Measure report "+d.Year.Label()), Year: d.Year.Label(), YearValue: strconv.Itoa(int(d.Year)),
-		CSV: route.Path("/o/{org}/reports/measures.{format}", a.Org.Slug, "csv") + "?" + d.Query.Encode(), XLSX: route.Path("/o/{org}/reports/measures.{format}", a.Org.Slug, "xlsx") + "?" + d.Query.Encode(),
+		CSV:  route.WithQuery(route.Path("/o/{org}/reports/measures.{format}", a.Org.Slug, "csv"), d.Query),
+		XLSX: route.WithQuery(route.Path("/o/{org}/reports/measures.{format}", a.Org.Slug, "xlsx"), d.Query),
 		Table: components.TableSpec{Caption: "Measures by verified social value delivered", CaptionClass: "govuk-table__caption--m", Head: t.Head,
 			Numeric: []bool{false, false, true, true, true, true, true, true}}}
 	for y := tally.FinancialYear(tally.FinancialYearOf(time.Now())); y >= tally.FinancialYear(tally.FinancialYearOf(time.Now()))-5; y-- {

@@ -63,7 +63,7 @@ func (s *Server) tenderEditPage(r *http.Request, a tally.Access, id int64, in pa
 	if id != 0 {
 		p.Title, p.Heading = "Edit "+in.Reference, "Edit draft tender"
 		p.Back = route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, id)
-		p.Action = p.Back + "/edit"
+		p.Action = route.Path("/o/{org}/tenders/{tender}/edit", a.Org.Slug, id)
 	}
 	if len(errs) > 0 {
 		p.Title = "Error: " + p.Title

@@ -43,7 +43,7 @@ func (s *Server) handleTenders(w http.ResponseWriter, r *http.Request, a tally.A
 	if err != nil {
 		return err
 	}
-	p := pages.TendersPage{Page: s.page(r, "Tenders"), Base: route.Path("/o/{org}/tenders", a.Org.Slug), CanCreate: a.Can(tally.RoleBuyer),
+	p := pages.TendersPage{Page: s.page(r, "Tenders"), New: route.Path("/o/{org}/tenders/new", a.Org.Slug), CanCreate: a.Can(tally.RoleBuyer),
 		Query: f.Query, Status: string(f.Status), Partner: partnerSlug, Category: f.Category, Sort: f.Sort,
 		Caption: total.Text("tender", "tenders"), PageNum: page,
 		Pages: total.Pages(tendersPageSize), PageLinks: components.PageLinks(r.URL.Path, q, "page")}
@@ -102,10 +102,14 @@ func (s *Server) handleTender(w http.ResponseWriter, r *http.Request, a tally.Ac
 }
 
 func (s *Server) renderTender(w http.ResponseWriter, r *http.Request, a tally.Access, t tally.Tender, status int, errs map[string]string) error {
-	base := route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID)
 	buyer := a.Can(tally.RoleBuyer)
-	p := pages.TenderPage{Page: s.page(r, t.Title), Back: route.Path("/o/{org}/tenders", a.Org.Slug), Base: base, Title: t.Title, Reference: t.Reference,
-		Status: t.Status.Label(), Colour: t.Status.Colour(), Errors: errs,
+	p := pages.TenderPage{Page: s.page(r, t.Title), Back: route.Path("/o/{org}/tenders", a.Org.Slug), Title: t.Title, Reference: t.Reference,
+		Edit:    route.Path("/o/{org}/tenders/{tender}/edit", a.Org.Slug, t.ID),
+		Publish: route.Path("/o/{org}/tenders/{tender}/publish", a.Org.Slug, t.ID),
+		Extend:  route.Path("/o/{org}/tenders/{tender}/extend", a.Org.Slug, t.ID),
+		Copy:    route.Path("/o/{org}/tenders/{tender}/copy", a.Org.Slug, t.ID),
+		Cancel:  route.Path("/o/{org}/tenders/{tender}/cancel", a.Org.Slug, t.ID),
+		Status:  t.Status.Label(), Colour: t.Status.Colour(), Errors: errs,
 		CanEdit: buyer && t.Editable(), CanPublish: buyer && t.Editable(), CanExtend: buyer && t.Status == tally.TenderPublished,
 		CanCancel: buyer && t.Status != tally.TenderCancelled && t.Status != tally.TenderAwarded, CanCopy: buyer,
 		// A cancelled tender's offers are never opened, as the cancel page

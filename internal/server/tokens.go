@@ -45,7 +45,7 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if found {
-		s.notify.Email(r.Context(), notify.PasswordReset(u.Email, u.Name, s.cfg.BaseURL+"/reset/"+token))
+		s.notify.Email(r.Context(), notify.PasswordReset(u.Email, u.Name, s.cfg.BaseURL+route.Path("/reset/{token}", token)))
 	}
 	// Rendered, not redirected: the address stays out of URLs and logs.
 	return s.render(w, r, http.StatusOK, pages.ResetRequest(pages.ResetRequestPage{
@@ -229,7 +229,7 @@ func (s *Server) inviteExpired(w http.ResponseWriter, r *http.Request) error {
 		return err
 	default:
 		p.Again = "Invitations work once, for 7 days. " + inv.InvitedBy + " invited you to " + inv.Org.Name + "."
-		p.AskAction, p.AskOrg = "/invite/"+chi.URLParam(r, "token")+"/again", inv.Org.Name
+		p.AskAction, p.AskOrg = route.Path("/invite/{token}/again", chi.URLParam(r, "token")), inv.Org.Name
 	}
 	return s.render(w, r, http.StatusNotFound, pages.LinkExpired(p))
 }

@@ -16,7 +16,8 @@ var evIDAttr = regexp.MustCompile(`\sid="([^"]*)"`)
 // id with the award form's radios (offer, offer-2, …), or the scores
 // table's links and the error summary land on the wrong element.
 func TestEvaluationIDsAreUnique(t *testing.T) {
-	p := EvaluationPage{Page: components.Page{Title: "Evaluation"}, Base: "/o/p/tenders/1/evaluation", Tender: "T",
+	p := EvaluationPage{Page: components.Page{Title: "Evaluation"}, Scores: "/o/p/tenders/1/evaluation/scores", Moderate: "/o/p/tenders/1/evaluation/moderate",
+		Award: "/o/p/tenders/1/evaluation/award", Tender: "T",
 		CanModerate: true, CanScore: true, CanAward: true}
 	p.Measures = []EvalMeasureRow{{Code: "JOB1"}, {Code: "ENV1"}}
 	for id := int64(1); id <= 3; id++ {

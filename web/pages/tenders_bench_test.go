@@ -13,7 +13,7 @@ import (
 // tender list serves it (issue 10: list pages at 64 connections).
 func BenchmarkTenders(b *testing.B) {
 	p := TendersPage{Page: components.Page{Title: "Tenders", UserName: "Dana Director", OrgName: "STAR Procurement", OrgSlug: "star"},
-		Base: "/o/star/tenders", Caption: "More than 500 tenders", PageNum: 1, Pages: 11,
+		New: "/o/star/tenders/new", Caption: "More than 500 tenders", PageNum: 1, Pages: 11,
 		PageLinks: func(n int) string { return "/o/star/tenders?page=" + strconv.Itoa(n) }}
 	for i := range 50 {
 		p.Rows = append(p.Rows, TenderRow{Href: "/o/star/tenders/" + strconv.Itoa(9800+i), Reference: "SC-STO-2026-00736",
