@@ -42,7 +42,7 @@ func (s *Store) Memberships(ctx context.Context, userID int64) (_ []tally.Member
 		WHERE m.user_id = $1
 		GROUP BY o.id ORDER BY o.name`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("memberships: %w", err)
+		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Membership, error) {
 		var m tally.Membership
@@ -142,7 +142,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, window ti
 	defer derrors.Wrap(&err, "Store.RecordLoginFailure()")
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (key) SELECT unnest($1::text[])`, keys); err != nil {
-			return fmt.Errorf("record login failure: %w", err)
+			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = ANY ($1) AND at < now() - make_interval(secs => $2)`,
 			keys, window.Seconds())

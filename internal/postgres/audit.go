@@ -199,7 +199,7 @@ func (s *Store) AuditPeople(ctx context.Context, orgIDs []int64) (_ []AuditPerso
 		WHERE m.org_id = ANY ($1) OR m.org_id IN (SELECT shared_service_id FROM organisations WHERE id = ANY ($1))
 		ORDER BY u.name, u.email`, orgIDs)
 	if err != nil {
-		return nil, fmt.Errorf("audit people: %w", err)
+		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[AuditPerson])
 }

@@ -15,19 +15,15 @@ type LocalAreaImpact struct {
 	Gain, Lose []tally.SupplierDetails
 }
 
-// LocalAreaImpact compares the partner's local area (its settings, or the
-// default area) with proposed, by tally_is_local, the one local rule, over
-// every supplier organisation. It changes nothing. The partner must be in
-// scope, else its own area reads as the default.
+// LocalAreaImpact compares the partner's local area (tally_local_area: its
+// settings, or the default area) with proposed, by tally_is_local, the one
+// local rule, over every supplier organisation. It changes nothing.
 func (s *Store) LocalAreaImpact(ctx context.Context, scope tally.Scope, partnerID int64, proposed tally.LocalArea) (_ LocalAreaImpact, err error) {
 	defer derrors.Wrap(&err, "Store.LocalAreaImpact(%d)", partnerID)
 	var im LocalAreaImpact
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
-			WITH cur AS (
-				SELECT coalesce((SELECT ps.local_area FROM partner_settings ps
-				                 WHERE ps.partner_id = $1 AND ps.partner_id = ANY (tally_partner_ids())),
-				                tally_default_local_area()) AS area)
+			WITH cur AS (SELECT tally_local_area($1) AS area)
 			SELECT o.name, o.postcode, tally_is_local(o.postcode, $2)
 			FROM organisations o, cur
 			WHERE o.kind = 'supplier' AND tally_is_local(o.postcode, cur.area) <> tally_is_local(o.postcode, $2)

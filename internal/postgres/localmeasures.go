@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -139,7 +138,7 @@ func (s *Store) RetireLocalMeasure(ctx context.Context, scope tally.Scope, orgID
 			Subject: code, Detail: map[string]any{"id": id}})
 	})
 	if err != nil {
-		return translate(fmt.Errorf("retire local measure: %w", err))
+		return translate(err)
 	}
 	return nil
 }

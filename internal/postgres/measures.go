@@ -161,7 +161,7 @@ func (s *Store) measures(ctx context.Context, editionID int64, f MeasureFilter) 
 		  AND ($4 = '' OR plugin = CASE WHEN $4 = 'core' THEN '' ELSE $4 END)
 		ORDER BY position`, editionID, like, f.Theme, f.Plugin)
 	if err != nil {
-		return nil, fmt.Errorf("measures: %w", err)
+		return nil, err
 	}
 	return pgx.CollectRows(rows, scanMeasure)
 }

@@ -23,7 +23,7 @@ func (s *Store) Members(ctx context.Context, orgID int64) (_ []tally.Member, err
 		FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.org_id = $1 GROUP BY u.id ORDER BY u.name, u.email`, orgID)
 	if err != nil {
-		return nil, fmt.Errorf("members: %w", err)
+		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Member, error) {
 		var m tally.Member
@@ -122,7 +122,7 @@ func (s *Store) PendingInvitations(ctx context.Context, orgID int64) (_ []Invita
 		WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
 		ORDER BY i.created_at DESC, i.id DESC`, orgID)
 	if err != nil {
-		return nil, fmt.Errorf("pending invitations: %w", err)
+		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Invitation, error) {
 		inv := Invitation{Org: tally.Org{ID: orgID}}
@@ -317,7 +317,7 @@ func (s *Store) SupplierContacts(ctx context.Context, supplierIDs []int64) (_ []
 		SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.org_id = ANY ($1) AND m.role = 'supplier' ORDER BY 1`, supplierIDs)
 	if err != nil {
-		return nil, fmt.Errorf("supplier contacts: %w", err)
+		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
@@ -331,7 +331,7 @@ func (s *Store) StaffContacts(ctx context.Context, partnerID int64, role tally.R
 		JOIN organisations p ON p.id = $1
 		WHERE m.role = $2 AND (m.org_id = p.id OR m.org_id = p.shared_service_id) ORDER BY 1`, partnerID, role)
 	if err != nil {
-		return nil, fmt.Errorf("staff contacts: %w", err)
+		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }

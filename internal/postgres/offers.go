@@ -247,7 +247,6 @@ func writeLines(ctx context.Context, tx pgx.Tx, f tally.Offer, t tally.Tender, l
 	return sv, nil
 }
 
-// submission is the content a receipt's SHA-256 covers.
 // SubmitOffer submits the supplier's offer before the deadline (database
 // clock): every requested measure answered, a bid price, and a statement
 // for every quantity above zero. A repeat of the same submit (a double
@@ -379,7 +378,7 @@ func (s *Store) WithdrawOffer(ctx context.Context, scope tally.Scope, id int64, 
 		if !counted {
 			return tally.FormErrors{"offer": "This offer has been withdrawn already"}
 		}
-		ref := fmt.Sprintf("OFR-%06d-%d", f.ID, f.Revision+1)
+		ref := tally.OfferReference(f.ID, f.Revision+1)
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO offer_submissions (partner_id, offer_id, tender_id, revision, kind, supplier_id, sealed_until, reference, sha256, content)
 			VALUES ($1, $2, $3, $4, 'withdraw', $5, $6, $7, '', '{"withdrawn": true}')`,

@@ -145,8 +145,6 @@ func conflictOn(err error, constraint string) bool {
 // a seed), so the first queries are not planned blind. It needs the owner.
 func (s *Store) Analyze(ctx context.Context) (err error) {
 	defer derrors.Wrap(&err, "Store.Analyze()")
-	if _, err := s.pool.Exec(ctx, "ANALYZE"); err != nil {
-		return fmt.Errorf("analyze: %w", err)
-	}
-	return nil
+	_, err = s.pool.Exec(ctx, "ANALYZE")
+	return err
 }

@@ -4,8 +4,6 @@ package tally
 // checks before every change read these same sets, so the two cannot
 // drift apart.
 var (
-	// Staff are the roles of buyer-side organisations.
-	Staff = StaffRoles
 	// Members are every role: staff and suppliers.
 	Members = append(append([]Role{}, StaffRoles...), RoleSupplier)
 	Admins  = []Role{RoleAdmin}
