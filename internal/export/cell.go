@@ -16,13 +16,13 @@ const formulaStart = "=+-@\t\r"
 // with quotes before such a character gets one more, so that Unquote gives
 // back exactly s. Every CSV this package writes passes through it.
 func Neutralise(s string) string {
+	if !risky(s) {
+		return s // most cells: only a risky one needs the number check
+	}
 	if _, ok := number(strings.TrimPrefix(s, "-")); ok {
 		return s
 	}
-	if risky(s) {
-		return "'" + s
-	}
-	return s
+	return "'" + s
 }
 
 // Unquote reads back a cell that Neutralise wrote: it removes the "'" that

@@ -76,8 +76,8 @@ func TestSheetName(t *testing.T) {
 		{"a[b]*?\\c\n", "a-b----c-"},
 	}
 	for _, tt := range tests {
-		if got := SheetName(tt.in); got != tt.want {
-			t.Errorf("SheetName(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := sheetName(tt.in); got != tt.want {
+			t.Errorf("sheetName(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"encoding/csv"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -91,7 +92,7 @@ func TestWriteXLSXStoresNoFormulas(t *testing.T) {
 			if got != want {
 				t.Errorf("%s = %q, want %q", cell, got, want)
 			}
-			if _, num := number(want); num && typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+			if _, num := number(strings.TrimPrefix(want, "-")); num && typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
 				t.Errorf("%s (%q) is of type %v, not a number", cell, want, typ)
 			}
 		}

@@ -14,7 +14,7 @@ import (
 func WriteXLSX(w io.Writer, t Table) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	sheet := SheetName(t.Name)
+	sheet := sheetName(t.Name)
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
@@ -67,10 +67,10 @@ func SetCell(f *excelize.File, sheet, cell, v string, asNumber bool) error {
 	}
 }
 
-// SheetName makes a valid sheet name of s, which may hold a tender's
+// sheetName makes a valid sheet name of s, which may hold a tender's
 // free-text reference: none of : \ / ? * [ ], no apostrophe at either end,
 // at most 31 characters, and "Sheet1" when nothing is left.
-func SheetName(s string) string {
+func sheetName(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || strings.ContainsRune(`:\/?*[]`, r) {
 			return '-'

@@ -10,24 +10,21 @@ import (
 // decimal place it has and adding none: £28,000, £0.65, £0.7. (Proxy pads
 // pence to two places.)
 func ProxyExact(p tally.Proxy) string {
-	whole, frac, _ := strings.Cut(p.String(), ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
+	s, sign := p.String(), ""
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		sign, s = Minus, rest
 	}
+	whole, frac, _ := strings.Cut(s, ".")
 	if frac != "" {
-		return "£" + b.String() + "." + frac
+		return sign + "£" + group(whole) + "." + frac
 	}
-	return "£" + b.String()
+	return sign + "£" + group(whole)
 }
 
 // UnitWords names a measure's unit in a sentence: "FTE", "weeks", or
 // "pounds (£)" for money.
 func UnitWords(unit string) string {
-	if u := strings.TrimSpace(unit); strings.HasPrefix(u, "£") || strings.EqualFold(u, "GBP") {
+	if isPounds(strings.TrimSpace(unit)) {
 		return "pounds (£)"
 	}
 	return unit

@@ -12,14 +12,15 @@ import (
 // moved on in another tab) gives conflict when the form has a message for
 // it. Any other error is returned as the error, for the error page.
 //
-// The store returns FormErrors only with a message (FormErrors.Err), so
-// callers may take len(messages) > 0 to mean the store refused the input.
+// An empty FormErrors is returned as the error, so callers may take
+// len(messages) > 0 to mean the store refused the input and never mistake
+// a refusal without messages for success.
 func formErrors(err error, conflict tally.FormErrors) (tally.FormErrors, error) {
 	var fe tally.FormErrors
 	switch {
 	case err == nil:
 		return tally.FormErrors{}, nil
-	case errors.As(err, &fe):
+	case errors.As(err, &fe) && len(fe) > 0:
 		return fe, nil
 	case conflict != nil && errors.Is(err, tally.ErrConflict):
 		return conflict, nil

@@ -17,7 +17,7 @@ var (
 	public   = []tally.Role{"public"}
 	signedIn = []tally.Role{"signed-in"}
 
-	staff            = tally.Staff
+	staff            = tally.StaffRoles
 	members          = tally.Members
 	admins           = tally.Admins
 	peopleAdmins     = tally.PeopleAdmins

@@ -146,7 +146,7 @@ func (s *Server) askToJoin(w http.ResponseWriter, r *http.Request, f *form) erro
 	if err := s.store.RecordLoginFailure(r.Context(), keys, loginWindow); err != nil {
 		return err
 	}
-	link := route.Path("/o/{org}/users", o.Slug) + "?invite=" + url.QueryEscape(in.Email)
+	link := route.WithQuery(route.Path("/o/{org}/users", o.Slug), url.Values{"invite": {in.Email}})
 	if err := s.notify.Tell(r.Context(), tally.Scope{OrgIDs: []int64{o.ID}}, o.ID, notify.AskedToJoin(in.Name, in.Email, o, link), notify.Suppliers(o.ID)); err != nil {
 		return err
 	}

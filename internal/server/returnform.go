@@ -158,19 +158,16 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 		view.errs, view.saved = f.Errs, saved
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
 	}
-	target := route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID)
+	target := returnFormPath(a, rt.ID)
 	switch {
 	case action == "submit":
-		target += "/check"
+		target = route.Path("/o/{org}/returns/{return}/check", a.Org.Slug, rt.ID)
 	case post.file != nil:
 		s.flash(r, post.file.Name+" is attached, and your draft is saved.")
 	case f.raw("remove") != "":
 		s.flash(r, "The file is removed, and your draft is saved.")
 	default:
 		s.flash(r, "Your draft return is saved. It is not submitted yet.")
-	}
-	if action != "submit" && roleOnReturn(a) == returnVerifier {
-		target += "/on-behalf"
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
@@ -253,10 +250,7 @@ func (s *Server) handleReturnCheck(w http.ResponseWriter, r *http.Request, a tal
 }
 
 func (s *Server) returnCheckPage(r *http.Request, a tally.Access, rt tally.Return, errs map[string]string) pages.ReturnCheckPage {
-	form := route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID)
-	if roleOnReturn(a) == returnVerifier {
-		form += "/on-behalf"
-	}
+	form := returnFormPath(a, rt.ID)
 	change := func(hidden, anchor string) []components.SummaryAction {
 		return []components.SummaryAction{{Text: "Change", Href: form + "#" + anchor, Hidden: hidden}}
 	}
@@ -347,4 +341,13 @@ func (s *Server) handleSubmitReturn(w http.ResponseWriter, r *http.Request, a ta
 	}
 	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
 	return nil
+}
+
+// returnFormPath is where the return's form is filled in: the supplier's
+// own page, or the page a contract manager uses to report on its behalf.
+func returnFormPath(a tally.Access, id int64) string {
+	if roleOnReturn(a) == returnVerifier {
+		return route.Path("/o/{org}/returns/{return}/on-behalf", a.Org.Slug, id)
+	}
+	return route.Path("/o/{org}/returns/{return}", a.Org.Slug, id)
 }

@@ -206,11 +206,8 @@ func (s *Server) handleStartReturn(w http.ResponseWriter, r *http.Request, a tal
 	if len(fe) > 0 {
 		return &httpError{http.StatusUnprocessableEntity, "This return cannot be started yet", fe["period"]}
 	}
-	target := route.Path("/o/{org}/returns/{return}", a.Org.Slug, id)
-	if roleOnReturn(a) == returnVerifier {
-		target += "/on-behalf" // starting it is reporting for the supplier
-	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	// A contract manager starting it is reporting for the supplier.
+	http.Redirect(w, r, returnFormPath(a, id), http.StatusSeeOther)
 	return nil
 }
 

@@ -259,7 +259,7 @@ func (s *Server) handleInviteAgain(w http.ResponseWriter, r *http.Request) error
 		if err := s.store.RecordLoginFailure(r.Context(), keys, 24*time.Hour); err != nil {
 			return err
 		}
-		link := route.Path("/o/{org}/users", inv.Org.Slug) + "?invite=" + url.QueryEscape(inv.Email)
+		link := route.WithQuery(route.Path("/o/{org}/users", inv.Org.Slug), url.Values{"invite": {inv.Email}})
 		n := notify.InvitationAskedAgain(inv.Email, inv.Org.Name, link)
 		if err := s.notify.Tell(r.Context(), tally.Scope{OrgIDs: []int64{inv.Org.ID}}, inv.Org.ID, n, notify.Inviter(inv.ID)); err != nil {
 			return err
