@@ -95,3 +95,23 @@ func Invitation(to, inviter, orgName string, roles []tally.Role, inviteURL strin
 		"Hello,\n\n%s has invited you to join %s on Tally as %s.\n\nUse this link to set up your account. It works once, for 7 days:\n\n%s\n",
 		inviter, orgName, format.Roles(roles), inviteURL)}
 }
+
+// RegistrationConfirm is the email with the link (confirmURL) that
+// finishes registering orgName on Tally, which works once, for 24 hours.
+// It goes to an address that has no account yet.
+func RegistrationConfirm(to, name, orgName, confirmURL string) Message {
+	return Message{To: to, Subject: "Finish registering on Tally", Body: fmt.Sprintf(
+		"Hello %s,\n\nUse this link to finish registering %s on Tally. It works once, for 24 hours:\n\n%s\n\n"+
+			"If you did not register on Tally, you can ignore this email: nothing has been set up.\n", name, orgName, confirmURL)}
+}
+
+// AlreadyRegistered is the email sent in place of RegistrationConfirm when
+// the address registering already has an account: it says so, and links
+// to sign in (signInURL) and to choose a new password (resetURL). It
+// repeats nothing typed on the form, which may not be the owner's.
+func AlreadyRegistered(to, signInURL, resetURL string) Message {
+	return Message{To: to, Subject: "You already have a Tally account", Body: fmt.Sprintf(
+		"Hello,\n\nSomeone, probably you, tried to register on Tally with this email address. It already has an account, so nothing new has been set up.\n\n"+
+			"Sign in:\n\n%s\n\nForgotten your password? Choose a new one:\n\n%s\n\n"+
+			"If it was not you, you can ignore this email: your account has not changed.\n", signInURL, resetURL)}
+}

@@ -56,6 +56,19 @@ func TestWording(t *testing.T) {
 			"If you did not ask for this, you can ignore this email: your password has not changed.\n"}) {
 		t.Errorf("reset: %+v", got)
 	}
+	if got := RegistrationConfirm("a@x.example", "Nia", "Acme Ltd", "https://t.example/register/confirm/TOKEN"); got != (Message{
+		To: "a@x.example", Subject: "Finish registering on Tally",
+		Body: "Hello Nia,\n\nUse this link to finish registering Acme Ltd on Tally. It works once, for 24 hours:\n\nhttps://t.example/register/confirm/TOKEN\n\n" +
+			"If you did not register on Tally, you can ignore this email: nothing has been set up.\n"}) {
+		t.Errorf("registration: %+v", got)
+	}
+	if got := AlreadyRegistered("a@x.example", "https://t.example/login", "https://t.example/password-reset"); got != (Message{
+		To: "a@x.example", Subject: "You already have a Tally account",
+		Body: "Hello,\n\nSomeone, probably you, tried to register on Tally with this email address. It already has an account, so nothing new has been set up.\n\n" +
+			"Sign in:\n\nhttps://t.example/login\n\nForgotten your password? Choose a new one:\n\nhttps://t.example/password-reset\n\n" +
+			"If it was not you, you can ignore this email: your account has not changed.\n"}) {
+		t.Errorf("already registered: %+v", got)
+	}
 	if got := Invitation("a@x.example", "Sam", "Acme", []tally.Role{tally.RoleContractManager}, "https://t.example/invite/TOKEN"); got != (Message{
 		To: "a@x.example", Subject: "You are invited to Acme on Tally",
 		Body: "Hello,\n\nSam has invited you to join Acme on Tally as contract manager.\n\nUse this link to set up your account. It works once, for 7 days:\n\nhttps://t.example/invite/TOKEN\n"}) {

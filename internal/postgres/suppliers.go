@@ -13,7 +13,7 @@ import (
 )
 
 // NewSupplier is a self-registration: a person and the organisation they
-// register.
+// register, with the argon2id hash of the password they chose.
 type NewSupplier struct {
 	tally.SupplierDetails
 	UserName     string
@@ -21,48 +21,42 @@ type NewSupplier struct {
 	PasswordHash string
 }
 
-// RegisterSupplier creates the user, the supplier organisation and the
-// membership in one transaction. A taken email is a FormErrors on "email".
-func (s *Store) RegisterSupplier(ctx context.Context, n NewSupplier) (_ tally.User, _ tally.Org, err error) {
-	defer derrors.Wrap(&err, "Store.RegisterSupplier()")
+// createSupplier creates the user, the supplier organisation and the
+// membership in tx, and audits the registration. A taken email is
+// tally.ErrConflict (through translate).
+func createSupplier(ctx context.Context, tx pgx.Tx, n NewSupplier) (tally.User, tally.Org, error) {
 	var u tally.User
 	var o tally.Org
-	err = s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `
-			INSERT INTO users (email, name, password_hash) VALUES (lower($1), $2, $3)
-			RETURNING id, email, name, session_epoch`, n.Email, n.UserName, n.PasswordHash).
-			Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
-		if conflictOn(err, "users_email_idx") {
-			return tally.FormErrors{"email": "An account with this email address already exists. Sign in, or reset your password"}
-		}
-		if err != nil {
-			return err
-		}
-		slug, err := freeSlug(ctx, tx, n.Name)
-		if err != nil {
-			return err
-		}
-		var company *string
-		if n.CompanyNumber != "" {
-			company = &n.CompanyNumber
-		}
-		err = tx.QueryRow(ctx, `
-			INSERT INTO organisations (kind, slug, name, postcode, size, vcse, company_number)
-			VALUES ('supplier', $1, $2, $3, $4, $5, $6) RETURNING id, kind, slug, name`,
-			slug, n.Name, n.Postcode.String(), n.Size, n.VCSE, company).Scan(&o.ID, &o.Kind, &o.Slug, &o.Name)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, 'supplier')`, u.ID, o.ID); err != nil {
-			return err
-		}
-		if err := setScope(ctx, tx, tally.Scope{UserID: u.ID, OrgIDs: []int64{o.ID}, SupplierID: o.ID}); err != nil {
-			return err
-		}
-		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: o.ID, UserID: u.ID, Action: "supplier.register",
-			Subject: o.Name, Detail: map[string]any{"postcode": n.Postcode.String(), "size": n.Size, "vcse": n.VCSE}})
-	})
-	return u, o, translate(err)
+	err := tx.QueryRow(ctx, `
+		INSERT INTO users (email, name, password_hash) VALUES (lower($1), $2, $3)
+		RETURNING id, email, name, session_epoch`, n.Email, n.UserName, n.PasswordHash).
+		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
+	if err != nil {
+		return u, o, err
+	}
+	slug, err := freeSlug(ctx, tx, n.Name)
+	if err != nil {
+		return u, o, err
+	}
+	var company *string
+	if n.CompanyNumber != "" {
+		company = &n.CompanyNumber
+	}
+	err = tx.QueryRow(ctx, `
+		INSERT INTO organisations (kind, slug, name, postcode, size, vcse, company_number)
+		VALUES ('supplier', $1, $2, $3, $4, $5, $6) RETURNING id, kind, slug, name`,
+		slug, n.Name, n.Postcode.String(), n.Size, n.VCSE, company).Scan(&o.ID, &o.Kind, &o.Slug, &o.Name)
+	if err != nil {
+		return u, o, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, 'supplier')`, u.ID, o.ID); err != nil {
+		return u, o, err
+	}
+	if err := setScope(ctx, tx, tally.Scope{UserID: u.ID, OrgIDs: []int64{o.ID}, SupplierID: o.ID}); err != nil {
+		return u, o, err
+	}
+	return u, o, AppendAudit(ctx, tx, tally.AuditEntry{OrgID: o.ID, UserID: u.ID, Action: "supplier.register",
+		Subject: o.Name, Detail: map[string]any{"postcode": n.Postcode.String(), "size": n.Size, "vcse": n.VCSE}})
 }
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/notify"
@@ -14,12 +16,26 @@ import (
 	"github.com/tally-sv/tally/web/pages"
 )
 
+// Registration: the emailed link, and how often one client address or
+// email address may ask for one.
+const (
+	registrationLifetime = 24 * time.Hour
+	maxRegistrations     = 10
+	registerWindow       = time.Hour
+)
+
 func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, pages.Register(pages.RegisterPage{Page: s.page(r, "Register your organisation")}))
 }
 
-// handleRegister creates a supplier organisation and its first user, signs
-// them in and shows where they count as local.
+// handleRegister starts a supplier's registration. The form is checked as
+// before (the organisation must not be registered already); then the
+// registration waits for an emailed link, and the page says to check
+// email. What happens next depends on whether the address has an account
+// (the email carries the link, or says there is an account), and nothing
+// on the page or in the request's work shows which: both record a
+// pending registration and one email. Attempts are throttled per client
+// address and per email address.
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -51,22 +67,12 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	password := s.newPassword(f)
 	existing := ""
 	if f.Errs["org_name"] == "" && f.Errs["company_number"] == "" {
-		// No silent duplicates: an organisation registered already is
-		// joined, not registered again.
-		o, err := s.store.RegisteredSupplier(r.Context(), in.OrgName, details.CompanyNumber)
-		switch {
-		case err == nil:
-			existing = o.Name
-			field := "org_name"
-			if details.CompanyNumber != "" && !strings.EqualFold(strings.Join(strings.Fields(o.Name), " "), strings.Join(strings.Fields(in.OrgName), " ")) {
-				field = "company_number"
-			}
-			f.Errs.Add(field, o.Name+" is already registered on Tally: ask its team to add you, or correct the details")
-		case !errors.Is(err, tally.ErrNotFound):
+		existing, err = s.registeredAlready(r, in, details.CompanyNumber, f.Errs)
+		if err != nil {
 			return err
 		}
 	}
-	rerender := func() error {
+	if len(f.Errs) > 0 {
 		status := http.StatusUnprocessableEntity
 		if existing != "" {
 			status = http.StatusConflict
@@ -74,31 +80,60 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, status, pages.Register(pages.RegisterPage{
 			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: f.Errs, Existing: existing}))
 	}
-	if len(f.Errs) > 0 {
-		return rerender()
+	keys := []string{"register:" + s.clientAddr(r), "register-email:" + strings.ToLower(in.Email)}
+	n, err := s.store.LoginFailures(r.Context(), keys, registerWindow)
+	if err != nil {
+		return err
+	}
+	if n >= maxRegistrations {
+		w.Header().Set("Retry-After", strconv.Itoa(int(registerWindow.Seconds())))
+		return s.render(w, r, http.StatusTooManyRequests, pages.RegisterPaused(s.page(r, "Too many attempts to register")))
+	}
+	if err := s.store.RecordLoginFailure(r.Context(), keys, registerWindow); err != nil {
+		return err
 	}
 	hash, err := s.hasher.Hash(r.Context(), password)
 	if err != nil {
 		return err
 	}
-	u, org, err := s.store.RegisterSupplier(r.Context(), postgres.NewSupplier{
-		SupplierDetails: details, UserName: in.Name, Email: in.Email, PasswordHash: hash})
-	fe, err := formErrors(err, nil)
+	token, digest := auth.NewToken()
+	account, err := s.store.StartRegistration(r.Context(), postgres.NewSupplier{
+		SupplierDetails: details, UserName: in.Name, Email: in.Email, PasswordHash: hash}, digest, time.Now().Add(registrationLifetime))
 	if err != nil {
 		return err
 	}
-	if len(fe) > 0 {
-		for k, v := range fe {
-			f.Errs.Add(k, v)
-		}
-		return rerender()
+	// ISSUE16-CORE: the one place registration emails. When the job queue
+	// lands, StartRegistration queues this email in its own transaction
+	// (s.tell with a notify.Telling) and this call goes: the request will
+	// then never talk to the mail server.
+	msg := notify.RegistrationConfirm(in.Email, in.Name, details.Name, s.cfg.BaseURL+route.Path("/register/confirm/{token}", token))
+	if account {
+		msg = notify.AlreadyRegistered(in.Email, s.cfg.BaseURL+"/login", s.cfg.BaseURL+"/password-reset")
 	}
-	if err := s.signIn(r, u); err != nil {
-		return err
+	s.notify.Email(r.Context(), msg)
+	// Rendered, not redirected: the address stays out of URLs and logs.
+	return s.render(w, r, http.StatusOK, pages.RegisterSent(pages.RegisterSentPage{Page: s.page(r, "Check your email"), Email: in.Email}))
+}
+
+// registeredAlready looks for a supplier registered with the form's name
+// or Companies House number, and adds the field error that points to
+// joining it. It returns that organisation's name, or "" when there is
+// none. No silent duplicates: an organisation registered already is
+// joined, not registered again.
+func (s *Server) registeredAlready(r *http.Request, in pages.RegisterForm, companyNumber string, errs tally.FormErrors) (string, error) {
+	o, err := s.store.RegisteredSupplier(r.Context(), in.OrgName, companyNumber)
+	if errors.Is(err, tally.ErrNotFound) {
+		return "", nil
 	}
-	s.flash(r, "Your organisation is registered. You can now bid for opportunities.")
-	http.Redirect(w, r, route.Path("/o/{org}", org.Slug), http.StatusSeeOther)
-	return nil
+	if err != nil {
+		return "", err
+	}
+	field := "org_name"
+	if companyNumber != "" && !strings.EqualFold(strings.Join(strings.Fields(o.Name), " "), strings.Join(strings.Fields(in.OrgName), " ")) {
+		field = "company_number"
+	}
+	errs.Add(field, o.Name+" is already registered on Tally: ask its team to add you, or correct the details")
+	return o.Name, nil
 }
 
 // askToJoin sends the name and email of someone who tried to register an

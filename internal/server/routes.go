@@ -31,6 +31,8 @@ func (s *Server) routes() chi.Router {
 		r.Post("/logout", s.public(s.handleLogout))
 		r.Get("/register", s.public(s.handleRegisterForm))
 		r.Post("/register", s.public(s.handleRegister))
+		r.Get("/register/confirm/{token}", s.public(s.handleRegisterConfirmForm))
+		r.Post("/register/confirm/{token}", s.public(s.handleRegisterConfirm))
 		r.Get("/password-reset", s.public(s.handleResetRequestForm))
 		r.Post("/password-reset", s.public(s.handleResetRequest))
 		r.Get("/reset/{token}", s.public(s.handleResetForm))

@@ -41,7 +41,10 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	sc := ts.client(t)
 	reg := registration(long("XSS01", "register: organisation name"), "SK1 3XE", "xss@supplier.example")
 	reg.Set("name", long("XSS02", "register: your name"))
-	j.supplier = strings.TrimPrefix(p(sc, "/register", reg).seeOther(t), "/o/")
+	if r := p(sc, "/register", reg); r.resp.StatusCode != http.StatusOK {
+		t.Fatalf("register: %d", r.resp.StatusCode)
+	}
+	j.supplier = strings.TrimPrefix(p(sc, lastLink(t, ts, "xss@supplier.example"), url.Values{}).seeOther(t), "/o/")
 	anon := ts.client(t)
 	p(anon, "/login", url.Values{"email": {"admin@star.example"}, "password": {"wrong"}})
 	admin := signIn(t, ts, "admin@star.example")

@@ -77,8 +77,8 @@ func secDemoWorld(t *testing.T, ts *testServer) secDemo {
 	return d
 }
 
-// TestSecCrawl signs people in, resets a password and accepts an
-// invitation, then crawls every GET route (and the links the pages show) as
+// TestSecCrawl signs people in, resets a password, accepts an invitation
+// and registers a supplier through its emailed link, then crawls every GET route (and the links the pages show) as
 // six kinds of visitor. It proves that no GET writes anything, that every
 // response carries the security headers, and that no session token,
 // password or password hash is ever in a URL, a page or a log line (and no
@@ -90,7 +90,7 @@ func TestSecCrawl(t *testing.T) {
 
 	// Accounts at work: a wrong password, a reset, an invitation. Their
 	// secrets must not leak.
-	const wrong, reset, joined = "Wrong guess 5512 for the log", "Brand new secret 8472", "Invitee secret 9931"
+	const wrong, reset, joined, registered = "Wrong guess 5512 for the log", "Brand new secret 8472", "Invitee secret 9931", "Registrant secret 7713"
 	var locations []string
 	postAndKeep := func(c *http.Client, path string, form url.Values) *http.Response {
 		t.Helper()
@@ -114,11 +114,20 @@ func TestSecCrawl(t *testing.T) {
 	if resp := postAndKeep(joiner, lastLink(t, ts, "joiner@star.example"), url.Values{"name": {"Jo Iner"}, "password": {joined}, "confirm": {joined}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("accept the invitation: %d", resp.StatusCode)
 	}
+	form := registration("Crawl Cakes Ltd", "SK1 3XE", "owner@crawlcakes.example")
+	form.Set("password", registered)
+	form.Set("confirm", registered)
+	postAndKeep(anon, "/register", form)
+	if resp := postAndKeep(ts.client(t), lastLink(t, ts, "owner@crawlcakes.example"), url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("finish registering: %d", resp.StatusCode)
+	}
 	// Links left unused, for the crawl to open (a GET must not use them up).
 	postAndKeep(anon, "/password-reset", url.Values{"email": {"director@rochdale.example"}})
 	postAndKeep(admin, "/o/star/users", url.Values{"email": {"pending@star.example"}, "roles": {"director"}})
+	postAndKeep(anon, "/register", registration("Crawl Crumbs Ltd", "SK1 3XE", "owner@crawlcrumbs.example"))
 	tokens := []string{strings.TrimPrefix(lastLink(t, ts, "director@rochdale.example"), "/reset/"),
-		strings.TrimPrefix(lastLink(t, ts, "pending@star.example"), "/invite/")}
+		strings.TrimPrefix(lastLink(t, ts, "pending@star.example"), "/invite/"),
+		strings.TrimPrefix(lastLink(t, ts, "owner@crawlcrumbs.example"), "/register/confirm/")}
 	d.people = append(d.people, secWho{"Stockport's buyer, after a reset", stockport, "stockport", []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}},
 		secWho{"a new buyer, invited", joiner, "star", []tally.Role{tally.RoleBuyer}})
 
@@ -128,11 +137,11 @@ func TestSecCrawl(t *testing.T) {
 		worlds := d.staff
 		switch {
 		case who.roles == nil:
-			worlds = []map[string]string{{"token": tokens[0]}, {"token": tokens[1]}}
+			worlds = []map[string]string{{"token": tokens[0]}, {"token": tokens[1]}, {"token": tokens[2]}}
 		case slices.Contains(who.roles, tally.RoleSupplier):
 			worlds = d.supplier
 		case strings.Contains(who.name, "after a reset"), strings.Contains(who.name, "invited"):
-			worlds = []map[string]string{{"token": tokens[0]}, {"token": tokens[1]}, {"tender": d.staff[0]["tender"]}}
+			worlds = []map[string]string{{"token": tokens[0]}, {"token": tokens[1]}, {"token": tokens[2]}, {"tender": d.staff[0]["tender"]}}
 		}
 		pages = append(pages, secCrawl(t, ts, who, secSeeds(t, ts, who, worlds...), 2)...)
 	}
@@ -177,7 +186,7 @@ func TestSecCrawl(t *testing.T) {
 	})
 
 	secrets := map[string]string{"the demo password": demo.Password, "a wrong password": wrong, "a reset password": reset,
-		"an invitee's password": joined}
+		"an invitee's password": joined, "a registrant's password": registered}
 	// An argon2id hash is $argon2id$v=19$m=…,t=…,p=…$salt$hash: the salt and
 	// the hash are the secret parts.
 	for i, h := range secStrings(t, ts, `SELECT DISTINCT password_hash FROM users WHERE password_hash <> ''`) {
@@ -195,7 +204,7 @@ func TestSecCrawl(t *testing.T) {
 		}
 	}
 
-	if n := len(secrets); n < 4+2+len(d.people) {
+	if n := len(secrets); n < 5+2+len(d.people) {
 		t.Fatalf("only %d secrets to look for: some session tokens or hashes were not found", n)
 	}
 
@@ -236,7 +245,7 @@ func TestSecCrawl(t *testing.T) {
 	})
 }
 
-var secTokenRE = regexp.MustCompile(`/(?:invite|reset)/([A-Za-z0-9_-]{16,})`)
+var secTokenRE = regexp.MustCompile(`/(?:invite|reset|register/confirm)/([A-Za-z0-9_-]{16,})`)
 
 // secCheckLog reads every line the server logged. No line carries a
 // secret; the emails (logged because no SMTP server is set: the documented
@@ -285,7 +294,7 @@ func secCheckLog(t *testing.T, ts *testServer, secrets map[string]string) {
 			if strings.ContainsAny(path, "?#") {
 				t.Errorf("log line %d: the request path has a query: %s", i+1, path)
 			}
-			for _, prefix := range []string{"/reset/", "/invite/"} {
+			for _, prefix := range []string{"/reset/", "/invite/", "/register/confirm/"} {
 				if strings.HasPrefix(path, prefix) && path != prefix+"[redacted]" {
 					t.Errorf("log line %d: %s is not redacted", i+1, path)
 				}

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tally-sv/tally/internal/auth"
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
+	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/pages"
+)
+
+// handleRegisterConfirmForm answers the emailed registration link with a
+// button that finishes registering. Opening the link changes nothing, so a
+// mail scanner that fetches it neither uses it up nor signs itself in.
+func (s *Server) handleRegisterConfirmForm(w http.ResponseWriter, r *http.Request) error {
+	reg, err := s.store.PendingRegistration(r.Context(), auth.TokenDigest(chi.URLParam(r, "token")))
+	if errors.Is(err, tally.ErrNotFound) {
+		return s.registrationExpired(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.RegisterConfirm(s.confirmPage(r, reg)))
+}
+
+// handleRegisterConfirm uses the registration link once: it creates the
+// organisation and its first user from the waiting registration, signs
+// them in and shows where they count as local. An organisation registered
+// meanwhile points to joining it, as the form does; an email that gained
+// an account meanwhile points to signing in.
+func (s *Server) handleRegisterConfirm(w http.ResponseWriter, r *http.Request) error {
+	digest := auth.TokenDigest(chi.URLParam(r, "token"))
+	reg, err := s.store.PendingRegistration(r.Context(), digest)
+	if errors.Is(err, tally.ErrNotFound) {
+		return s.registrationExpired(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	in := pages.RegisterForm{OrgName: reg.Name, CompanyNumber: reg.CompanyNumber, Postcode: reg.Postcode.String(),
+		Size: reg.Size, VCSE: reg.VCSE, Name: reg.UserName, Email: reg.Email}
+	errs := tally.FormErrors{}
+	existing, err := s.registeredAlready(r, in, reg.CompanyNumber, errs)
+	if err != nil {
+		return err
+	}
+	if existing != "" {
+		return s.render(w, r, http.StatusConflict, pages.Register(pages.RegisterPage{
+			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: errs, Existing: existing}))
+	}
+	u, org, err := s.store.ConfirmRegistration(r.Context(), digest)
+	switch {
+	case errors.Is(err, tally.ErrNotFound):
+		return s.registrationExpired(w, r)
+	case errors.Is(err, tally.ErrConflict):
+		p := s.confirmPage(r, reg)
+		p.Account = true
+		return s.render(w, r, http.StatusConflict, pages.RegisterConfirm(p))
+	case err != nil:
+		return err
+	}
+	if err := s.signIn(r, u); err != nil {
+		return err
+	}
+	s.flash(r, "Your organisation is registered. You can now bid for opportunities.")
+	http.Redirect(w, r, route.Path("/o/{org}", org.Slug), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) confirmPage(r *http.Request, reg postgres.Registration) pages.RegisterConfirmPage {
+	return pages.RegisterConfirmPage{Page: s.page(r, "Finish registering "+reg.Name), Org: reg.Name, Email: reg.Email,
+		Action: route.Path("/register/confirm/{token}", chi.URLParam(r, "token"))}
+}
+
+// registrationExpired answers a dead registration link with a way to
+// register again.
+func (s *Server) registrationExpired(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusNotFound, pages.LinkExpired(pages.LinkExpiredPage{Page: s.page(r, "This link has expired"),
+		What: "registration", Again: "Links to finish registering work once, for 24 hours. You can register again.", RegisterHref: "/register"}))
+}
