@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Registering answers the same, and writes the same, whether or not the
@@ -116,6 +118,17 @@ func TestRegistrationLinkExpires(t *testing.T) {
 	// Half a token, or none of ours, reads the same.
 	if resp, _ := get(t, c, ts.URL+link[:len(link)-5]); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a cut link: %d, want 404", resp.StatusCode)
+	}
+	// The next registration clears the expired one away, password hash
+	// and all.
+	post(t, c, ts.URL+"/register", registration("Oldham Oils Ltd", "OL1 1AB", "owner@oldhamoils.example"))
+	var left []string
+	rows, err := ts.db.Owner.Query(t.Context(), `SELECT email FROM pending_registrations`)
+	if err == nil {
+		left, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil || len(left) != 1 || left[0] != "owner@oldhamoils.example" {
+		t.Errorf("waiting registrations %v (%v), want only the new one", left, err)
 	}
 }
 
