@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -17,12 +18,12 @@ type Registration struct {
 }
 
 // StartRegistration records n as waiting, until expires, for the emailed
-// link whose token has digest, and reports whether n.Email has an account
-// already (the email then says so instead of carrying the link; the caller
-// answers the same either way). Both cases do the same work: the row is
-// written even for an address with an account, whose link is never sent,
-// and expired rows are deleted as it goes.
-func (s *Store) StartRegistration(ctx context.Context, n NewSupplier, digest []byte, expires time.Time) (account bool, err error) {
+// link whose token has digest, and queues one email in the same
+// transaction: newcomer when n.Email has no account, member when it has
+// one (newcomer carries the link; member must not). Both cases do the same
+// work: the row is written even for an address with an account, whose
+// link is never sent, and expired rows are deleted as it goes.
+func (s *Store) StartRegistration(ctx context.Context, n NewSupplier, digest []byte, expires time.Time, newcomer, member notify.Telling) (err error) {
 	defer derrors.Wrap(&err, "Store.StartRegistration()")
 	err = s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM pending_registrations WHERE expires_at <= now()`); err != nil {
@@ -32,7 +33,8 @@ func (s *Store) StartRegistration(ctx context.Context, n NewSupplier, digest []b
 		if n.CompanyNumber != "" {
 			company = &n.CompanyNumber
 		}
-		return tx.QueryRow(ctx, `
+		var account bool
+		err := tx.QueryRow(ctx, `
 			WITH pending AS (
 				INSERT INTO pending_registrations
 					(token_hash, email, name, password_hash, org_name, company_number, postcode, size, vcse, expires_at)
@@ -40,8 +42,15 @@ func (s *Store) StartRegistration(ctx context.Context, n NewSupplier, digest []b
 			SELECT EXISTS (SELECT 1 FROM users WHERE email = lower($2))`,
 			digest, n.Email, n.UserName, n.PasswordHash, n.Name, company, n.Postcode.String(), n.Size, n.VCSE, expires).
 			Scan(&account)
+		if err != nil {
+			return err
+		}
+		if account {
+			return s.tell(ctx, tx, member)
+		}
+		return s.tell(ctx, tx, newcomer)
 	})
-	return account, translate(err)
+	return translate(err)
 }
 
 // PendingRegistration returns the registration waiting for the link whose

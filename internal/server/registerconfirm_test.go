@@ -15,11 +15,19 @@ func TestRegisteringTakesTheSamePathWhetherOrNotTheAccountExists(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
 	const newcomer, typed = "owner@boltonbricks.example", "BIDS@NorthernBuild.example"
+	jobs := func() (n int) {
+		ts.db.Owner.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE kind = 'email'`).Scan(&n)
+		return n
+	}
 	answer := func(email string) (*http.Response, string) {
-		before := snapshot(t, ts)
+		before, queued := snapshot(t, ts), jobs()
 		resp, body := post(t, ts.client(t), ts.URL+"/register", registration("Bolton Bricks Ltd", "BL1 1AA", email))
-		// Only the waiting registration and the attempt are written.
-		unchanged(t, "registering "+email, before, snapshot(t, ts), "pending_registrations", "login_failures")
+		// Only the waiting registration, the attempt and one email job
+		// are written.
+		unchanged(t, "registering "+email, before, snapshot(t, ts), "pending_registrations", "login_failures", "river_job")
+		if n := jobs() - queued; n != 1 {
+			t.Errorf("registering %s queued %d emails, want 1", email, n)
+		}
 		return resp, body
 	}
 	newResp, newBody := answer(newcomer)
