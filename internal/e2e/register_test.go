@@ -84,7 +84,7 @@ func (a *app) mailbox(t *testing.T) *mailtest.Server {
 	log := slog.New(slog.NewJSONHandler(a.logs, nil))
 	w, err := worker.New(a.db.App, postgres.New(a.db.App), worker.Config{Workers: 2, BaseURL: a.URL, Log: log,
 		PollInterval: 100 * time.Millisecond,
-		Sender: &notify.SMTPSender{Addr: mail.Addr(), From: "Tally <no-reply@tally.localhost>", TLS: notify.TLSNone}})
+		Sender:       &notify.SMTPSender{Addr: mail.Addr(), From: "Tally <no-reply@tally.localhost>", TLS: notify.TLSNone}})
 	if err != nil {
 		t.Fatal(err)
 	}
