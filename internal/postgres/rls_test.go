@@ -18,6 +18,9 @@ import (
 var globalTables = []string{
 	"organisations", "users", "memberships", "sessions", "schema_migrations",
 	"invitations", "password_resets", "login_failures",
+	// Registrations waiting for their emailed link: no organisation
+	// exists yet, and they are reached by token, like password_resets.
+	"pending_registrations",
 	"editions", "measures", // catalogue: reference tables, no tenant data
 	// River's job queue. Email jobs do hold what the email says; only the
 	// workers read them, and the one page that lists them (Messages not
