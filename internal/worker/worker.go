@@ -6,6 +6,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -31,8 +32,11 @@ type Config struct {
 
 	// RescueAfter is how long a job may stay running before another
 	// worker takes it over, its own having stopped (a killed process).
-	// Default 5 minutes; it must be longer than JobTimeout.
+	// Default 5 minutes; it must be longer than the job timeout.
 	RescueAfter time.Duration
+	// JobTimeout bounds one try of one job; 0 is the package's JobTimeout.
+	// Only tests shorten it, so that a short RescueAfter is allowed.
+	JobTimeout time.Duration
 	// RetryPolicy says when a failed job is tried again; nil is River's
 	// (attempt⁴ seconds).
 	RetryPolicy river.ClientRetryPolicy
@@ -67,7 +71,7 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 		Workers:                     workers,
 		Logger:                      cfg.Log,
 		ErrorHandler:                errorLog{cfg.Log},
-		JobTimeout:                  JobTimeout,
+		JobTimeout:                  cmp.Or(cfg.JobTimeout, JobTimeout),
 		RescueStuckJobsAfter:        rescue,
 		RetryPolicy:                 cfg.RetryPolicy,
 		FetchPollInterval:           cfg.PollInterval,
