@@ -56,6 +56,11 @@ func TestWording(t *testing.T) {
 			"If you did not ask for this, you can ignore this email: your password has not changed.\n"}) {
 		t.Errorf("reset: %+v", got)
 	}
+	if got := SignInLink("a@x.example", "Nia", "https://t.example/login/link/TOKEN"); got != (Message{To: "a@x.example", Subject: "Sign in to Tally",
+		Body: "Hello Nia,\n\nUse this link to sign in to Tally. It works once, for 15 minutes:\n\nhttps://t.example/login/link/TOKEN\n\n" +
+			"If you did not ask for this, you can ignore this email. Do not forward it: the link signs in to your account.\n"}) {
+		t.Errorf("sign-in link: %+v", got)
+	}
 	if got := Invitation("a@x.example", "Sam", "Acme", []tally.Role{tally.RoleContractManager}, "https://t.example/invite/TOKEN"); got != (Message{
 		To: "a@x.example", Subject: "You are invited to Acme on Tally",
 		Body: "Hello,\n\nSam has invited you to join Acme on Tally as contract manager.\n\nUse this link to set up your account. It works once, for 7 days:\n\nhttps://t.example/invite/TOKEN\n"}) {

@@ -285,7 +285,7 @@ func secCheckLog(t *testing.T, ts *testServer, secrets map[string]string) {
 			if strings.ContainsAny(path, "?#") {
 				t.Errorf("log line %d: the request path has a query: %s", i+1, path)
 			}
-			for _, prefix := range []string{"/reset/", "/invite/"} {
+			for _, prefix := range []string{"/reset/", "/invite/", "/login/link/"} {
 				if strings.HasPrefix(path, prefix) && path != prefix+"[redacted]" {
 					t.Errorf("log line %d: %s is not redacted", i+1, path)
 				}

@@ -214,7 +214,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 // resetExpired answers a dead reset link with a way to get a new one.
 func (s *Server) resetExpired(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusNotFound, pages.LinkExpired(pages.LinkExpiredPage{Page: s.page(r, "This link has expired"),
-		What: "password reset", Again: "Links to choose a new password work once, for 1 hour. You can ask for a new one.", ResetHref: "/password-reset"}))
+		What: "password reset", Again: "Links to choose a new password work once, for 1 hour. You can ask for a new one.", NewLinkHref: "/password-reset"}))
 }
 
 // inviteExpired answers a dead invitation link. When the link was a real
