@@ -28,7 +28,8 @@ func (s *Server) handleResetRequestForm(w http.ResponseWriter, r *http.Request) 
 }
 
 // handleResetRequest emails a reset link. The answer is the same whether or
-// not the email has an account.
+// not the email has an account. Requests are limited per address asked
+// for and per client address.
 func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -38,6 +39,15 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) erro
 	if len(f.Errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.ResetRequest(pages.ResetRequestPage{
 			Page: s.page(r, "Error: Reset your password"), Email: email, Errors: f.Errs}))
+	}
+	attempt, err := s.throttle(r, "reset_throttled", 0, emailedLinkLimits("reset", email, s.clientAddr(r), resetLifetime))
+	if err != nil {
+		return err
+	}
+	if attempt.Refused {
+		retryAfter(w, attempt.Limit)
+		return s.render(w, r, http.StatusTooManyRequests, pages.ResetRequest(pages.ResetRequestPage{
+			Page: s.page(r, "Too many requests to reset a password"), Email: email, Throttled: true}))
 	}
 	token, digest := auth.NewToken()
 	u, found, err := s.store.StartPasswordReset(r.Context(), email, digest, time.Now().Add(resetLifetime))
