@@ -103,6 +103,8 @@ func (s *Server) handleSignInLinkPage(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	// The page names the account: no cache keeps it.
+	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, http.StatusOK, pages.SignInWithLink(pages.SignInWithLinkPage{Page: s.page(r, "Sign in to Tally"),
 		Email: email, Action: route.Path("/login/link/{token}", chi.URLParam(r, "token"))}))
 }

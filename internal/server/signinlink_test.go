@@ -62,6 +62,9 @@ func TestSignInLinkSignsInWhileThrottled(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "You are signing in as "+owner) {
 		t.Fatalf("open the link: %d\n%s", resp.StatusCode, body)
 	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q on the page that names the account", cc)
+	}
 	unchanged(t, "opening a sign-in link", before, snapshot(t, ts))
 	if resp, _ := get(t, c, ts.URL+"/o/northernbuild"); !signedOut(resp) {
 		t.Fatalf("opening the link signed in: %d", resp.StatusCode)
