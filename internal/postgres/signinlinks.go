@@ -2,22 +2,34 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/jobs"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
 // Emailed one-time sign-in links (issue 16). Only the SHA-256 digest of a
 // link's token is stored, as for password resets.
 
+// RequestSignInLink queues an email with a sign-in link, leading to next
+// (a local path), to email. It takes the same path whether or not the
+// address has an account: the worker makes the link (StartSignInLink)
+// when there is one.
+func (s *Store) RequestSignInLink(ctx context.Context, email, next string) (err error) {
+	defer derrors.Wrap(&err, "Store.RequestSignInLink()")
+	_, err = s.jobs.Insert(ctx, jobs.SignInLink{Email: strings.ToLower(email), Next: next}, nil)
+	return err
+}
+
 // StartSignInLink records a sign-in link for the account with email: the
 // digest of its token, where it leads (next, a local path) and when it
-// expires. It reports whether there was an account; callers must answer
-// the same either way. Earlier links still work until they expire, so
-// asking again never takes away a link already in the mailbox.
+// expires. It reports whether there was an account. The worker calls it,
+// never a request. Earlier links still work until they expire, so asking
+// again never takes away a link already in the mailbox.
 func (s *Store) StartSignInLink(ctx context.Context, email string, digest []byte, next string, expires time.Time) (_ tally.User, _ bool, err error) {
 	defer derrors.Wrap(&err, "Store.StartSignInLink()")
 	var u tally.User

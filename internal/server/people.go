@@ -12,7 +12,6 @@ import (
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -129,10 +128,10 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 		return err
 	}
 	token, digest := auth.NewToken()
-	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, roles, digest, time.Now().Add(inviteLifetime)); err != nil {
+	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, roles, digest, time.Now().Add(inviteLifetime),
+		route.Path("/invite/{token}", token)); err != nil {
 		return err
 	}
-	s.sendInvitation(r, a, in.Email, roles, token)
 	s.flash(r, "Invitation sent to "+in.Email+".")
 	http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug), http.StatusSeeOther)
 	return nil
@@ -156,11 +155,6 @@ func (s *Server) throttleInvitation(w http.ResponseWriter, r *http.Request, a ta
 	}
 	retryAfter(w, attempt.Limit)
 	return true, s.render(w, r, http.StatusTooManyRequests, pages.Users(p))
-}
-
-func (s *Server) sendInvitation(r *http.Request, a tally.Access, email string, roles []tally.Role, token string) {
-	u := userFrom(r.Context())
-	s.notify.Email(r.Context(), notify.Invitation(email, u.Name, a.Org.Name, roles, s.cfg.BaseURL+route.Path("/invite/{token}", token)))
 }
 
 // invitationID is the pending invitation in the URL; the store checks it
@@ -192,7 +186,8 @@ func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, 
 		}
 	}
 	token, digest := auth.NewToken()
-	inv, err := s.store.ResendInvitation(r.Context(), a.Scope, a.Org.ID, id, digest, time.Now().Add(inviteLifetime))
+	inv, err := s.store.ResendInvitation(r.Context(), a.Scope, a.Org.ID, id, digest, time.Now().Add(inviteLifetime),
+		route.Path("/invite/{token}", token))
 	if errors.Is(err, tally.ErrNotFound) {
 		s.flash(r, "That invitation has been accepted or revoked already.")
 		http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug)+"#invitations", http.StatusSeeOther)
@@ -201,7 +196,6 @@ func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	s.sendInvitation(r, a, inv.Email, inv.Roles, token)
 	s.flash(r, "Invitation sent again to "+inv.Email+". The earlier link no longer works.")
 	http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug)+"#invitations", http.StatusSeeOther)
 	return nil

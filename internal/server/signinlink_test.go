@@ -168,6 +168,16 @@ func TestSignInLinkRequestLooksTheSameForAnyAddress(t *testing.T) {
 	if !strings.Contains(knownBody, "If there is a Tally account for buyer@star.example, we have sent it a link") {
 		t.Errorf("no confirmation:\n%s", knownBody)
 	}
+	// Each request queued a job and sent nothing: the worker makes the
+	// link, and emails it only to an account.
+	var queued int
+	if err := ts.db.Owner.QueryRow(t.Context(), `
+		SELECT count(*) FROM river_job WHERE kind = 'sign_in_link' AND state = 'available'`).Scan(&queued); err != nil {
+		t.Fatal(err)
+	}
+	if queued != 2 || strings.Contains(ts.log.String(), `"subject":"Sign in to Tally"`) {
+		t.Errorf("%d sign-in link jobs queued, want 2, and no email sent on the request", queued)
+	}
 	for _, h := range []string{"Set-Cookie", "Retry-After", "Location"} {
 		if known.Header.Get(h) != unknown.Header.Get(h) {
 			t.Errorf("%s differs: %q and %q", h, known.Header.Get(h), unknown.Header.Get(h))
