@@ -267,7 +267,7 @@ type loggedEmail struct {
 // emailsTo lists the emails logged for address, oldest first.
 func emailsTo(ts *testServer, address string) []loggedEmail {
 	var out []loggedEmail
-	for _, line := range strings.Split(ts.mailLog(), "\n") {
+	for _, line := range ts.mailLines() {
 		var e loggedEmail
 		if json.Unmarshal([]byte(line), &e) == nil && e.Body != "" && e.To == address {
 			out = append(out, e)

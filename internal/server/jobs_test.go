@@ -2,7 +2,11 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,4 +76,31 @@ func undeliveredEmail(t *testing.T, ts *testServer, org int64, to, subject strin
 		t.Fatal(err)
 	}
 	return id
+}
+
+// mailLines is the log lines of the emails sent so far (the workers run
+// first), in the order they were queued: workers send in parallel, so the
+// log's order is not the queue's. The job id is in each Message-ID.
+func (ts *testServer) mailLines() []string {
+	type line struct {
+		job  int
+		text string
+	}
+	var lines []line
+	for _, l := range strings.Split(ts.mailLog(), "\n") {
+		var m struct {
+			MessageID string `json:"message_id"`
+		}
+		if json.Unmarshal([]byte(l), &m) != nil || !strings.HasPrefix(m.MessageID, "tally-job-") {
+			continue
+		}
+		job, _ := strconv.Atoi(strings.TrimPrefix(strings.Split(m.MessageID, "@")[0], "tally-job-"))
+		lines = append(lines, line{job, l})
+	}
+	slices.SortStableFunc(lines, func(a, b line) int { return a.job - b.job })
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.text
+	}
+	return out
 }
