@@ -173,8 +173,7 @@ func hasFieldError(body, field string) bool {
 	return strings.Contains(body, `id="`+field+`-error" class="govuk-error-message"`)
 }
 
-// snapshot fingerprints every table but sessions (and river_leader, which
-// the running workers' leader renews on a timer), so that a test can tell
+// snapshot fingerprints every table but sessions, so that a test can tell
 // that a request wrote nothing. It reads as a superuser, past row-level
 // security, and needs no row's text: a table's row count and the newest
 // row version's transaction id (xmin) change with any insert, update or
@@ -185,7 +184,7 @@ func snapshot(t *testing.T, ts *testServer) map[string]string {
 	pool := adminPool(t, ts.db)
 	rows, err := pool.Query(ctx, `
 		SELECT tablename FROM pg_tables
-		WHERE schemaname = 'public' AND tablename NOT IN ('sessions', 'schema_migrations', 'river_leader') ORDER BY tablename`)
+		WHERE schemaname = 'public' AND tablename NOT IN ('sessions', 'schema_migrations') ORDER BY tablename`)
 	if err != nil {
 		t.Fatal(err)
 	}
