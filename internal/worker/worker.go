@@ -1,5 +1,6 @@
 // Package worker runs Tally's background jobs (package jobs) with River:
-// it sends emails, with retries, and makes password reset links. Workers
+// it sends emails, with retries, and makes password reset and sign-in
+// links. Workers
 // run inside `tally serve` by default and in `tally worker` for
 // deployments that separate them; any number of processes may run them at
 // once, because River locks each job to one.
@@ -62,6 +63,7 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &emailWorker{mailer: m})
 	river.AddWorker(workers, &resetWorker{mailer: m, store: store})
+	river.AddWorker(workers, &signInLinkWorker{mailer: m, store: store})
 	rescue := cfg.RescueAfter
 	if rescue == 0 {
 		rescue = 5 * time.Minute
