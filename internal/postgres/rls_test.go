@@ -17,7 +17,7 @@ import (
 // table must be added here on purpose, or it must have RLS.
 var globalTables = []string{
 	"organisations", "users", "memberships", "sessions", "schema_migrations",
-	"invitations", "password_resets", "login_failures",
+	"invitations", "password_resets", "login_failures", "sign_in_links",
 	// Registrations waiting for their emailed link: no organisation
 	// exists yet, and they are reached by token, like password_resets.
 	"pending_registrations",

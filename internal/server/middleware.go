@@ -115,9 +115,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 }
 
 // redactPath hides single-use tokens that travel in paths (/invite/{token},
-// /reset/{token}, /register/confirm/{token}).
+// /reset/{token}, /login/link/{token}, /register/confirm/{token}).
 func redactPath(p string) string {
-	for _, prefix := range []string{"/invite/", "/reset/", "/register/confirm/"} {
+	for _, prefix := range []string{"/invite/", "/reset/", "/login/link/", "/register/confirm/"} {
 		if strings.HasPrefix(p, prefix) {
 			return prefix + "[redacted]"
 		}

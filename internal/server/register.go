@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,13 +15,9 @@ import (
 	"github.com/tally-sv/tally/web/pages"
 )
 
-// Registration: the emailed link, and how often one client address or
-// email address may ask for one.
-const (
-	registrationLifetime = 24 * time.Hour
-	maxRegistrations     = 10
-	registerWindow       = time.Hour
-)
+// registrationLifetime is how long the emailed link that finishes
+// registering works.
+const registrationLifetime = 24 * time.Hour
 
 func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, pages.Register(pages.RegisterPage{Page: s.page(r, "Register your organisation")}))
@@ -36,7 +31,8 @@ func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) erro
 // on the page or in the request's work shows which: both record a
 // pending registration and queue one email job in one transaction, and
 // the request never talks to the mail server. Attempts are throttled per
-// client address and per email address.
+// email address and per client address, like other emailed links
+// (emailedLinkLimits).
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -81,17 +77,13 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, status, pages.Register(pages.RegisterPage{
 			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: f.Errs, Existing: existing}))
 	}
-	keys := []string{"register:" + s.clientAddr(r), "register-email:" + strings.ToLower(in.Email)}
-	n, err := s.store.LoginFailures(r.Context(), keys, registerWindow)
+	attempt, err := s.throttle(r, "register_throttled", 0, emailedLinkLimits("register", in.Email, s.clientAddr(r), registrationLifetime))
 	if err != nil {
 		return err
 	}
-	if n >= maxRegistrations {
-		w.Header().Set("Retry-After", strconv.Itoa(int(registerWindow.Seconds())))
+	if attempt.Refused {
+		retryAfter(w, attempt.Limit)
 		return s.render(w, r, http.StatusTooManyRequests, pages.RegisterPaused(s.page(r, "Too many attempts to register")))
-	}
-	if err := s.store.RecordLoginFailure(r.Context(), keys, registerWindow); err != nil {
-		return err
 	}
 	hash, err := s.hasher.Hash(r.Context(), password)
 	if err != nil {

@@ -185,7 +185,7 @@ func TestRegisteringIsThrottled(t *testing.T) {
 			map[string]string{"Sec-Fetch-Site": "same-origin", "X-Forwarded-For": addr})
 		return resp
 	}
-	// Per client address: ten, then a pause for that address only.
+	// Per client address: ten a day, then a pause for that address only.
 	for i := range 10 {
 		if resp := attempt("person"+itoa(i)+"@looms.example", "198.51.100.7"); resp.StatusCode != http.StatusOK {
 			t.Fatalf("attempt %d: %d, want 200", i+1, resp.StatusCode)
@@ -193,8 +193,8 @@ func TestRegisteringIsThrottled(t *testing.T) {
 	}
 	before := snapshot(t, ts)
 	resp := attempt("another@looms.example", "198.51.100.7")
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-		t.Errorf("11th attempt from one address: %d, want 429 with Retry-After", resp.StatusCode)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "86400" {
+		t.Errorf("11th attempt from one address: %d, want 429 with Retry-After 86400", resp.StatusCode)
 	}
 	unchanged(t, "a throttled registration", before, snapshot(t, ts))
 	if len(emailsTo(ts, "another@looms.example")) != 0 {
@@ -203,16 +203,19 @@ func TestRegisteringIsThrottled(t *testing.T) {
 	if resp := attempt("another@looms.example", "198.51.100.8"); resp.StatusCode != http.StatusOK {
 		t.Errorf("another address: %d, want 200", resp.StatusCode)
 	}
-	// Per email address: ten from ten addresses, then a pause for that
-	// email, whether or not it has an account.
+	// Per email address: three a day from anywhere, whether or not it has
+	// an account, so nobody floods a mailbox.
 	for _, email := range []string{"target@looms.example", "bids@northernbuild.example"} {
-		for i := range 10 {
+		for i := range 3 {
 			if resp := attempt(email, "203.0.113."+itoa(i+1)); resp.StatusCode != http.StatusOK {
 				t.Fatalf("%s attempt %d: %d, want 200", email, i+1, resp.StatusCode)
 			}
 		}
 		if resp := attempt(email, "203.0.113.99"); resp.StatusCode != http.StatusTooManyRequests {
-			t.Errorf("%s 11th attempt: %d, want 429", email, resp.StatusCode)
+			t.Errorf("%s 4th attempt: %d, want 429", email, resp.StatusCode)
 		}
+	}
+	if !strings.Contains(ts.log.String(), `"event":"register_throttled"`) {
+		t.Error("no security event for a throttled registration")
 	}
 }

@@ -1,11 +1,13 @@
 // Package worker runs Tally's background jobs (package jobs) with River:
-// it sends emails, with retries, and makes password reset links. Workers
+// it sends emails, with retries, and makes password reset and sign-in
+// links. Workers
 // run inside `tally serve` by default and in `tally worker` for
 // deployments that separate them; any number of processes may run them at
 // once, because River locks each job to one.
 package worker
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -31,8 +33,11 @@ type Config struct {
 
 	// RescueAfter is how long a job may stay running before another
 	// worker takes it over, its own having stopped (a killed process).
-	// Default 5 minutes; it must be longer than JobTimeout.
+	// Default 5 minutes; it must be longer than the job timeout.
 	RescueAfter time.Duration
+	// JobTimeout bounds one try of one job; 0 is the package's JobTimeout.
+	// Only tests shorten it, so that a short RescueAfter is allowed.
+	JobTimeout time.Duration
 	// RetryPolicy says when a failed job is tried again; nil is River's
 	// (attempt⁴ seconds).
 	RetryPolicy river.ClientRetryPolicy
@@ -58,6 +63,7 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &emailWorker{mailer: m})
 	river.AddWorker(workers, &resetWorker{mailer: m, store: store})
+	river.AddWorker(workers, &signInLinkWorker{mailer: m, store: store})
 	rescue := cfg.RescueAfter
 	if rescue == 0 {
 		rescue = 5 * time.Minute
@@ -67,7 +73,7 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 		Workers:                     workers,
 		Logger:                      cfg.Log,
 		ErrorHandler:                errorLog{cfg.Log},
-		JobTimeout:                  JobTimeout,
+		JobTimeout:                  cmp.Or(cfg.JobTimeout, JobTimeout),
 		RescueStuckJobsAfter:        rescue,
 		RetryPolicy:                 cfg.RetryPolicy,
 		FetchPollInterval:           cfg.PollInterval,

@@ -520,8 +520,8 @@ func RegisterConfirm(p RegisterConfirmPage) templ.Component {
 	})
 }
 
-// RegisterPaused answers too many registrations from one client address or
-// for one email address.
+// RegisterPaused answers too many registrations for one email address or
+// from one client address.
 func RegisterPaused(p components.Page) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -551,7 +551,7 @@ func RegisterPaused(p components.Page) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-l\">Too many attempts to register</h1><p class=\"govuk-body\">There have been too many attempts to register from here or with this email address, so registering is paused for up to an hour.</p><p class=\"govuk-body\">Wait an hour and try again. Already have an account? <a class=\"govuk-link\" href=\"/login\">Sign in</a>.</p></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-l\">Too many attempts to register</h1><p class=\"govuk-body\">There have been too many attempts to register with this email address or from here, so registering is paused for up to 24 hours.</p><p class=\"govuk-body\">The links we have emailed already still work: each finishes registering once, within 24 hours of being sent. Already have an account? <a class=\"govuk-link\" href=\"/login\">Sign in</a>.</p></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
