@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"context"
 	"crypto/tls"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,8 +11,6 @@ import (
 	"github.com/tally-sv/tally/internal/config"
 	"github.com/tally-sv/tally/internal/mailtest"
 	"github.com/tally-sv/tally/internal/notify"
-	"github.com/tally-sv/tally/internal/postgres"
-	"github.com/tally-sv/tally/internal/worker"
 )
 
 // Registering never talks to the mail server, whether or not the address
@@ -35,21 +31,9 @@ func TestRegistrationEmailIsAJobNotPartOfTheRequest(t *testing.T) {
 		t.Fatalf("the requests connected to the mail server %d times, want none", n)
 	}
 
-	log := slog.New(slog.NewJSONHandler(ts.log, nil))
-	w, err := worker.New(ts.db.App, postgres.New(ts.db.App), worker.Config{Workers: 2, BaseURL: "http://localhost", Log: log,
-		PollInterval: 100 * time.Millisecond, Sender: &notify.SMTPSender{Addr: mail.Addr(), From: "Tally <no-reply@tally.localhost>",
-			TLS: notify.TLSStartTLS, TLSConfig: &tls.Config{RootCAs: roots, ServerName: mail.Host()}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		w.Stop(ctx)
-	})
+	ts.sender = &notify.SMTPSender{Addr: mail.Addr(), From: "Tally <no-reply@tally.localhost>",
+		TLS: notify.TLSStartTLS, TLSConfig: &tls.Config{RootCAs: roots, ServerName: mail.Host()}}
+	ts.workJobs()
 	byTo := map[string]mailtest.Message{}
 	for _, m := range mail.WaitFor(t, 2, 30*time.Second) {
 		if len(m.To) != 1 || !m.TLS || m.Err != nil {
