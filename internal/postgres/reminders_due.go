@@ -97,7 +97,7 @@ func queryReminders(ctx context.Context, tx pgx.Tx, p tally.Org, today time.Time
 		JOIN organisations s ON s.id = r.supplier_id
 		JOIN return_lines l ON l.partner_id = r.partner_id AND l.return_id = r.id AND l.decision = 'queried'
 		WHERE r.partner_id = $1 AND r.status = 'queried'
-		GROUP BY r.id, c.id, s.id
+		GROUP BY r.partner_id, r.id, c.partner_id, c.id, s.id
 		ORDER BY r.id`, p.ID)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func queryReminders(ctx context.Context, tx pgx.Tx, p tally.Org, today time.Time
 // whose deadline falls within offerWarning of now, once per deadline (an
 // extended deadline is reminded of again).
 func (s *Store) remindDrafts(ctx context.Context, now time.Time) (int, error) {
-	type draft struct{ partner, tender, offer, supplier int64 }
+	type draft struct{ Partner, Tender, Offer, Supplier int64 }
 	var drafts []draft
 	// tally_remind_drafts sets its own scope (see migration 000021); the
 	// caller's is empty, and restored as it was.
@@ -157,9 +157,9 @@ func (s *Store) remindDrafts(ctx context.Context, now time.Time) (int, error) {
 	var errs []error
 	sent := 0
 	for _, d := range drafts {
-		ok, err := s.remindDraft(ctx, d.partner, d.offer, d.supplier, now)
+		ok, err := s.remindDraft(ctx, d.Partner, d.Offer, d.Supplier, now)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("offer %d: %w", d.offer, err))
+			errs = append(errs, fmt.Errorf("offer %d: %w", d.Offer, err))
 		}
 		if ok {
 			sent++
