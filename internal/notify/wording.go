@@ -150,12 +150,13 @@ type Digest struct {
 	OverdueCount int
 	// Rated are live contracts newly rated Requires improvement or
 	// Inadequate: in no earlier digest with that rating.
-	Rated []tally.ContractStatus
+	Rated      []tally.ContractStatus
+	RatedCount int
 }
 
 // Empty reports whether the digest has nothing to say.
 func (d Digest) Empty() bool {
-	return d.ToCheckCount == 0 && d.OverdueCount == 0 && len(d.Rated) == 0
+	return d.ToCheckCount == 0 && d.OverdueCount == 0 && d.RatedCount == 0
 }
 
 // WeeklyDigest words d, linking to the partner's returns (link).
@@ -189,7 +190,7 @@ func WeeklyDigest(d Digest, link string) Notice {
 	for _, c := range d.Rated {
 		items = append(items, fmt.Sprintf("%s %s, %s: %s", c.Contract.Reference, c.Contract.Title, c.Contract.Supplier.Name, c.Rating.Label()))
 	}
-	list("Contracts newly rated Requires improvement or Inadequate", len(d.Rated), items)
+	list("Contracts newly rated Requires improvement or Inadequate", d.RatedCount, items)
 	b.WriteString("\n\nThe returns page in Tally lists every return to check and every overdue return.")
 	return Notice{Subject: "Weekly digest for " + d.Partner.Name, Link: link, Body: b.String()}
 }

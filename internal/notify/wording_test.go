@@ -103,7 +103,7 @@ func TestReminderWording(t *testing.T) {
 		ToCheck: []tally.Return{rt("C-1", 2, "Acme"), rt("C-2", 1, "Beta")}, ToCheckCount: 12,
 		Overdue: []tally.Return{rt("C-3", 4, "Gamma")}, OverdueCount: 1,
 		Rated: []tally.ContractStatus{{Contract: tally.Contract{Reference: "C-4", Title: "Works C-4", Supplier: tally.Org{Name: "Delta"}},
-			Rating: tally.RatingRequiresImprovement}}}
+			Rating: tally.RatingRequiresImprovement}}, RatedCount: 1}
 	want := Notice{Subject: "Weekly digest for Stockport Council", Link: "/o/stockport/returns", Body: "This week at Stockport Council:\n\n" +
 		"Returns to check (12):\n- C-1 Works C-1, quarter 2, from Acme\n- C-2 Works C-2, quarter 1, from Beta\n- and 10 more\n\n" +
 		"Overdue returns (1):\n- C-3 Works C-3, quarter 4, from Gamma: due 14 May 2026\n\n" +
@@ -115,7 +115,7 @@ func TestReminderWording(t *testing.T) {
 	if d.Empty() || !(Digest{Partner: partner}).Empty() {
 		t.Error("Empty: a digest with items is empty, or one without is not")
 	}
-	if got, want := WeeklyDigest(Digest{Partner: partner, Rated: d.Rated}, "/l").Body, "This week at Stockport Council:\n\n"+
+	if got, want := WeeklyDigest(Digest{Partner: partner, Rated: d.Rated, RatedCount: 1}, "/l").Body, "This week at Stockport Council:\n\n"+
 		"Contracts newly rated Requires improvement or Inadequate (1):\n- C-4 Works C-4, Delta: Requires improvement\n\n"+
 		"The returns page in Tally lists every return to check and every overdue return."; got != want {
 		t.Errorf("digest of ratings alone:\n%s\nwant\n%s", got, want)

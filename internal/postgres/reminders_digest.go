@@ -55,7 +55,10 @@ func (s *Store) sendDigest(ctx context.Context, p tally.Org, now time.Time) (boo
 				return key, nil, err
 			}
 			if first {
-				d.Rated = append(d.Rated, c)
+				if d.RatedCount < digestItems {
+					d.Rated = append(d.Rated, c)
+				}
+				d.RatedCount++
 			}
 		}
 		if d.Empty() {
