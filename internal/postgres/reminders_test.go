@@ -21,14 +21,13 @@ import (
 // through 2025 whose first quarter's return is due on 30 April 2025.
 type rmWorld struct {
 	*rtWorld
-	admin      *pgx.Conn // superuser: reads the truth past row-level security
-	contract   tally.Contract
-	person     string // supplier S's person
-	other      string // supplier T's person
-	cm, cmOff  string // partner A's contract managers, with the digest on and off
-	personID   int64
-	cmOffID    int64
-	supplierSN string
+	admin     *pgx.Conn // superuser: reads the truth past row-level security
+	contract  tally.Contract
+	person    string // supplier S's person
+	other     string // supplier T's person
+	cm, cmOff string // partner A's contract managers, with the digest on and off
+	personID  int64
+	cmOffID   int64
 }
 
 func rmSetup(t *testing.T) *rmWorld {
