@@ -1,6 +1,7 @@
 // Command tally is Tally's one binary.
 //
-//	tally serve         serve HTTP (DATABASE_URL as the app role)
+//	tally serve         serve HTTP and work background jobs (DATABASE_URL as the app role)
+//	tally worker        work background jobs only
 //	tally migrate       migrate the schema (MIGRATE_DATABASE_URL as the owner)
 //	tally seed --demo   load the demo organisations, accounts and data
 //	tally devdb CMD     start|stop|reset|env a private PostgreSQL under .data/
@@ -34,7 +35,7 @@ func main() {
 	}
 }
 
-const usage = `usage: tally serve | migrate | seed [--demo] | devdb start|stop|reset|env`
+const usage = `usage: tally serve | worker | migrate | seed [--demo] | devdb start|stop|reset|env`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	switch args[0] {
 	case "serve":
 		return serve(ctx, getenv, stdout)
+	case "worker":
+		return work(ctx, getenv, stdout)
 	case "migrate":
 		url := getenv("MIGRATE_DATABASE_URL")
 		if url == "" {
@@ -95,7 +98,18 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err := postgres.Ready(ctx, pool); err != nil {
 		return fmt.Errorf("database is not ready (run `tally migrate` first): %w", err)
 	}
-	srv := server.New(cfg, postgres.New(pool), log).HTTPServer()
+	store := postgres.New(pool)
+	srv := server.New(cfg, store, log).HTTPServer()
+	if cfg.Workers > 0 {
+		stopWorkers, err := startWorkers(ctx, cfg, pool, store, log)
+		if err != nil {
+			return err
+		}
+		// Deferred first, so it runs after the server has finished its
+		// requests: the jobs they queued are still worked by someone,
+		// now or by the next process to start.
+		defer stopWorkers()
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -22,7 +22,9 @@ type Config struct {
 	SMTPAddr        string         // SMTP_ADDR: host:port; empty writes emails to the log
 	SMTPUser        string         // SMTP_USER
 	SMTPPassword    string         // SMTP_PASSWORD
+	SMTPTLS         string         // SMTP_TLS: starttls (required, the default), tls (implicit, port 465) or none
 	MailFrom        string         // MAIL_FROM
+	Workers         int            // WORKERS: jobs this process works at once; 0: `tally serve` works none
 	DBMaxConns      int32          // DB_MAX_CONNS
 	SessionIdle     time.Duration  // SESSION_IDLE_TIMEOUT
 	SessionLifetime time.Duration  // SESSION_LIFETIME
@@ -41,6 +43,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SMTPAddr:     getenv("SMTP_ADDR"),
 		SMTPUser:     getenv("SMTP_USER"),
 		SMTPPassword: getenv("SMTP_PASSWORD"),
+		SMTPTLS:      or(getenv("SMTP_TLS"), "starttls"),
 		MailFrom:     or(getenv("MAIL_FROM"), "Tally <no-reply@tally.localhost>"),
 		LogLevel:     or(getenv("LOG_LEVEL"), "info"),
 		DebugAddr:    getenv("DEBUG_ADDR"),
@@ -48,6 +51,19 @@ func Load(getenv func(string) string) (Config, error) {
 	var errs []error
 	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)
 	c.DBMaxConns = int32(integer(getenv, "DB_MAX_CONNS", 8, &errs))
+	c.Workers = 4
+	if s := getenv("WORKERS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 0 {
+			errs = append(errs, fmt.Errorf("WORKERS: want 0 or a positive whole number, got %q", s))
+		}
+		c.Workers = v
+	}
+	switch c.SMTPTLS {
+	case "starttls", "tls", "none":
+	default:
+		errs = append(errs, fmt.Errorf("SMTP_TLS: %q is not starttls, tls or none", c.SMTPTLS))
+	}
 	c.SessionIdle = duration(getenv, "SESSION_IDLE_TIMEOUT", 30*time.Minute, &errs)
 	c.SessionLifetime = duration(getenv, "SESSION_LIFETIME", 12*time.Hour, &errs)
 	c.ShutdownTimeout = duration(getenv, "SHUTDOWN_TIMEOUT", 20*time.Second, &errs)

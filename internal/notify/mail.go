@@ -2,29 +2,52 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net"
-	netmail "net/mail"
-	"net/smtp"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wneessen/go-mail"
 
 	"github.com/tally-sv/tally/internal/config"
 )
 
 // Message is a plain-text email.
 type Message struct {
+	// ID is the Message-ID without angle brackets, the same on every try
+	// of one email so that a duplicate can be recognised; "" for a random
+	// one.
+	ID      string
 	To      string
 	Subject string
 	Body    string
 }
 
-// Sender sends messages: LogSender or SMTPSender now; a job queue can take
-// their place without the Notifier changing.
+// Sender sends messages: the worker's email jobs use it.
 type Sender interface {
+	// Send delivers m. An error means m may be tried again: a Sender
+	// reports success when the server accepted m even if the connection
+	// then failed, so a retry never sends it twice.
 	Send(ctx context.Context, m Message) error
+}
+
+// EmailBody is the text of an email about a notice: the notice's text,
+// the address of the page it is about (url, "" for none) and why the email
+// was sent.
+func EmailBody(body, url, why string) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimRight(body, "\n"))
+	b.WriteString("\n\n")
+	if url != "" {
+		b.WriteString(url + "\n\n")
+	}
+	if why != "" {
+		b.WriteString("--\n" + why + "\n")
+	}
+	return b.String()
 }
 
 // NewSender is the Sender cfg asks for: SMTP when cfg.SMTPAddr is set,
@@ -33,7 +56,7 @@ func NewSender(cfg config.Config, log *slog.Logger) Sender {
 	if cfg.SMTPAddr == "" {
 		return LogSender{Log: log}
 	}
-	return SMTPSender{Addr: cfg.SMTPAddr, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.MailFrom}
+	return &SMTPSender{Addr: cfg.SMTPAddr, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.MailFrom, TLS: cfg.SMTPTLS}
 }
 
 // LogSender writes each message to the log instead of sending it. It is for
@@ -43,42 +66,109 @@ type LogSender struct{ Log *slog.Logger }
 // Send logs m.
 func (s LogSender) Send(ctx context.Context, m Message) error {
 	s.Log.InfoContext(ctx, "email (SMTP_ADDR is not set, so it was written here instead of sent)",
-		"to", m.To, "subject", m.Subject, "body", m.Body)
+		"to", m.To, "subject", m.Subject, "body", m.Body, "message_id", m.ID)
 	return nil
 }
 
-// SMTPSender sends through an SMTP server with STARTTLS when offered.
+// SMTP security: how the connection to the server is encrypted.
+const (
+	TLSStartTLS = "starttls" // STARTTLS, required (the default)
+	TLSImplicit = "tls"      // TLS from the first byte (port 465)
+	TLSNone     = "none"     // plain text: only for a relay on the same host
+)
+
+// SMTPSender sends through an SMTP server with go-mail.
 type SMTPSender struct {
 	Addr     string // host:port
-	User     string
+	User     string // with Password: authenticate (PLAIN or LOGIN, as the server offers)
 	Password string
 	From     string // "Name <address>"
+	TLS      string // TLSStartTLS (default), TLSImplicit or TLSNone
+	// TLSConfig verifies the server; nil verifies it against the system's
+	// roots under its host name.
+	TLSConfig *tls.Config
+	// Timeout bounds each step of a send (connect, each command, the
+	// message); the job's deadline bounds the whole. Default 30 seconds.
+	Timeout time.Duration
 }
 
 // Send delivers m.
-func (s SMTPSender) Send(ctx context.Context, m Message) error {
-	from, err := netmail.ParseAddress(s.From)
-	if err != nil {
-		return fmt.Errorf("mail: MAIL_FROM: %w", err)
+func (s *SMTPSender) Send(ctx context.Context, m Message) error {
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := msg.From(s.From); err != nil {
+		return fmt.Errorf("mail: MAIL_FROM %q: %w", s.From, err)
 	}
-	to, err := netmail.ParseAddress(m.To)
-	if err != nil {
+	if err := msg.To(m.To); err != nil {
 		return fmt.Errorf("mail: recipient: %w", err)
 	}
-	var auth smtp.Auth
-	if s.User != "" {
-		host, _, _ := net.SplitHostPort(s.Addr)
-		auth = smtp.PlainAuth("", s.User, s.Password, host)
+	msg.Subject(oneLine.Replace(m.Subject))
+	msg.SetBodyString(mail.TypeTextPlain, m.Body)
+	msg.SetDate()
+	if m.ID != "" {
+		msg.SetMessageIDWithValue(m.ID)
+	} else {
+		msg.SetMessageID()
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n", from.String(), to.String(),
-		mime.QEncoding.Encode("utf-8", oneLine.Replace(m.Subject)), time.Now().Format(time.RFC1123Z))
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
-	b.WriteString(strings.ReplaceAll(m.Body, "\n", "\r\n"))
-	if err := smtp.SendMail(s.Addr, auth, from.Address, []string{to.Address}, []byte(b.String())); err != nil {
-		return fmt.Errorf("mail: send to %s: %w", to.Address, err)
+	client, err := s.client(ctx)
+	if err != nil {
+		return err
+	}
+	err = client.DialAndSendWithContext(ctx, msg)
+	if err != nil && msg.IsDelivered() {
+		// The server accepted the message; only the goodbye failed.
+		// Sending it again would deliver it twice.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("mail: send to %s: %w", m.To, err)
 	}
 	return nil
+}
+
+// client is a go-mail client for one send, its timeout the shorter of
+// s.Timeout and what is left of ctx (go-mail uses ctx only to connect).
+func (s *SMTPSender) client(ctx context.Context) (*mail.Client, error) {
+	host, portText, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("mail: SMTP_ADDR %q: %w", s.Addr, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("mail: SMTP_ADDR %q: bad port", s.Addr)
+	}
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	if d, ok := ctx.Deadline(); ok {
+		timeout = max(min(timeout, time.Until(d)), time.Second)
+	}
+	opts := []mail.Option{mail.WithPort(port), mail.WithTimeout(timeout)}
+	tlsConfig := s.TLSConfig
+	if tlsConfig == nil {
+		tlsConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	}
+	switch s.TLS {
+	case TLSImplicit:
+		opts = append(opts, mail.WithSSL(), mail.WithTLSConfig(tlsConfig))
+	case TLSNone:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory), mail.WithTLSConfig(tlsConfig))
+	}
+	if s.User != "" {
+		auth := mail.SMTPAuthAutoDiscover
+		if s.TLS == TLSNone {
+			// PLAIN and LOGIN refuse a plain connection unless asked.
+			auth = mail.SMTPAuthPlainNoEnc
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(s.User), mail.WithPassword(s.Password))
+	}
+	c, err := mail.NewClient(host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	return c, nil
 }
 
 // oneLine keeps a header value on one line, so no text can add a header.

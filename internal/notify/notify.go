@@ -1,123 +1,104 @@
-// Package notify is the one way Tally tells a person something: a Notice
-// about an event is recorded as a message in the app for an organisation
-// and emailed, with the same subject and text, to the people it concerns.
-// It also words the emails that have no message in the app (a password
-// reset, an invitation), and sends all email through a Sender.
+// Package notify is the one way Tally tells a person something. A Telling
+// is a notice (a subject, its whole text and a link to the item) and whom
+// it goes to: the organisations whose Messages page shows it, and the
+// people who are emailed it. A Telling is data: the store writes it in the
+// transaction of the action that causes it, as messages in the app and one
+// email job per address, so an action and its messages commit or roll back
+// together. Package worker sends the emails through a Sender.
 //
-// Handlers choose the notice (its wording is here), the organisations and
-// the recipients; they compose no email themselves.
+// All wording is here (wording.go), so the app and the email say the same.
 package notify
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
-// Store is what a Notifier needs of the store: recording a message in the
-// app and finding the addresses of the people a notice concerns.
-type Store interface {
-	Notify(ctx context.Context, scope tally.Scope, orgID int64, subject, body, link string) error
-	SupplierContacts(ctx context.Context, supplierIDs []int64) ([]string, error)
-	StaffContacts(ctx context.Context, partnerID int64, role tally.Role) ([]string, error)
-	InviterEmail(ctx context.Context, invitationID int64) (string, error)
-}
-
-// Notifier records notices in the app and emails them.
-type Notifier struct {
-	store   Store
-	mail    Sender
-	baseURL string // before a notice's link in an email
-	log     *slog.Logger
-}
-
-// New is a Notifier recording messages in store and sending email through
-// mail; links in emails start with baseURL. Failures to send are logged to
-// log.
-func New(store Store, mail Sender, baseURL string, log *slog.Logger) *Notifier {
-	return &Notifier{store: store, mail: mail, baseURL: baseURL, log: log}
-}
-
-// Notice is something to tell an organisation's people: the message in the
-// app and the email say the same.
+// Notice is something to tell people: the message in the app and the email
+// say the same.
 type Notice struct {
 	Subject string
 	Body    string
 	Link    string // the page it is about, a path such as /o/acme/returns/12; "" for none
-	// EmailLink ends the email with the link as well. Notices asking the
-	// reader to act (invite someone) have it; the others are as they
-	// always were, a message that the app links.
-	EmailLink bool
 }
 
-// Recipients finds the addresses a notice is emailed to.
-type Recipients func(ctx context.Context, st Store) ([]string, error)
-
-// Suppliers is the supplier people of the given organisations.
-func Suppliers(orgIDs ...int64) Recipients {
-	return func(ctx context.Context, st Store) ([]string, error) { return st.SupplierContacts(ctx, orgIDs) }
+// Telling is a notice and whom it goes to.
+type Telling struct {
+	Notice
+	// Orgs are the organisations whose Messages page shows the notice (a
+	// shared service's staff see their partners' too); none for an email
+	// alone, such as an invitation.
+	Orgs []int64
+	// To says who is emailed the notice.
+	To Recipients
+	// Why is the email's last paragraph, saying why it was sent; "" says
+	// the reader acts for the organisation it went to (WhyMember).
+	Why string
+	// Owner is the organisation whose administrators see an email that
+	// cannot be delivered: the partner whose work it is about; 0 for none.
+	Owner int64
 }
 
-// Staff is the people of a partner who hold role.
-func Staff(partnerID int64, role tally.Role) Recipients {
-	return func(ctx context.Context, st Store) ([]string, error) { return st.StaffContacts(ctx, partnerID, role) }
+// Recipients says who is emailed a notice; each address gets it once
+// however many of the fields name it.
+type Recipients struct {
+	Suppliers []int64    // the people who act for these supplier organisations
+	Partner   int64      // with Role: the people of this partner, or of its shared service,
+	Role      tally.Role // who hold Role
+	Inviter   int64      // whoever sent this invitation (nobody if they have left)
+	Address   string     // one address
 }
 
-// Inviter is whoever sent an invitation; nobody when they are gone.
-func Inviter(invitationID int64) Recipients {
-	return func(ctx context.Context, st Store) ([]string, error) {
-		to, err := st.InviterEmail(ctx, invitationID)
-		if errors.Is(err, tally.ErrNotFound) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return []string{to}, nil
-	}
+// WhyMember is why someone who acts for org is emailed about its work.
+func WhyMember(org string) string {
+	return "You are getting this email because you act for " + org + " on Tally. It is also on your Messages page in Tally."
 }
 
-// Tell records n as a message to organisation orgID (within scope) and
-// emails it to each of to. See TellAll.
-func (nf *Notifier) Tell(ctx context.Context, scope tally.Scope, orgID int64, n Notice, to Recipients) error {
-	return nf.TellAll(ctx, scope, []int64{orgID}, n, to)
+// Outcomes tells each bidder on an awarded evaluation, in the app and by
+// email, whether it won. Nobody learns anything about another offer.
+func Outcomes(e tally.Evaluation) []Telling {
+	ts := make([]Telling, 0, len(e.Offers))
+	for _, o := range e.Offers {
+		n := TenderOutcome(e.Tender, o.OfferID == e.AwardedOfferID, route.Path("/o/{org}/offers/{offer}", o.Supplier.Slug, o.OfferID))
+		ts = append(ts, toSupplier(n, e.Tender.Partner.ID, o.Supplier.ID))
+	}
+	return ts
 }
 
-// TellAll records n as a message to each of orgs (within scope), then
-// emails it once to each of to's addresses. A message not recorded does
-// not stop the rest or the emails; the error says what failed. An email
-// that cannot be sent is logged, not returned: the event has happened.
-func (nf *Notifier) TellAll(ctx context.Context, scope tally.Scope, orgs []int64, n Notice, to Recipients) error {
-	if len(orgs) == 0 {
-		return nil
+// Bidders tells each supplier with an offer on tender t something that
+// happened to the tender (an extension, a cancellation): n with a link to
+// the supplier's own view of the opportunity.
+func Bidders(t tally.Tender, bidders []tally.Org, n Notice) []Telling {
+	ts := make([]Telling, 0, len(bidders))
+	for _, b := range bidders {
+		n.Link = route.Path("/o/{org}/opportunities/{tender}", b.Slug, t.ID)
+		ts = append(ts, toSupplier(n, t.Partner.ID, b.ID))
 	}
-	var errs []error
-	for _, id := range orgs {
-		if err := nf.store.Notify(ctx, scope, id, n.Subject, n.Body, n.Link); err != nil {
-			errs = append(errs, fmt.Errorf("record message to org %d: %w", id, err))
-		}
-	}
-	addrs, err := to(ctx, nf.store)
-	if err != nil {
-		return errors.Join(append(errs, fmt.Errorf("find recipients of %q: %w", n.Subject, err))...)
-	}
-	body := n.Body + "\n"
-	if n.EmailLink {
-		body += "\n" + nf.baseURL + n.Link + "\n"
-	}
-	for _, addr := range addrs {
-		nf.Email(ctx, Message{To: addr, Subject: n.Subject, Body: body})
-	}
-	return errors.Join(errs...)
+	return ts
 }
 
-// Email sends m, logging (not returning) a failure: the request that
-// caused it has done its work.
-func (nf *Notifier) Email(ctx context.Context, m Message) {
-	if err := nf.mail.Send(ctx, m); err != nil {
-		nf.log.Error("send email", "err", err.Error(), "subject", m.Subject)
-	}
+// ContractSupplier tells a contract's supplier n about contract c, with a
+// link to the contract as the supplier sees it.
+func ContractSupplier(c tally.Contract, n Notice) Telling {
+	n.Link = route.Path("/o/{org}/contracts/{contract}", c.Supplier.Slug, c.ID)
+	return toSupplier(n, c.Partner.ID, c.Supplier.ID)
+}
+
+// ReturnSupplier tells the supplier of a return that it has been checked,
+// with the questions asked, linking to the return.
+func ReturnSupplier(rt tally.Return) Telling {
+	n := ReturnChecked(rt, route.Path("/o/{org}/returns/{return}", rt.Contract.Supplier.Slug, rt.ID))
+	return toSupplier(n, rt.Contract.Partner.ID, rt.Contract.Supplier.ID)
+}
+
+// ReturnManagers tells the contract managers of a return's partner that it
+// was submitted, linking to the return.
+func ReturnManagers(rt tally.Return) Telling {
+	p := rt.Contract.Partner
+	n := ReturnSubmitted(rt, route.Path("/o/{org}/returns/{return}", p.Slug, rt.ID))
+	return Telling{Notice: n, Orgs: []int64{p.ID}, To: Recipients{Partner: p.ID, Role: tally.RoleContractManager}, Owner: p.ID}
+}
+
+func toSupplier(n Notice, owner, supplier int64) Telling {
+	return Telling{Notice: n, Orgs: []int64{supplier}, To: Recipients{Suppliers: []int64{supplier}}, Owner: owner}
 }

@@ -60,24 +60,32 @@ func ReturnChecked(rt tally.Return, link string) Notice {
 	if rt.Status == tally.ReturnQueried {
 		n.Subject = fmt.Sprintf("Question about your return for %s, quarter %d", rt.Contract.Reference, rt.Period.Number)
 		n.Body += " Some lines have a question for you: answer them and resubmit the return in Tally."
+		for _, l := range rt.Lines {
+			if l.Decision == tally.DecisionQueried {
+				n.Body += fmt.Sprintf("\n\n%s %s: %s", l.KPI.Code, l.KPI.Title, l.Note)
+			}
+		}
 	}
 	return n
 }
 
 // AskedToJoin tells an organisation that someone (name, email) tried to
 // register it again; link invites them.
-func AskedToJoin(name, email string, org tally.Org, link string) Notice {
-	return Notice{Subject: name + " asks to join " + org.Name, Link: link, EmailLink: true,
+func AskedToJoin(name, email string, org tally.Org, link string) Telling {
+	return Telling{Orgs: []int64{org.ID}, To: Recipients{Suppliers: []int64{org.ID}}, Notice: Notice{
+		Subject: name + " asks to join " + org.Name, Link: link,
 		Body: fmt.Sprintf("%s (%s) tried to register %s on Tally, which is registered already. If they work for you, invite them from People.",
-			name, email, org.Name)}
+			name, email, org.Name)}}
 }
 
 // InvitationAskedAgain tells an organisation that email tried an invitation
-// to orgName that has expired or was used; link invites them again.
-func InvitationAskedAgain(email, orgName, link string) Notice {
-	return Notice{Subject: email + " asks for a new invitation", Link: link, EmailLink: true,
+// to org that has expired or was used, emailing whoever sent it; link
+// invites them again.
+func InvitationAskedAgain(email string, org tally.Org, invitationID int64, link string) Telling {
+	return Telling{Orgs: []int64{org.ID}, To: Recipients{Inviter: invitationID}, Owner: org.ID, Notice: Notice{
+		Subject: email + " asks for a new invitation", Link: link,
 		Body: fmt.Sprintf("%s tried to join %s on Tally with an invitation that has expired or was already used. If they should still join, invite them again from People.",
-			email, orgName)}
+			email, org.Name)}}
 }
 
 // PasswordReset is the email with a link (resetURL) to choose a new
@@ -88,13 +96,15 @@ func PasswordReset(to, name, resetURL string) Message {
 			"If you did not ask for this, you can ignore this email: your password has not changed.\n", name, resetURL)}
 }
 
-// Invitation is the email inviting to to join orgName with roles, sent by
-// inviter, with the link (inviteURL) that sets up the account, which works
+// Invitation is the email inviting to to join org with roles, sent by
+// inviter, with the link (invitePath) that sets up the account, which works
 // once, for 7 days.
-func Invitation(to, inviter, orgName string, roles []tally.Role, inviteURL string) Message {
-	return Message{To: to, Subject: "You are invited to " + orgName + " on Tally", Body: fmt.Sprintf(
-		"Hello,\n\n%s has invited you to join %s on Tally as %s.\n\nUse this link to set up your account. It works once, for 7 days:\n\n%s\n",
-		inviter, orgName, format.Roles(roles), inviteURL)}
+func Invitation(to, inviter string, org tally.Org, roles []tally.Role, invitePath string) Telling {
+	return Telling{To: Recipients{Address: to}, Owner: org.ID,
+		Why: "You are getting this email because " + inviter + " entered this address on Tally. If you were not expecting it, you can ignore it.",
+		Notice: Notice{Subject: "You are invited to " + org.Name + " on Tally", Link: invitePath, Body: fmt.Sprintf(
+			"Hello,\n\n%s has invited you to join %s on Tally as %s.\n\nUse this link to set up your account. It works once, for 7 days:",
+			inviter, org.Name, format.Roles(roles))}}
 }
 
 // The reminders and the digest below are the messages a person may turn

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -12,7 +13,9 @@ import (
 func TestWording(t *testing.T) {
 	partner := tally.Org{Name: "Stockport Council"}
 	tn := tally.Tender{Reference: "SPS-1", Title: "Highways", Partner: partner}
-	rt := tally.Return{ID: 12, Period: tally.Period{Number: 2}, Status: tally.ReturnQueried,
+	rt := tally.Return{ID: 12, Period: tally.Period{Number: 2}, Status: tally.ReturnQueried, Lines: []tally.ReturnLine{
+		{KPI: tally.KPI{Code: "JOB1", Title: "Local jobs"}, Decision: tally.DecisionQueried, Note: "How many of these are new hires?"},
+		{KPI: tally.KPI{Code: "APP1", Title: "Apprentices"}, Decision: tally.DecisionVerified}},
 		Contract: tally.Contract{Reference: "C-1", Title: "Highways works", Partner: partner, Supplier: tally.Org{Name: "Acme"}}}
 	deadline := time.Date(2026, 12, 1, 17, 0, 0, 0, tally.London())
 	tests := []struct {
@@ -35,11 +38,8 @@ func TestWording(t *testing.T) {
 			Body: "Acme has submitted its delivery return for Highways works (C-1), quarter 2. It is waiting for verification in Tally."}},
 		{"queried", ReturnChecked(rt, "/r"), Notice{Subject: "Question about your return for C-1, quarter 2", Link: "/r",
 			Body: "Stockport Council has checked your delivery return for Highways works. Status: Queried" +
-				". Some lines have a question for you: answer them and resubmit the return in Tally."}},
-		{"asked to join", AskedToJoin("Nia", "nia@x.example", tally.Org{Name: "Acme"}, "/u"), Notice{Subject: "Nia asks to join Acme", Link: "/u", EmailLink: true,
-			Body: "Nia (nia@x.example) tried to register Acme on Tally, which is registered already. If they work for you, invite them from People."}},
-		{"asked again", InvitationAskedAgain("nia@x.example", "Acme", "/u"), Notice{Subject: "nia@x.example asks for a new invitation", Link: "/u", EmailLink: true,
-			Body: "nia@x.example tried to join Acme on Tally with an invitation that has expired or was already used. If they should still join, invite them again from People."}},
+				". Some lines have a question for you: answer them and resubmit the return in Tally." +
+				"\n\nJOB1 Local jobs: How many of these are new hires?"}},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -56,10 +56,27 @@ func TestWording(t *testing.T) {
 			"If you did not ask for this, you can ignore this email: your password has not changed.\n"}) {
 		t.Errorf("reset: %+v", got)
 	}
-	if got := Invitation("a@x.example", "Sam", "Acme", []tally.Role{tally.RoleContractManager}, "https://t.example/invite/TOKEN"); got != (Message{
-		To: "a@x.example", Subject: "You are invited to Acme on Tally",
-		Body: "Hello,\n\nSam has invited you to join Acme on Tally as contract manager.\n\nUse this link to set up your account. It works once, for 7 days:\n\nhttps://t.example/invite/TOKEN\n"}) {
-		t.Errorf("invitation: %+v", got)
+	acme := tally.Org{ID: 7, Name: "Acme"}
+	tellings := []struct {
+		name      string
+		got, want Telling
+	}{
+		{"asked to join", AskedToJoin("Nia", "nia@x.example", acme, "/u"), Telling{Orgs: []int64{7}, To: Recipients{Suppliers: []int64{7}},
+			Notice: Notice{Subject: "Nia asks to join Acme", Link: "/u",
+				Body: "Nia (nia@x.example) tried to register Acme on Tally, which is registered already. If they work for you, invite them from People."}}},
+		{"asked again", InvitationAskedAgain("nia@x.example", acme, 3, "/u"), Telling{Orgs: []int64{7}, To: Recipients{Inviter: 3}, Owner: 7,
+			Notice: Notice{Subject: "nia@x.example asks for a new invitation", Link: "/u",
+				Body: "nia@x.example tried to join Acme on Tally with an invitation that has expired or was already used. If they should still join, invite them again from People."}}},
+		{"invitation", Invitation("a@x.example", "Sam", acme, []tally.Role{tally.RoleContractManager}, "/invite/TOKEN"), Telling{
+			To: Recipients{Address: "a@x.example"}, Owner: 7,
+			Why: "You are getting this email because Sam entered this address on Tally. If you were not expecting it, you can ignore it.",
+			Notice: Notice{Subject: "You are invited to Acme on Tally", Link: "/invite/TOKEN",
+				Body: "Hello,\n\nSam has invited you to join Acme on Tally as contract manager.\n\nUse this link to set up your account. It works once, for 7 days:"}}},
+	}
+	for _, tt := range tellings {
+		if !reflect.DeepEqual(tt.got, tt.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tt.name, tt.got, tt.want)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -325,6 +326,9 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 		if err := refreshContract(ctx, tx, c.Partner.ID, c.ID, true); err != nil {
 			return err
 		}
+		if err := s.tell(ctx, tx, notify.ContractSupplier(c, notify.TargetsChanged(c, *k, total, reason))); err != nil {
+			return err
+		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: c.Partner.ID, UserID: scope.UserID, Action: "kpi.change",
 			Subject: "contract " + c.Reference + " " + k.Code, Detail: map[string]any{"before": before, "after": after, "reason": reason}})
 	})
@@ -361,16 +365,6 @@ func (s *Store) KPIChanges(ctx context.Context, scope tally.Scope, contractID in
 		return err
 	})
 	return list, translate(err)
-}
-
-// Notify adds an in-app notification for an organisation.
-func (s *Store) Notify(ctx context.Context, scope tally.Scope, orgID int64, subject, body, link string) (err error) {
-	defer derrors.Wrap(&err, "Store.Notify(%d)", orgID)
-	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO notifications (org_id, subject, body, link) VALUES ($1, $2, $3, $4)`, orgID, subject, body, link)
-		return err
-	})
-	return translate(err)
 }
 
 // Notification is an in-app message to an organisation.

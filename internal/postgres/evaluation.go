@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -312,6 +313,9 @@ func (s *Store) Award(ctx context.Context, scope tally.Scope, tenderID, offerID 
 			return err
 		}
 		e.AwardedOfferID, e.AwardReason = offerID, reason
+		if err := s.tell(ctx, tx, notify.Outcomes(e)...); err != nil {
+			return err
+		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.award",
 			Subject: "tender " + t.Reference, Detail: map[string]any{"offer": offerID, "supplier": winner.Supplier.Name,
 				"contract": contractID, "value": winner.BidPrice.Pounds(), "reason": reason, "kpis": len(c.KPIs)}})

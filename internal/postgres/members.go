@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/jobs"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -89,8 +91,8 @@ type Invitation struct {
 }
 
 // Invite records an invitation with one or more roles (by the digest of its
-// token) and audits it.
-func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, roles []tally.Role, digest []byte, expires time.Time) (err error) {
+// token), audits it and emails the invitation with its link (a path).
+func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, roles []tally.Role, digest []byte, expires time.Time, link string) (err error) {
 	defer derrors.Wrap(&err, "Store.Invite(%d)", orgID)
 	if err := scope.Require(tally.PeopleAdmins...); err != nil {
 		return err
@@ -105,10 +107,24 @@ func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, emai
 		if err != nil {
 			return err
 		}
+		if err := s.tellInvitation(ctx, tx, scope, orgID, strings.ToLower(email), roles, link); err != nil {
+			return err
+		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "member.invite",
 			Subject: strings.ToLower(email), Detail: map[string]any{"role": roles[0], "roles": roles}})
 	})
 	return translate(err)
+}
+
+// tellInvitation emails an invitation to email from the scope's user.
+func (s *Store) tellInvitation(ctx context.Context, tx pgx.Tx, scope tally.Scope, orgID int64, email string, roles []tally.Role, link string) error {
+	var inviter string
+	org := tally.Org{ID: orgID}
+	if err := tx.QueryRow(ctx, `SELECT u.name, o.name FROM users u, organisations o WHERE u.id = $1 AND o.id = $2`,
+		scope.UserID, orgID).Scan(&inviter, &org.Name); err != nil {
+		return err
+	}
+	return s.tell(ctx, tx, notify.Invitation(email, inviter, org, roles, link))
 }
 
 // PendingInvitations lists orgID's invitations that are neither accepted,
@@ -132,9 +148,10 @@ func (s *Store) PendingInvitations(ctx context.Context, orgID int64) (_ []Invita
 }
 
 // ResendInvitation replaces a pending invitation's link with a new one
-// (the old link stops working) and a new expiry, and audits it. It returns
-// the invitation, or tally.ErrNotFound when orgID has no such pending one.
-func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, id int64, digest []byte, expires time.Time) (_ Invitation, err error) {
+// (the old link stops working) and a new expiry, audits it and emails the
+// new link (a path). It returns the invitation, or tally.ErrNotFound when
+// orgID has no such pending one.
+func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, id int64, digest []byte, expires time.Time, link string) (_ Invitation, err error) {
 	defer derrors.Wrap(&err, "Store.ResendInvitation(%d, %d)", orgID, id)
 	if err := scope.Require(tally.PeopleAdmins...); err != nil {
 		return Invitation{}, err
@@ -147,6 +164,9 @@ func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, 
 			RETURNING email, roles, created_at, expires_at`, orgID, id, digest, expires).
 			Scan(&inv.Email, &inv.Roles, &inv.Sent, &inv.Expires)
 		if err != nil {
+			return err
+		}
+		if err := s.tellInvitation(ctx, tx, scope, orgID, inv.Email, inv.Roles, link); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "member.invite.resend",
@@ -249,18 +269,17 @@ func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int6
 	return u, translate(err)
 }
 
-// InviterEmail is the email address of whoever sent an invitation, or
-// tally.ErrNotFound.
-func (s *Store) InviterEmail(ctx context.Context, invitationID int64) (_ string, err error) {
-	defer derrors.Wrap(&err, "Store.InviterEmail(%d)", invitationID)
-	var email string
-	err = s.pool.QueryRow(ctx, `
-		SELECT u.email FROM invitations i JOIN users u ON u.id = i.invited_by WHERE i.id = $1`, invitationID).Scan(&email)
-	return email, translate(err)
+// RequestPasswordReset queues an email with a reset link to email. It takes
+// the same path whether or not the address has an account: the worker
+// makes the link (StartPasswordReset) when there is one.
+func (s *Store) RequestPasswordReset(ctx context.Context, email string) (err error) {
+	defer derrors.Wrap(&err, "Store.RequestPasswordReset()")
+	_, err = s.jobs.Insert(ctx, jobs.PasswordReset{Email: strings.ToLower(email)}, nil)
+	return err
 }
 
 // StartPasswordReset records a reset token for the account with email. It
-// reports whether there was one; callers must answer the same either way.
+// reports whether there was one. The worker calls it, never a request.
 func (s *Store) StartPasswordReset(ctx context.Context, email string, digest []byte, expires time.Time) (_ tally.User, _ bool, err error) {
 	defer derrors.Wrap(&err, "Store.StartPasswordReset()")
 	var u tally.User
@@ -307,31 +326,4 @@ func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash s
 		return err
 	})
 	return translate(err)
-}
-
-// SupplierContacts returns the email addresses of the people who act for
-// the supplier organisations given, for notifications.
-func (s *Store) SupplierContacts(ctx context.Context, supplierIDs []int64) (_ []string, err error) {
-	defer derrors.Wrap(&err, "Store.SupplierContacts()")
-	rows, err := s.pool.Query(ctx, `
-		SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.org_id = ANY ($1) AND m.role = 'supplier' ORDER BY 1`, supplierIDs)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
-}
-
-// StaffContacts returns the email addresses of the people with role in a
-// partner, directly or through its shared service.
-func (s *Store) StaffContacts(ctx context.Context, partnerID int64, role tally.Role) (_ []string, err error) {
-	defer derrors.Wrap(&err, "Store.StaffContacts(%d)", partnerID)
-	rows, err := s.pool.Query(ctx, `
-		SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		JOIN organisations p ON p.id = $1
-		WHERE m.role = $2 AND (m.org_id = p.id OR m.org_id = p.shared_service_id) ORDER BY 1`, partnerID, role)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
 }

@@ -12,13 +12,20 @@ import (
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // registers pgx5://
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/tally-sv/tally/migrations"
 )
 
-// Migrate brings the schema at url up to the newest embedded migration. Run
-// it as the owner role, never as the app role.
+// Migrate brings the schema at url up to the newest embedded migration,
+// after River's own migrations for the job queue (ours grant the app role
+// its use of River's tables, so they come second). Run it as the owner
+// role, never as the app role.
 func Migrate(url string) error {
+	if err := migrateRiver(url); err != nil {
+		return err
+	}
 	m, err := newMigrate(url)
 	if err != nil {
 		return err
@@ -26,6 +33,25 @@ func Migrate(url string) error {
 	defer m.Close()
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// migrateRiver runs River's migrations, which it tracks in its own table
+// (river_migration) beside golang-migrate's.
+func migrateRiver(url string) error {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	defer pool.Close()
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
 	}
 	return nil
 }
@@ -79,6 +105,26 @@ func Ready(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	if dirty || uint(version) != latest {
 		return fmt.Errorf("schema at version %d (dirty %t), want %d", version, dirty, latest)
+	}
+	return riverReady(ctx, pool)
+}
+
+// riverReady reports whether River's schema is at the version this binary's
+// River expects.
+func riverReady(ctx context.Context, pool *pgxpool.Pool) error {
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return err
+	}
+	all := migrator.AllVersions()
+	want := all[len(all)-1].Version
+	var have int
+	err = pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM river_migration WHERE line = 'main'`).Scan(&have)
+	if err != nil {
+		return fmt.Errorf("read job queue schema version: %w", err)
+	}
+	if have != want {
+		return fmt.Errorf("job queue schema at version %d, want %d", have, want)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/pgtest"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
@@ -33,7 +34,8 @@ func TestMessagesAreReadPerPersonWithinScope(t *testing.T) {
 	}
 	store := postgres.New(db.App)
 	for _, org := range []int64{a, a, b} {
-		if err := store.Notify(ctx, tally.Scope{OrgIDs: []int64{org}}, org, "Subject", "Body", "/o/a/returns/1"); err != nil {
+		msg := notify.Telling{Notice: notify.Notice{Subject: "Subject", Body: "Body", Link: "/o/a/returns/1"}, Orgs: []int64{org}}
+		if err := store.Tell(ctx, tally.Scope{OrgIDs: []int64{org}}, msg); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -366,6 +367,9 @@ func (s *Store) SubmitReturn(ctx context.Context, scope tally.Scope, id int64, v
 			WHERE partner_id = $1 AND id = $2`, r.Contract.Partner.ID, r.ID, nullID(scope.UserID)); err != nil {
 			return err
 		}
+		if err := s.tell(ctx, tx, notify.ReturnManagers(r)); err != nil {
+			return err
+		}
 		org := r.Contract.Supplier.ID
 		if scope.SupplierID == 0 {
 			org = r.Contract.Partner.ID // a contract manager submitting on the supplier's behalf
@@ -440,8 +444,10 @@ func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, v
 		if err := refreshContract(ctx, tx, r.Contract.Partner.ID, r.Contract.ID, false); err != nil {
 			return err
 		}
-		r, err = loadReturn(ctx, tx, id)
-		return err
+		if r, err = loadReturn(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.tell(ctx, tx, notify.ReturnSupplier(r))
 	})
 	return r, returnErr(err)
 }

@@ -19,6 +19,11 @@ var globalTables = []string{
 	"organisations", "users", "memberships", "sessions", "schema_migrations",
 	"invitations", "password_resets", "login_failures",
 	"editions", "measures", // catalogue: reference tables, no tenant data
+	// River's job queue. Email jobs do hold what the email says; only the
+	// workers read them, and the one page that lists them (Messages not
+	// delivered) is for administrators and filters by the organisation in
+	// the job (postgres.UndeliveredEmails, tested for it).
+	"river_job", "river_leader", "river_migration", "river_notification", "river_queue",
 }
 
 // twoPartners makes partners A and B with settings and an audit entry each.

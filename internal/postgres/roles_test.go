@@ -66,10 +66,10 @@ func TestChangesCheckTheCallersRole(t *testing.T) {
 			return s.SetRoles(ctx, sc, w.partner, 1, []tally.Role{tally.RoleAdmin})
 		}},
 		{"Invite", peopleAdmins, staff, func(sc tally.Scope) error {
-			return s.Invite(ctx, sc, w.partner, "new@example.com", buyers, []byte("digest"), now.Add(time.Hour))
+			return s.Invite(ctx, sc, w.partner, "new@example.com", buyers, []byte("digest"), now.Add(time.Hour), "/invite/x")
 		}},
 		{"ResendInvitation", peopleAdmins, staff, func(sc tally.Scope) error {
-			_, err := s.ResendInvitation(ctx, sc, w.partner, 1, []byte("digest"), now.Add(time.Hour))
+			_, err := s.ResendInvitation(ctx, sc, w.partner, 1, []byte("digest"), now.Add(time.Hour), "/invite/x")
 			return err
 		}},
 		{"RevokeInvitation", peopleAdmins, staff, func(sc tally.Scope) error { _, err := s.RevokeInvitation(ctx, sc, w.partner, 1); return err }},

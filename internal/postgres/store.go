@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/tally"
@@ -21,11 +23,30 @@ import (
 
 // Store runs Tally's queries on a pool connected as the app role.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	jobs   *river.Client[pgx.Tx] // inserts jobs; it works none (package worker does)
+	untold bool                  // tells nobody (Untold)
 }
 
 // New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store {
+	// An insert-only client: no queues, never started. Its configuration
+	// is fixed here, so NewClient cannot fail.
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{SkipUnknownJobCheck: true})
+	if err != nil {
+		panic(fmt.Sprintf("postgres: job client: %v", err))
+	}
+	return &Store{pool: pool, jobs: jobs}
+}
+
+// Untold is a Store that records actions as s does but tells nobody of
+// them: no messages, no emails. It is for loading history (the demo's
+// past years), whose events are long over.
+func (s *Store) Untold() *Store {
+	c := *s
+	c.untold = true
+	return &c
+}
 
 // Pool is the underlying pool (for the session store and health checks).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

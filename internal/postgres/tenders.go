@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -555,17 +556,18 @@ func (s *Store) ExtendDeadline(ctx context.Context, scope tally.Scope, id int64,
 				return fmt.Errorf("reseal %s: %w", table, err)
 			}
 		}
-		rows, err := tx.Query(ctx, `SELECT supplier_id FROM offers WHERE partner_id = $1 AND tender_id = $2`, t.Partner.ID, id)
+		bidders, err := tenderBidders(ctx, tx, t.Partner.ID, id)
 		if err != nil {
-			return err
-		}
-		if suppliers, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `SELECT set_config('app.reseal_tender', '', true)`); err != nil {
 			return err
 		}
 		t.Deadline = deadline
+		if err := s.tell(ctx, tx, notify.Bidders(t, bidders, notify.DeadlineExtended(t, deadline, reason))...); err != nil {
+			return err
+		}
+		suppliers = orgIDs(bidders)
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.extend",
 			Subject: "tender " + t.Reference, Detail: map[string]any{"id": id, "from": old, "to": deadline, "reason": reason}})
 	})
@@ -616,17 +618,17 @@ func (s *Store) cancelTenderBidders(ctx context.Context, scope tally.Scope, id i
 		if _, err := tx.Exec(ctx, `SELECT set_config('app.reseal_tender', $1, true)`, fmt.Sprint(id)); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT DISTINCT supplier_id FROM offers WHERE partner_id = $1 AND tender_id = $2 ORDER BY supplier_id`,
-			t.Partner.ID, id)
+		bidders, err := tenderBidders(ctx, tx, t.Partner.ID, id)
 		if err != nil {
-			return err
-		}
-		if suppliers, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `SELECT set_config('app.reseal_tender', '', true)`); err != nil {
 			return err
 		}
+		if err := s.tell(ctx, tx, notify.Bidders(t, bidders, notify.TenderCancelled(t, reason))...); err != nil {
+			return err
+		}
+		suppliers = orgIDs(bidders)
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "tender.cancel",
 			Subject: "tender " + t.Reference, Detail: map[string]any{"id": id, "reason": reason, "bidders_told": len(suppliers)}})
 	})
@@ -731,4 +733,29 @@ func (s *Store) AvailableMeasures(ctx context.Context, scope tally.Scope) (_ []t
 		return err
 	})
 	return ms, translate(err)
+}
+
+// tenderBidders is the suppliers with an offer on a tender, draft or
+// submitted, by id. Offers are sealed from buyers: the caller has set
+// app.reseal_tender, and only who made them is read.
+func tenderBidders(ctx context.Context, tx pgx.Tx, partnerID, tenderID int64) ([]tally.Org, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT o.id, o.slug, o.name FROM organisations o
+		WHERE o.id IN (SELECT supplier_id FROM offers WHERE partner_id = $1 AND tender_id = $2) ORDER BY o.id`, partnerID, tenderID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Org, error) {
+		var o tally.Org
+		err := r.Scan(&o.ID, &o.Slug, &o.Name)
+		return o, err
+	})
+}
+
+func orgIDs(orgs []tally.Org) []int64 {
+	ids := make([]int64, len(orgs))
+	for i, o := range orgs {
+		ids[i] = o.ID
+	}
+	return ids
 }

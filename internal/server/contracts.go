@@ -11,7 +11,6 @@ import (
 
 	"github.com/tally-sv/tally/internal/export"
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -328,12 +327,7 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	if len(f.Errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.KPIChange(s.kpiChangePage(r, a, c, k, values, reason, f.Errs)))
 	}
-	var total tally.Quantity
-	for _, q := range targets {
-		total += q
-	}
-	s.tellSuppliers(r, a, []int64{c.Supplier.ID}, notify.TargetsChanged(c, k, total, reason))
-	s.flash(r, "The targets for "+k.Code+" are changed and "+c.Supplier.Name+" has been told.")
+	s.flash(r, "The targets for "+k.Code+" are changed. "+c.Supplier.Name+" has a message in Tally saying so, and an email is on its way.")
 	http.Redirect(w, r, route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, c.ID), http.StatusSeeOther)
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -309,9 +308,8 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 		return s.render(w, r, http.StatusOK, pages.AwardCheck(awardCheckPage(s.page(r, "Check your answers: award "+e.Tender.Title), a, e, offerID, reason, awardedOn)))
 	}
 	var contractID int64
-	var awarded tally.Evaluation
 	if len(f.Errs) == 0 {
-		contractID, awarded, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, awardedOn)
+		contractID, _, err = s.store.Award(r.Context(), a.Scope, e.Tender.ID, offerID, reason, awardedOn)
 		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
@@ -321,8 +319,7 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 		// (one awarded meanwhile, say).
 		return s.renderEvaluation(w, r, a, e, http.StatusUnprocessableEntity, f.Errs, typed)
 	}
-	s.tellOutcome(r, a, awarded)
-	s.flash(r, "The contract is awarded and every bidder has been told the outcome.")
+	s.flash(r, "The contract is awarded. Every bidder has a message in Tally with the outcome, and an email is on its way to their people.")
 	http.Redirect(w, r, route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, contractID), http.StatusSeeOther)
 	return nil
 }
@@ -377,14 +374,3 @@ func awardCheckPage(page components.Page, a tally.Access, e tally.Evaluation, of
 	return p
 }
 
-// tellOutcome notifies each bidder, in the app and by email, whether it
-// won. Nobody learns anything about another supplier's offer.
-func (s *Server) tellOutcome(r *http.Request, a tally.Access, e tally.Evaluation) {
-	t := e.Tender
-	for _, o := range e.Offers {
-		n := notify.TenderOutcome(t, o.OfferID == e.AwardedOfferID, route.Path("/o/{org}/offers/{offer}", o.Supplier.Slug, o.OfferID))
-		if err := s.notify.Tell(r.Context(), a.Scope, o.Supplier.ID, n, notify.Suppliers(o.Supplier.ID)); err != nil {
-			s.logger(r).Error("notify outcome", "err", err.Error())
-		}
-	}
-}

@@ -485,7 +485,7 @@ type evEmail struct {
 
 func evEmails(ts *testServer) []evEmail {
 	var out []evEmail
-	for _, line := range strings.Split(ts.log.String(), "\n") {
+	for _, line := range ts.mailLines() {
 		var e evEmail
 		if json.Unmarshal([]byte(line), &e) == nil && strings.HasPrefix(e.Msg, "email") && e.To != "" {
 			out = append(out, e)

@@ -20,6 +20,7 @@ var hostileValues = []string{"twelve", "-1", "99999999999999999999999", "not-a-c
 var emptyMaySucceed = map[string]string{
 	"POST /login":                                           "", // never: an empty sign-in is refused (listed to document it)
 	"POST /o/{org}/tenders/{tender}/publish":                "a button",
+	"POST /o/{org}/notifications/undelivered/{email}/retry": "a button",
 	"POST /o/{org}/tenders/{tender}/copy":                   "a button",
 	"POST /o/{org}/opportunities/{tender}/offer":            "a button: starts a draft",
 	"POST /o/{org}/offers/{offer}":                          "a draft saves what was typed",

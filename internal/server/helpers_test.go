@@ -54,7 +54,7 @@ func seededServer(t *testing.T, opts ...func(*config.Config)) *testServer {
 			}
 		}
 	})
-	return &testServer{Server: ts, srv: srv, db: db, log: logs}
+	return &testServer{Server: ts, srv: srv, db: db, log: logs, t: t}
 }
 
 // post sends a form as a browser would from one of Tally's own pages.
@@ -267,7 +267,7 @@ type loggedEmail struct {
 // emailsTo lists the emails logged for address, oldest first.
 func emailsTo(ts *testServer, address string) []loggedEmail {
 	var out []loggedEmail
-	for _, line := range strings.Split(ts.log.String(), "\n") {
+	for _, line := range ts.mailLines() {
 		var e loggedEmail
 		if json.Unmarshal([]byte(line), &e) == nil && e.Body != "" && e.To == address {
 			out = append(out, e)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
@@ -31,6 +32,12 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, a t
 	p := pages.MessagesPage{Page: s.page(r, "Messages"), PageNum: page, Pages: max(1, (total+messagesPageSize-1)/messagesPageSize),
 		PageLinks: components.PageLinks(r.URL.Path, r.URL.Query(), "page"),
 		Summary:   format.Count(unread, "unread message", "unread messages") + " out of " + format.Count(total, "message", "messages") + "."}
+	if a.Scope.Require(tally.Admins...) == nil {
+		p.Undelivered = route.Path("/o/{org}/notifications/undelivered", a.Org.Slug)
+		if _, p.UndeliveredCount, err = s.store.UndeliveredEmails(r.Context(), a.Scope, 0, 0); err != nil {
+			return err
+		}
+	}
 	for _, m := range list {
 		row := pages.MessageRow{At: format.DateTime(m.At), Subject: m.Subject, Body: m.Body, Link: m.Link, Unread: !m.Read}
 		if m.OrgID != a.Org.ID {

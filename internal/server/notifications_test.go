@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 )
@@ -19,7 +20,8 @@ func TestMessagesLinkToTheirItemAndCountUnread(t *testing.T) {
 	}
 	link := "/o/trafford/returns/" + itoa64(returnID)
 	store := postgres.New(ts.db.App)
-	if err := store.Notify(t.Context(), tally.Scope{OrgIDs: []int64{trafford}}, trafford, "Return submitted: TRA test", "A return waits for you.", link); err != nil {
+	msg := notify.Telling{Notice: notify.Notice{Subject: "Return submitted: TRA test", Body: "A return waits for you.", Link: link}, Orgs: []int64{trafford}}
+	if err := store.Tell(t.Context(), tally.Scope{OrgIDs: []int64{trafford}}, msg); err != nil {
 		t.Fatal(err)
 	}
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -125,18 +124,13 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Users(p))
 	}
 	token, digest := auth.NewToken()
-	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, roles, digest, time.Now().Add(inviteLifetime)); err != nil {
+	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, roles, digest, time.Now().Add(inviteLifetime),
+		route.Path("/invite/{token}", token)); err != nil {
 		return err
 	}
-	s.sendInvitation(r, a, in.Email, roles, token)
 	s.flash(r, "Invitation sent to "+in.Email+".")
 	http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug), http.StatusSeeOther)
 	return nil
-}
-
-func (s *Server) sendInvitation(r *http.Request, a tally.Access, email string, roles []tally.Role, token string) {
-	u := userFrom(r.Context())
-	s.notify.Email(r.Context(), notify.Invitation(email, u.Name, a.Org.Name, roles, s.cfg.BaseURL+route.Path("/invite/{token}", token)))
 }
 
 // invitationID is the pending invitation in the URL; the store checks it
@@ -157,7 +151,8 @@ func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, 
 		return err
 	}
 	token, digest := auth.NewToken()
-	inv, err := s.store.ResendInvitation(r.Context(), a.Scope, a.Org.ID, id, digest, time.Now().Add(inviteLifetime))
+	inv, err := s.store.ResendInvitation(r.Context(), a.Scope, a.Org.ID, id, digest, time.Now().Add(inviteLifetime),
+		route.Path("/invite/{token}", token))
 	if errors.Is(err, tally.ErrNotFound) {
 		s.flash(r, "That invitation has been accepted or revoked already.")
 		http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug)+"#invitations", http.StatusSeeOther)
@@ -166,7 +161,6 @@ func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	s.sendInvitation(r, a, inv.Email, inv.Roles, token)
 	s.flash(r, "Invitation sent again to "+inv.Email+". The earlier link no longer works.")
 	http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug)+"#invitations", http.StatusSeeOther)
 	return nil

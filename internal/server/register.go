@@ -147,7 +147,7 @@ func (s *Server) askToJoin(w http.ResponseWriter, r *http.Request, f *form) erro
 		return err
 	}
 	link := route.WithQuery(route.Path("/o/{org}/users", o.Slug), url.Values{"invite": {in.Email}})
-	if err := s.notify.Tell(r.Context(), tally.Scope{OrgIDs: []int64{o.ID}}, o.ID, notify.AskedToJoin(in.Name, in.Email, o, link), notify.Suppliers(o.ID)); err != nil {
+	if err := s.store.Tell(r.Context(), tally.Scope{OrgIDs: []int64{o.ID}}, notify.AskedToJoin(in.Name, in.Email, o, link)); err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, pages.RegisterAsked(pages.RegisterAskedPage{Page: s.page(r, "We have asked "+o.Name+" to add you"),

@@ -333,7 +333,6 @@ func (s *Server) handleSubmitReturn(w http.ResponseWriter, r *http.Request, a ta
 	if len(fe) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, returnView{form: true, errs: fe})))
 	}
-	s.notifyReturnSubmitted(r, a, rt)
 	if roleOnReturn(a) == returnVerifier {
 		s.flash(r, "The return is submitted for "+rt.Contract.Supplier.Name+". A contract manager can now check it.")
 	} else {

@@ -20,7 +20,6 @@ import (
 
 	"github.com/tally-sv/tally/internal/evidence"
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -437,14 +436,6 @@ func (s *Server) handleReturnOnBehalf(w http.ResponseWriter, r *http.Request, a 
 	return s.render(w, r, http.StatusOK, pages.Return(s.returnPage(r, a, rt, returnView{form: true})))
 }
 
-// notifyReturnSubmitted tells the partner's contract managers.
-func (s *Server) notifyReturnSubmitted(r *http.Request, a tally.Access, rt tally.Return) {
-	n := notify.ReturnSubmitted(rt, route.Path("/o/{org}/returns/{return}", rt.Contract.Partner.Slug, rt.ID))
-	if err := s.notify.Tell(r.Context(), a.Scope, rt.Contract.Partner.ID, n, notify.Staff(rt.Contract.Partner.ID, tally.RoleContractManager)); err != nil {
-		s.logger(r).Error("notify return", "err", err.Error())
-	}
-}
-
 // handleVerifyReturn records a contract manager's decisions; queries and
 // rejections need a note. The supplier is told.
 func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a tally.Access) error {
@@ -498,17 +489,9 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 	if len(f.Errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, returnView{typed: typed, errs: f.Errs})))
 	}
-	s.tellReturnDecision(r, a, rt)
 	s.flash(r, "Your decisions are saved.")
 	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
 	return nil
-}
-
-func (s *Server) tellReturnDecision(r *http.Request, a tally.Access, rt tally.Return) {
-	n := notify.ReturnChecked(rt, route.Path("/o/{org}/returns/{return}", rt.Contract.Supplier.Slug, rt.ID))
-	if err := s.notify.Tell(r.Context(), a.Scope, rt.Contract.Supplier.ID, n, notify.Suppliers(rt.Contract.Supplier.ID)); err != nil {
-		s.logger(r).Error("notify decision", "err", err.Error())
-	}
 }
 
 // handleUploadEvidence attaches one file: at most 10 MiB (larger gets 413

@@ -229,7 +229,7 @@ type rtMail struct {
 // rtMailsTo lists the subjects of the emails logged for address.
 func rtMailsTo(ts *testServer, address string) []string {
 	var out []string
-	for _, line := range strings.Split(ts.log.String(), "\n") {
+	for _, line := range ts.mailLines() {
 		var m rtMail
 		if json.Unmarshal([]byte(line), &m) == nil && m.To == address && m.Subject != "" {
 			out = append(out, m.Subject)

@@ -62,6 +62,8 @@ func (s *Server) routes() chi.Router {
 				r.Post("/settings/{partner}", s.org(admins, s.handleSaveSettings))
 				r.Get("/audit", s.org(auditReaders, s.handleAudit))
 				r.Get("/notifications", s.org(members, s.handleNotifications))
+				r.Get("/notifications/undelivered", s.org(admins, s.handleUndelivered))
+				r.Post("/notifications/undelivered/{email}/retry", s.org(admins, s.handleRetryUndelivered))
 
 				r.Get("/measures", s.org(members, s.handleMeasures))
 				r.Get("/measures/import", s.org(admins, s.handleImportForm))

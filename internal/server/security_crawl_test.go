@@ -50,6 +50,7 @@ func secDemoWorld(t *testing.T, ts *testServer) secDemo {
 	}
 	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"pending-invite@star.example"}, "roles": {"buyer"}})
 	w["invitation"] = itoa64(secInt(t, ts, `SELECT id FROM invitations WHERE email = 'pending-invite@star.example'`))
+	w["email"] = itoa64(undeliveredEmail(t, ts, orgID(t, ts, "star"), "gone@star.example", "Secret subject"))
 	w["kpi"] = itoa64(secInt(t, ts, `SELECT min(id) FROM kpis WHERE contract_id = $1`, secInt(t, ts, `SELECT id FROM contracts WHERE tender_id = $1`, awarded)))
 	open := itoa64(secInt(t, ts, `SELECT min(id) FROM tenders WHERE status = 'published' AND deadline > now()`))
 	closed := itoa64(secInt(t, ts, `SELECT min(t.id) FROM tenders t WHERE status = 'published' AND deadline <= now()
@@ -245,7 +246,7 @@ var secTokenRE = regexp.MustCompile(`/(?:invite|reset)/([A-Za-z0-9_-]{16,})`)
 // carry a query string.
 func secCheckLog(t *testing.T, ts *testServer, secrets map[string]string) {
 	t.Helper()
-	lines := strings.Split(strings.TrimSpace(ts.log.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(ts.mailLog()), "\n")
 	var tokens []string
 	for _, line := range lines {
 		var m struct{ Msg, Body, Path string }

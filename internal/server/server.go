@@ -15,7 +15,6 @@ import (
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/config"
-	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/session"
 	"github.com/tally-sv/tally/internal/tally"
@@ -32,7 +31,6 @@ type Server struct {
 	router   chi.Router
 	roles    map[string][]tally.Role // the permission table, read from router
 	hasher   *auth.Hasher
-	notify   *notify.Notifier
 }
 
 // New builds a server and its routes.
@@ -51,8 +49,7 @@ func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 		sm.Cookie.Secure = true
 	}
 	s := &Server{cfg: cfg, store: store, log: log, sessions: sm, static: static.FS,
-		hasher: auth.NewHasher(max(2, runtime.NumCPU())),
-		notify: notify.New(store, notify.NewSender(cfg, log), cfg.BaseURL, log)}
+		hasher: auth.NewHasher(max(2, runtime.NumCPU()))}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serveError(w, r, err)
 	}

@@ -24,6 +24,9 @@ type testServer struct {
 	srv *server.Server
 	db  *pgtest.DB
 	log *syncBuffer
+	t   testing.TB // whose end stops the workers (workJobs)
+
+	workers sync.Once
 }
 
 type syncBuffer struct {
@@ -54,7 +57,7 @@ func newTestServerOn(t *testing.T, db *pgtest.DB) *testServer {
 	srv := server.New(cfg, postgres.New(db.App), slog.New(slog.NewJSONHandler(logs, nil)))
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &testServer{Server: ts, srv: srv, db: db, log: logs}
+	return &testServer{Server: ts, srv: srv, db: db, log: logs, t: t}
 }
 
 // client is a browser-like client with a cookie jar that does not follow

@@ -9,7 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/format"
-	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
@@ -227,11 +226,7 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request, a tally.Ac
 	p.Deadline, deadline = f.deadline("deadline", "New deadline", p.DateBoxes)
 	p.Reason = f.text("reason", "a reason for the extension", 2000, true)
 	if len(f.Errs) == 0 {
-		var suppliers []int64
-		_, suppliers, err = s.store.ExtendDeadline(r.Context(), a.Scope, t.ID, deadline, p.Reason)
-		if err == nil {
-			s.tellSuppliers(r, a, suppliers, notify.DeadlineExtended(t, deadline, p.Reason))
-		}
+		_, _, err = s.store.ExtendDeadline(r.Context(), a.Scope, t.ID, deadline, p.Reason)
 		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
@@ -273,25 +268,15 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 	if err != nil {
 		return err
 	}
-	s.tellSuppliers(r, a, suppliers, notify.TenderCancelled(t, p.Reason))
 	msg := t.Reference + " has been cancelled."
 	if len(suppliers) > 0 {
-		msg += " " + format.Count(len(suppliers), "supplier with an offer has", "suppliers with offers have") + " been told."
+		msg += " " + format.Count(len(suppliers), "supplier with an offer has", "suppliers with offers have") + " a message in Tally saying so, and an email is on its way."
 	}
 	s.flash(r, msg)
 	http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID), http.StatusSeeOther)
 	return nil
 }
 
-// tellSuppliers tells suppliers something that happened to their offer or
-// contract: a message in the app and an email to each of their people, as
-// the award's outcome is told. A failure is logged: the change
-// itself is made.
-func (s *Server) tellSuppliers(r *http.Request, a tally.Access, suppliers []int64, n notify.Notice) {
-	if err := s.notify.TellAll(r.Context(), a.Scope, suppliers, n, notify.Suppliers(suppliers...)); err != nil {
-		s.logger(r).Error("notify suppliers", "err", err.Error())
-	}
-}
 
 // tenderTerms are the facts of a tender everyone reads the same way, the
 // council named under partnerKey ("Partner" for its staff, "Council" for

@@ -470,7 +470,7 @@ func TestExtensionMovesTheSealAndTellsSuppliers(t *testing.T) {
 		}
 	}
 	var mails []string
-	for _, line := range strings.Split(e.ts.log.String(), "\n") {
+	for _, line := range e.ts.mailLines() {
 		var m struct{ To, Subject, Body string }
 		if json.Unmarshal([]byte(line), &m) == nil && m.To == "bids@northernbuild.example" && strings.Contains(m.Subject, "Deadline extended") {
 			mails = append(mails, m.Subject+"\n"+m.Body)

@@ -17,11 +17,8 @@ import (
 	"github.com/tally-sv/tally/web/pages"
 )
 
-// Emailed links: password resets and invitations.
-const (
-	resetLifetime  = time.Hour
-	inviteLifetime = 7 * 24 * time.Hour
-)
+// inviteLifetime is how long an emailed invitation works.
+const inviteLifetime = 7 * 24 * time.Hour
 
 func (s *Server) handleResetRequestForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, pages.ResetRequest(pages.ResetRequestPage{Page: s.page(r, "Reset your password")}))
@@ -39,13 +36,8 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) erro
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.ResetRequest(pages.ResetRequestPage{
 			Page: s.page(r, "Error: Reset your password"), Email: email, Errors: f.Errs}))
 	}
-	token, digest := auth.NewToken()
-	u, found, err := s.store.StartPasswordReset(r.Context(), email, digest, time.Now().Add(resetLifetime))
-	if err != nil {
+	if err := s.store.RequestPasswordReset(r.Context(), email); err != nil {
 		return err
-	}
-	if found {
-		s.notify.Email(r.Context(), notify.PasswordReset(u.Email, u.Name, s.cfg.BaseURL+route.Path("/reset/{token}", token)))
 	}
 	// Rendered, not redirected: the address stays out of URLs and logs.
 	return s.render(w, r, http.StatusOK, pages.ResetRequest(pages.ResetRequestPage{
@@ -260,8 +252,7 @@ func (s *Server) handleInviteAgain(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		link := route.WithQuery(route.Path("/o/{org}/users", inv.Org.Slug), url.Values{"invite": {inv.Email}})
-		n := notify.InvitationAskedAgain(inv.Email, inv.Org.Name, link)
-		if err := s.notify.Tell(r.Context(), tally.Scope{OrgIDs: []int64{inv.Org.ID}}, inv.Org.ID, n, notify.Inviter(inv.ID)); err != nil {
+		if err := s.store.Tell(r.Context(), tally.Scope{OrgIDs: []int64{inv.Org.ID}}, notify.InvitationAskedAgain(inv.Email, inv.Org, inv.ID, link)); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tally-sv/tally/internal/config"
+	"github.com/tally-sv/tally/internal/notify"
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/worker"
+)
+
+// work runs the background workers only, until ctx ends: `tally worker`,
+// for deployments that keep them apart from the web servers.
+func work(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, cfg.LogLevel)
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := postgres.Ready(ctx, pool); err != nil {
+		return fmt.Errorf("database is not ready (run `tally migrate` first): %w", err)
+	}
+	stop, err := startWorkers(ctx, cfg, pool, postgres.New(pool), log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	stop()
+	return nil
+}
+
+// startWorkers starts cfg.Workers workers (at least one) and returns what
+// stops them: it lets running jobs finish for up to SHUTDOWN_TIMEOUT, then
+// cancels them (River tries them again later).
+func startWorkers(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, store *postgres.Store, log *slog.Logger) (func(), error) {
+	client, err := worker.New(pool, store, worker.Config{Workers: cfg.Workers, BaseURL: cfg.BaseURL,
+		Sender: notify.NewSender(cfg, log), Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("workers: %w", err)
+	}
+	// River stops when the context it started with ends; stopping is
+	// ours to do, after the server.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("start workers: %w", err)
+	}
+	log.Info("working background jobs", "workers", max(cfg.Workers, 1))
+	return func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := client.Stop(stopCtx); err != nil {
+			log.Warn("workers stopped before their jobs finished; those jobs will run again", "err", err.Error())
+			if err := client.StopAndCancel(context.Background()); err != nil {
+				log.Error("stop workers", "err", err.Error())
+			}
+		}
+	}, nil
+}

@@ -1,0 +1,117 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/jobs"
+	"github.com/tally-sv/tally/internal/notify"
+	"github.com/tally-sv/tally/internal/tally"
+)
+
+// Tell records tellings on their own, within scope: messages in the app
+// and one email job per address, in one transaction. An action that causes
+// messages tells inside its own transaction instead (tell).
+func (s *Store) Tell(ctx context.Context, scope tally.Scope, ts ...notify.Telling) (err error) {
+	defer derrors.Wrap(&err, "Store.Tell()")
+	return translate(s.InTx(ctx, scope, func(tx pgx.Tx) error { return s.tell(ctx, tx, ts...) }))
+}
+
+// tell writes tellings in tx: each as a message to its organisations and an
+// email job to each of its recipients' addresses. The jobs commit or roll
+// back with tx, so nobody is told of something that did not happen, and
+// nothing that happened goes untold.
+func (s *Store) tell(ctx context.Context, tx pgx.Tx, ts ...notify.Telling) error {
+	if s.untold {
+		return nil
+	}
+	var emails []river.InsertManyParams
+	for _, t := range ts {
+		for _, org := range t.Orgs {
+			if _, err := tx.Exec(ctx, `INSERT INTO notifications (org_id, subject, body, link) VALUES ($1, $2, $3, $4)`,
+				org, t.Subject, t.Body, t.Link); err != nil {
+				return fmt.Errorf("message to org %d: %w", org, err)
+			}
+		}
+		to, err := recipients(ctx, tx, t.To)
+		if err != nil {
+			return fmt.Errorf("recipients of %q: %w", t.Subject, err)
+		}
+		for _, r := range to {
+			why := t.Why
+			if why == "" {
+				why = notify.WhyMember(r.org)
+			}
+			emails = append(emails, river.InsertManyParams{Args: jobs.Email{To: r.address, Subject: t.Subject, Body: t.Body,
+				Link: t.Link, Why: why, Org: t.Owner}})
+		}
+	}
+	if len(emails) == 0 {
+		return nil
+	}
+	if _, err := s.jobs.InsertManyTx(ctx, tx, emails); err != nil {
+		return fmt.Errorf("queue emails: %w", err)
+	}
+	return nil
+}
+
+// recipient is an address to email and the organisation its owner acts
+// for there (the reason they are emailed).
+type recipient struct {
+	address string
+	org     string
+}
+
+// recipients finds the addresses r names, each once. Accounts and
+// memberships have no row-level security, so this reads the same in any
+// scope.
+func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients) ([]recipient, error) {
+	var out []recipient
+	add := func(rows pgx.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (recipient, error) {
+			var r recipient
+			err := row.Scan(&r.address, &r.org)
+			return r, err
+		})
+		out = append(out, list...)
+		return err
+	}
+	if len(r.Suppliers) > 0 {
+		if err := add(tx.Query(ctx, `
+			SELECT DISTINCT ON (u.email) u.email, o.name FROM memberships m
+			JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.org_id
+			WHERE m.org_id = ANY ($1) AND m.role = 'supplier' ORDER BY u.email, o.name`, r.Suppliers)); err != nil {
+			return nil, err
+		}
+	}
+	if r.Partner != 0 {
+		if err := add(tx.Query(ctx, `
+			SELECT DISTINCT ON (u.email) u.email, p.name FROM memberships m
+			JOIN users u ON u.id = m.user_id JOIN organisations p ON p.id = $1
+			WHERE m.role = $2 AND (m.org_id = p.id OR m.org_id = p.shared_service_id) ORDER BY u.email`, r.Partner, r.Role)); err != nil {
+			return nil, err
+		}
+	}
+	if r.Inviter != 0 {
+		if err := add(tx.Query(ctx, `
+			SELECT u.email, o.name FROM invitations i
+			JOIN users u ON u.id = i.invited_by JOIN organisations o ON o.id = i.org_id
+			WHERE i.id = $1`, r.Inviter)); err != nil {
+			return nil, err
+		}
+	}
+	if r.Address != "" {
+		out = append(out, recipient{address: r.Address})
+	}
+	slices.SortStableFunc(out, func(a, b recipient) int { return strings.Compare(a.address, b.address) })
+	return slices.CompactFunc(out, func(a, b recipient) bool { return a.address == b.address }), nil
+}

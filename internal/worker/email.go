@@ -1,0 +1,64 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/tally-sv/tally/internal/auth"
+	"github.com/tally-sv/tally/internal/jobs"
+	"github.com/tally-sv/tally/internal/notify"
+	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/route"
+)
+
+// ResetLifetime is how long a password reset link works.
+const ResetLifetime = time.Hour
+
+// mailer sends a job's email, its Message-ID made from the job's id so
+// every try of one email carries the same one.
+type mailer struct {
+	send    notify.Sender
+	baseURL string
+	host    string
+}
+
+func (m mailer) mail(ctx context.Context, jobID int64, msg notify.Message) error {
+	msg.ID = fmt.Sprintf("tally-job-%d@%s", jobID, m.host)
+	return m.send.Send(ctx, msg)
+}
+
+// emailWorker sends one email.
+type emailWorker struct {
+	river.WorkerDefaults[jobs.Email]
+	mailer
+}
+
+func (w *emailWorker) Work(ctx context.Context, job *river.Job[jobs.Email]) error {
+	a := job.Args
+	link := ""
+	if a.Link != "" {
+		link = w.baseURL + a.Link
+	}
+	return w.mail(ctx, job.ID, notify.Message{To: a.To, Subject: a.Subject, Body: notify.EmailBody(a.Body, link, a.Why)})
+}
+
+// resetWorker makes a password reset link for an address with an account
+// and emails it; for any other address it does nothing. The token is made
+// here, so only its digest is ever stored; a retry makes a new one.
+type resetWorker struct {
+	river.WorkerDefaults[jobs.PasswordReset]
+	mailer
+	store *postgres.Store
+}
+
+func (w *resetWorker) Work(ctx context.Context, job *river.Job[jobs.PasswordReset]) error {
+	token, digest := auth.NewToken()
+	u, found, err := w.store.StartPasswordReset(ctx, job.Args.Email, digest, time.Now().Add(ResetLifetime))
+	if err != nil || !found {
+		return err
+	}
+	return w.mail(ctx, job.ID, notify.PasswordReset(u.Email, u.Name, w.baseURL+route.Path("/reset/{token}", token)))
+}

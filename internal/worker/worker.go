@@ -1,0 +1,100 @@
+// Package worker runs Tally's background jobs (package jobs) with River:
+// it sends emails, with retries, and makes password reset links. Workers
+// run inside `tally serve` by default and in `tally worker` for
+// deployments that separate them; any number of processes may run them at
+// once, because River locks each job to one.
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/tally-sv/tally/internal/notify"
+	"github.com/tally-sv/tally/internal/postgres"
+)
+
+// Config is what the workers need.
+type Config struct {
+	Workers int           // jobs worked at once by this process
+	BaseURL string        // before the links in emails; its host names Message-IDs
+	Sender  notify.Sender // where emails go
+	Log     *slog.Logger
+
+	// RescueAfter is how long a job may stay running before another
+	// worker takes it over, its own having stopped (a killed process).
+	// Default 5 minutes; it must be longer than JobTimeout.
+	RescueAfter time.Duration
+	// RetryPolicy says when a failed job is tried again; nil is River's
+	// (attempt⁴ seconds).
+	RetryPolicy river.ClientRetryPolicy
+	// PollInterval is how often this process looks for jobs when no
+	// notification says there are some; 0 is River's default (1 second).
+	PollInterval time.Duration
+}
+
+// JobTimeout bounds one try of one job.
+const JobTimeout = time.Minute
+
+// Undelivered emails stay on the administrators' page this long.
+const discardedRetention = 90 * 24 * time.Hour
+
+// New is a River client that works Tally's jobs from pool, not yet
+// started: call Start, and Stop when done.
+func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[pgx.Tx], error) {
+	host := "tally.localhost"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	m := mailer{send: cfg.Sender, baseURL: cfg.BaseURL, host: host}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &emailWorker{mailer: m})
+	river.AddWorker(workers, &resetWorker{mailer: m, store: store})
+	rescue := cfg.RescueAfter
+	if rescue == 0 {
+		rescue = 5 * time.Minute
+	}
+	return river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.Workers, 1)}},
+		Workers:                     workers,
+		Logger:                      cfg.Log,
+		ErrorHandler:                errorLog{cfg.Log},
+		JobTimeout:                  JobTimeout,
+		RescueStuckJobsAfter:        rescue,
+		RetryPolicy:                 cfg.RetryPolicy,
+		FetchPollInterval:           cfg.PollInterval,
+		DiscardedJobRetentionPeriod: discardedRetention,
+		// An invitation's link is in its email job: keep sent ones for
+		// an hour, not River's default day.
+		CompletedJobRetentionPeriod: time.Hour,
+		// River's nightly reindex needs the tables' owner; the app role
+		// is not.
+		ReindexerSchedule: river.NeverSchedule(),
+	})
+}
+
+// errorLog logs each failed try, and as an error the last one.
+type errorLog struct{ log *slog.Logger }
+
+func (e errorLog) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	level := slog.LevelWarn
+	msg := "job failed, will retry"
+	if job.Attempt >= job.MaxAttempts {
+		level, msg = slog.LevelError, "job failed for the last time: given up"
+	}
+	e.log.Log(ctx, level, msg, "job", job.ID, "kind", job.Kind, "attempt", job.Attempt, "max_attempts", job.MaxAttempts, "err", err.Error())
+	return nil
+}
+
+func (e errorLog) HandlePanic(ctx context.Context, job *rivertype.JobRow, v any, trace string) *river.ErrorHandlerResult {
+	e.log.ErrorContext(ctx, "job panicked", "job", job.ID, "kind", job.Kind, "attempt", job.Attempt, "panic", fmt.Sprint(v), "trace", trace)
+	return nil
+}
