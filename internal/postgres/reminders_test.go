@@ -272,7 +272,10 @@ func TestWeeklyDigestRespectsTheOptOut(t *testing.T) {
 	// to be checked, and both are rated Inadequate (nothing verified).
 	w.sweep(t, "2025-05-05 09:00")
 	digest := "Weekly digest for Org pa"
-	if got := w.messages(t, w.partnerA); !slices.Equal(got, []string{digest}) {
+	digests := func() []string {
+		return slices.DeleteFunc(w.messages(t, w.partnerA), func(s string) bool { return s != digest })
+	}
+	if got := digests(); !slices.Equal(got, []string{digest}) {
 		t.Fatalf("partner's messages: %q, want the digest", got)
 	}
 	want := "This week at Org pa:\n\n" +
@@ -283,18 +286,21 @@ func TestWeeklyDigestRespectsTheOptOut(t *testing.T) {
 	if got := w.body(t, w.partnerA, digest); got != want {
 		t.Errorf("digest:\n%s\nwant:\n%s", got, want)
 	}
-	if got := emailsTo(t, w.db, w.cm); !slices.Equal(got, []string{digest}) {
+	// Both were emailed that RM-2's return was submitted: the digest's
+	// setting turns off the digest alone.
+	submitted := "Return submitted: RM-2, quarter 1"
+	if got := emailsTo(t, w.db, w.cm); !slices.Equal(got, []string{submitted, digest}) {
 		t.Errorf("emails to the contract manager with the digest on: %q", got)
 	}
-	if got := emailsTo(t, w.db, w.cmOff); len(got) != 0 {
-		t.Errorf("emails to the contract manager who turned the digest off: %q, want none", got)
+	if got := emailsTo(t, w.db, w.cmOff); !slices.Equal(got, []string{submitted}) {
+		t.Errorf("emails to the contract manager who turned the digest off: %q, want only %q", got, submitted)
 	}
 	// Once a week; the next week's leaves out the contract it reported as
 	// Inadequate already.
 	w.sweep(t, "2025-05-09 09:00")
 	w.sweep(t, "2025-05-12 09:00")
-	if got := w.messages(t, w.partnerA); len(got) != 2 {
-		t.Fatalf("partner's messages after two weeks: %q, want two digests", got)
+	if got := digests(); len(got) != 2 {
+		t.Fatalf("partner's digests after two weeks: %q, want two", got)
 	}
 	if got := w.body(t, w.partnerA, digest); strings.Contains(got, "newly rated") {
 		t.Errorf("second digest reports the rating again:\n%s", got)
@@ -304,7 +310,7 @@ func TestWeeklyDigestRespectsTheOptOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.sweep(t, "2025-05-19 09:00")
-	if got := emailsTo(t, w.db, w.cmOff); !slices.Equal(got, []string{digest}) {
+	if got := emailsTo(t, w.db, w.cmOff); !slices.Equal(got, []string{submitted, digest}) {
 		t.Errorf("emails after turning the digest on: %q, want one digest", got)
 	}
 }
@@ -321,6 +327,34 @@ func TestRemindersRespectTheOptOut(t *testing.T) {
 	}
 	if got := emailsTo(t, w.db, w.person); len(got) != 0 {
 		t.Errorf("emails to a person who turned reminders off: %q, want none", got)
+	}
+}
+
+// Turning reminders off stops the reminders alone: a question raised about
+// the supplier's return (a message about its work) is still emailed, and
+// the later reminder of it is not.
+func TestStatutoryMessagesIgnoreTheOptOut(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := rmSetup(t)
+	if err := w.store.SetEmailChoices(ctx, w.personID, tally.EmailChoices{Reminders: false, Digest: true}); err != nil {
+		t.Fatal(err)
+	}
+	id := w.submitted(t, w.contract, 1, []tally.Quantity{2000})
+	if _, err := w.store.VerifyReturn(ctx, w.staffOf(w.partnerA), id, []postgres.Verdict{
+		{KPIID: w.contract.KPIs[0].ID, Decision: tally.DecisionQueried, Note: "Which sites?"}}); err != nil {
+		t.Fatal(err)
+	}
+	question := "Question about your return for RM-1, quarter 1"
+	if got := emailsTo(t, w.db, w.person); !slices.Equal(got, []string{question}) {
+		t.Errorf("emails to a person with reminders off: %q, want the question", got)
+	}
+	w.sweep(t, time.Now().In(tally.London()).AddDate(0, 0, 8).Format("2006-01-02")+" 09:00")
+	if got := w.messages(t, w.supplierS); !slices.Contains(got, "Your answer is needed: return for RM-1, quarter 1") {
+		t.Errorf("supplier's messages: %q, want the reminder in the app", got)
+	}
+	if got := emailsTo(t, w.db, w.person); !slices.Equal(got, []string{question}) {
+		t.Errorf("emails after the sweep: %q, want still only the question", got)
 	}
 }
 
