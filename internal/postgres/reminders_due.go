@@ -31,24 +31,32 @@ func dueReturnReminders(ctx context.Context, tx pgx.Tx, p tally.Org, today time.
 	if err != nil {
 		return nil, err
 	}
-	var out []supplierReminder
-	_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
-		c := tally.Contract{Partner: p}
-		var per tally.Period
-		var returnID int64
-		s := &c.Supplier
-		s.Kind = tally.Supplier
-		if err := row.Scan(&c.ID, &c.Reference, &c.Title, &per.Number, &per.Due, &returnID, &s.ID, &s.Slug, &s.Name); err != nil {
-			return struct{}{}, err
-		}
+	type dueRow struct {
+		Contract           int64
+		Reference, Title   string
+		Period             int
+		Due                time.Time
+		Return             int64 // 0: not started
+		Supplier           int64
+		SupplierSlug, Name string
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[dueRow])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]supplierReminder, 0, len(list))
+	for _, d := range list {
+		sup := tally.Org{ID: d.Supplier, Kind: tally.Supplier, Slug: d.SupplierSlug, Name: d.Name}
+		c := tally.Contract{ID: d.Contract, Partner: p, Supplier: sup, Reference: d.Reference, Title: d.Title}
+		per := tally.Period{Number: d.Period, Due: d.Due}
 		// The link is the return once started, else the contract, where
 		// the supplier starts it.
-		link := route.Path("/o/{org}/contracts/{contract}", s.Slug, c.ID)
-		if returnID != 0 {
-			link = route.Path("/o/{org}/returns/{return}", s.Slug, returnID)
+		link := route.Path("/o/{org}/contracts/{contract}", sup.Slug, c.ID)
+		if d.Return != 0 {
+			link = route.Path("/o/{org}/returns/{return}", sup.Slug, d.Return)
 		}
-		r := supplierReminder{partner: p, supplier: c.Supplier,
-			key:      ledgerKey{partner: p.ID, item: c.ID, org: s.ID},
+		r := supplierReminder{partner: p, supplier: sup,
+			key:      ledgerKey{partner: p.ID, item: c.ID, org: sup.ID},
 			stillDue: periodNotSubmitted(p.ID, c.ID, per.Number)}
 		days := daysFrom(today, per.Due)
 		switch {
@@ -66,9 +74,8 @@ func dueReturnReminders(ctx context.Context, tx pgx.Tx, p tally.Org, today time.
 			r.notice = notify.ReturnOverdue(c, per, -days, link)
 		}
 		out = append(out, r)
-		return struct{}{}, nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // periodNotSubmitted reads again whether a period's return is still to
@@ -102,36 +109,47 @@ func queryReminders(ctx context.Context, tx pgx.Tx, p tally.Org, today time.Time
 	if err != nil {
 		return nil, err
 	}
+	type queriedRow struct {
+		Return, Contract   int64
+		Reference, Title   string
+		Period             int
+		Asked              time.Time // the latest question
+		Supplier           int64
+		SupplierSlug, Name string
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[queriedRow])
+	if err != nil {
+		return nil, err
+	}
 	var out []supplierReminder
-	_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
-		rt := tally.Return{Contract: tally.Contract{Partner: p}}
-		var asked time.Time
-		s := &rt.Contract.Supplier
-		s.Kind = tally.Supplier
-		if err := row.Scan(&rt.ID, &rt.Contract.ID, &rt.Contract.Reference, &rt.Contract.Title, &rt.Period.Number, &asked,
-			&s.ID, &s.Slug, &s.Name); err != nil {
-			return struct{}{}, err
-		}
-		week := daysFrom(asked, today) / 7
+	for _, q := range list {
+		week := daysFrom(q.Asked, today) / 7
 		if week < 1 {
-			return struct{}{}, nil
+			continue
 		}
-		id := rt.ID
-		out = append(out, supplierReminder{partner: p, supplier: *s,
-			key: ledgerKey{partner: p.ID, kind: kindQueried, item: rt.ID, org: s.ID,
-				period: fmt.Sprintf("asked %s week %d", dateKey(asked), week)},
-			notice: notify.QueryWaiting(rt, asked, route.Path("/o/{org}/returns/{return}", s.Slug, rt.ID)),
-			stillDue: func(ctx context.Context, tx pgx.Tx) (bool, error) {
-				var queried bool
-				err := tx.QueryRow(ctx, `SELECT status = 'queried' FROM returns WHERE partner_id = $1 AND id = $2`, p.ID, id).Scan(&queried)
-				if errors.Is(err, pgx.ErrNoRows) {
-					return false, nil
-				}
-				return queried, err
-			}})
-		return struct{}{}, nil
-	})
-	return out, err
+		sup := tally.Org{ID: q.Supplier, Kind: tally.Supplier, Slug: q.SupplierSlug, Name: q.Name}
+		rt := tally.Return{ID: q.Return, Period: tally.Period{Number: q.Period},
+			Contract: tally.Contract{ID: q.Contract, Partner: p, Supplier: sup, Reference: q.Reference, Title: q.Title}}
+		out = append(out, supplierReminder{partner: p, supplier: sup,
+			key: ledgerKey{partner: p.ID, kind: kindQueried, item: rt.ID, org: sup.ID,
+				period: fmt.Sprintf("asked %s week %d", dateKey(q.Asked), week)},
+			notice:   notify.QueryWaiting(rt, q.Asked, route.Path("/o/{org}/returns/{return}", sup.Slug, rt.ID)),
+			stillDue: returnQueried(p.ID, rt.ID)})
+	}
+	return out, nil
+}
+
+// returnQueried reads again whether a return still awaits its supplier's
+// answers.
+func returnQueried(partner, id int64) func(context.Context, pgx.Tx) (bool, error) {
+	return func(ctx context.Context, tx pgx.Tx) (bool, error) {
+		var queried bool
+		err := tx.QueryRow(ctx, `SELECT status = 'queried' FROM returns WHERE partner_id = $1 AND id = $2`, partner, id).Scan(&queried)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, nil
+		}
+		return queried, err
+	}
 }
 
 // remindDrafts reminds each supplier holding a draft offer on a tender
