@@ -77,6 +77,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	changer := ts.client(t)
 	p(changer, "/login", url.Values{"email": {"invitee@star.example"}, "password": {strong + "!"}}).seeOther(t)
 	p(changer, "/account/password", url.Values{"current": {strong + "!"}, "password": {strong + "?"}, "confirm": {strong + "?"}}).seeOther(t)
+	p(sc, "/account/emails", url.Values{"emails": {"reminders"}}).seeOther(t)
 	throwaway := signIn(t, ts, "director@star.example")
 	p(throwaway, "/account/sign-out-everywhere", url.Values{}).seeOther(t)
 	p(signIn(t, ts, "director@star.example"), "/logout", url.Values{}).seeOther(t)
