@@ -6,7 +6,7 @@
 // Arguments are stored as JSON in river_job until the job is cleaned up
 // (an hour after it is done): they hold what the email says, which for an
 // invitation is its link, but never a password, and never a password
-// reset's token, which the worker makes and only emails.
+// reset's or sign-in link's token, which the worker makes and only emails.
 package jobs
 
 import "github.com/riverqueue/river"
@@ -50,5 +50,22 @@ func (PasswordReset) Kind() string { return "password_reset" }
 
 // InsertOpts gives a reset as many attempts as an email.
 func (PasswordReset) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: EmailAttempts}
+}
+
+// SignInLink asks for a one-time sign-in link, leading to Next (a local
+// path), to be emailed to Email. Like PasswordReset, the request enqueues
+// it whether or not the address has an account; the worker makes the
+// token (only its digest is stored) and emails the link when there is one.
+type SignInLink struct {
+	Email string `json:"email"`
+	Next  string `json:"next"`
+}
+
+// Kind names the job in river_job.
+func (SignInLink) Kind() string { return "sign_in_link" }
+
+// InsertOpts gives a sign-in link as many attempts as an email.
+func (SignInLink) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: EmailAttempts}
 }

@@ -96,6 +96,14 @@ func PasswordReset(to, name, resetURL string) Message {
 			"If you did not ask for this, you can ignore this email: your password has not changed.\n", name, resetURL)}
 }
 
+// SignInLink is the email with a link (signInURL) that signs name in to
+// Tally without a password, which works once, for 15 minutes.
+func SignInLink(to, name, signInURL string) Message {
+	return Message{To: to, Subject: "Sign in to Tally", Body: fmt.Sprintf(
+		"Hello %s,\n\nUse this link to sign in to Tally. It works once, for 15 minutes:\n\n%s\n\n"+
+			"If you did not ask for this, you can ignore this email. Do not forward it: the link signs in to your account.\n", name, signInURL)}
+}
+
 // Invitation is the email inviting to to join org with roles, sent by
 // inviter, with the link (invitePath) that sets up the account, which works
 // once, for 7 days.

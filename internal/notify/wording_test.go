@@ -56,6 +56,11 @@ func TestWording(t *testing.T) {
 			"If you did not ask for this, you can ignore this email: your password has not changed.\n"}) {
 		t.Errorf("reset: %+v", got)
 	}
+	if got := SignInLink("a@x.example", "Nia", "https://t.example/login/link/TOKEN"); got != (Message{To: "a@x.example", Subject: "Sign in to Tally",
+		Body: "Hello Nia,\n\nUse this link to sign in to Tally. It works once, for 15 minutes:\n\nhttps://t.example/login/link/TOKEN\n\n" +
+			"If you did not ask for this, you can ignore this email. Do not forward it: the link signs in to your account.\n"}) {
+		t.Errorf("sign-in link: %+v", got)
+	}
 	acme := tally.Org{ID: 7, Name: "Acme"}
 	tellings := []struct {
 		name      string

@@ -110,12 +110,19 @@ func (s *Store) OrgBySlug(ctx context.Context, slug string) (_ tally.Org, err er
 }
 
 // EndAllSessions signs a user out everywhere: sessions carry the epoch they
-// began in, and a session from an older epoch is refused.
+// began in, and a session from an older epoch is refused. Emailed sign-in
+// links not yet used stop working too.
 func (s *Store) EndAllSessions(ctx context.Context, userID int64) (_ int, err error) {
 	defer derrors.Wrap(&err, "Store.EndAllSessions(%d)", userID)
 	var epoch int
-	err = s.pool.QueryRow(ctx, `
-		UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch`, userID).Scan(&epoch)
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch`, userID).Scan(&epoch)
+		if err != nil {
+			return err
+		}
+		return endSignInLinks(ctx, tx, userID)
+	})
 	return epoch, translate(err)
 }
 
@@ -171,9 +178,12 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash s
 		if err != nil {
 			return err
 		}
-		// A reset link sent before the change would undo it: they end too.
-		_, err = tx.Exec(ctx, `UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID)
-		return err
+		// A reset link sent before the change would undo it, and a sign-in
+		// link would get round it: they end too.
+		if _, err = tx.Exec(ctx, `UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+			return err
+		}
+		return endSignInLinks(ctx, tx, userID)
 	})
 	return epoch, translate(err)
 }

@@ -305,8 +305,8 @@ func (s *Store) PasswordResetValid(ctx context.Context, digest []byte) (_ bool, 
 }
 
 // ResetPassword uses a reset token once: it sets the new password and ends
-// every session of the account. It returns tally.ErrNotFound for a used,
-// expired or unknown token.
+// every session and unused sign-in link of the account. It returns
+// tally.ErrNotFound for a used, expired or unknown token.
 func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash string) (err error) {
 	defer derrors.Wrap(&err, "Store.ResetPassword()")
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -323,7 +323,10 @@ func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash s
 		}
 		_, err = tx.Exec(ctx, `
 			UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, userID, passwordHash)
-		return err
+		if err != nil {
+			return err
+		}
+		return endSignInLinks(ctx, tx, userID)
 	})
 	return translate(err)
 }

@@ -17,7 +17,7 @@ import (
 // table must be added here on purpose, or it must have RLS.
 var globalTables = []string{
 	"organisations", "users", "memberships", "sessions", "schema_migrations",
-	"invitations", "password_resets", "login_failures",
+	"invitations", "password_resets", "login_failures", "sign_in_links",
 	"editions", "measures", // catalogue: reference tables, no tenant data
 	// River's job queue. Email jobs do hold what the email says; only the
 	// workers read them, and the one page that lists them (Messages not

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tally-sv/tally/internal/config"
@@ -114,38 +115,71 @@ func login(t *testing.T, ts *testServer, email, password, clientAddr string) *ht
 	return resp
 }
 
-func TestEleventhFailureForAnAccountIsThrottled(t *testing.T) {
+// Ten wrong passwords from one address must not lock the owner out (issue
+// 16): the eleventh attempt from that address is refused, whatever the
+// password, but the owner still signs in from another.
+func TestEleventhFailureFromOneAddressIsThrottledForThatAddressOnly(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t, fromProxy)
-	// Ten failures from ten addresses, spelling the email in different
-	// ways: only the account's count reaches ten.
+	// Ten failures from one address, spelling the email in different
+	// ways: they all count against the one account.
 	spellings := []string{"buyer@star.example", "BUYER@star.example", " Buyer@Star.Example "}
 	for i := range 10 {
-		if resp := login(t, ts, spellings[i%3], "wrong", "198.51.100."+itoa(i+1)); resp.StatusCode != http.StatusUnprocessableEntity {
+		if resp := login(t, ts, spellings[i%3], "wrong", "198.51.100.1"); resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("failure %d: status %d, want 422", i+1, resp.StatusCode)
 		}
 	}
-	resp := login(t, ts, "buyer@star.example", demo.Password, "198.51.100.99")
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("11th attempt (with the right password): %d, want 429 with Retry-After", resp.StatusCode)
+	resp := login(t, ts, "buyer@star.example", demo.Password, "198.51.100.1")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "900" {
+		t.Fatalf("11th attempt from the address (with the right password): %d, Retry-After %q; want 429, 900",
+			resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	// Another account from the same address is not affected.
-	if resp := login(t, ts, "admin@star.example", demo.Password, "198.51.100.99"); resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("another account: %d, want 303", resp.StatusCode)
+	// The owner, elsewhere, is not affected; nor is another account at
+	// the rival's address.
+	if resp := login(t, ts, "buyer@star.example", demo.Password, "198.51.100.99"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the owner from another address: %d, want 303", resp.StatusCode)
+	}
+	if resp := login(t, ts, "admin@star.example", demo.Password, "198.51.100.1"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("another account from the address: %d, want 303", resp.StatusCode)
 	}
 	// Once the failures are older than the 15-minute window, sign-in works.
 	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE login_failures SET at = at - interval '15 minutes 1 second'`); err != nil {
 		t.Fatal(err)
 	}
-	if resp := login(t, ts, "buyer@star.example", demo.Password, "198.51.100.99"); resp.StatusCode != http.StatusSeeOther {
+	if resp := login(t, ts, "buyer@star.example", demo.Password, "198.51.100.1"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the window: %d, want 303", resp.StatusCode)
 	}
 }
 
-func TestEleventhFailureFromAnAddressIsThrottled(t *testing.T) {
+// Guessing from many addresses meets a higher limit for the account.
+func TestHundredFailuresForAnAccountThrottleIt(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t, fromProxy)
-	for i := range 10 {
+	// 96 failures from 12 addresses, 8 each, are already in the window.
+	if _, err := ts.db.Owner.Exec(t.Context(), `
+		INSERT INTO login_failures (key, at)
+		SELECT 'email:buyer@star.example', now() - interval '1 minute' FROM generate_series(1, 96)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if resp := login(t, ts, "buyer@star.example", "wrong", "198.51.100."+itoa(i+1)); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("failure %d: status %d, want 422", 97+i, resp.StatusCode)
+		}
+	}
+	if resp := login(t, ts, "buyer@star.example", demo.Password, "203.0.113.50"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the 101st attempt, from a new address: %d, want 429", resp.StatusCode)
+	}
+	if resp := login(t, ts, "admin@star.example", demo.Password, "203.0.113.50"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("another account: %d, want 303", resp.StatusCode)
+	}
+}
+
+// Spraying one guess at many accounts from one address meets the
+// address's limit; the same accounts still sign in from elsewhere.
+func TestThirtyFailuresFromAnAddressThrottleIt(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t, fromProxy)
+	for i := range 30 {
 		email := "guess" + itoa(i) + "@star.example"
 		if resp := login(t, ts, email, "wrong", "203.0.113.7"); resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("failure %d: status %d, want 422", i+1, resp.StatusCode)
@@ -153,30 +187,54 @@ func TestEleventhFailureFromAnAddressIsThrottled(t *testing.T) {
 	}
 	resp := login(t, ts, "admin@star.example", demo.Password, "203.0.113.7")
 	if resp.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("11th attempt from the address: %d, want 429", resp.StatusCode)
+		t.Fatalf("31st attempt from the address: %d, want 429", resp.StatusCode)
 	}
 	if resp := login(t, ts, "admin@star.example", demo.Password, "203.0.113.8"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the same account from another address: %d, want 303", resp.StatusCode)
 	}
 }
 
+// Guesses sent all at once are counted like guesses one after another:
+// no more than ten are checked.
+func TestABurstOfGuessesIsCountedAsItArrives(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t, fromProxy)
+	const burst = 24
+	codes := make(chan int, burst)
+	var wg sync.WaitGroup
+	for range burst {
+		wg.Go(func() {
+			codes <- login(t, ts, "buyer@star.example", "wrong", "198.51.100.5").StatusCode
+		})
+	}
+	wg.Wait()
+	close(codes)
+	counts := map[int]int{}
+	for c := range codes {
+		counts[c]++
+	}
+	if counts[http.StatusUnprocessableEntity] != 10 || counts[http.StatusTooManyRequests] != burst-10 {
+		t.Errorf("a burst of %d guesses: %v, want 10×422 and the rest 429", burst, counts)
+	}
+}
+
 func TestUntrustedForwardedForDoesNotEscapeThrottling(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
-	// Nine failures already in the window, one just outside it.
+	// 29 failures already in the window, one just outside it.
 	if _, err := ts.db.Owner.Exec(t.Context(), `
-		INSERT INTO login_failures (key, at) SELECT 'addr:127.0.0.1', now() - interval '1 minute' FROM generate_series(1, 9);
+		INSERT INTO login_failures (key, at) SELECT 'addr:127.0.0.1', now() - interval '1 minute' FROM generate_series(1, 29);
 		INSERT INTO login_failures (key, at) VALUES ('addr:127.0.0.1', now() - interval '16 minutes')`); err != nil {
 		t.Fatal(err)
 	}
 	if resp := login(t, ts, "someone@star.example", "wrong", "192.0.2.1"); resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Fatalf("10th failure: %d, want 422", resp.StatusCode)
+		t.Fatalf("30th failure: %d, want 422", resp.StatusCode)
 	}
 	resp, body := send(t, ts.client(t), http.MethodPost, ts.URL+"/login",
 		url.Values{"email": {"admin@star.example"}, "password": {demo.Password}},
 		map[string]string{"X-Forwarded-For": "192.0.2.2"})
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many attempts to sign in") {
-		t.Errorf("11th attempt with a made-up X-Forwarded-For: %d, want the 429 page", resp.StatusCode)
+		t.Errorf("31st attempt with a made-up X-Forwarded-For: %d, want the 429 page", resp.StatusCode)
 	}
 }
 

@@ -373,4 +373,3 @@ func awardCheckPage(page components.Page, a tally.Access, e tally.Evaluation, of
 	}
 	return p
 }
-

@@ -128,6 +128,11 @@ func TestBadInputOnEveryForm(t *testing.T) {
 				fields: []formField{{name: "email", kind: checked, control: "input", formats: []string{"admin@", "admin star.example"}}}}
 		},
 		func(t *testing.T, ts *testServer) formSpec {
+			return formSpec{name: "sign-in link request", path: "/login/link", client: ts.client(t),
+				valid:  url.Values{"email": {"admin@star.example"}, "next": {"/o/star"}},
+				fields: []formField{{name: "email", kind: checked, control: "input", formats: []string{"admin@", "admin star.example"}}}}
+		},
+		func(t *testing.T, ts *testServer) formSpec {
 			token, digest := auth.NewToken()
 			if _, err := ts.db.Owner.Exec(t.Context(), `INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
 				digest, userID(t, ts, "buyer@star.example"), time.Now().Add(time.Hour)); err != nil {
@@ -186,7 +191,7 @@ func TestBadInputOnEveryForm(t *testing.T) {
 				}}
 		},
 	}
-	names := []string{"login", "register", "password-reset", "reset", "invite", "users", "roles", "settings"}
+	names := []string{"login", "register", "password-reset", "login-link", "reset", "invite", "users", "roles", "settings"}
 	for i, spec := range specs {
 		t.Run(names[i], func(t *testing.T) {
 			t.Parallel()
@@ -251,7 +256,7 @@ func TestUnreadableFormsAreRefused(t *testing.T) {
 	admin := signIn(t, ts, "admin@star.example")
 	before := snapshot(t, ts)
 	for _, body := range []string{"email=" + strings.Repeat("a", 300<<10) + "&password=x", "email=%zz&password=%"} {
-		for _, path := range []string{"/login", "/register", "/password-reset", "/o/star/users", "/o/star/settings/stockport"} {
+		for _, path := range []string{"/login", "/register", "/password-reset", "/login/link", "/o/star/users", "/o/star/settings/stockport"} {
 			req, _ := http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			resp, err := admin.Do(req)

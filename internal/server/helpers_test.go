@@ -276,7 +276,7 @@ func emailsTo(ts *testServer, address string) []loggedEmail {
 	return out
 }
 
-var linkRE = regexp.MustCompile(`http://localhost(/(?:invite|reset)/[A-Za-z0-9_-]+)`)
+var linkRE = regexp.MustCompile(`http://localhost(/(?:invite|reset|login/link)/[A-Za-z0-9_-]+)`)
 
 // lastLink is the path of the link in the latest email to address.
 func lastLink(t *testing.T, ts *testServer, address string) string {

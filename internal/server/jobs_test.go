@@ -22,8 +22,12 @@ import (
 func (ts *testServer) workJobs() {
 	ts.workers.Do(func() {
 		log := slog.New(slog.NewJSONHandler(ts.log, nil))
+		sender := ts.sender
+		if sender == nil {
+			sender = notify.LogSender{Log: log}
+		}
 		c, err := worker.New(ts.db.App, postgres.New(ts.db.App), worker.Config{Workers: 4, BaseURL: "http://localhost",
-			Sender: notify.LogSender{Log: log}, Log: log, PollInterval: 100 * time.Millisecond})
+			Sender: sender, Log: log, PollInterval: 100 * time.Millisecond})
 		if err == nil {
 			err = c.Start(context.Background())
 		}

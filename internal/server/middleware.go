@@ -115,9 +115,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 }
 
 // redactPath hides single-use tokens that travel in paths (/invite/{token},
-// /reset/{token}).
+// /reset/{token}, /login/link/{token}).
 func redactPath(p string) string {
-	for _, prefix := range []string{"/invite/", "/reset/"} {
+	for _, prefix := range []string{"/invite/", "/reset/", "/login/link/"} {
 		if strings.HasPrefix(p, prefix) {
 			return prefix + "[redacted]"
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -123,6 +124,9 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 		}
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Users(p))
 	}
+	if refused, err := s.throttleInvitation(w, r, a, in, in.Email, "email"); refused || err != nil {
+		return err
+	}
 	token, digest := auth.NewToken()
 	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, roles, digest, time.Now().Add(inviteLifetime),
 		route.Path("/invite/{token}", token)); err != nil {
@@ -131,6 +135,26 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 	s.flash(r, "Invitation sent to "+in.Email+".")
 	http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug), http.StatusSeeOther)
 	return nil
+}
+
+// throttleInvitation counts an invitation to email (see inviteLimits). When
+// a limit is reached it answers with the people page, the message on
+// field and the form as filled in, and reports the invitation refused.
+func (s *Server) throttleInvitation(w http.ResponseWriter, r *http.Request, a tally.Access, in pages.InviteForm, email, field string) (bool, error) {
+	attempt, err := s.throttle(r, "invitation_throttled", a.Scope.UserID, inviteLimits(a.Scope.UserID, a.Org.ID, email))
+	if err != nil || !attempt.Refused {
+		return false, err
+	}
+	msg := "You have sent too many invitations in the last hour. Try again later"
+	if attempt.Limit.Window >= 24*time.Hour {
+		msg = email + " has been sent too many invitations today. Try again tomorrow"
+	}
+	p, err := s.usersPage(r, a, in, map[string]string{field: msg})
+	if err != nil {
+		return true, err
+	}
+	retryAfter(w, attempt.Limit)
+	return true, s.render(w, r, http.StatusTooManyRequests, pages.Users(p))
 }
 
 // invitationID is the pending invitation in the URL; the store checks it
@@ -149,6 +173,17 @@ func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, 
 	id, err := invitationID(r)
 	if err != nil {
 		return err
+	}
+	pending, err := s.store.PendingInvitations(r.Context(), a.Org.ID)
+	if err != nil {
+		return err
+	}
+	// Sending again counts as an invitation to its address; an unknown
+	// one falls through to the store's answer.
+	if i := slices.IndexFunc(pending, func(inv postgres.Invitation) bool { return inv.ID == id }); i >= 0 {
+		if refused, err := s.throttleInvitation(w, r, a, pages.InviteForm{}, pending[i].Email, "invitations"); refused || err != nil {
+			return err
+		}
 	}
 	token, digest := auth.NewToken()
 	inv, err := s.store.ResendInvitation(r.Context(), a.Scope, a.Org.ID, id, digest, time.Now().Add(inviteLifetime),

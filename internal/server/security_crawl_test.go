@@ -120,6 +120,8 @@ func TestSecCrawl(t *testing.T) {
 	postAndKeep(admin, "/o/star/users", url.Values{"email": {"pending@star.example"}, "roles": {"director"}})
 	tokens := []string{strings.TrimPrefix(lastLink(t, ts, "director@rochdale.example"), "/reset/"),
 		strings.TrimPrefix(lastLink(t, ts, "pending@star.example"), "/invite/")}
+	postAndKeep(anon, "/login/link", url.Values{"email": {"director@rochdale.example"}})
+	tokens = append(tokens, strings.TrimPrefix(lastLink(t, ts, "director@rochdale.example"), "/login/link/"))
 	d.people = append(d.people, secWho{"Stockport's buyer, after a reset", stockport, "stockport", []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}},
 		secWho{"a new buyer, invited", joiner, "star", []tally.Role{tally.RoleBuyer}})
 
@@ -129,11 +131,11 @@ func TestSecCrawl(t *testing.T) {
 		worlds := d.staff
 		switch {
 		case who.roles == nil:
-			worlds = []map[string]string{{"token": tokens[0]}, {"token": tokens[1]}}
+			worlds = []map[string]string{{"token": tokens[0]}, {"token": tokens[1]}, {"token": tokens[2]}}
 		case slices.Contains(who.roles, tally.RoleSupplier):
 			worlds = d.supplier
 		case strings.Contains(who.name, "after a reset"), strings.Contains(who.name, "invited"):
-			worlds = []map[string]string{{"token": tokens[0]}, {"token": tokens[1]}, {"tender": d.staff[0]["tender"]}}
+			worlds = []map[string]string{{"token": tokens[0]}, {"token": tokens[1]}, {"token": tokens[2]}, {"tender": d.staff[0]["tender"]}}
 		}
 		pages = append(pages, secCrawl(t, ts, who, secSeeds(t, ts, who, worlds...), 2)...)
 	}
@@ -288,7 +290,7 @@ func secCheckLog(t *testing.T, ts *testServer, secrets map[string]string) {
 			if strings.ContainsAny(path, "?#") {
 				t.Errorf("log line %d: the request path has a query: %s", i+1, path)
 			}
-			for _, prefix := range []string{"/reset/", "/invite/"} {
+			for _, prefix := range []string{"/reset/", "/invite/", "/login/link/"} {
 				if strings.HasPrefix(path, prefix) && path != prefix+"[redacted]" {
 					t.Errorf("log line %d: %s is not redacted", i+1, path)
 				}

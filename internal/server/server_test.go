@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"github.com/tally-sv/tally/internal/notify"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,6 +28,7 @@ type testServer struct {
 	t   testing.TB // whose end stops the workers (workJobs)
 
 	workers sync.Once
+	sender  notify.Sender // where the workers send email; nil: the log
 }
 
 type syncBuffer struct {

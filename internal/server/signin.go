@@ -2,21 +2,17 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
-)
-
-// Sign-in throttling: after this many failures for one account or from one
-// client address within the window, attempts get 429 until it passes.
-const (
-	maxLoginFailures = 10
-	loginWindow      = 15 * time.Minute
 )
 
 // handleHome sends signed-in people to their organisation (or a chooser)
@@ -61,12 +57,18 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	p := pages.LoginPage{Page: s.page(r, "Sign in"), Next: safeNext(r.URL.Query().Get("next"))}
-	return s.render(w, r, http.StatusOK, pages.Login(p))
+	return s.render(w, r, http.StatusOK, pages.Login(loginPage(s.page(r, "Sign in"), "", r.URL.Query().Get("next"), nil)))
+}
+
+// loginPage is the sign-in form, coming back to next (made safe here).
+func loginPage(page components.Page, email, next string, errs map[string]string) pages.LoginPage {
+	next = safeNext(next)
+	return pages.LoginPage{Page: page, Email: email, Next: next, LinkHref: signInLinkFormPath(next), Errors: errs}
 }
 
 // handleLogin signs a person in. Wrong passwords and unknown emails take
-// the same time and get the same answer.
+// the same time and get the same answer. Attempts are limited (see
+// signInLimits); every failure and refusal is a security event.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -77,39 +79,37 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if password == "" && f.Errs["password"] == "" {
 		f.Errs.Add("password", "Enter your password")
 	}
-	p := pages.LoginPage{Page: s.page(r, "Sign in"), Email: email, Next: safeNext(f.raw("next")), Errors: f.Errs}
+	p := loginPage(s.page(r, "Sign in"), email, f.raw("next"), f.Errs)
 	if len(f.Errs) > 0 {
 		p.Title = "Error: Sign in"
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Login(p))
-	}
-
-	keys := []string{"email:" + email, "addr:" + s.clientAddr(r)}
-	failures, err := s.store.LoginFailures(r.Context(), keys, loginWindow)
-	if err != nil {
-		return err
-	}
-	if failures >= maxLoginFailures {
-		w.Header().Set("Retry-After", "900")
-		return s.render(w, r, http.StatusTooManyRequests, pages.TooMany(s.page(r, "Too many attempts to sign in")))
 	}
 
 	u, hash, err := s.store.UserByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, tally.ErrNotFound) {
 		return err
 	}
+	// The attempt is counted before the password is checked, so a burst
+	// of guesses at once is counted like one after another.
+	limits := signInLimits(email, s.clientAddr(r))
+	attempt, err := s.throttle(r, "sign_in_throttled", u.ID, limits)
+	if err != nil {
+		return err
+	}
+	if attempt.Refused {
+		return s.tooMany(w, r, attempt.Limit, email, p.Next)
+	}
 	ok, err := s.hasher.Verify(r.Context(), hash, password) // an empty hash still costs a full check
 	if err != nil {
 		return err
 	}
 	if !ok {
-		if err := s.store.RecordLoginFailure(r.Context(), keys, loginWindow); err != nil {
-			return err
-		}
+		s.securityEvent(r, slog.LevelWarn, "sign_in_failed", u.ID)
 		p.Title = "Error: Sign in"
 		p.Errors = map[string]string{"email": "Enter a correct email address and password"}
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Login(p))
 	}
-	if err := s.store.ClearLoginFailures(r.Context(), keys[0]); err != nil {
+	if err := s.rightPassword(r, attempt, limits); err != nil {
 		return err
 	}
 	if err := s.signIn(r, u); err != nil {
@@ -118,6 +118,26 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	s.logger(r).Info("signed in", "user_id", u.ID)
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
 	return nil
+}
+
+// rightPassword takes back an attempt that had the right password, and
+// forgets the failures of its account and address pair: the owner has
+// proved who they are there. The per-address and per-account counts keep
+// their failures, so that a success does not reset a guesser's count.
+func (s *Server) rightPassword(r *http.Request, attempt postgres.Attempt, limits []postgres.Limit) error {
+	if err := s.store.RefundAttempt(r.Context(), attempt.At, limitKeys(limits)...); err != nil {
+		return err
+	}
+	return s.store.ClearLoginFailures(r.Context(), limits[0].Key)
+}
+
+// tooMany answers a password attempt refused by limit l. Given the email
+// typed, the page offers an emailed sign-in link, which works however
+// many passwords were tried.
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, l postgres.Limit, email, next string) error {
+	retryAfter(w, l)
+	return s.render(w, r, http.StatusTooManyRequests, pages.TooManySignIns(pages.TooManySignInsPage{
+		Page: s.page(r, "Too many attempts to sign in"), Email: email, Next: next, LinkAction: signInLinkPath}))
 }
 
 // signIn starts a fresh session for u: a new token, so a token planted
@@ -200,16 +220,16 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 		f.Errs.Add("password", "Choose a new password that is different from your current one")
 	}
 	if f.Errs["current"] == "" && current != "" {
-		// Counted like a failed sign-in, so the form cannot be used to
-		// guess a password.
-		keys := []string{"email:" + u.Email, "addr:" + s.clientAddr(r)}
-		failures, err := s.store.LoginFailures(r.Context(), keys, loginWindow)
+		// Counted like a sign-in, so the form cannot be used to guess a
+		// password.
+		limits := signInLimits(u.Email, s.clientAddr(r))
+		attempt, err := s.throttle(r, "change_password_throttled", u.ID, limits)
 		if err != nil {
 			return err
 		}
-		if failures >= maxLoginFailures {
-			w.Header().Set("Retry-After", "900")
-			return s.render(w, r, http.StatusTooManyRequests, pages.TooMany(s.page(r, "Too many attempts to sign in")))
+		if attempt.Refused {
+			// Signed in already: no sign-in link to offer.
+			return s.tooMany(w, r, attempt.Limit, "", "")
 		}
 		_, hash, err := s.store.UserByEmail(r.Context(), u.Email)
 		if err != nil {
@@ -220,10 +240,10 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 		if !ok {
-			if err := s.store.RecordLoginFailure(r.Context(), keys, loginWindow); err != nil {
-				return err
-			}
+			s.securityEvent(r, slog.LevelWarn, "change_password_failed", u.ID)
 			f.Errs.Add("current", "Your current password is not correct")
+		} else if err := s.rightPassword(r, attempt, limits); err != nil {
+			return err
 		}
 	}
 	if len(f.Errs) > 0 {

@@ -277,7 +277,6 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 	return nil
 }
 
-
 // tenderTerms are the facts of a tender everyone reads the same way, the
 // council named under partnerKey ("Partner" for its staff, "Council" for
 // suppliers).

@@ -14,6 +14,7 @@ import (
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/internal/worker"
 	"github.com/tally-sv/tally/web/pages"
 )
 
@@ -25,7 +26,8 @@ func (s *Server) handleResetRequestForm(w http.ResponseWriter, r *http.Request) 
 }
 
 // handleResetRequest emails a reset link. The answer is the same whether or
-// not the email has an account.
+// not the email has an account. Requests are limited per address asked
+// for and per client address.
 func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -35,6 +37,15 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) erro
 	if len(f.Errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.ResetRequest(pages.ResetRequestPage{
 			Page: s.page(r, "Error: Reset your password"), Email: email, Errors: f.Errs}))
+	}
+	attempt, err := s.throttle(r, "reset_throttled", 0, emailedLinkLimits("reset", email, s.clientAddr(r), worker.ResetLifetime))
+	if err != nil {
+		return err
+	}
+	if attempt.Refused {
+		retryAfter(w, attempt.Limit)
+		return s.render(w, r, http.StatusTooManyRequests, pages.ResetRequest(pages.ResetRequestPage{
+			Page: s.page(r, "Too many requests to reset a password"), Email: email, Throttled: true}))
 	}
 	if err := s.store.RequestPasswordReset(r.Context(), email); err != nil {
 		return err
@@ -206,7 +217,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 // resetExpired answers a dead reset link with a way to get a new one.
 func (s *Server) resetExpired(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusNotFound, pages.LinkExpired(pages.LinkExpiredPage{Page: s.page(r, "This link has expired"),
-		What: "password reset", Again: "Links to choose a new password work once, for 1 hour. You can ask for a new one.", ResetHref: "/password-reset"}))
+		What: "password reset", Again: "Links to choose a new password work once, for 1 hour. You can ask for a new one.", NewLinkHref: "/password-reset"}))
 }
 
 // inviteExpired answers a dead invitation link. When the link was a real

@@ -14,8 +14,11 @@ import (
 	"github.com/tally-sv/tally/internal/route"
 )
 
-// ResetLifetime is how long a password reset link works.
-const ResetLifetime = time.Hour
+// How long emailed links work: a password reset's, and a sign-in link's.
+const (
+	ResetLifetime      = time.Hour
+	SignInLinkLifetime = 15 * time.Minute
+)
 
 // mailer sends a job's email, its Message-ID made from the job's id so
 // every try of one email carries the same one.
@@ -61,4 +64,22 @@ func (w *resetWorker) Work(ctx context.Context, job *river.Job[jobs.PasswordRese
 		return err
 	}
 	return w.mail(ctx, job.ID, notify.PasswordReset(u.Email, u.Name, w.baseURL+route.Path("/reset/{token}", token)))
+}
+
+// signInLinkWorker makes a one-time sign-in link for an address with an
+// account and emails it; for any other address it does nothing. As for a
+// reset, the token is made here and a retry makes a new one.
+type signInLinkWorker struct {
+	river.WorkerDefaults[jobs.SignInLink]
+	mailer
+	store *postgres.Store
+}
+
+func (w *signInLinkWorker) Work(ctx context.Context, job *river.Job[jobs.SignInLink]) error {
+	token, digest := auth.NewToken()
+	u, found, err := w.store.StartSignInLink(ctx, job.Args.Email, digest, job.Args.Next, time.Now().Add(SignInLinkLifetime))
+	if err != nil || !found {
+		return err
+	}
+	return w.mail(ctx, job.ID, notify.SignInLink(u.Email, u.Name, w.baseURL+route.Path("/login/link/{token}", token)))
 }

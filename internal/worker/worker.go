@@ -1,12 +1,14 @@
 // Package worker runs Tally's background jobs (package jobs) with River:
-// it sends emails, with retries, makes password reset links, and sweeps
-// for the reminders and digests due every hour. Workers run inside `tally
-// serve` by default and in `tally worker` for deployments that separate
-// them; any number of processes may run them at once, because River locks
-// each job to one (and the sweep sends each reminder once).
+// it sends emails, with retries, makes password reset and sign-in links,
+// and sweeps for the reminders and digests due every hour. Workers run
+// inside `tally serve` by default and in `tally worker` for deployments
+// that separate them; any number of processes may run them at once,
+// because River locks each job to one (and the sweep sends each reminder
+// once).
 package worker
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -32,8 +34,11 @@ type Config struct {
 
 	// RescueAfter is how long a job may stay running before another
 	// worker takes it over, its own having stopped (a killed process).
-	// Default 5 minutes; it must be longer than JobTimeout.
+	// Default 5 minutes; it must be longer than the job timeout.
 	RescueAfter time.Duration
+	// JobTimeout bounds one try of one job; 0 is the package's JobTimeout.
+	// Only tests shorten it, so that a short RescueAfter is allowed.
+	JobTimeout time.Duration
 	// RetryPolicy says when a failed job is tried again; nil is River's
 	// (attempt⁴ seconds).
 	RetryPolicy river.ClientRetryPolicy
@@ -67,6 +72,7 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &emailWorker{mailer: m})
 	river.AddWorker(workers, &resetWorker{mailer: m, store: store})
+	river.AddWorker(workers, &signInLinkWorker{mailer: m, store: store})
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -86,7 +92,7 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 		PeriodicJobs:                periodic,
 		Logger:                      cfg.Log,
 		ErrorHandler:                errorLog{cfg.Log},
-		JobTimeout:                  JobTimeout,
+		JobTimeout:                  cmp.Or(cfg.JobTimeout, JobTimeout),
 		RescueStuckJobsAfter:        rescue,
 		RetryPolicy:                 cfg.RetryPolicy,
 		FetchPollInterval:           cfg.PollInterval,
