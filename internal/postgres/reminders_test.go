@@ -2,130 +2,15 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 )
-
-// rmWorld is rtSetup's partners and suppliers, with people: a contract
-// manager of partner A who gets the digest and one who turned it off, and
-// a person at each supplier. Supplier S has a contract with A running
-// through 2025 whose first quarter's return is due on 30 April 2025.
-type rmWorld struct {
-	*rtWorld
-	admin     *pgx.Conn // superuser: reads the truth past row-level security
-	contract  tally.Contract
-	person    string // supplier S's person
-	other     string // supplier T's person
-	cm, cmOff string // partner A's contract managers, with the digest on and off
-	personID  int64
-	cmOffID   int64
-}
-
-func rmSetup(t *testing.T) *rmWorld {
-	t.Helper()
-	ctx := context.Background()
-	w := &rmWorld{rtWorld: rtSetup(t)}
-	var err error
-	if w.admin, err = pgx.Connect(ctx, w.db.AdminURL()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.admin.Close(context.Background()) })
-	tag := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	person := func(who string, org int64, role tally.Role) (string, int64) {
-		email := who + "." + tag + "@rm.example"
-		var id int64
-		if err := w.admin.QueryRow(ctx, `INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id`, email, who).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.admin.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)`, id, org, role); err != nil {
-			t.Fatal(err)
-		}
-		return email, id
-	}
-	w.person, w.personID = person("sam", w.supplierS, tally.RoleSupplier)
-	w.other, _ = person("tess", w.supplierT, tally.RoleSupplier)
-	w.cm, _ = person("cara", w.partnerA, tally.RoleContractManager)
-	w.cmOff, w.cmOffID = person("colm", w.partnerA, tally.RoleContractManager)
-	if err := w.store.SetEmailChoices(ctx, w.cmOffID, tally.EmailChoices{Reminders: true, Digest: false}); err != nil {
-		t.Fatal(err)
-	}
-	w.contract = w.contract2025(t, w.supplierS, "RM-1")
-	return w
-}
-
-// contract2025 is a contract between partner A and supplier for 2025, with
-// one KPI of 8 people (£100 each) phased over its four quarters.
-func (w *rmWorld) contract2025(t *testing.T, supplier int64, ref string) tally.Contract {
-	t.Helper()
-	ctx := context.Background()
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, tally.London())
-	c := postgres.NewContract{PartnerID: w.partnerA, SupplierID: supplier, Reference: ref, Title: "Contract " + ref, Value: 100_000_00,
-		Start: start, End: start.AddDate(1, 0, -1), AwardedOn: start,
-		KPIs: []postgres.NewKPI{{Quantity: 8000, Measure: tally.TenderMeasure{
-			Edition: "Test", Code: "NT1", Title: "Measure 1", Unit: "people", Proxy: 100 * 10_000, HasProxy: true}}}}
-	id, err := w.store.CreateDirectContract(ctx, w.staff(w.partnerA), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := w.store.Contract(ctx, w.staff(w.partnerA), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return full
-}
-
-// rmAt is a London time: "2025-04-23 09:00".
-func rmAt(t *testing.T, s string) time.Time {
-	t.Helper()
-	at, err := time.ParseInLocation("2006-01-02 15:04", s, tally.London())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return at
-}
-
-// sweep runs the reminders at London time at and returns how many were sent.
-func (w *rmWorld) sweep(t *testing.T, at string) int {
-	t.Helper()
-	n, err := w.store.SendReminders(context.Background(), rmAt(t, at))
-	if err != nil {
-		t.Fatalf("sweep at %s: %v", at, err)
-	}
-	return n
-}
-
-// messages are the subjects of the messages in the app to org, oldest first.
-func (w *rmWorld) messages(t *testing.T, org int64) []string {
-	t.Helper()
-	rows, err := w.admin.Query(context.Background(), `SELECT subject FROM notifications WHERE org_id = $1 ORDER BY id`, org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	subjects, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return subjects
-}
-
-func (w *rmWorld) body(t *testing.T, org int64, subject string) string {
-	t.Helper()
-	var body string
-	if err := w.admin.QueryRow(context.Background(), `SELECT body FROM notifications WHERE org_id = $1 AND subject = $2 ORDER BY id DESC LIMIT 1`,
-		org, subject).Scan(&body); err != nil {
-		t.Fatalf("message %q: %v", subject, err)
-	}
-	return body
-}
 
 func TestReminderDueInSevenDaysIsSentOnce(t *testing.T) {
 	t.Parallel()
@@ -253,13 +138,6 @@ func TestQueryAwaitingAnAnswerIsRemindedWeekly(t *testing.T) {
 	if got := reminders(); got != 2 {
 		t.Errorf("after resubmission: %d reminders of the question, want still 2", got)
 	}
-}
-
-// staffOf is a contract manager's scope in partner.
-func (w *rmWorld) staffOf(partner int64) tally.Scope {
-	s := w.staff(partner)
-	s.Roles = []tally.Role{tally.RoleContractManager}
-	return s
 }
 
 func TestWeeklyDigestRespectsTheOptOut(t *testing.T) {
@@ -400,111 +278,5 @@ func TestConcurrentSweepsSendEachReminderOnce(t *testing.T) {
 		if got := emailsTo(t, w.db, addr); len(got) != 1 {
 			t.Errorf("emails to %s: %q, want 1", addr, got)
 		}
-	}
-}
-
-func TestDraftOfferIsRemindedBeforeTheDeadline(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	w := tnSetup(t)
-	person := "bids@" + strings.ToLower(t.Name()) + ".example"
-	uid := w.adminID(t, `INSERT INTO users (email, name) VALUES ($1, 'Bea') RETURNING id`, person)
-	w.adminExec(t, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, 'supplier')`, uid, w.suppliers[0])
-	tn := w.open(t, "RM-T1")
-	offer, _ := w.saved(t, 0, tn, "2") // a draft
-	w.submitted(t, 1, tn, "2")         // submitted: no reminder
-	w.moveDeadline(t, tn.ID, `timestamptz '2025-06-12 12:00 Europe/London'`)
-	sweep := func(at string) int {
-		t.Helper()
-		when, err := time.ParseInLocation("2006-01-02 15:04", at, tally.London())
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, err := w.store.SendReminders(ctx, when)
-		if err != nil {
-			t.Fatalf("sweep at %s: %v", at, err)
-		}
-		return n
-	}
-	messages := func(org int64) int { return w.truth(t, `SELECT count(*) FROM notifications WHERE org_id = $1`, org) }
-	if n := sweep("2025-06-10 11:59"); n != 0 {
-		t.Errorf("49 hours before: sent %d, want none", n)
-	}
-	if n := sweep("2025-06-10 12:00"); n != 1 {
-		t.Errorf("48 hours before: sent %d, want 1", n)
-	}
-	sweep("2025-06-11 09:00")
-	sweep("2025-06-12 11:00")
-	if got := messages(w.suppliers[0]); got != 1 {
-		t.Errorf("supplier with a draft: %d messages, want 1", got)
-	}
-	if got := messages(w.suppliers[1]); got != 0 {
-		t.Errorf("supplier that submitted: %d messages, want none", got)
-	}
-	var subject, link string
-	if err := w.admin.QueryRow(ctx, `SELECT subject, link FROM notifications WHERE org_id = $1`, w.suppliers[0]).Scan(&subject, &link); err != nil {
-		t.Fatal(err)
-	}
-	if want := "Your offer on RM-T1 is not submitted: the deadline is midday on 12 June 2025"; subject != want {
-		t.Errorf("subject %q, want %q", subject, want)
-	}
-	if want := fmt.Sprintf("/o/s0/offers/%d", offer); link != want {
-		t.Errorf("link %q, want %q", link, want)
-	}
-	// An extended deadline is reminded of again.
-	w.moveDeadline(t, tn.ID, `timestamptz '2025-06-19 12:00 Europe/London'`)
-	sweep("2025-06-18 09:00")
-	sweep("2025-06-18 10:00")
-	if got := messages(w.suppliers[0]); got != 2 {
-		t.Errorf("after an extension: %d messages, want 2", got)
-	}
-	if got := emailsTo(t, w.db, person); len(got) != 2 {
-		t.Errorf("emails: %q, want 2", got)
-	}
-}
-
-// The owner's policy that lets tally_remind_drafts read every supplier's
-// drafts is no door for the app role, whatever it sets; and the function
-// gives back the caller's scope as it was.
-func TestAppRoleCannotReadOthersDrafts(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	w := tnSetup(t)
-	tn := w.open(t, "RM-T2")
-	w.saved(t, 0, tn, "2")
-	err := w.store.InTx(ctx, w.buyer, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('app.remind_drafts', 'on', true)`); err != nil {
-			return err
-		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM offers`).Scan(&n); err != nil {
-			return err
-		}
-		if n != 0 {
-			t.Errorf("the buyer, with app.remind_drafts on, sees %d draft offers", n)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = w.store.InTx(ctx, w.supplier(1), func(tx pgx.Tx) error {
-		var found, seen int
-		var partners, remind string
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tally_remind_drafts('-infinity', 'infinity')`).Scan(&found); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, `SELECT count(*), current_setting('app.partner_ids'), current_setting('app.remind_drafts')
-			FROM offers`).Scan(&seen, &partners, &remind); err != nil {
-			return err
-		}
-		if found != 1 || seen != 0 || partners != "{}" || remind != "" {
-			t.Errorf("tally_remind_drafts found %d drafts (want 1); then supplier 1 sees %d offers (want 0), partners %q, remind %q",
-				found, seen, partners, remind)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
