@@ -114,7 +114,9 @@ func (s *Store) SendReminders(ctx context.Context, now time.Time) (sent int, err
 	if err != nil {
 		errs = append(errs, fmt.Errorf("draft offers: %w", err))
 	}
-	return sent, translate(errors.Join(errs...))
+	// Not translated: nobody's request waits on it, and the log wants
+	// each failure whole, with its partner or item.
+	return sent, errors.Join(errs...)
 }
 
 // remindPartner sends the reminders about partner p's returns and its
@@ -314,9 +316,10 @@ func londonDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// daysFrom is how many days day b is after day a (both londonDay).
+// daysFrom is how many calendar days (in London) b falls after a.
 func daysFrom(a, b time.Time) int {
 	return int(londonDay(b).Sub(londonDay(a)).Hours() / 24)
 }
 
+// dateKey writes t's London date in a ledger key: "2025-04-30".
 func dateKey(t time.Time) string { return londonDay(t).Format(time.DateOnly) }
