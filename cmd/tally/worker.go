@@ -45,7 +45,7 @@ func work(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 // cancels them (River tries them again later).
 func startWorkers(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, store *postgres.Store, log *slog.Logger) (func(), error) {
 	client, err := worker.New(pool, store, worker.Config{Workers: cfg.Workers, BaseURL: cfg.BaseURL,
-		Sender: notify.NewSender(cfg, log), Log: log})
+		Sender: notify.NewSender(cfg, log), Log: log, Reminders: true})
 	if err != nil {
 		return nil, fmt.Errorf("workers: %w", err)
 	}

@@ -47,6 +47,10 @@ type Recipients struct {
 	Role      tally.Role // who hold Role
 	Inviter   int64      // whoever sent this invitation (nobody if they have left)
 	Address   string     // one address
+	// Users are these people, chosen by the sender (the reminders pick
+	// those who have not turned them off); the Telling's Why must say
+	// why they are emailed.
+	Users []int64
 }
 
 // WhyMember is why someone who acts for org is emailed about its work.

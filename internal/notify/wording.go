@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tally-sv/tally/internal/format"
@@ -137,4 +138,116 @@ func AlreadyRegistered(to, resetURL string) Telling {
 		Notice: Notice{Subject: "You already have a Tally account", Link: "/login", Body: fmt.Sprintf(
 			"Hello,\n\nSomeone, probably you, tried to register on Tally with this email address. It already has an account, so nothing new has been set up.\n\n"+
 				"Forgotten your password? Choose a new one:\n\n%s\n\nOtherwise, sign in:", resetURL)}}
+}
+
+// The reminders and the digest below are the messages a person may turn
+// off (on their account page); each says so in its Why. The messages
+// above are about something that happened to the reader's work, and
+// always go.
+
+// ReturnDue reminds a supplier that its delivery return for period p of
+// contract c is due on p.Due, days days from today (0: today).
+func ReturnDue(c tally.Contract, p tally.Period, days int, link string) Notice {
+	if days == 0 {
+		return Notice{Subject: fmt.Sprintf("Your return for %s, quarter %d, is due today", c.Reference, p.Number), Link: link,
+			Body: fmt.Sprintf("Your delivery return for %s (%s), quarter %d, is due today, %s. Submit it to %s in Tally with your evidence.",
+				c.Title, c.Reference, p.Number, format.Date(p.Due), c.Partner.Name)}
+	}
+	return Notice{Subject: fmt.Sprintf("Your return for %s, quarter %d, is due in %s", c.Reference, p.Number, format.Count(days, "day", "days")),
+		Link: link, Body: fmt.Sprintf("Your delivery return for %s (%s), quarter %d, is due in %s, on %s. Submit it to %s in Tally with your evidence.",
+			c.Title, c.Reference, p.Number, format.Count(days, "day", "days"), format.Date(p.Due), c.Partner.Name)}
+}
+
+// ReturnOverdue reminds a supplier that its delivery return for period p
+// of contract c was due on p.Due and is days days overdue.
+func ReturnOverdue(c tally.Contract, p tally.Period, days int, link string) Notice {
+	return Notice{Subject: fmt.Sprintf("Your return for %s, quarter %d, is overdue", c.Reference, p.Number), Link: link,
+		Body: fmt.Sprintf("Your delivery return for %s (%s), quarter %d, was due on %s and is %s overdue. Submit it to %s in Tally as soon as you can: nothing delivered that quarter counts until the return is verified.",
+			c.Title, c.Reference, p.Number, format.Date(p.Due), format.Count(days, "day", "days"), c.Partner.Name)}
+}
+
+// QueryWaiting reminds a supplier that questions about its return rt,
+// asked on since, are waiting for its answer.
+func QueryWaiting(rt tally.Return, since time.Time, link string) Notice {
+	c := rt.Contract
+	return Notice{Subject: fmt.Sprintf("Your answer is needed: return for %s, quarter %d", c.Reference, rt.Period.Number), Link: link,
+		Body: fmt.Sprintf("On %s %s asked questions about your delivery return for %s (%s), quarter %d. Answer them and resubmit the return in Tally: the lines queried do not count as delivered until they are verified.",
+			format.Date(since), c.Partner.Name, c.Title, c.Reference, rt.Period.Number)}
+}
+
+// OfferDeadline reminds a supplier that its offer on t is still a draft
+// and t closes soon.
+func OfferDeadline(t tally.Tender, link string) Notice {
+	return Notice{Subject: fmt.Sprintf("Your offer on %s is not submitted: the deadline is %s", t.Reference, format.DateTime(t.Deadline)), Link: link,
+		Body: fmt.Sprintf("Your offer on %s (%s) for %s is a draft that has not been submitted. The deadline for offers is %s. Submit it in Tally before then: a draft is not opened or evaluated.",
+			t.Title, t.Reference, t.Partner.Name, format.DateTime(t.Deadline))}
+}
+
+// Digest is what a partner's contract managers are told each week: a few
+// of each kind of item, oldest first, and how many there are in all.
+type Digest struct {
+	Partner      tally.Org
+	ToCheck      []tally.Return // submitted, awaiting verification
+	ToCheckCount int
+	Overdue      []tally.Return // not submitted and past their due date (ID 0 when not started)
+	OverdueCount int
+	// Rated are live contracts newly rated Requires improvement or
+	// Inadequate: in no earlier digest with that rating.
+	Rated      []tally.ContractStatus
+	RatedCount int
+}
+
+// Empty reports whether the digest has nothing to say.
+func (d Digest) Empty() bool {
+	return d.ToCheckCount == 0 && d.OverdueCount == 0 && d.RatedCount == 0
+}
+
+// WeeklyDigest words d, linking to the partner's returns (link).
+func WeeklyDigest(d Digest, link string) Notice {
+	var b strings.Builder
+	fmt.Fprintf(&b, "This week at %s:", d.Partner.Name)
+	list := func(heading string, n int, items []string) {
+		if n == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "\n\n%s (%s):", heading, format.Integer(n))
+		for _, it := range items {
+			b.WriteString("\n- " + it)
+		}
+		if more := n - len(items); more > 0 {
+			fmt.Fprintf(&b, "\n- and %s more", format.Integer(more))
+		}
+	}
+	var items []string
+	for _, r := range d.ToCheck {
+		items = append(items, fmt.Sprintf("%s %s, quarter %d, from %s", r.Contract.Reference, r.Contract.Title, r.Period.Number, r.Contract.Supplier.Name))
+	}
+	list("Returns to check", d.ToCheckCount, items)
+	items = nil
+	for _, r := range d.Overdue {
+		items = append(items, fmt.Sprintf("%s %s, quarter %d, from %s: due %s", r.Contract.Reference, r.Contract.Title, r.Period.Number,
+			r.Contract.Supplier.Name, format.Date(r.Period.Due)))
+	}
+	list("Overdue returns", d.OverdueCount, items)
+	items = nil
+	for _, c := range d.Rated {
+		items = append(items, fmt.Sprintf("%s %s, %s: %s", c.Contract.Reference, c.Contract.Title, c.Contract.Supplier.Name, c.Rating.Label()))
+	}
+	list("Contracts newly rated Requires improvement or Inadequate", d.RatedCount, items)
+	b.WriteString("\n\nThe returns page in Tally lists every return to check and every overdue return.")
+	return Notice{Subject: "Weekly digest for " + d.Partner.Name, Link: link, Body: b.String()}
+}
+
+// WhyReminder is why someone who acts for supplier is emailed a reminder,
+// and how to stop.
+func WhyReminder(supplier string) string {
+	return "You are getting this reminder because you act for " + supplier +
+		" on Tally. It is also on your Messages page. To stop reminder emails, turn them off on your account page in Tally."
+}
+
+// WhyDigest is why a contract manager of partner is emailed the weekly
+// digest, and how to stop.
+func WhyDigest(partner string) string {
+	return "You are getting this digest because you are a contract manager for " + partner +
+		" on Tally. It is also on your Messages page. To stop the weekly digest email, turn it off on your account page in Tally."
 }

@@ -95,3 +95,70 @@ func TestWording(t *testing.T) {
 		}
 	}
 }
+
+// TestReminderWording pins the reminders and the digest, which people may
+// turn off, word for word.
+func TestReminderWording(t *testing.T) {
+	partner := tally.Org{Name: "Stockport Council"}
+	c := tally.Contract{Reference: "C-1", Title: "Highways works", Partner: partner, Supplier: tally.Org{Name: "Acme"}}
+	p := tally.Period{Number: 2, Due: time.Date(2026, 5, 14, 0, 0, 0, 0, time.UTC)}
+	tn := tally.Tender{Reference: "SPS-1", Title: "Highways", Partner: partner, Deadline: time.Date(2026, 12, 1, 17, 0, 0, 0, tally.London())}
+	tests := []struct {
+		name string
+		got  Notice
+		want Notice
+	}{
+		{"due in 7 days", ReturnDue(c, p, 7, "/r"), Notice{Subject: "Your return for C-1, quarter 2, is due in 7 days", Link: "/r",
+			Body: "Your delivery return for Highways works (C-1), quarter 2, is due in 7 days, on 14 May 2026. Submit it to Stockport Council in Tally with your evidence."}},
+		{"due in 1 day", ReturnDue(c, p, 1, "/r"), Notice{Subject: "Your return for C-1, quarter 2, is due in 1 day", Link: "/r",
+			Body: "Your delivery return for Highways works (C-1), quarter 2, is due in 1 day, on 14 May 2026. Submit it to Stockport Council in Tally with your evidence."}},
+		{"due today", ReturnDue(c, p, 0, "/r"), Notice{Subject: "Your return for C-1, quarter 2, is due today", Link: "/r",
+			Body: "Your delivery return for Highways works (C-1), quarter 2, is due today, 14 May 2026. Submit it to Stockport Council in Tally with your evidence."}},
+		{"overdue", ReturnOverdue(c, p, 8, "/r"), Notice{Subject: "Your return for C-1, quarter 2, is overdue", Link: "/r",
+			Body: "Your delivery return for Highways works (C-1), quarter 2, was due on 14 May 2026 and is 8 days overdue. Submit it to Stockport Council in Tally as soon as you can: nothing delivered that quarter counts until the return is verified."}},
+		{"query waiting", QueryWaiting(tally.Return{Contract: c, Period: p}, time.Date(2026, 6, 1, 15, 0, 0, 0, time.UTC), "/r"), Notice{
+			Subject: "Your answer is needed: return for C-1, quarter 2", Link: "/r",
+			Body: "On 1 June 2026 Stockport Council asked questions about your delivery return for Highways works (C-1), quarter 2. Answer them and resubmit the return in Tally: the lines queried do not count as delivered until they are verified."}},
+		{"offer deadline", OfferDeadline(tn, "/o"), Notice{Subject: "Your offer on SPS-1 is not submitted: the deadline is 5pm on 1 December 2026", Link: "/o",
+			Body: "Your offer on Highways (SPS-1) for Stockport Council is a draft that has not been submitted. The deadline for offers is 5pm on 1 December 2026. Submit it in Tally before then: a draft is not opened or evaluated."}},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", tt.name, tt.got, tt.want)
+		}
+	}
+
+	rt := func(ref string, period int, supplier string) tally.Return {
+		return tally.Return{Contract: tally.Contract{Reference: ref, Title: "Works " + ref, Supplier: tally.Org{Name: supplier}},
+			Period: tally.Period{Number: period, Due: p.Due}}
+	}
+	d := Digest{Partner: partner,
+		ToCheck: []tally.Return{rt("C-1", 2, "Acme"), rt("C-2", 1, "Beta")}, ToCheckCount: 12,
+		Overdue: []tally.Return{rt("C-3", 4, "Gamma")}, OverdueCount: 1,
+		Rated: []tally.ContractStatus{{Contract: tally.Contract{Reference: "C-4", Title: "Works C-4", Supplier: tally.Org{Name: "Delta"}},
+			Rating: tally.RatingRequiresImprovement}}, RatedCount: 1}
+	want := Notice{Subject: "Weekly digest for Stockport Council", Link: "/o/stockport/returns", Body: "This week at Stockport Council:\n\n" +
+		"Returns to check (12):\n- C-1 Works C-1, quarter 2, from Acme\n- C-2 Works C-2, quarter 1, from Beta\n- and 10 more\n\n" +
+		"Overdue returns (1):\n- C-3 Works C-3, quarter 4, from Gamma: due 14 May 2026\n\n" +
+		"Contracts newly rated Requires improvement or Inadequate (1):\n- C-4 Works C-4, Delta: Requires improvement\n\n" +
+		"The returns page in Tally lists every return to check and every overdue return."}
+	if got := WeeklyDigest(d, "/o/stockport/returns"); got != want {
+		t.Errorf("digest:\n got %+v\nwant %+v", got, want)
+	}
+	if d.Empty() || !(Digest{Partner: partner}).Empty() {
+		t.Error("Empty: a digest with items is empty, or one without is not")
+	}
+	if got, want := WeeklyDigest(Digest{Partner: partner, Rated: d.Rated, RatedCount: 1}, "/l").Body, "This week at Stockport Council:\n\n"+
+		"Contracts newly rated Requires improvement or Inadequate (1):\n- C-4 Works C-4, Delta: Requires improvement\n\n"+
+		"The returns page in Tally lists every return to check and every overdue return."; got != want {
+		t.Errorf("digest of ratings alone:\n%s\nwant\n%s", got, want)
+	}
+	if got, want := WhyReminder("Acme"), "You are getting this reminder because you act for Acme on Tally. It is also on your Messages page. "+
+		"To stop reminder emails, turn them off on your account page in Tally."; got != want {
+		t.Errorf("why a reminder: %q", got)
+	}
+	if got, want := WhyDigest("Stockport Council"), "You are getting this digest because you are a contract manager for Stockport Council on Tally. "+
+		"It is also on your Messages page. To stop the weekly digest email, turn it off on your account page in Tally."; got != want {
+		t.Errorf("why the digest: %q", got)
+	}
+}

@@ -109,6 +109,11 @@ func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients) ([]recipien
 			return nil, err
 		}
 	}
+	if len(r.Users) > 0 {
+		if err := add(tx.Query(ctx, `SELECT email, '' FROM users WHERE id = ANY ($1)`, r.Users)); err != nil {
+			return nil, err
+		}
+	}
 	if r.Address != "" {
 		out = append(out, recipient{address: r.Address})
 	}

@@ -51,6 +51,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/account", s.signedIn(s.handleAccount))
 			r.Post("/account/sign-out-everywhere", s.signedIn(s.handleSignOutEverywhere))
 			r.Post("/account/password", s.signedIn(s.handleChangePassword))
+			r.Post("/account/emails", s.signedIn(s.handleEmailChoices))
 
 			// Inside an organisation: s.org checks membership and the
 			// roles given, and answers 404 to everyone else.

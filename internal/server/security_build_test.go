@@ -80,6 +80,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	changer := ts.client(t)
 	p(changer, "/login", url.Values{"email": {"invitee@star.example"}, "password": {strong + "!"}}).seeOther(t)
 	p(changer, "/account/password", url.Values{"current": {strong + "!"}, "password": {strong + "?"}, "confirm": {strong + "?"}}).seeOther(t)
+	p(sc, "/account/emails", url.Values{"emails": {"reminders"}}).seeOther(t)
 	// A sign-in link, asked for and used.
 	if r := p(anon, "/login/link", url.Values{"email": {"invitee@star.example"}, "next": {"/account"}}); r.resp.StatusCode != http.StatusOK {
 		t.Fatalf("sign-in link request: %d", r.resp.StatusCode)

@@ -190,11 +190,15 @@ func (s *Server) accountPage(r *http.Request, errs map[string]string) (pages.Acc
 	if err != nil {
 		return pages.AccountPage{}, err
 	}
+	emails, err := s.store.EmailChoices(r.Context(), u.ID)
+	if err != nil {
+		return pages.AccountPage{}, err
+	}
 	title := "Your account"
 	if len(errs) > 0 {
 		title = "Error: " + title
 	}
-	return pages.AccountPage{Page: s.page(r, title), Name: u.Name, Email: u.Email, Orgs: chooserOrgs(ms), Errors: errs}, nil
+	return pages.AccountPage{Page: s.page(r, title), Name: u.Name, Email: u.Email, Orgs: chooserOrgs(ms), Errors: errs, Emails: accountEmails(ms, emails)}, nil
 }
 
 // handleChangePassword changes the signed-in person's password after

@@ -1,9 +1,10 @@
 // Package worker runs Tally's background jobs (package jobs) with River:
-// it sends emails, with retries, and makes password reset and sign-in
-// links. Workers
-// run inside `tally serve` by default and in `tally worker` for
-// deployments that separate them; any number of processes may run them at
-// once, because River locks each job to one.
+// it sends emails, with retries, makes password reset and sign-in links,
+// and sweeps for the reminders and digests due every hour. Workers run
+// inside `tally serve` by default and in `tally worker` for deployments
+// that separate them; any number of processes may run them at once,
+// because River locks each job to one (and the sweep sends each reminder
+// once).
 package worker
 
 import (
@@ -44,6 +45,14 @@ type Config struct {
 	// PollInterval is how often this process looks for jobs when no
 	// notification says there are some; 0 is River's default (1 second).
 	PollInterval time.Duration
+
+	// Reminders sends the reminders and digests: every hour, the elected
+	// leader among the processes enqueues a sweep (jobs.Reminders). Off,
+	// this process still works sweeps another enqueued. Tests of other
+	// jobs leave it off, so no reminder joins their emails.
+	Reminders bool
+	// Now is the sweep's clock; nil is time.Now.
+	Now func() time.Time
 }
 
 // JobTimeout bounds one try of one job.
@@ -64,6 +73,15 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 	river.AddWorker(workers, &emailWorker{mailer: m})
 	river.AddWorker(workers, &resetWorker{mailer: m, store: store})
 	river.AddWorker(workers, &signInLinkWorker{mailer: m, store: store})
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	river.AddWorker(workers, &remindersWorker{store: store, now: now, log: cfg.Log})
+	var periodic []*river.PeriodicJob
+	if cfg.Reminders {
+		periodic = append(periodic, remindersJob())
+	}
 	rescue := cfg.RescueAfter
 	if rescue == 0 {
 		rescue = 5 * time.Minute
@@ -71,6 +89,7 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.Workers, 1)}},
 		Workers:                     workers,
+		PeriodicJobs:                periodic,
 		Logger:                      cfg.Log,
 		ErrorHandler:                errorLog{cfg.Log},
 		JobTimeout:                  cmp.Or(cfg.JobTimeout, JobTimeout),
