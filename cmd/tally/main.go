@@ -90,14 +90,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		// the soft limit above still bounds memory. GOGC overrides it.
 		debug.SetGCPercent(defaultGCPercent)
 	}
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	pool, err := openReady(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := postgres.Ready(ctx, pool); err != nil {
-		return fmt.Errorf("database is not ready (run `tally migrate` first): %w", err)
-	}
 	store := postgres.New(pool)
 	srv := server.New(cfg, store, log).HTTPServer()
 	if cfg.Workers > 0 {

@@ -22,14 +22,11 @@ func work(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		return err
 	}
 	log := newLogger(stdout, cfg.LogLevel)
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	pool, err := openReady(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := postgres.Ready(ctx, pool); err != nil {
-		return fmt.Errorf("database is not ready (run `tally migrate` first): %w", err)
-	}
 	stop, err := startWorkers(ctx, cfg, pool, postgres.New(pool), log)
 	if err != nil {
 		return err
@@ -38,6 +35,20 @@ func work(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 	log.Info("shutting down")
 	stop()
 	return nil
+}
+
+// openReady connects to DATABASE_URL and checks that the schema is the
+// one this binary expects.
+func openReady(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error) {
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.Ready(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database is not ready (run `tally migrate` first): %w", err)
+	}
+	return pool, nil
 }
 
 // startWorkers starts cfg.Workers workers (at least one) and returns what
