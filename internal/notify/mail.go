@@ -173,3 +173,25 @@ func (s *SMTPSender) client(ctx context.Context) (*mail.Client, error) {
 
 // oneLine keeps a header value on one line, so no text can add a header.
 var oneLine = strings.NewReplacer("\r", " ", "\n", " ")
+
+// Reason says in plain words why an email could not be sent, from the
+// sender's error text, for administrators: the error itself names servers
+// and addresses of Tally's own and is only logged.
+func Reason(errText string) string {
+	e := strings.ToLower(errText)
+	switch {
+	case strings.Contains(e, "starttls") || strings.Contains(e, "tls") || strings.Contains(e, "certificate"):
+		return "Tally could not make an encrypted connection to the mail server. Ask whoever runs Tally to check its mail settings."
+	case strings.Contains(e, "recipient") || strings.Contains(e, " 550") || strings.Contains(e, " 551") ||
+		strings.Contains(e, " 553") || strings.Contains(e, "5.1."):
+		return "The mail server refused the address. Check that it is right: the person may have left or mistyped it."
+	case strings.Contains(e, " 552") || strings.Contains(e, "5.2."):
+		return "The recipient's mailbox is full or refusing mail."
+	case strings.Contains(e, "auth"):
+		return "The mail server refused Tally's sign-in. Ask whoever runs Tally to check its mail settings."
+	case strings.Contains(e, "dial") || strings.Contains(e, "connection refused") || strings.Contains(e, "timeout") ||
+		strings.Contains(e, "deadline") || strings.Contains(e, " 421") || strings.Contains(e, "no such host"):
+		return "Tally could not reach the mail server, or it was too busy to take the email."
+	}
+	return "The mail server did not accept the email."
+}

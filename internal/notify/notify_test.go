@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tally-sv/tally/internal/tally"
@@ -38,6 +39,23 @@ func TestOutcomesTellEachBidderOnlyItsOwn(t *testing.T) {
 		if len(got.Orgs) != 1 || got.Orgs[0] != want.org || len(got.To.Suppliers) != 1 || got.To.Suppliers[0] != want.org ||
 			got.Link != want.link || got.Owner != 2 || (got.Subject == TenderOutcome(e.Tender, true, "").Subject) != want.won {
 			t.Errorf("bidder %d: %+v", want.org, got)
+		}
+	}
+}
+
+// TestReasonWordsSenderErrors: administrators read why in words, never
+// the error with its servers and addresses.
+func TestReasonWordsSenderErrors(t *testing.T) {
+	for err, want := range map[string]string{
+		`mail: send to a@x.example: dial failed: STARTTLS mode set to: "TLSMandatory", but target host does not support STARTTLS`: "encrypted connection",
+		"mail: send to a@x.example: failed to set mail recipient: 550 5.1.1 user unknown":                                         "refused the address",
+		"mail: send to a@x.example: dial tcp 10.0.0.5:587: connect: connection refused":                                           "could not reach",
+		"mail: send to a@x.example: EHLO/HELO exchange failed: 421 4.3.2 down":                                                    "could not reach",
+		"mail: send to a@x.example: 552 mailbox full":                                                                             "mailbox is full",
+		"something else": "did not accept",
+	} {
+		if got := Reason(err); !strings.Contains(got, want) || strings.Contains(got, "10.0.0.5") {
+			t.Errorf("Reason(%q) = %q, want it to say %q", err, got, want)
 		}
 	}
 }

@@ -39,7 +39,7 @@ func (s *Store) tell(ctx context.Context, tx pgx.Tx, ts ...notify.Telling) error
 				return fmt.Errorf("message to org %d: %w", org, err)
 			}
 		}
-		to, err := recipients(ctx, tx, t.To)
+		to, err := recipients(ctx, tx, t.To, t.Owner)
 		if err != nil {
 			return fmt.Errorf("recipients of %q: %w", t.Subject, err)
 		}
@@ -49,7 +49,7 @@ func (s *Store) tell(ctx context.Context, tx pgx.Tx, ts ...notify.Telling) error
 				why = notify.WhyMember(r.org)
 			}
 			emails = append(emails, river.InsertManyParams{Args: jobs.Email{To: r.address, Subject: t.Subject, Body: t.Body,
-				Link: t.Link, Why: why, Org: t.Owner}})
+				Link: t.Link, Why: why, Org: t.Owner, ToOrg: r.orgID}})
 		}
 	}
 	if len(emails) == 0 {
@@ -65,13 +65,14 @@ func (s *Store) tell(ctx context.Context, tx pgx.Tx, ts ...notify.Telling) error
 // for there (the reason they are emailed).
 type recipient struct {
 	address string
-	org     string
+	org     string // its name
+	orgID   int64
 }
 
 // recipients finds the addresses r names, each once. Accounts and
 // memberships have no row-level security, so this reads the same in any
 // scope.
-func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients) ([]recipient, error) {
+func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients, owner int64) ([]recipient, error) {
 	var out []recipient
 	add := func(rows pgx.Rows, err error) error {
 		if err != nil {
@@ -79,7 +80,7 @@ func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients) ([]recipien
 		}
 		list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (recipient, error) {
 			var r recipient
-			err := row.Scan(&r.address, &r.org)
+			err := row.Scan(&r.address, &r.org, &r.orgID)
 			return r, err
 		})
 		out = append(out, list...)
@@ -87,7 +88,7 @@ func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients) ([]recipien
 	}
 	if len(r.Suppliers) > 0 {
 		if err := add(tx.Query(ctx, `
-			SELECT DISTINCT ON (u.email) u.email, o.name FROM memberships m
+			SELECT DISTINCT ON (u.email) u.email, o.name, o.id FROM memberships m
 			JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.org_id
 			WHERE m.org_id = ANY ($1) AND m.role = 'supplier' ORDER BY u.email, o.name`, r.Suppliers)); err != nil {
 			return nil, err
@@ -95,7 +96,7 @@ func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients) ([]recipien
 	}
 	if r.Partner != 0 {
 		if err := add(tx.Query(ctx, `
-			SELECT DISTINCT ON (u.email) u.email, p.name FROM memberships m
+			SELECT DISTINCT ON (u.email) u.email, p.name, p.id FROM memberships m
 			JOIN users u ON u.id = m.user_id JOIN organisations p ON p.id = $1
 			WHERE m.role = $2 AND (m.org_id = p.id OR m.org_id = p.shared_service_id) ORDER BY u.email`, r.Partner, r.Role)); err != nil {
 			return nil, err
@@ -103,19 +104,20 @@ func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients) ([]recipien
 	}
 	if r.Inviter != 0 {
 		if err := add(tx.Query(ctx, `
-			SELECT u.email, o.name FROM invitations i
+			SELECT u.email, o.name, o.id FROM invitations i
 			JOIN users u ON u.id = i.invited_by JOIN organisations o ON o.id = i.org_id
 			WHERE i.id = $1`, r.Inviter)); err != nil {
 			return nil, err
 		}
 	}
 	if len(r.Users) > 0 {
-		if err := add(tx.Query(ctx, `SELECT email, '' FROM users WHERE id = ANY ($1)`, r.Users)); err != nil {
+		if err := add(tx.Query(ctx, `SELECT email, '', 0::bigint FROM users WHERE id = ANY ($1)`, r.Users)); err != nil {
 			return nil, err
 		}
 	}
 	if r.Address != "" {
-		out = append(out, recipient{address: r.Address})
+		// An address on its own (an invitation) is the owner's to see.
+		out = append(out, recipient{address: r.Address, orgID: owner})
 	}
 	slices.SortStableFunc(out, func(a, b recipient) int { return strings.Compare(a.address, b.address) })
 	return slices.CompactFunc(out, func(a, b recipient) bool { return a.address == b.address }), nil

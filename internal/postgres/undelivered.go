@@ -14,7 +14,8 @@ import (
 type UndeliveredEmail struct {
 	ID       int64
 	About    string // the organisation whose work it was about
-	To       string
+	To       string // "" when the address is not one of the administrator's organisations' people
+	ToOrg    string // the organisation the recipient was emailed as one of, when To is ""
 	Subject  string
 	Queued   time.Time
 	GaveUp   time.Time
@@ -43,9 +44,12 @@ func (s *Store) UndeliveredEmails(ctx context.Context, scope tally.Scope, limit,
 			return err
 		}
 		rows, err := tx.Query(ctx, `
-			SELECT j.id, coalesce(o.name, ''), j.args->>'to', j.args->>'subject', j.created_at, coalesce(j.finalized_at, j.attempted_at, j.created_at),
+			SELECT j.id, coalesce(o.name, ''),
+			       CASE WHEN (j.args->>'to_org')::bigint = ANY ($1) THEN j.args->>'to' ELSE '' END, coalesce(r.name, ''),
+			       j.args->>'subject', j.created_at, coalesce(j.finalized_at, j.attempted_at, j.created_at),
 			       j.attempt, coalesce(j.errors[array_upper(j.errors, 1)]->>'error', '')
 			FROM river_job j LEFT JOIN organisations o ON o.id = (j.args->>'org')::bigint
+			LEFT JOIN organisations r ON r.id = (j.args->>'to_org')::bigint
 			WHERE`+undeliveredWhere+`
 			ORDER BY j.finalized_at DESC NULLS LAST, j.id DESC LIMIT $2 OFFSET $3`, scope.OrgIDs, limit, offset)
 		if err != nil {
@@ -66,17 +70,19 @@ func (s *Store) RetryEmail(ctx context.Context, scope tally.Scope, id int64) (er
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		var to string
+		// The audit names the email by its subject: the address may be
+		// another organisation's person.
+		var subject string
 		var org int64
-		if err := tx.QueryRow(ctx, `SELECT j.args->>'to', (j.args->>'org')::bigint FROM river_job j WHERE`+undeliveredWhere+` AND j.id = $2 FOR UPDATE`,
-			scope.OrgIDs, id).Scan(&to, &org); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT j.args->>'subject', (j.args->>'org')::bigint FROM river_job j WHERE`+undeliveredWhere+` AND j.id = $2 FOR UPDATE`,
+			scope.OrgIDs, id).Scan(&subject, &org); err != nil {
 			return err
 		}
 		if _, err := s.jobs.JobRetryTx(ctx, tx, id); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: org, UserID: scope.UserID, Action: "email.retry",
-			Subject: to, Detail: map[string]any{"job": id}})
+			Subject: subject, Detail: map[string]any{"job": id}})
 	})
 	return translate(err)
 }

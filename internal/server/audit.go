@@ -40,6 +40,7 @@ var auditActions = []components.Option{
 	{Value: "measures.", Text: "Measures and editions"},
 	{Value: "member.", Text: "People and roles"},
 	{Value: "supplier.register", Text: "Supplier registered"},
+	{Value: "email.retry", Text: "Undelivered email sent again"},
 }
 
 // handleAudit shows the audit trail, newest first: the organisation's log

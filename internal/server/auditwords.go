@@ -26,6 +26,7 @@ var auditRoles = map[string][]tally.Role{
 	"measures":   {tally.RoleAdmin},
 	"member":     {tally.RoleAdmin, tally.RoleSupplier},
 	"supplier":   {tally.RoleSupplier},
+	"email":      {tally.RoleAdmin},
 }
 
 // auditActor names who acted, with the role that let them: "Buyer Jane
@@ -210,6 +211,8 @@ func auditSentence(e postgres.AuditRow) string {
 		return who + " removed " + member + " from " + e.Org
 	case "supplier.register":
 		return e.UserName + " registered the supplier " + ref
+	case "email.retry":
+		return who + " sent an email that could not be delivered again: ‘" + e.Subject + "’"
 	}
 	return who + ": " + e.Action + " " + ref
 }

@@ -65,17 +65,18 @@ func (ts *testServer) mailLog() string {
 	return ts.log.String()
 }
 
-// undeliveredEmail records an email about org's work that the workers
-// gave up on, as River leaves it after the last try, and returns its id.
-func undeliveredEmail(t *testing.T, ts *testServer, org int64, to, subject string) int64 {
+// undeliveredEmail records an email about org's work, to one of toOrg's
+// people, that the workers gave up on, as River leaves it after the last
+// try, and returns its id.
+func undeliveredEmail(t *testing.T, ts *testServer, org, toOrg int64, to, subject string) int64 {
 	t.Helper()
 	var id int64
 	err := ts.db.Owner.QueryRow(t.Context(), `
 		INSERT INTO river_job (args, kind, max_attempts, attempt, attempted_at, state, queue, priority, finalized_at, errors)
-		VALUES (jsonb_build_object('to', $2::text, 'subject', $3::text, 'body', 'Body.', 'why', 'Why.', 'org', $1::bigint),
+		VALUES (jsonb_build_object('to', $2::text, 'subject', $3::text, 'body', 'Body.', 'why', 'Why.', 'org', $1::bigint, 'to_org', $4::bigint),
 		        'email', 10, 10, now(), 'discarded', 'default', 1, now(),
 		        ARRAY[jsonb_build_object('at', now(), 'attempt', 10, 'error', 'mail: send to '||$2||': 550 mailbox unavailable', 'trace', '')])
-		RETURNING id`, org, to, subject).Scan(&id)
+		RETURNING id`, org, to, subject, toOrg).Scan(&id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 		t.Fatalf("ask for a new invitation: %d", r.resp.StatusCode)
 	}
 	// An email that could not be delivered, tried again.
-	lost := undeliveredEmail(t, ts, orgID(t, ts, "stockport"), "lost@supplier.example", "Outcome")
+	lost := undeliveredEmail(t, ts, orgID(t, ts, "stockport"), orgID(t, ts, "stockport"), "lost@supplier.example", "Outcome")
 	p(admin, "/o/star/notifications/undelivered/"+itoa64(lost)+"/retry", url.Values{}).seeOther(t)
 	// A password reset, and signing out everywhere, from a throwaway session.
 	resp := p(anon, "/password-reset", url.Values{"email": {"invitee@star.example"}}).resp

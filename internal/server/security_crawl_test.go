@@ -50,7 +50,7 @@ func secDemoWorld(t *testing.T, ts *testServer) secDemo {
 	}
 	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"pending-invite@star.example"}, "roles": {"buyer"}})
 	w["invitation"] = itoa64(secInt(t, ts, `SELECT id FROM invitations WHERE email = 'pending-invite@star.example'`))
-	w["email"] = itoa64(undeliveredEmail(t, ts, orgID(t, ts, "star"), "gone@star.example", "Secret subject"))
+	w["email"] = itoa64(undeliveredEmail(t, ts, orgID(t, ts, "star"), orgID(t, ts, "star"), "gone@star.example", "Secret subject"))
 	w["kpi"] = itoa64(secInt(t, ts, `SELECT min(id) FROM kpis WHERE contract_id = $1`, secInt(t, ts, `SELECT id FROM contracts WHERE tender_id = $1`, awarded)))
 	open := itoa64(secInt(t, ts, `SELECT min(id) FROM tenders WHERE status = 'published' AND deadline > now()`))
 	closed := itoa64(secInt(t, ts, `SELECT min(t.id) FROM tenders t WHERE status = 'published' AND deadline <= now()

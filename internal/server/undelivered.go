@@ -3,11 +3,13 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tally-sv/tally/internal/format"
+	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/components"
@@ -26,14 +28,30 @@ func (s *Server) handleUndelivered(w http.ResponseWriter, r *http.Request, a tal
 	if err != nil {
 		return err
 	}
+	if last := max(1, (total+undeliveredPageSize-1)/undeliveredPageSize); page > last {
+		// Past the end (the list shrank as emails were retried): the
+		// last page, not an empty one that says all is well.
+		http.Redirect(w, r, route.WithQuery(r.URL.Path, url.Values{"page": {strconv.Itoa(last)}}), http.StatusSeeOther)
+		return nil
+	}
 	p := pages.UndeliveredPage{Page: s.page(r, "Messages not delivered"), Back: route.Path("/o/{org}/notifications", a.Org.Slug),
 		PageNum: page, Pages: max(1, (total+undeliveredPageSize-1)/undeliveredPageSize),
 		PageLinks: components.PageLinks(r.URL.Path, r.URL.Query(), "page"),
 		Summary:   format.Count(total, "email could not be delivered.", "emails could not be delivered.")}
 	for _, e := range list {
+		// The error names Tally's own servers: it is in the log, and the
+		// page says what it means.
 		row := pages.UndeliveredRow{To: e.To, Subject: e.Subject, Queued: format.DateTime(e.Queued), GaveUp: format.DateTime(e.GaveUp),
-			Tries: "tried " + format.Count(e.Attempts, "time", "times"), Error: e.Error,
+			Tries: "tried " + format.Count(e.Attempts, "time", "times"), Error: notify.Reason(e.Error),
 			Retry: route.Path("/o/{org}/notifications/undelivered/{email}/retry", a.Org.Slug, e.ID)}
+		switch {
+		case e.To != "":
+		case e.ToOrg != "":
+			// Another organisation's person: whose, not their address.
+			row.To = "one of the people at " + e.ToOrg
+		default:
+			row.To = "someone outside your organisation"
+		}
 		if e.About != a.Org.Name {
 			row.About = e.About
 		}

@@ -17,17 +17,24 @@ func TestUndeliveredEmailsAreShownToAdministratorsAndRetried(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
 	stockport := orgID(t, ts, "stockport")
-	id := undeliveredEmail(t, ts, stockport, "gone@supplier.example", "Outcome of STO-1: you have won the contract")
+	id := undeliveredEmail(t, ts, stockport, stockport, "gone@supplier.example", "Outcome of STO-1: you have won the contract")
+	// To a supplier's person: the council's administrators learn whose,
+	// never the address.
+	northern := orgID(t, ts, "northernbuild")
+	undeliveredEmail(t, ts, stockport, northern, "private@northernbuild.example", "Outcome of STO-2: your offer was not successful")
 	page := "/o/star/notifications/undelivered"
 
 	admin := signIn(t, ts, "admin@star.example")
 	_, body := get(t, admin, ts.URL+"/o/star/notifications")
-	if !strings.Contains(body, "1 email could not be delivered") || !strings.Contains(body, `href="`+page+`"`) {
+	if !strings.Contains(body, "2 emails could not be delivered") || !strings.Contains(body, `href="`+page+`"`) {
 		t.Errorf("the shared service's Messages page does not point its administrator to the undelivered email:\n%s", body)
 	}
 	resp, body := get(t, admin, ts.URL+page)
-	for _, want := range []string{"gone@supplier.example", "Outcome of STO-1: you have won the contract", "550 mailbox unavailable",
-		"Stockport Council", "tried 10 times", "1 email could not be delivered."} {
+	if strings.Contains(body, "private@northernbuild.example") || strings.Contains(body, "550") {
+		t.Error("the page shows a supplier's person's address, or the raw error")
+	}
+	for _, want := range []string{"gone@supplier.example", "Outcome of STO-1: you have won the contract", "The mail server refused the address",
+		"Stockport Council", "tried 10 times", "2 emails could not be delivered.", "one of the people at Northern Build"} {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, want) {
 			t.Errorf("undelivered page: %d, missing %q", resp.StatusCode, want)
 		}
@@ -48,7 +55,7 @@ func TestUndeliveredEmailsAreShownToAdministratorsAndRetried(t *testing.T) {
 		}
 	}
 	trafford := orgID(t, ts, "trafford")
-	other := undeliveredEmail(t, ts, trafford, "x@trafford-supplier.example", "Trafford outcome email")
+	other := undeliveredEmail(t, ts, trafford, trafford, "x@trafford-supplier.example", "Trafford outcome email")
 	tc := signIn(t, ts, "admin@trafford.example")
 	if _, body := get(t, tc, ts.URL+"/o/trafford/notifications/undelivered"); strings.Contains(body, "gone@supplier.example") || !strings.Contains(body, "Trafford outcome email") {
 		t.Errorf("Trafford's administrator sees another council's email, or not their own")

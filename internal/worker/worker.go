@@ -34,7 +34,8 @@ type Config struct {
 
 	// RescueAfter is how long a job may stay running before another
 	// worker takes it over, its own having stopped (a killed process).
-	// Default 5 minutes; it must be longer than the job timeout.
+	// Default 15 minutes, longer than any job may run (the reminder
+	// sweep's 10); it must be longer than the job timeout.
 	RescueAfter time.Duration
 	// JobTimeout bounds one try of one job; 0 is the package's JobTimeout.
 	// Only tests shorten it, so that a short RescueAfter is allowed.
@@ -84,7 +85,7 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 	}
 	rescue := cfg.RescueAfter
 	if rescue == 0 {
-		rescue = 5 * time.Minute
+		rescue = 15 * time.Minute
 	}
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.Workers, 1)}},

@@ -30,8 +30,8 @@ type UndeliveredRow struct {
 	About   string // the organisation whose work it is about
 	Queued  string
 	GaveUp  string
-	Tries   string // "Tried 10 times"
-	Error   string
+	Tries   string // "tried 10 times"
+	Error   string // why, in words
 	Retry   string // POST
 }
 
@@ -77,7 +77,7 @@ func Undelivered(p UndeliveredPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" class=\"govuk-back-link\">Back to messages</a><h1 class=\"govuk-heading-l\">Messages not delivered</h1><p class=\"govuk-body\">Tally tries each email for about four and a half hours. These are the ones the mail server did not accept by then. Check the address and the error: when the problem is fixed, try the email again. The messages in Tally itself were delivered.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" class=\"govuk-back-link\">Back to messages</a><h1 class=\"govuk-heading-l\">Messages not delivered</h1><p class=\"govuk-body\">Tally tries each email for about four hours (ten tries, further and further apart). These are the ones the mail server had not accepted by then. Check the address and the error: when the problem is fixed, try the email again. Where an email was also a message on a Messages page in Tally, that message is there.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -193,20 +193,20 @@ func Undelivered(p UndeliveredPage) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, ")</dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Last error</dt><dd class=\"govuk-summary-list__value tally-break-words\"><code>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, ")</dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Why</dt><dd class=\"govuk-summary-list__value\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var11 string
 					templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(e.Error)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/undelivered.templ`, Line: 66, Col: 79}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/undelivered.templ`, Line: 66, Col: 55}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</code></dd></div></dl><form method=\"post\" action=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</dd></div></dl><form method=\"post\" action=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
