@@ -97,15 +97,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	defer pool.Close()
 	store := postgres.New(pool)
 	srv := server.New(cfg, store, log).HTTPServer()
+	stopWorkers := func(context.Context) {}
 	if cfg.Workers > 0 {
-		stopWorkers, err := startWorkers(ctx, cfg, pool, store, log)
-		if err != nil {
+		if stopWorkers, err = startWorkers(ctx, cfg, pool, store, log); err != nil {
 			return err
 		}
-		// Deferred first, so it runs after the server has finished its
-		// requests: the jobs they queued are still worked by someone,
-		// now or by the next process to start.
-		defer stopWorkers()
 	}
 
 	errc := make(chan error, 1)
@@ -131,14 +127,21 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	log.Info("serving", "addr", cfg.Addr, "url", cfg.BaseURL)
 	select {
 	case err := <-errc:
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		stopWorkers(stopCtx)
 		return err
 	case <-ctx.Done():
 	}
-	// Finish in-flight requests, then stop.
+	// Finish in-flight requests, then the jobs running, all within one
+	// SHUTDOWN_TIMEOUT. Jobs the requests queued are worked by whichever
+	// process runs next.
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(shutdownCtx)
+	stopWorkers(shutdownCtx)
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

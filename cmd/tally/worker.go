@@ -33,7 +33,9 @@ func work(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 	}
 	<-ctx.Done()
 	log.Info("shutting down")
-	stop()
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	stop(stopCtx)
 	return nil
 }
 
@@ -52,9 +54,9 @@ func openReady(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error) {
 }
 
 // startWorkers starts cfg.Workers workers (at least one) and returns what
-// stops them: it lets running jobs finish for up to SHUTDOWN_TIMEOUT, then
+// stops them: it lets running jobs finish until its context ends, then
 // cancels them (River tries them again later).
-func startWorkers(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, store *postgres.Store, log *slog.Logger) (func(), error) {
+func startWorkers(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, store *postgres.Store, log *slog.Logger) (func(context.Context), error) {
 	client, err := worker.New(pool, store, worker.Config{Workers: cfg.Workers, BaseURL: cfg.BaseURL,
 		Sender: notify.NewSender(cfg, log), Log: log, Reminders: true})
 	if err != nil {
@@ -66,9 +68,7 @@ func startWorkers(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, st
 		return nil, fmt.Errorf("start workers: %w", err)
 	}
 	log.Info("working background jobs", "workers", max(cfg.Workers, 1))
-	return func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-		defer cancel()
+	return func(stopCtx context.Context) {
 		if err := client.Stop(stopCtx); err != nil {
 			log.Warn("workers stopped before their jobs finished; those jobs will run again", "err", err.Error())
 			if err := client.StopAndCancel(context.Background()); err != nil {

@@ -281,3 +281,23 @@ func TestCrossSitePostsAreRefused(t *testing.T) {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func itoa64(i int64) string { return strconv.FormatInt(i, 10) }
+
+// An IPv6 client is counted by its /64: moving from address to address
+// within the block its network was given escapes no limit, while another
+// block is a different client.
+func TestIPv6ClientsAreCountedByTheirBlock(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t, fromProxy)
+	for i := range 10 {
+		addr := "2001:db8:1:2::" + strconv.Itoa(i+1)
+		if resp := login(t, ts, "buyer@star.example", "wrong", addr); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("failure %d from %s: status %d, want 422", i+1, addr, resp.StatusCode)
+		}
+	}
+	if resp := login(t, ts, "buyer@star.example", demo.Password, "2001:db8:1:2:ffff::9"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("11th attempt from a new address in the same /64: %d, want 429", resp.StatusCode)
+	}
+	if resp := login(t, ts, "buyer@star.example", demo.Password, "2001:db8:1:3::1"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the owner from another /64: %d, want 303", resp.StatusCode)
+	}
+}

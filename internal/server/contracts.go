@@ -327,7 +327,7 @@ func (s *Server) handleKPIChange(w http.ResponseWriter, r *http.Request, a tally
 	if len(f.Errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.KPIChange(s.kpiChangePage(r, a, c, k, values, reason, f.Errs)))
 	}
-	s.flash(r, "The targets for "+k.Code+" are changed. "+c.Supplier.Name+" has a message in Tally saying so, and an email is on its way.")
+	s.flash(r, "The targets for "+k.Code+" are changed. "+c.Supplier.Name+" has a message in Tally saying so, and emails are being sent to its people.")
 	http.Redirect(w, r, route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, c.ID), http.StatusSeeOther)
 	return nil
 }

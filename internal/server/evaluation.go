@@ -319,7 +319,7 @@ func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Acc
 		// (one awarded meanwhile, say).
 		return s.renderEvaluation(w, r, a, e, http.StatusUnprocessableEntity, f.Errs, typed)
 	}
-	s.flash(r, "The contract is awarded. Every bidder has a message in Tally with the outcome, and an email is on its way to their people.")
+	s.flash(r, "The contract is awarded. Every bidder has a message in Tally with the outcome, and emails are being sent to their people.")
 	http.Redirect(w, r, route.Path("/o/{org}/contracts/{contract}", a.Org.Slug, contractID), http.StatusSeeOther)
 	return nil
 }

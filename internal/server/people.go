@@ -147,7 +147,7 @@ func (s *Server) throttleInvitation(w http.ResponseWriter, r *http.Request, a ta
 	}
 	msg := "You have sent too many invitations in the last hour. Try again later"
 	if attempt.Limit.Window >= 24*time.Hour {
-		msg = email + " has been sent too many invitations today. Try again tomorrow"
+		msg = email + " has been sent too many invitations in the last 24 hours. Try again later"
 	}
 	p, err := s.usersPage(r, a, in, map[string]string{field: msg})
 	if err != nil {

@@ -77,7 +77,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, status, pages.Register(pages.RegisterPage{
 			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: f.Errs, Existing: existing}))
 	}
-	attempt, err := s.throttle(r, "register_throttled", 0, emailedLinkLimits("register", in.Email, s.clientAddr(r), registrationLifetime))
+	attempt, err := s.throttle(r, "register_throttled", 0, emailedLinkLimits("register", in.Email, s.limitAddr(r), registrationLifetime))
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (s *Server) askToJoin(w http.ResponseWriter, r *http.Request, f *form) erro
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Register(pages.RegisterPage{
 			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: errs, Existing: o.Name}))
 	}
-	keys := []string{"join:" + s.clientAddr(r)}
+	keys := []string{"join:" + s.limitAddr(r)}
 	n, err := s.store.LoginFailures(r.Context(), keys, loginWindow)
 	if err != nil {
 		return err

@@ -91,7 +91,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The attempt is counted before the password is checked, so a burst
 	// of guesses at once is counted like one after another.
-	limits := signInLimits(email, s.clientAddr(r))
+	limits := signInLimits(email, s.limitAddr(r))
 	attempt, err := s.throttle(r, "sign_in_throttled", u.ID, limits)
 	if err != nil {
 		return err
@@ -222,7 +222,7 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 	if f.Errs["current"] == "" && current != "" {
 		// Counted like a sign-in, so the form cannot be used to guess a
 		// password.
-		limits := signInLimits(u.Email, s.clientAddr(r))
+		limits := signInLimits(u.Email, s.limitAddr(r))
 		attempt, err := s.throttle(r, "change_password_throttled", u.ID, limits)
 		if err != nil {
 			return err

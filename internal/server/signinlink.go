@@ -64,7 +64,7 @@ func (s *Server) handleSignInLinkRequest(w http.ResponseWriter, r *http.Request)
 		p.Title = "Error: Sign in with a link"
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.SignInLink(p))
 	}
-	attempt, err := s.throttle(r, "sign_in_link_throttled", 0, emailedLinkLimits("link", p.Email, s.clientAddr(r), worker.SignInLinkLifetime))
+	attempt, err := s.throttle(r, "sign_in_link_throttled", 0, emailedLinkLimits("link", p.Email, s.limitAddr(r), worker.SignInLinkLifetime))
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (s *Server) handleSignInWithLink(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := s.store.ClearLoginFailures(r.Context(), signInLimits(u.Email, s.clientAddr(r))[0].Key); err != nil {
+	if err := s.store.ClearLoginFailures(r.Context(), signInLimits(u.Email, s.limitAddr(r))[0].Key); err != nil {
 		return err
 	}
 	if err := s.signIn(r, u); err != nil {

@@ -270,7 +270,7 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, a tally.Ac
 	}
 	msg := t.Reference + " has been cancelled."
 	if len(suppliers) > 0 {
-		msg += " " + format.Count(len(suppliers), "supplier with an offer has", "suppliers with offers have") + " a message in Tally saying so, and an email is on its way."
+		msg += " " + format.Count(len(suppliers), "supplier with an offer has", "suppliers with offers have") + " a message in Tally saying so, and emails are being sent to their people."
 	}
 	s.flash(r, msg)
 	http.Redirect(w, r, route.Path("/o/{org}/tenders/{tender}", a.Org.Slug, t.ID), http.StatusSeeOther)

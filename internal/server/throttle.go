@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/tally-sv/tally/internal/postgres"
@@ -48,14 +49,27 @@ func emailedLinkLimits(kind, email, addr string, lifetime time.Duration) []postg
 }
 
 // inviteLimits limit invitations (and invitations sent again) by one
-// person, to one address from one organisation, and to one address in
-// all. The last two stop an address being flooded with email.
+// person and to one address from one organisation, which stops an address
+// being flooded with email. There is no limit per address across
+// organisations: anyone can register one, and such a limit would let a
+// stranger stop a council inviting its own staff.
 func inviteLimits(inviterID, orgID int64, email string) []postgres.Limit {
 	return []postgres.Limit{
 		{Name: "inviting account", Key: fmt.Sprintf("invite:by:%d", inviterID), Max: 50, Window: time.Hour},
 		{Name: "invited address in organisation", Key: fmt.Sprintf("invite:to:%d:%s", orgID, email), Max: 5, Window: 24 * time.Hour},
-		{Name: "invited address", Key: "invite:to:" + email, Max: 10, Window: 24 * time.Hour},
 	}
+}
+
+// limitAddr is the client address as the limits count it: an IPv6 client
+// by its /64, which a household or a server is given whole, so that moving
+// from address to address within it escapes no limit.
+func (s *Server) limitAddr(r *http.Request) string {
+	a := s.clientAddr(r)
+	if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() && !ip.Is4In6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return a
 }
 
 // limitKeys are the keys of limits.

@@ -38,7 +38,7 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) erro
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.ResetRequest(pages.ResetRequestPage{
 			Page: s.page(r, "Error: Reset your password"), Email: email, Errors: f.Errs}))
 	}
-	attempt, err := s.throttle(r, "reset_throttled", 0, emailedLinkLimits("reset", email, s.clientAddr(r), worker.ResetLifetime))
+	attempt, err := s.throttle(r, "reset_throttled", 0, emailedLinkLimits("reset", email, s.limitAddr(r), worker.ResetLifetime))
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func SignInLink(p SignInLinkPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, " has a Tally account, check your email for a link we have sent already: each works once, for 15 minutes. Or wait 15 minutes and try again.</p><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/login\">Sign in with your password</a></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, " has a Tally account, any link we sent in the last 15 minutes still works, once. Or wait 15 minutes and try again.</p><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/login\">Sign in with your password</a></p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
