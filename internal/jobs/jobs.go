@@ -73,3 +73,23 @@ func (SignInLink) Kind() string { return "sign_in_link" }
 func (SignInLink) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: EmailAttempts}
 }
+
+// Invitation asks for an invitation's email to be sent. The worker makes
+// its token (only the digest is stored, replacing the last one) and sends
+// the link, unless the invitation has been accepted, revoked or has
+// expired meanwhile. To, Subject and Org are for the administrators'
+// list of emails not delivered.
+type Invitation struct {
+	ID      int64  `json:"id"`
+	To      string `json:"to"`
+	Subject string `json:"subject"`
+	Inviter string `json:"inviter"` // who sent it, by name
+	Org     int64  `json:"org"`
+	ToOrg   int64  `json:"to_org"` // the inviting organisation: its administrators see the address
+}
+
+// Kind names the job in river_job.
+func (Invitation) Kind() string { return "invitation" }
+
+// InsertOpts gives an invitation as many attempts as an email.
+func (Invitation) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: EmailAttempts} }

@@ -104,13 +104,16 @@ func SignInLink(to, name, signInURL string) Message {
 			"If you did not ask for this, you can ignore this email. Do not forward it: the link signs in to your account.\n", name, signInURL)}
 }
 
+// InvitationSubject is the subject of an invitation to join org.
+func InvitationSubject(org string) string { return "You are invited to " + org + " on Tally" }
+
 // Invitation is the email inviting to to join org with roles, sent by
 // inviter, with the link (invitePath) that sets up the account, which works
 // once, for 7 days.
 func Invitation(to, inviter string, org tally.Org, roles []tally.Role, invitePath string) Telling {
 	return Telling{To: Recipients{Address: to}, Owner: org.ID,
 		Why: "You are getting this email because " + inviter + " entered this address on Tally. If you were not expecting it, you can ignore it.",
-		Notice: Notice{Subject: "You are invited to " + org.Name + " on Tally", Link: invitePath, Body: fmt.Sprintf(
+		Notice: Notice{Subject: InvitationSubject(org.Name), Link: invitePath, Body: fmt.Sprintf(
 			"Hello,\n\n%s has invited you to join %s on Tally as %s.\n\nUse this link to set up your account. It works once, for 7 days:",
 			inviter, org.Name, format.Roles(roles))}}
 }

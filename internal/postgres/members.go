@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"strings"
@@ -90,9 +91,10 @@ type Invitation struct {
 	Expires   time.Time
 }
 
-// Invite records an invitation with one or more roles (by the digest of its
-// token), audits it and emails the invitation with its link (a path).
-func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, roles []tally.Role, digest []byte, expires time.Time, link string) (err error) {
+// Invite records an invitation with one or more roles, audits it and
+// queues its email; the worker makes its link (InvitationLink), so no
+// working token is ever stored.
+func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, email string, roles []tally.Role, expires time.Time) (err error) {
 	defer derrors.Wrap(&err, "Store.Invite(%d)", orgID)
 	if err := scope.Require(tally.PeopleAdmins...); err != nil {
 		return err
@@ -101,13 +103,14 @@ func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, emai
 		return tally.FormErrors{"roles": "Select at least one role"}
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `
+		var id int64
+		err := tx.QueryRow(ctx, `
 			INSERT INTO invitations (token_hash, org_id, email, role, roles, invited_by, expires_at)
-			VALUES ($1, $2, lower($3), $4, $5, $6, $7)`, digest, orgID, email, roles[0], roles, scope.UserID, expires)
+			VALUES ($1, $2, lower($3), $4, $5, $6, $7) RETURNING id`, unusableDigest(), orgID, email, roles[0], roles, scope.UserID, expires).Scan(&id)
 		if err != nil {
 			return err
 		}
-		if err := s.tellInvitation(ctx, tx, scope, orgID, strings.ToLower(email), roles, link); err != nil {
+		if err := s.queueInvitation(ctx, tx, scope, orgID, id, strings.ToLower(email)); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "member.invite",
@@ -116,15 +119,40 @@ func (s *Store) Invite(ctx context.Context, scope tally.Scope, orgID int64, emai
 	return translate(err)
 }
 
-// tellInvitation emails an invitation to email from the scope's user.
-func (s *Store) tellInvitation(ctx context.Context, tx pgx.Tx, scope tally.Scope, orgID int64, email string, roles []tally.Role, link string) error {
-	var inviter string
-	org := tally.Org{ID: orgID}
+// queueInvitation queues the email of invitation id to email, from the
+// scope's user, in tx.
+func (s *Store) queueInvitation(ctx context.Context, tx pgx.Tx, scope tally.Scope, orgID, id int64, email string) error {
+	var inviter, org string
 	if err := tx.QueryRow(ctx, `SELECT u.name, o.name FROM users u, organisations o WHERE u.id = $1 AND o.id = $2`,
-		scope.UserID, orgID).Scan(&inviter, &org.Name); err != nil {
+		scope.UserID, orgID).Scan(&inviter, &org); err != nil {
 		return err
 	}
-	return s.tell(ctx, tx, notify.Invitation(email, inviter, org, roles, link))
+	_, err := s.jobs.InsertTx(ctx, tx, jobs.Invitation{ID: id, To: email, Inviter: inviter, Org: orgID, ToOrg: orgID,
+		Subject: notify.InvitationSubject(org)}, nil)
+	return err
+}
+
+// unusableDigest stands in for an invitation's token digest until the
+// worker makes the token: random, so no token matches it.
+func unusableDigest() []byte {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return b
+}
+
+// InvitationLink gives a pending invitation a new token, by its digest (the
+// link emailed before stops working), and returns the invitation with its
+// organisation's name. It returns tally.ErrNotFound when the invitation
+// has been accepted, revoked or has expired: there is nothing to send.
+func (s *Store) InvitationLink(ctx context.Context, id int64, digest []byte) (_ Invitation, err error) {
+	defer derrors.Wrap(&err, "Store.InvitationLink(%d)", id)
+	inv := Invitation{ID: id}
+	err = s.pool.QueryRow(ctx, `
+		UPDATE invitations i SET token_hash = $2 FROM organisations o
+		WHERE i.id = $1 AND o.id = i.org_id AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+		RETURNING i.email, i.roles, i.expires_at, o.id, o.slug, o.name`, id, digest).
+		Scan(&inv.Email, &inv.Roles, &inv.Expires, &inv.Org.ID, &inv.Org.Slug, &inv.Org.Name)
+	return inv, translate(err)
 }
 
 // PendingInvitations lists orgID's invitations that are neither accepted,
@@ -147,11 +175,11 @@ func (s *Store) PendingInvitations(ctx context.Context, orgID int64) (_ []Invita
 	})
 }
 
-// ResendInvitation replaces a pending invitation's link with a new one
-// (the old link stops working) and a new expiry, audits it and emails the
-// new link (a path). It returns the invitation, or tally.ErrNotFound when
-// orgID has no such pending one.
-func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, id int64, digest []byte, expires time.Time, link string) (_ Invitation, err error) {
+// ResendInvitation gives a pending invitation a new expiry, stops its link
+// working, audits it and queues its email again with a new link. It
+// returns the invitation, or tally.ErrNotFound when orgID has no such
+// pending one.
+func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, id int64, expires time.Time) (_ Invitation, err error) {
 	defer derrors.Wrap(&err, "Store.ResendInvitation(%d, %d)", orgID, id)
 	if err := scope.Require(tally.PeopleAdmins...); err != nil {
 		return Invitation{}, err
@@ -161,12 +189,12 @@ func (s *Store) ResendInvitation(ctx context.Context, scope tally.Scope, orgID, 
 		err := tx.QueryRow(ctx, `
 			UPDATE invitations SET token_hash = $3, expires_at = $4, created_at = now()
 			WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
-			RETURNING email, roles, created_at, expires_at`, orgID, id, digest, expires).
+			RETURNING email, roles, created_at, expires_at`, orgID, id, unusableDigest(), expires).
 			Scan(&inv.Email, &inv.Roles, &inv.Sent, &inv.Expires)
 		if err != nil {
 			return err
 		}
-		if err := s.tellInvitation(ctx, tx, scope, orgID, inv.Email, inv.Roles, link); err != nil {
+		if err := s.queueInvitation(ctx, tx, scope, orgID, id, inv.Email); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "member.invite.resend",

@@ -66,10 +66,10 @@ func TestChangesCheckTheCallersRole(t *testing.T) {
 			return s.SetRoles(ctx, sc, w.partner, 1, []tally.Role{tally.RoleAdmin})
 		}},
 		{"Invite", peopleAdmins, staff, func(sc tally.Scope) error {
-			return s.Invite(ctx, sc, w.partner, "new@example.com", buyers, []byte("digest"), now.Add(time.Hour), "/invite/x")
+			return s.Invite(ctx, sc, w.partner, "new@example.com", buyers, now.Add(time.Hour))
 		}},
 		{"ResendInvitation", peopleAdmins, staff, func(sc tally.Scope) error {
-			_, err := s.ResendInvitation(ctx, sc, w.partner, 1, []byte("digest"), now.Add(time.Hour), "/invite/x")
+			_, err := s.ResendInvitation(ctx, sc, w.partner, 1, now.Add(time.Hour))
 			return err
 		}},
 		{"RevokeInvitation", peopleAdmins, staff, func(sc tally.Scope) error { _, err := s.RevokeInvitation(ctx, sc, w.partner, 1); return err }},

@@ -27,7 +27,7 @@ type UndeliveredEmail struct {
 // methods read only email jobs whose args name an organisation in scope,
 // and only for administrators.
 const undeliveredWhere = `
-	j.kind = 'email' AND j.state = 'discarded'
+	j.kind IN ('email', 'invitation') AND j.state = 'discarded'
 	AND (j.args->>'org')::bigint = ANY ($1)`
 
 // UndeliveredEmails lists the emails about the organisations in scope that

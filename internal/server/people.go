@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
@@ -127,9 +126,7 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request, a tall
 	if refused, err := s.throttleInvitation(w, r, a, in, in.Email, "email"); refused || err != nil {
 		return err
 	}
-	token, digest := auth.NewToken()
-	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, roles, digest, time.Now().Add(inviteLifetime),
-		route.Path("/invite/{token}", token)); err != nil {
+	if err := s.store.Invite(r.Context(), a.Scope, a.Org.ID, in.Email, roles, time.Now().Add(inviteLifetime)); err != nil {
 		return err
 	}
 	s.flash(r, "Invitation sent to "+in.Email+".")
@@ -185,9 +182,7 @@ func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, 
 			return err
 		}
 	}
-	token, digest := auth.NewToken()
-	inv, err := s.store.ResendInvitation(r.Context(), a.Scope, a.Org.ID, id, digest, time.Now().Add(inviteLifetime),
-		route.Path("/invite/{token}", token))
+	inv, err := s.store.ResendInvitation(r.Context(), a.Scope, a.Org.ID, id, time.Now().Add(inviteLifetime))
 	if errors.Is(err, tally.ErrNotFound) {
 		s.flash(r, "That invitation has been accepted or revoked already.")
 		http.Redirect(w, r, route.Path("/o/{org}/users", a.Org.Slug)+"#invitations", http.StatusSeeOther)

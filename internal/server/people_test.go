@@ -467,3 +467,29 @@ func TestDeadLinksOfferANewOne(t *testing.T) {
 		t.Errorf("asking again with an unknown link: %d", resp.StatusCode)
 	}
 }
+
+// An invitation's token is made by the worker that emails it: the job
+// names the invitation only, and the database holds only the digest of
+// the link that was sent.
+func TestInvitationTokenIsNeverStored(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	admin := signIn(t, ts, "admin@star.example")
+	if resp, _ := post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"kept@star.example"}, "roles": {"buyer"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite: %d", resp.StatusCode)
+	}
+	link := lastLink(t, ts, "kept@star.example")
+	token := strings.TrimPrefix(link, "/invite/")
+	var jobs, stored int
+	if err := ts.db.Owner.QueryRow(t.Context(), `
+		SELECT (SELECT count(*) FROM river_job WHERE args::text LIKE '%' || $1 || '%'),
+		       (SELECT count(*) FROM invitations WHERE token_hash::text LIKE '%' || $1 || '%')`, token).Scan(&jobs, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if jobs+stored != 0 {
+		t.Errorf("the emailed token is stored: %d jobs, %d invitations", jobs, stored)
+	}
+	if resp, body := get(t, ts.client(t), ts.URL+link); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Shared Transactional") && !strings.Contains(body, "kept@star.example") {
+		t.Errorf("the emailed link: %d", resp.StatusCode)
+	}
+}
