@@ -301,3 +301,23 @@ func TestIPv6ClientsAreCountedByTheirBlock(t *testing.T) {
 		t.Errorf("the owner from another /64: %d, want 303", resp.StatusCode)
 	}
 }
+
+// Changing the password counts wrong current passwords like sign-ins; once
+// refused, the person, signed in already, gets their account page back
+// with the reason on the field, not a sign-in page.
+func TestChangePasswordThrottledKeepsTheAccountPage(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	c := signIn(t, ts, "buyer@star.example")
+	form := url.Values{"current": {"wrong-password-1"}, "password": {"a-new-password-123"}, "confirm": {"a-new-password-123"}}
+	for i := range 10 {
+		if resp, _ := post(t, c, ts.URL+"/account/password", form); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong current password %d: %d, want 422", i+1, resp.StatusCode)
+		}
+	}
+	resp, body := post(t, c, ts.URL+"/account/password", form)
+	if resp.StatusCode != http.StatusTooManyRequests || !hasFieldError(body, "current") || !strings.Contains(body, "wait 15 minutes") ||
+		strings.Contains(body, "Too many attempts to sign in") {
+		t.Errorf("11th try: %d, want 429 on the account page with the reason on the current password", resp.StatusCode)
+	}
+}

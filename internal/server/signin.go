@@ -228,8 +228,14 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 		if attempt.Refused {
-			// Signed in already: no sign-in link to offer.
-			return s.tooMany(w, r, attempt.Limit, "", "")
+			// Signed in already: the account page again, saying so.
+			p, err := s.accountPage(r, tally.FormErrors{"current": "Too many wrong passwords have been tried: wait " +
+				format.Count(int(attempt.Limit.Window.Minutes()), "minute", "minutes") + " and try again"})
+			if err != nil {
+				return err
+			}
+			retryAfter(w, attempt.Limit)
+			return s.render(w, r, http.StatusTooManyRequests, pages.Account(p))
 		}
 		_, hash, err := s.store.UserByEmail(r.Context(), u.Email)
 		if err != nil {
