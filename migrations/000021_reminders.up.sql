@@ -4,12 +4,13 @@
 -- sweep needs (draft offers on tenders about to close).
 
 -- One row per reminder sent: what it was about (kind and item), for which
--- period (a London date, a week overdue, an ISO week …) and to which
--- organisation. The sweep inserts the row ON CONFLICT DO NOTHING in the
--- transaction that writes the reminder's messages and email jobs, and
--- tells only when the row is new: a second worker sweeping at the same
--- moment waits on the key, then finds it taken and sends nothing; a send
--- rolled back frees the key for the next sweep.
+-- period (a London date, a week overdue, an ISO week, a rating and the
+-- period a contract's fall to it began …) and to which organisation. The
+-- sweep inserts the row ON CONFLICT DO NOTHING in the transaction that
+-- writes the reminder's messages and email jobs, and tells only when the
+-- row is new: a second worker sweeping at the same moment waits on the
+-- key, then finds it taken and sends nothing; a send rolled back frees the
+-- key for the next sweep.
 --
 -- item is the contract (return reminders and the ratings in a digest),
 -- the return (a query awaiting an answer), the offer (a tender deadline)

@@ -195,7 +195,8 @@ type Digest struct {
 	Overdue      []tally.Return // not submitted and past their due date (ID 0 when not started)
 	OverdueCount int
 	// Rated are live contracts newly rated Requires improvement or
-	// Inadequate: in no earlier digest with that rating.
+	// Inadequate: in no earlier digest with that rating since they last
+	// fell to it.
 	Rated      []tally.ContractStatus
 	RatedCount int
 }

@@ -238,33 +238,49 @@ func (s *Store) ContractRatings(ctx context.Context, scope tally.Scope, supplier
 	defer derrors.Wrap(&err, "Store.ContractRatings(%d)", supplierID)
 	var out []tally.ContractStatus
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		bands := tally.DefaultBands()
-		rows, err := tx.Query(ctx, `
-			SELECT c.id, c.partner_id, o.name, c.supplier_id, s.name, c.reference, c.title, c.value, c.committed,
-			       coalesce(p.expected, 0), coalesce(p.delivered, 0),
-			       (SELECT count(*) FROM contract_periods d
-			        WHERE d.partner_id = c.partner_id AND d.contract_id = c.id AND NOT d.submitted AND d.due < $2::date),
-			       coalesce(ps.band_good, $3), coalesce(ps.band_approaching, $4), coalesce(ps.band_requires_improvement, $5)
-			FROM contracts c JOIN organisations o ON o.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
-			LEFT JOIN LATERAL `+lastPeriodSQL+` p ON true
-			LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
-			WHERE c.end_date >= $2::date - 90 AND c.kpi_count > 0 AND ($1 = 0 OR c.supplier_id = $1)
-			ORDER BY c.id`, supplierID, asOf, bands.Good, bands.Approaching, bands.RequiresImprovement)
-		if err != nil {
-			return err
+		rated, err := contractRatings(ctx, tx, supplierID, asOf)
+		out = make([]tally.ContractStatus, len(rated))
+		for i, r := range rated {
+			out[i] = r.ContractStatus
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.ContractStatus, error) {
-			var cs tally.ContractStatus
-			var b tally.Bands
-			c := &cs.Contract
-			err := r.Scan(&c.ID, &c.Partner.ID, &c.Partner.Name, &c.Supplier.ID, &c.Supplier.Name, &c.Reference, &c.Title, &c.Value,
-				&c.Committed, &cs.Expected, &cs.Delivered, &cs.Overdue, &b.Good, &b.Approaching, &b.RequiresImprovement)
-			cs.Rating = tally.Rate(cs.Delivered, cs.Expected, b)
-			return cs, err
-		})
 		return err
 	})
 	return out, translate(err)
+}
+
+// ratedContract is a contract's status as ContractRatings gives it, with
+// the bands it was rated with.
+type ratedContract struct {
+	tally.ContractStatus
+	bands tally.Bands
+}
+
+// contractRatings is ContractRatings inside a transaction (the weekly
+// digest rates contracts with it too), keeping each contract's bands.
+func contractRatings(ctx context.Context, tx pgx.Tx, supplierID int64, asOf time.Time) ([]ratedContract, error) {
+	bands := tally.DefaultBands()
+	rows, err := tx.Query(ctx, `
+		SELECT c.id, c.partner_id, o.name, c.supplier_id, s.name, c.reference, c.title, c.value, c.committed,
+		       coalesce(p.expected, 0), coalesce(p.delivered, 0),
+		       (SELECT count(*) FROM contract_periods d
+		        WHERE d.partner_id = c.partner_id AND d.contract_id = c.id AND NOT d.submitted AND d.due < $2::date),
+		       coalesce(ps.band_good, $3), coalesce(ps.band_approaching, $4), coalesce(ps.band_requires_improvement, $5)
+		FROM contracts c JOIN organisations o ON o.id = c.partner_id JOIN organisations s ON s.id = c.supplier_id
+		LEFT JOIN LATERAL `+lastPeriodSQL+` p ON true
+		LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
+		WHERE c.end_date >= $2::date - 90 AND c.kpi_count > 0 AND ($1 = 0 OR c.supplier_id = $1)
+		ORDER BY c.id`, supplierID, asOf, bands.Good, bands.Approaching, bands.RequiresImprovement)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ratedContract, error) {
+		var rc ratedContract
+		c, b := &rc.Contract, &rc.bands
+		err := r.Scan(&c.ID, &c.Partner.ID, &c.Partner.Name, &c.Supplier.ID, &c.Supplier.Name, &c.Reference, &c.Title, &c.Value,
+			&c.Committed, &rc.Expected, &rc.Delivered, &rc.Overdue, &b.Good, &b.Approaching, &b.RequiresImprovement)
+		rc.Rating = tally.Rate(rc.Delivered, rc.Expected, *b)
+		return rc, err
+	})
 }
 
 // RatingTotal counts contracts with one rating and their committed value.

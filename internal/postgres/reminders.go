@@ -21,7 +21,7 @@ const (
 	kindQueried      = "return_queried"   // item: the return; key: the day it was queried and the week waited
 	kindOffer        = "offer_deadline"   // item: the offer; key: the tender's deadline
 	kindDigest       = "digest"           // item: the partner; key: the ISO week
-	kindDigestRating = "digest_rating"    // item: the contract; key: the rating it was in a digest with
+	kindDigestRating = "digest_rating"    // item: the contract; key: the rating and the period its fall to it began
 )
 
 const (
@@ -32,6 +32,13 @@ const (
 	// first reminded. A sweep that missed the day (the service was down)
 	// still reminds on a later day before the due date, once.
 	dueSoonDays = 7
+	// overdueWeeks is how many weeks an overdue return is chased: once a
+	// week from the day after its due date, 12 reminders in all. Past
+	// that its contract managers take it up (the digest and the returns
+	// page list every overdue return, however old), and neither an ended
+	// contract's gaps nor, on the first sweep after deploying, years of
+	// history are emailed.
+	overdueWeeks = 12
 	// offerWarning is how long before a tender's deadline a supplier
 	// holding a draft offer on it is reminded.
 	offerWarning = 48 * time.Hour
@@ -53,7 +60,7 @@ type ledgerKey struct {
 // tenant, and returns how many it sent (a reminder or a digest counts once
 // however many people it is emailed to). Suppliers are reminded of a
 // delivery return due within 7 days (once), due today, and overdue (once
-// a week), of questions about a return waiting a week or more for an
+// a week for 12 weeks), of questions about a return waiting a week or more for an
 // answer (once a week), and of a tender closing within 2 days while their
 // offer on it is a draft (once per deadline). Each partner's contract
 // managers get a digest once a week. Nothing is sent before 7am London

@@ -21,7 +21,10 @@ func digestKey(p tally.Org, today time.Time) ledgerKey {
 }
 
 // ratingKeys name the ratings a contract is reported in a digest with: a
-// contract is reported the first time it has each.
+// contract is reported the first time it falls to each, and again each
+// time it falls to it again after a period rated otherwise (the ledger
+// key is the rating and the period the fall began: see
+// lowRatedContracts).
 var ratingKeys = map[tally.Rating]string{
 	tally.RatingRequiresImprovement: "requires_improvement",
 	tally.RatingInadequate:          "inadequate",
@@ -44,13 +47,13 @@ func (s *Store) sendDigest(ctx context.Context, p tally.Org, now time.Time) (boo
 		if d.Overdue, d.OverdueCount, err = overdueReturns(ctx, tx, p, today, digestItems); err != nil {
 			return key, nil, fmt.Errorf("overdue returns: %w", err)
 		}
-		low, err := lowRatedContracts(ctx, tx, p, today)
+		low, lowKeys, err := lowRatedContracts(ctx, tx, p, today)
 		if err != nil {
 			return key, nil, fmt.Errorf("ratings: %w", err)
 		}
-		for _, c := range low {
+		for i, c := range low {
 			first, err := recordSent(ctx, tx, ledgerKey{partner: p.ID, kind: kindDigestRating, item: c.Contract.ID, org: p.ID,
-				period: ratingKeys[c.Rating]}, now)
+				period: lowKeys[i]}, now)
 			if err != nil {
 				return key, nil, err
 			}
@@ -115,34 +118,72 @@ func digestReturns(rows pgx.Rows, p tally.Org) ([]tally.Return, int, error) {
 }
 
 // lowRatedContracts rates partner p's live contracts with KPIs at today
-// (as ContractRatings does, from the contract rollups, with p's bands)
-// and returns those rated Requires improvement or Inadequate.
-func lowRatedContracts(ctx context.Context, tx pgx.Tx, p tally.Org, today time.Time) ([]tally.ContractStatus, error) {
-	bands := tally.DefaultBands()
+// (with contractRatings, as the contracts pages do) and returns those
+// rated Requires improvement or Inadequate, each with its ledger key: the
+// rating and the period its latest fall to that rating began (see
+// ratingSince). A contract that stays at the rating keeps its key and is
+// reported once; one that recovers and falls again has a new key and is
+// reported again.
+func lowRatedContracts(ctx context.Context, tx pgx.Tx, p tally.Org, today time.Time) ([]tally.ContractStatus, []string, error) {
+	// Partner p's scope: its own contracts alone.
+	all, err := contractRatings(ctx, tx, 0, today)
+	if err != nil {
+		return nil, nil, err
+	}
+	var low []ratedContract
+	for _, rc := range all {
+		if _, ok := ratingKeys[rc.Rating]; ok {
+			rc.Contract.Partner = p
+			low = append(low, rc)
+		}
+	}
+	if len(low) == 0 {
+		return nil, nil, nil
+	}
+	since, err := ratingSince(ctx, tx, p, low, today)
+	if err != nil {
+		return nil, nil, err
+	}
+	list, keys := make([]tally.ContractStatus, len(low)), make([]string, len(low))
+	for i, rc := range low {
+		list[i] = rc.ContractStatus
+		keys[i] = fmt.Sprintf("%s since period %d", ratingKeys[rc.Rating], since[rc.Contract.ID])
+	}
+	return list, keys, nil
+}
+
+// ratingSince finds, for each of partner p's contracts low, the first
+// period of its latest run of periods due by today rated as it is rated
+// now, each period rated on its own figures to date with the contract's
+// bands. Periods before one rated otherwise are history: the contract
+// recovered (or moved between the low ratings), and its fall since is a
+// new one.
+func ratingSince(ctx context.Context, tx pgx.Tx, p tally.Org, low []ratedContract, today time.Time) (map[int64]int, error) {
+	byID := make(map[int64]ratedContract, len(low))
+	ids := make([]int64, len(low))
+	for i, rc := range low {
+		byID[rc.Contract.ID], ids[i] = rc, rc.Contract.ID
+	}
 	rows, err := tx.Query(ctx, `
-		SELECT c.id, c.reference, c.title, s.name, coalesce(lp.expected, 0), coalesce(lp.delivered, 0),
-		       coalesce(ps.band_good, $3), coalesce(ps.band_approaching, $4), coalesce(ps.band_requires_improvement, $5)
-		FROM contracts c JOIN organisations s ON s.id = c.supplier_id
-		LEFT JOIN LATERAL `+lastPeriodSQL+` lp ON true
-		LEFT JOIN partner_settings ps ON ps.partner_id = c.partner_id
-		WHERE c.partner_id = $1 AND c.end_date >= $2::date - 90 AND c.kpi_count > 0
-		ORDER BY c.id`, p.ID, today, bands.Good, bands.Approaching, bands.RequiresImprovement)
+		SELECT contract_id, period, expected, delivered FROM contract_periods
+		WHERE partner_id = $1 AND contract_id = ANY ($2) AND due <= $3::date
+		ORDER BY contract_id, due DESC`, p.ID, ids, today)
 	if err != nil {
 		return nil, err
 	}
-	all, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (tally.ContractStatus, error) {
-		cs := tally.ContractStatus{Contract: tally.Contract{Partner: p}}
-		c := &cs.Contract
-		var b tally.Bands
-		err := row.Scan(&c.ID, &c.Reference, &c.Title, &c.Supplier.Name, &cs.Expected, &cs.Delivered, &b.Good, &b.Approaching, &b.RequiresImprovement)
-		cs.Rating = tally.Rate(cs.Delivered, cs.Expected, b)
-		return cs, err
-	})
-	low := all[:0]
-	for _, cs := range all {
-		if _, ok := ratingKeys[cs.Rating]; ok {
-			low = append(low, cs)
+	since := make(map[int64]int, len(low))
+	broken := map[int64]bool{} // a period rated otherwise was found: the run is over
+	var contract int64
+	var period int
+	var expected, delivered tally.Pence
+	_, err = pgx.ForEachRow(rows, []any{&contract, &period, &expected, &delivered}, func() error {
+		rc := byID[contract]
+		if broken[contract] || tally.Rate(delivered, expected, rc.bands) != rc.Rating {
+			broken[contract] = true
+			return nil
 		}
-	}
-	return low, err
+		since[contract] = period
+		return nil
+	})
+	return since, err
 }

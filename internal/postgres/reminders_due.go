@@ -14,7 +14,8 @@ import (
 )
 
 // dueReturnReminders finds partner p's delivery returns not yet submitted
-// that are due within dueSoonDays of today, due today or overdue, each
+// that are due within dueSoonDays of today, due today or overdue by no
+// more than overdueWeeks (the last week's reminder included), each
 // with the reminder its supplier is due today (the ledger has the last
 // word on whether it was sent).
 func dueReturnReminders(ctx context.Context, tx pgx.Tx, p tally.Org, today time.Time) ([]supplierReminder, error) {
@@ -26,8 +27,8 @@ func dueReturnReminders(ctx context.Context, tx pgx.Tx, p tally.Org, today time.
 		JOIN contracts c ON c.partner_id = t.partner_id AND c.id = t.contract_id
 		JOIN organisations s ON s.id = t.supplier_id
 		LEFT JOIN returns r ON r.partner_id = t.partner_id AND r.contract_id = t.contract_id AND r.period = t.period
-		WHERE t.partner_id = $1 AND NOT t.submitted AND t.due <= $2::date + $3::int
-		ORDER BY t.due, t.contract_id, t.period`, p.ID, today, dueSoonDays)
+		WHERE t.partner_id = $1 AND NOT t.submitted AND t.due <= $2::date + $3::int AND t.due >= $2::date - $4::int
+		ORDER BY t.due, t.contract_id, t.period`, p.ID, today, dueSoonDays, 7*overdueWeeks)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +69,8 @@ func dueReturnReminders(ctx context.Context, tx pgx.Tx, p tally.Org, today time.
 			r.notice = notify.ReturnDue(c, per, 0, link)
 		default:
 			// Overdue by 1 to 7 days is week 1, 8 to 14 week 2, …: one
-			// reminder a week, from the day after the due date.
+			// reminder a week, from the day after the due date, to week
+			// overdueWeeks (the query leaves out older returns).
 			week := (-days-1)/7 + 1
 			r.key.kind, r.key.period = kindOverdue, fmt.Sprintf("period %d overdue week %d", per.Number, week)
 			r.notice = notify.ReturnOverdue(c, per, -days, link)

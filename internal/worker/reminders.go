@@ -12,7 +12,11 @@ import (
 )
 
 // remindersTimeout bounds one sweep of every tenant, which takes longer
-// than one email.
+// than one email. It stays below Config.RescueAfter's default (15
+// minutes, worker.go): River rescues a job still running after
+// RescueAfter, and a sweep rescued while it runs would be run again
+// beside it (harmless, as the ledger keeps each reminder to one send, but
+// wasted). A deployment that shortens RescueAfter must keep it above this.
 const remindersTimeout = 10 * time.Minute
 
 // remindersWorker sends the reminders and digests due at its clock.

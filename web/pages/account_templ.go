@@ -642,11 +642,11 @@ func emailOptions(e AccountEmails) []components.Option {
 	var opts []components.Option
 	if e.Reminders {
 		opts = append(opts, components.Option{Value: "reminders", Text: "Reminders",
-			Hint: "When a delivery return is due in 7 days, due today or overdue, when a question about a return is waiting for your answer, and when a tender closes in 2 days and your offer is still a draft."})
+			Hint: "When a delivery return is due in 7 days, due today, or overdue (once a week for 12 weeks), when a question about a return is waiting for your answer, and when a tender closes in 2 days and your offer is still a draft."})
 	}
 	if e.Digest {
 		opts = append(opts, components.Option{Value: "digest", Text: "Weekly digest",
-			Hint: "Each Monday, for each council you manage contracts for: returns to check, overdue returns, and contracts newly rated Requires improvement or Inadequate."})
+			Hint: "Once a week, usually on Monday morning, for each council you manage contracts for: returns to check, overdue returns, and contracts newly rated Requires improvement or Inadequate."})
 	}
 	return opts
 }
