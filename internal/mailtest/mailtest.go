@@ -33,9 +33,10 @@ type Server struct {
 
 	mu       sync.Mutex
 	messages []Message
-	changed  chan struct{} // closed and replaced whenever messages grows
-	hold     *Hold         // the next DATA to hold, if any
-	drop     bool          // close the connection after accepting DATA
+	changed  chan struct{}   // closed and replaced whenever messages grows
+	hold     *Hold           // the next DATA to hold, if any
+	drop     bool            // close the connection after accepting DATA
+	unknown  map[string]bool // recipients refused with 550 (UnknownRecipient)
 	closed   chan struct{}
 }
 
@@ -149,6 +150,17 @@ func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
 // open are not affected.
 func (s *Server) SetDown(down bool) { s.listener.down.Store(down) }
 
+// UnknownRecipient makes the server refuse address as a recipient from now
+// on with 550 5.1.1, a permanent failure: there is no such mailbox.
+func (s *Server) UnknownRecipient(address string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unknown == nil {
+		s.unknown = map[string]bool{}
+	}
+	s.unknown[address] = true
+}
+
 // DropAfterData makes the server, from now on, close each connection just
 // after replying 250 to DATA, before the client's RSET or QUIT: the message
 // counts as accepted, and the client sees a broken connection.
@@ -199,6 +211,12 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.mu.Lock()
+	unknown := ss.s.unknown[to]
+	ss.s.mu.Unlock()
+	if unknown {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -119,11 +120,24 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 		// Sending it again would deliver it twice.
 		return nil
 	}
+	var sendErr *mail.SendError
+	if errors.As(err, &sendErr) && !sendErr.IsTemp() {
+		// The server said no for good (no such mailbox, say): trying
+		// again for hours changes nothing.
+		return PermanentError{fmt.Errorf("mail: send to %s: %w", m.To, err)}
+	}
 	if err != nil {
 		return fmt.Errorf("mail: send to %s: %w", m.To, err)
 	}
 	return nil
 }
+
+// PermanentError is a send the server refused for good: it is not tried
+// again, and administrators see it at once.
+type PermanentError struct{ Err error }
+
+func (e PermanentError) Error() string { return e.Err.Error() }
+func (e PermanentError) Unwrap() error { return e.Err }
 
 // client is a go-mail client for one send, its timeout the shorter of
 // s.Timeout and what is left of ctx (go-mail uses ctx only to connect).

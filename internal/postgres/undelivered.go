@@ -10,7 +10,8 @@ import (
 	"github.com/tally-sv/tally/internal/tally"
 )
 
-// UndeliveredEmail is an email the worker gave up on after its last try.
+// UndeliveredEmail is an email the worker gave up on: after its last try,
+// or at once when the mail server refused it for good.
 type UndeliveredEmail struct {
 	ID       int64
 	About    string // the organisation whose work it was about
@@ -27,7 +28,7 @@ type UndeliveredEmail struct {
 // methods read only email jobs whose args name an organisation in scope,
 // and only for administrators.
 const undeliveredWhere = `
-	j.kind IN ('email', 'invitation') AND j.state = 'discarded'
+	j.kind IN ('email', 'invitation') AND j.state IN ('discarded', 'cancelled')
 	AND (j.args->>'org')::bigint = ANY ($1)`
 
 // UndeliveredEmails lists the emails about the organisations in scope that

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,7 +31,12 @@ type mailer struct {
 
 func (m mailer) mail(ctx context.Context, jobID int64, msg notify.Message) error {
 	msg.ID = fmt.Sprintf("tally-job-%d@%s", jobID, m.host)
-	return m.send.Send(ctx, msg)
+	err := m.send.Send(ctx, msg)
+	if errors.As(err, new(notify.PermanentError)) {
+		// Refused for good: no retry; administrators see it now.
+		return river.JobCancel(err)
+	}
+	return err
 }
 
 // emailWorker sends one email.

@@ -134,8 +134,14 @@ func TestStartTLSRequiredButNotOffered(t *testing.T) {
 	if total != len(a.want) || len(list) != len(a.want) {
 		t.Errorf("%d undelivered (total %d), want %d", len(list), total, len(a.want))
 	}
+	subjects := map[string]bool{}
+	for _, s := range a.want {
+		subjects[s] = true
+	}
 	for _, e := range list {
-		if subject, ok := a.want[e.To]; !ok || e.Subject != subject || e.Attempts != jobs.EmailAttempts ||
+		// The bidders' people are not the shared service's: it sees
+		// whose address it was, not the address.
+		if e.To != "" || e.ToOrg == "" || !subjects[e.Subject] || e.Attempts != jobs.EmailAttempts ||
 			!strings.Contains(e.Error, "STARTTLS") || e.About != "Stockport Council" {
 			t.Errorf("undelivered: %+v", e)
 		}
@@ -148,5 +154,47 @@ func TestStartTLSRequiredButNotOffered(t *testing.T) {
 	other := tally.Scope{UserID: u.ID, PartnerIDs: []int64{rochdale.ID}, OrgIDs: []int64{rochdale.ID}, Roles: []tally.Role{tally.RoleAdmin}}
 	if list, total, err := a.store.UndeliveredEmails(ctx, other, 100, 0); err != nil || total != 0 || len(list) != 0 {
 		t.Errorf("another organisation's administrator sees %d (total %d, %v)", len(list), total, err)
+	}
+}
+
+// TestUnknownRecipientIsGivenUpAtOnce: an address the server refuses for
+// good (550, no such mailbox) is not tried again for hours: its job stops
+// after one try and is shown as not delivered at once, while the other
+// bidders' emails go.
+func TestUnknownRecipientIsGivenUpAtOnce(t *testing.T) {
+	t.Parallel()
+	a := readyAward(t)
+	srv := mailtest.Start(t)
+	var gone string
+	for to := range a.want {
+		gone = to
+		break
+	}
+	srv.UnknownRecipient(gone)
+	a.award(t)
+	startWorkers(t, a.db, worker.Config{Sender: plainSender(srv.Addr()), RetryPolicy: retryAfter(50 * time.Millisecond)})
+	queued := settled(t, a.admin, 30*time.Second)
+	for to, j := range queued {
+		switch {
+		case to == gone && (j.State != "cancelled" || j.Attempt != 1):
+			t.Errorf("%s (no such mailbox): %s after %d tries, want cancelled after 1", to, j.State, j.Attempt)
+		case to != gone && j.State != "completed":
+			t.Errorf("%s: %s, want completed", to, j.State)
+		}
+	}
+	if n := len(srv.Messages()); n != len(a.want)-1 {
+		t.Errorf("%d messages delivered, want %d", n, len(a.want)-1)
+	}
+	u, _, err := a.store.UserByEmail(context.Background(), "admin@star.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, err := a.store.Access(context.Background(), u.ID, "star")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, total, err := a.store.UndeliveredEmails(context.Background(), access.Scope, 10, 0); err != nil || total != 1 ||
+		!strings.Contains(list[0].Error, "550") {
+		t.Errorf("undelivered: %+v (total %d, %v), want the refused one", list, total, err)
 	}
 }

@@ -77,7 +77,7 @@ func Undelivered(p UndeliveredPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" class=\"govuk-back-link\">Back to messages</a><h1 class=\"govuk-heading-l\">Messages not delivered</h1><p class=\"govuk-body\">Tally tries each email for about four hours (ten tries, further and further apart). These are the ones the mail server had not accepted by then. Check the address and the error: when the problem is fixed, try the email again. Where an email was also a message on a Messages page in Tally, that message is there.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" class=\"govuk-back-link\">Back to messages</a><h1 class=\"govuk-heading-l\">Messages not delivered</h1><p class=\"govuk-body\">Tally tries each email for about four hours (ten tries, further and further apart). These are the ones the mail server had not accepted by then, or refused for good (no such mailbox, say). Check the address and the error: when the problem is fixed, try the email again. Where an email was also a message on a Messages page in Tally, that message is there.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
