@@ -6,7 +6,8 @@
 // Arguments are stored as JSON in river_job until the job is cleaned up
 // (an hour after it is done): they hold what the email says, which for an
 // invitation is its link, but never a password, and never a password
-// reset's or sign-in link's token, which the worker makes and only emails.
+// reset's, sign-in link's or registration's token, which the worker makes
+// and only emails.
 package jobs
 
 import "github.com/riverqueue/river"
@@ -67,5 +68,22 @@ func (SignInLink) Kind() string { return "sign_in_link" }
 
 // InsertOpts gives a sign-in link as many attempts as an email.
 func (SignInLink) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: EmailAttempts}
+}
+
+// Registration asks for the emails of the pending registration ID (a
+// supplier registering itself). The request enqueues it whether or not
+// the address has an account; the worker makes the link's token (only its
+// digest is stored, on the registration) and emails the link, or, when
+// the address has an account, says so instead.
+type Registration struct {
+	ID int64 `json:"id"`
+}
+
+// Kind names the job in river_job.
+func (Registration) Kind() string { return "registration" }
+
+// InsertOpts gives a registration as many attempts as an email.
+func (Registration) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: EmailAttempts}
 }
