@@ -17,7 +17,8 @@ import (
 
 // TestSupplierRegistersThroughTheEmailedLink registers a supplier as a
 // person would, with JavaScript on and off: the form, the email (sent by
-// the workers through a real SMTP server), its link, used once. Someone
+// the workers through a real SMTP server), its link, where the password
+// is chosen, used once. Someone
 // who registers with an address that has an account sees the same page
 // and gets an email that says so.
 func TestSupplierRegistersThroughTheEmailedLink(t *testing.T) {
@@ -31,10 +32,8 @@ func TestSupplierRegistersThroughTheEmailedLink(t *testing.T) {
 			s.choose(t, "Size of organisation", "Small")
 			s.fill(t, "#name", "Ria Radcliffe")
 			s.fill(t, "#email", email)
-			s.fill(t, "#password", "correct horse battery staple")
-			s.fill(t, "#confirm", "correct horse battery staple")
 			s.press(t, "Register")
-			s.wantText(t, "Check your email", "We have sent a link to "+email+" to finish registering")
+			s.wantText(t, "Check your email", "We have sent an email to "+email+". It tells you how to finish registering.")
 			return s
 		}
 		s := register("ria@rivets.example")
@@ -59,7 +58,14 @@ func TestSupplierRegistersThroughTheEmailedLink(t *testing.T) {
 			t.Fatal("no registration link was emailed")
 		}
 		s.open(t, link)
-		s.wantText(t, "Finish registering Radcliffe Rivets Ltd", "ria@rivets.example")
+		s.wantText(t, "Finish registering Radcliffe Rivets Ltd", "ria@rivets.example", "M26 2SP", "Choose a password")
+		// Passwords that differ: the page says so, and the link still works.
+		s.fill(t, "#password", "correct horse battery staple")
+		s.fill(t, "#confirm", "correct horse battery stable")
+		s.clickTo(t, "//button[normalize-space()='Finish registering']", 422)
+		s.wantText(t, "There is a problem", "The passwords do not match")
+		s.fill(t, "#password", "correct horse battery staple")
+		s.fill(t, "#confirm", "correct horse battery staple")
 		s.press(t, "Finish registering")
 		s.wantText(t, "Your organisation is registered")
 		if got := s.path(t); got != "/o/radcliffe-rivets-ltd" {

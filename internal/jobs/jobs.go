@@ -4,9 +4,11 @@
 // its job commit or roll back together), and package worker runs it.
 //
 // Arguments are stored as JSON in river_job until the job is cleaned up
-// (an hour after it is done): they hold what the email says, which for an
-// invitation is its link, but never a password, and never a password
-// reset's or sign-in link's token, which the worker makes and only emails.
+// (an hour after it is done, 90 days when it could not be done): they hold
+// what an email says, but never a password or a working token. Jobs that
+// email a link (a reset, an invitation, a sign-in link, a registration)
+// name only what it is for; the worker makes the token, stores its digest
+// and emails it.
 package jobs
 
 import "github.com/riverqueue/river"
@@ -93,3 +95,20 @@ func (Invitation) Kind() string { return "invitation" }
 
 // InsertOpts gives an invitation as many attempts as an email.
 func (Invitation) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: EmailAttempts} }
+
+// Registration asks for the emails of the pending registration ID (a
+// supplier registering itself). The request enqueues it whether or not
+// the address has an account; the worker makes the link's token (only its
+// digest is stored, on the registration) and emails the link, or, when
+// the address has an account, says so instead.
+type Registration struct {
+	ID int64 `json:"id"`
+}
+
+// Kind names the job in river_job.
+func (Registration) Kind() string { return "registration" }
+
+// InsertOpts gives a registration as many attempts as an email.
+func (Registration) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: EmailAttempts}
+}

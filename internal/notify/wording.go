@@ -128,7 +128,7 @@ func RegistrationConfirm(to, name, orgName, confirmPath string) Telling {
 	return Telling{To: Recipients{Address: to},
 		Why: whyRegistering + " If it was not you, you can ignore it: nothing has been set up.",
 		Notice: Notice{Subject: "Finish registering on Tally", Link: confirmPath, Body: fmt.Sprintf(
-			"Hello %s,\n\nUse this link to finish registering %s on Tally. It works once, for 24 hours:", name, orgName)}}
+			"Hello %s,\n\nUse this link to choose your password and finish registering %s on Tally. It works once, for 24 hours:", name, orgName)}}
 }
 
 // AlreadyRegistered is emailed in place of RegistrationConfirm when the

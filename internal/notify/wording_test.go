@@ -81,7 +81,7 @@ func TestWording(t *testing.T) {
 			To:  Recipients{Address: "a@x.example"},
 			Why: "You are getting this email because someone entered this address on Tally's registration form. If it was not you, you can ignore it: nothing has been set up.",
 			Notice: Notice{Subject: "Finish registering on Tally", Link: "/register/confirm/TOKEN",
-				Body: "Hello Nia,\n\nUse this link to finish registering Acme Ltd on Tally. It works once, for 24 hours:"}}},
+				Body: "Hello Nia,\n\nUse this link to choose your password and finish registering Acme Ltd on Tally. It works once, for 24 hours:"}}},
 		{"already registered", AlreadyRegistered("a@x.example", "https://t.example/password-reset"), Telling{
 			To:  Recipients{Address: "a@x.example"},
 			Why: "You are getting this email because someone entered this address on Tally's registration form. If it was not you, you can ignore it: your account has not changed.",

@@ -108,8 +108,7 @@ func TestBadInputOnEveryForm(t *testing.T) {
 		func(t *testing.T, ts *testServer) formSpec {
 			return formSpec{name: "register", path: "/register", client: ts.client(t),
 				valid: url.Values{"org_name": {"Bury Bakes Ltd"}, "company_number": {"12345678"}, "postcode": {"BL9 0AA"},
-					"size": {"small"}, "vcse": {"yes"}, "name": {"Pat Baker"}, "email": {"pat@burybakes.example"},
-					"password": {strongPassword}, "confirm": {strongPassword}},
+					"size": {"small"}, "vcse": {"yes"}, "name": {"Pat Baker"}, "email": {"pat@burybakes.example"}},
 				fields: []formField{
 					{name: "org_name", kind: freeText, control: "input"},
 					{name: "company_number", kind: checked, control: "input", optional: true, formats: []string{"123456789", "ZZ123456", "00000000"}},
@@ -117,10 +116,23 @@ func TestBadInputOnEveryForm(t *testing.T) {
 					{name: "size", kind: checked, formats: []string{"huge"}},
 					{name: "name", kind: freeText, control: "input"},
 					{name: "email", kind: checked, control: "input", formats: []string{"pat@", "pat burybakes.example", "pat@localhost", "Pat <pat@burybakes.example>"}},
-					{name: "password", kind: secret, formats: []string{"too short"}, errOn: []string{"password", "confirm"}},
-					{name: "confirm", kind: secret, formats: []string{strongPassword + "!"}},
 				},
 				breaker: "postcode"}
+		},
+		func(t *testing.T, ts *testServer) formSpec {
+			token, digest := auth.NewToken()
+			if _, err := ts.db.Owner.Exec(t.Context(), `INSERT INTO pending_registrations
+				(token_hash, email, name, org_name, postcode, size, vcse, expires_at)
+				VALUES ($1, 'pat@burybakes.example', 'Pat Baker', 'Bury Bakes Ltd', 'BL9 0AA', 'small', true, $2)`,
+				digest, time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			return formSpec{name: "finish registering", path: "/register/confirm/" + token, client: ts.client(t),
+				valid: url.Values{"password": {strongPassword}, "confirm": {strongPassword}},
+				fields: []formField{
+					{name: "password", kind: secret, formats: []string{"too short"}, errOn: []string{"password", "confirm"}},
+					{name: "confirm", kind: secret, formats: []string{strongPassword + "!"}},
+				}}
 		},
 		func(t *testing.T, ts *testServer) formSpec {
 			return formSpec{name: "password reset request", path: "/password-reset", client: ts.client(t),
@@ -191,7 +203,7 @@ func TestBadInputOnEveryForm(t *testing.T) {
 				}}
 		},
 	}
-	names := []string{"login", "register", "password-reset", "login-link", "reset", "invite", "users", "roles", "settings"}
+	names := []string{"login", "register", "register-confirm", "password-reset", "login-link", "reset", "invite", "users", "roles", "settings"}
 	for i, spec := range specs {
 		t.Run(names[i], func(t *testing.T) {
 			t.Parallel()

@@ -26,13 +26,14 @@ func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) erro
 // handleRegister starts a supplier's registration. The form is checked as
 // before (the organisation must not be registered already); then the
 // registration waits for an emailed link, and the page says to check
-// email. What happens next depends on whether the address has an account
-// (the email carries the link, or says there is an account), and nothing
-// on the page or in the request's work shows which: both record a
-// pending registration and queue one email job in one transaction, and
-// the request never talks to the mail server. Attempts are throttled per
-// email address and per client address, like other emailed links
-// (emailedLinkLimits).
+// email. The password is chosen on the link's page, not here, so whoever
+// fills in the form never chooses the password of the address's owner.
+// What happens next depends on whether the address has an account (the
+// email carries the link, or says there is an account), and nothing on the
+// page or in the request's work shows which: both record a pending
+// registration and queue one job naming it in one transaction, and the
+// request never talks to the mail server. Attempts are throttled per
+// email and client address pair and per client address (registerLimits).
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -61,7 +62,6 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 			f.Errs.Add("company_number", "Enter a Companies House number in the correct format, like 01234567 or SC123456")
 		}
 	}
-	password := s.newPassword(f)
 	existing := ""
 	if f.Errs["org_name"] == "" && f.Errs["company_number"] == "" {
 		existing, err = s.registeredAlready(r, in, details.CompanyNumber, f.Errs)
@@ -77,7 +77,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, status, pages.Register(pages.RegisterPage{
 			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: f.Errs, Existing: existing}))
 	}
-	attempt, err := s.throttle(r, "register_throttled", 0, emailedLinkLimits("register", in.Email, s.limitAddr(r), registrationLifetime))
+	attempt, err := s.throttle(r, "register_throttled", 0, registerLimits(in.Email, s.limitAddr(r)))
 	if err != nil {
 		return err
 	}
@@ -85,21 +85,26 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		retryAfter(w, attempt.Limit)
 		return s.render(w, r, http.StatusTooManyRequests, pages.RegisterPaused(s.page(r, "Too many attempts to register")))
 	}
-	hash, err := s.hasher.Hash(r.Context(), password)
-	if err != nil {
-		return err
-	}
-	token, digest := auth.NewToken()
-	// Both emails are written; the store queues the one that fits.
-	err = s.store.StartRegistration(r.Context(), postgres.NewSupplier{
-		SupplierDetails: details, UserName: in.Name, Email: in.Email, PasswordHash: hash}, digest, time.Now().Add(registrationLifetime),
-		notify.RegistrationConfirm(in.Email, in.Name, details.Name, route.Path("/register/confirm/{token}", token)),
-		notify.AlreadyRegistered(in.Email, s.cfg.BaseURL+"/password-reset"))
+	err = s.store.StartRegistration(r.Context(), postgres.NewSupplier{SupplierDetails: details, UserName: in.Name, Email: in.Email},
+		time.Now().Add(registrationLifetime))
 	if err != nil {
 		return err
 	}
 	// Rendered, not redirected: the address stays out of URLs and logs.
 	return s.render(w, r, http.StatusOK, pages.RegisterSent(pages.RegisterSentPage{Page: s.page(r, "Check your email"), Email: in.Email}))
+}
+
+// registerLimits limit registrations with the email address email from
+// the client address addr, and from addr in all. Unlike emailedLinkLimits
+// there is no limit per email address alone: a rival registering again and
+// again with someone's address, from anywhere, would otherwise stop its
+// owner registering for a day. The pair's limit still stops one client
+// flooding one mailbox.
+func registerLimits(email, addr string) []postgres.Limit {
+	return []postgres.Limit{
+		{Name: "email and address", Key: "register:pair:" + email + "|" + addr, Max: 3, Window: registrationLifetime},
+		{Name: "address", Key: "register:addr:" + addr, Max: 10, Window: registrationLifetime},
+	}
 }
 
 // registeredAlready looks for a supplier registered with the form's name

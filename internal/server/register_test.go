@@ -9,18 +9,26 @@ import (
 	"testing"
 )
 
+// registerPassword is the password chosen on a registration link's page.
+const registerPassword = "correct horse battery staple"
+
+// choosePassword is the form on a registration link's page.
+func choosePassword(pw string) url.Values {
+	return url.Values{"password": {pw}, "confirm": {pw}}
+}
+
+// registration is the registration form, which asks for no password.
 func registration(org, postcode, email string) url.Values {
-	pw := "correct horse battery staple"
 	// A Companies House number of its own (seven digits, padded on
 	// reading), so that registrations do not look like one organisation.
 	number := fmt.Sprintf("%07d", crc32.ChecksumIEEE([]byte(org))%10_000_000)
 	return url.Values{"org_name": {org}, "company_number": {number}, "postcode": {postcode}, "size": {"micro"},
-		"name": {"Reg Istrar"}, "email": {email}, "password": {pw}, "confirm": {pw}}
+		"name": {"Reg Istrar"}, "email": {email}}
 }
 
 // register fills in the registration form as c, then follows the link in
-// the email it sends and finishes registering: it returns the answer to
-// that last step.
+// the email it sends, checks the details and chooses registerPassword: it
+// returns the answer to that last step.
 func register(t *testing.T, ts *testServer, c *http.Client, form url.Values) (*http.Response, string) {
 	t.Helper()
 	resp, body := post(t, c, ts.URL+"/register", form)
@@ -28,10 +36,15 @@ func register(t *testing.T, ts *testServer, c *http.Client, form url.Values) (*h
 		t.Fatalf("register %s: %d, want the page saying to check email\n%s", form.Get("org_name"), resp.StatusCode, body)
 	}
 	link := lastLink(t, ts, form.Get("email"))
-	if resp, body := get(t, c, ts.URL+link); resp.StatusCode != http.StatusOK || !strings.Contains(body, ">Finish registering</button>") {
-		t.Fatalf("open the registration link: %d, want a button to finish registering\n%s", resp.StatusCode, body)
+	resp, body = get(t, c, ts.URL+link)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, ">Finish registering</button>") ||
+		!strings.Contains(body, `name="password"`) {
+		t.Fatalf("open the registration link: %d, want the details and a password to choose\n%s", resp.StatusCode, body)
 	}
-	return post(t, c, ts.URL+link, url.Values{})
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("the registration link's page: Cache-Control %q, want no-store", cc)
+	}
+	return post(t, c, ts.URL+link, choosePassword(registerPassword))
 }
 
 func TestSupplierRegistersAndSeesWhereItIsLocal(t *testing.T) {

@@ -13,9 +13,11 @@ import (
 	"github.com/tally-sv/tally/web/pages"
 )
 
-// handleRegisterConfirmForm answers the emailed registration link with a
-// button that finishes registering. Opening the link changes nothing, so a
-// mail scanner that fetches it neither uses it up nor signs itself in.
+// handleRegisterConfirmForm answers the emailed registration link with the
+// details to check and a form to choose a password, which finishes
+// registering. Opening the link changes nothing, so a mail scanner that
+// fetches it neither uses it up nor signs itself in. The page names the
+// person and the organisation: no cache keeps it.
 func (s *Server) handleRegisterConfirmForm(w http.ResponseWriter, r *http.Request) error {
 	reg, err := s.store.PendingRegistration(r.Context(), auth.TokenDigest(chi.URLParam(r, "token")))
 	if errors.Is(err, tally.ErrNotFound) {
@@ -24,15 +26,22 @@ func (s *Server) handleRegisterConfirmForm(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, http.StatusOK, pages.RegisterConfirm(s.confirmPage(r, reg)))
 }
 
-// handleRegisterConfirm uses the registration link once: it creates the
-// organisation and its first user from the waiting registration, signs
-// them in and shows where they count as local. An organisation registered
-// meanwhile points to joining it, as the form does; an email that gained
-// an account meanwhile points to signing in.
+// handleRegisterConfirm uses the registration link once: with the password
+// chosen on its page it creates the organisation and its first user from
+// the waiting registration, signs them in and shows where they count as
+// local. A password that will not do shows the page again with the error
+// (the link stays unused). An organisation registered meanwhile points to
+// joining it, as the form does; an email that gained an account meanwhile
+// points to signing in.
 func (s *Server) handleRegisterConfirm(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
 	digest := auth.TokenDigest(chi.URLParam(r, "token"))
 	reg, err := s.store.PendingRegistration(r.Context(), digest)
 	if errors.Is(err, tally.ErrNotFound) {
@@ -40,6 +49,14 @@ func (s *Server) handleRegisterConfirm(w http.ResponseWriter, r *http.Request) e
 	}
 	if err != nil {
 		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	password := s.newPassword(f)
+	if len(f.Errs) > 0 {
+		p := s.confirmPage(r, reg)
+		p.Title = "Error: " + p.Title
+		p.Errors = f.Errs
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.RegisterConfirm(p))
 	}
 	in := pages.RegisterForm{OrgName: reg.Name, CompanyNumber: reg.CompanyNumber, Postcode: reg.Postcode.String(),
 		Size: reg.Size, VCSE: reg.VCSE, Name: reg.UserName, Email: reg.Email}
@@ -52,13 +69,24 @@ func (s *Server) handleRegisterConfirm(w http.ResponseWriter, r *http.Request) e
 		return s.render(w, r, http.StatusConflict, pages.Register(pages.RegisterPage{
 			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: errs, Existing: existing}))
 	}
-	u, org, err := s.store.ConfirmRegistration(r.Context(), digest)
+	hash, err := s.hasher.Hash(r.Context(), password)
+	if err != nil {
+		return err
+	}
+	u, org, err := s.store.ConfirmRegistration(r.Context(), digest, hash)
 	switch {
 	case errors.Is(err, tally.ErrNotFound):
 		return s.registrationExpired(w, r)
 	case errors.Is(err, tally.ErrConflict):
 		p := s.confirmPage(r, reg)
 		p.Account = true
+		return s.render(w, r, http.StatusConflict, pages.RegisterConfirm(p))
+	case errors.Is(err, postgres.ErrSlugTaken):
+		// Another organisation took the same URL name at the same
+		// moment; nothing changed, so trying again works.
+		p := s.confirmPage(r, reg)
+		p.Title = "Error: " + p.Title
+		p.Errors = tally.FormErrors{"password": "Another organisation was registered at the same moment: choose your password again to finish registering"}
 		return s.render(w, r, http.StatusConflict, pages.RegisterConfirm(p))
 	case err != nil:
 		return err
@@ -72,7 +100,9 @@ func (s *Server) handleRegisterConfirm(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) confirmPage(r *http.Request, reg postgres.Registration) pages.RegisterConfirmPage {
-	return pages.RegisterConfirmPage{Page: s.page(r, "Finish registering "+reg.Name), Org: reg.Name, Email: reg.Email,
+	return pages.RegisterConfirmPage{Page: s.page(r, "Finish registering "+reg.Name),
+		Details: pages.RegisterForm{OrgName: reg.Name, CompanyNumber: reg.CompanyNumber, Postcode: reg.Postcode.String(),
+			Size: reg.Size, VCSE: reg.VCSE, Name: reg.UserName, Email: reg.Email},
 		Action: route.Path("/register/confirm/{token}", chi.URLParam(r, "token"))}
 }
 

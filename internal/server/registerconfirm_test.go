@@ -10,23 +10,25 @@ import (
 )
 
 // Registering answers the same, and writes the same, whether or not the
-// email has an account: only the email says which.
+// email has an account: only the email says which. No token is ever in a
+// job's arguments: the job names the registration, and the worker makes
+// the link.
 func TestRegisteringTakesTheSamePathWhetherOrNotTheAccountExists(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
 	const newcomer, typed = "owner@boltonbricks.example", "BIDS@NorthernBuild.example"
 	jobs := func() (n int) {
-		ts.db.Owner.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE kind = 'email'`).Scan(&n)
+		ts.db.Owner.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE kind = 'registration'`).Scan(&n)
 		return n
 	}
 	answer := func(email string) (*http.Response, string) {
 		before, queued := snapshot(t, ts), jobs()
 		resp, body := post(t, ts.client(t), ts.URL+"/register", registration("Bolton Bricks Ltd", "BL1 1AA", email))
-		// Only the waiting registration, the attempt and one email job
-		// are written.
+		// Only the waiting registration, the attempt and one job are
+		// written.
 		unchanged(t, "registering "+email, before, snapshot(t, ts), "pending_registrations", "login_failures", "river_job")
 		if n := jobs() - queued; n != 1 {
-			t.Errorf("registering %s queued %d emails, want 1", email, n)
+			t.Errorf("registering %s queued %d registration jobs, want 1", email, n)
 		}
 		return resp, body
 	}
@@ -36,7 +38,7 @@ func TestRegisteringTakesTheSamePathWhetherOrNotTheAccountExists(t *testing.T) {
 	if newResp.StatusCode != http.StatusOK || takenResp.StatusCode != http.StatusOK {
 		t.Fatalf("statuses %d and %d, want 200 both", newResp.StatusCode, takenResp.StatusCode)
 	}
-	if !strings.Contains(newBody, "Check your email") || !strings.Contains(newBody, "We have sent a link to "+newcomer+" to finish registering") {
+	if !strings.Contains(newBody, "Check your email") || !strings.Contains(newBody, "We have sent an email to "+newcomer+". It tells you how to finish registering.") {
 		t.Errorf("the page does not say to check email:\n%s", newBody)
 	}
 	if a, b := normalise(newResp, newBody, newcomer), normalise(takenResp, takenBody, taken); a != b {
@@ -64,6 +66,12 @@ func TestRegisteringTakesTheSamePathWhetherOrNotTheAccountExists(t *testing.T) {
 	}
 	if strings.Contains(m.Body, "/register/confirm/") || strings.Contains(m.Body, "Bolton") || strings.Contains(m.Body, "Reg Istrar") {
 		t.Errorf("the email to an existing account carries a link or what the form said:\n%s", m.Body)
+	}
+	var tokens int
+	ts.db.Owner.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE args::text LIKE '%register/confirm%' OR args::text LIKE '%'||$1||'%'`,
+		strings.TrimPrefix(lastLink(t, ts, newcomer), "/register/confirm/")).Scan(&tokens)
+	if tokens != 0 {
+		t.Errorf("%d jobs hold the registration link's token", tokens)
 	}
 	var orgs int
 	ts.db.Owner.QueryRow(t.Context(), `SELECT count(*) FROM organisations WHERE name = 'Bolton Bricks Ltd'`).Scan(&orgs)
@@ -93,12 +101,12 @@ func TestRegistrationLinkWorksOnce(t *testing.T) {
 		}
 	}
 	unchanged(t, "a used registration link", before, snapshot(t, ts))
-	// The password chosen on the form is the account's.
+	// The password chosen on the link's page is the account's.
 	signIn := func(password string) int {
 		resp, _ := post(t, ts.client(t), ts.URL+"/login", url.Values{"email": {"owner@wiganwidgets.example"}, "password": {password}})
 		return resp.StatusCode
 	}
-	if got := signIn(form.Get("password")); got != http.StatusSeeOther {
+	if got := signIn(registerPassword); got != http.StatusSeeOther {
 		t.Errorf("sign in with the registered password: %d", got)
 	}
 }
@@ -117,7 +125,7 @@ func TestRegistrationLinkExpires(t *testing.T) {
 	}
 	before := snapshot(t, ts)
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
-		resp, body := send(t, c, method, ts.URL+link, url.Values{}, map[string]string{"Sec-Fetch-Site": "same-origin"})
+		resp, body := send(t, c, method, ts.URL+link, choosePassword(registerPassword), map[string]string{"Sec-Fetch-Site": "same-origin"})
 		if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "work once, for 24 hours") || !strings.Contains(body, "Register again") {
 			t.Errorf("%s the expired link: %d, want 404 offering to register again", method, resp.StatusCode)
 		}
@@ -127,8 +135,7 @@ func TestRegistrationLinkExpires(t *testing.T) {
 	if resp, _ := get(t, c, ts.URL+link[:len(link)-5]); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a cut link: %d, want 404", resp.StatusCode)
 	}
-	// The next registration clears the expired one away, password hash
-	// and all.
+	// The next registration clears the expired one away.
 	post(t, c, ts.URL+"/register", registration("Oldham Oils Ltd", "OL1 1AB", "owner@oldhamoils.example"))
 	var left []string
 	rows, err := ts.db.Owner.Query(t.Context(), `SELECT email FROM pending_registrations`)
@@ -152,11 +159,11 @@ func TestRegistrationLinkAfterTheAccountOrOrganisationAppeared(t *testing.T) {
 	firstLink := lastLink(t, ts, "pat@sails.example")
 	post(t, second, ts.URL+"/register", registration("Salford Ropes Ltd", "M5 4WT", "pat@sails.example"))
 	secondLink := lastLink(t, ts, "pat@sails.example")
-	if resp, _ := post(t, first, ts.URL+firstLink, url.Values{}); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := post(t, first, ts.URL+firstLink, choosePassword(registerPassword)); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the first link: %d", resp.StatusCode)
 	}
 	before := snapshot(t, ts)
-	resp, body := post(t, second, ts.URL+secondLink, url.Values{})
+	resp, body := post(t, second, ts.URL+secondLink, choosePassword(registerPassword))
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "You already have an account") || resp.Header.Get("Set-Cookie") != "" {
 		t.Errorf("the second link: %d, want 409 saying there is an account", resp.StatusCode)
 	}
@@ -169,7 +176,7 @@ func TestRegistrationLinkAfterTheAccountOrOrganisationAppeared(t *testing.T) {
 		t.Fatalf("Kim registers Bury Bells: %d", resp.StatusCode)
 	}
 	before = snapshot(t, ts)
-	resp, body = post(t, first, ts.URL+samLink, url.Values{})
+	resp, body = post(t, first, ts.URL+samLink, choosePassword(registerPassword))
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Join Bury Bells Ltd instead") ||
 		!strings.Contains(body, `value="sam@burybells.example"`) {
 		t.Errorf("Sam's link: %d, want 409 pointing to joining Bury Bells Ltd", resp.StatusCode)
@@ -203,19 +210,71 @@ func TestRegisteringIsThrottled(t *testing.T) {
 	if resp := attempt("another@looms.example", "198.51.100.8"); resp.StatusCode != http.StatusOK {
 		t.Errorf("another address: %d, want 200", resp.StatusCode)
 	}
-	// Per email address: three a day from anywhere, whether or not it has
-	// an account, so nobody floods a mailbox.
+	// Per email address and client address: three a day, whether or not
+	// the email has an account, so no one client floods a mailbox. There
+	// is no limit per email address alone: a rival using the address again
+	// and again does not stop its owner registering from elsewhere.
 	for _, email := range []string{"target@looms.example", "bids@northernbuild.example"} {
 		for i := range 3 {
-			if resp := attempt(email, "203.0.113."+itoa(i+1)); resp.StatusCode != http.StatusOK {
+			if resp := attempt(email, "203.0.113.1"); resp.StatusCode != http.StatusOK {
 				t.Fatalf("%s attempt %d: %d, want 200", email, i+1, resp.StatusCode)
 			}
 		}
-		if resp := attempt(email, "203.0.113.99"); resp.StatusCode != http.StatusTooManyRequests {
-			t.Errorf("%s 4th attempt: %d, want 429", email, resp.StatusCode)
+		if resp := attempt(email, "203.0.113.1"); resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("%s 4th attempt from one address: %d, want 429", email, resp.StatusCode)
+		}
+		if resp := attempt(email, "203.0.113.2"); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s from another address: %d, want 200", email, resp.StatusCode)
 		}
 	}
 	if !strings.Contains(ts.log.String(), `"event":"register_throttled"`) {
 		t.Error("no security event for a throttled registration")
+	}
+}
+
+// The password is chosen on the link's page, not on the form: whoever
+// typed someone else's address on the form cannot know the password the
+// owner then sets. A password that will not do shows the page again with
+// the error and changes nothing; the link still works.
+func TestRegistrationLinkAsksForThePassword(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	const email = "owner@heywoodhats.example"
+	// A rival fills in the form with the owner's address.
+	if resp, _ := post(t, ts.client(t), ts.URL+"/register", registration("Heywood Hats Ltd", "OL10 1AA", email)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("register: %d", resp.StatusCode)
+	}
+	link := lastLink(t, ts, email)
+	owner := ts.client(t)
+	resp, body := get(t, owner, ts.URL+link)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" ||
+		!strings.Contains(body, "Heywood Hats Ltd") || !strings.Contains(body, "OL10 1AA") || !strings.Contains(body, "Reg Istrar") {
+		t.Fatalf("the link's page: %d (Cache-Control %q), want the details to check\n%s", resp.StatusCode, resp.Header.Get("Cache-Control"), body)
+	}
+	before := snapshot(t, ts)
+	for _, tc := range []struct {
+		what, field, message string
+		form                 url.Values
+	}{
+		{"no password", "password", "Enter a password", url.Values{}},
+		{"a short password", "password", "Password must be 12 characters or more", choosePassword("short")},
+		{"passwords that differ", "confirm", "The passwords do not match", url.Values{"password": {registerPassword}, "confirm": {registerPassword + "!"}}},
+	} {
+		resp, body := post(t, owner, ts.URL+link, tc.form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, tc.field) || !strings.Contains(body, tc.message) ||
+			!strings.Contains(body, "govuk-error-summary") || !strings.Contains(body, "Heywood Hats Ltd") {
+			t.Errorf("%s: %d, want 422 with %q and the details\n%s", tc.what, resp.StatusCode, tc.message, body)
+		}
+		if resp.Header.Get("Set-Cookie") != "" || strings.Contains(body, registerPassword) || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: signed in, sent the password back or let it be cached", tc.what)
+		}
+	}
+	unchanged(t, "a password that will not do", before, snapshot(t, ts))
+	const chosen = "the owner's own password"
+	if resp, _ := post(t, owner, ts.URL+link, choosePassword(chosen)); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("finish registering: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, ts.client(t), ts.URL+"/login", url.Values{"email": {email}, "password": {chosen}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("sign in with the password chosen on the link's page: %d", resp.StatusCode)
 	}
 }

@@ -3,7 +3,6 @@ package server_test
 import (
 	"crypto/tls"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +57,7 @@ func TestRegistrationEmailIsAJobNotPartOfTheRequest(t *testing.T) {
 	if m.Subject != "Finish registering on Tally" || link == "" {
 		t.Fatalf("the email to a newcomer: %q\n%s", m.Subject, m.Body)
 	}
-	if resp, body := post(t, ts.client(t), ts.URL+link, url.Values{}); resp.StatusCode != http.StatusSeeOther ||
+	if resp, body := post(t, ts.client(t), ts.URL+link, choosePassword(registerPassword)); resp.StatusCode != http.StatusSeeOther ||
 		resp.Header.Get("Location") != "/o/rochdale-rugs-ltd" {
 		t.Errorf("the emailed link: %d to %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}

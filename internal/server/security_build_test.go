@@ -44,7 +44,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	if r := p(sc, "/register", reg); r.resp.StatusCode != http.StatusOK {
 		t.Fatalf("register: %d", r.resp.StatusCode)
 	}
-	j.supplier = strings.TrimPrefix(p(sc, lastLink(t, ts, "xss@supplier.example"), url.Values{}).seeOther(t), "/o/")
+	j.supplier = strings.TrimPrefix(p(sc, lastLink(t, ts, "xss@supplier.example"), choosePassword(strong)).seeOther(t), "/o/")
 	anon := ts.client(t)
 	p(anon, "/login", url.Values{"email": {"admin@star.example"}, "password": {"wrong"}})
 	admin := signIn(t, ts, "admin@star.example")

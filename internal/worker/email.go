@@ -89,3 +89,28 @@ func (w *signInLinkWorker) Work(ctx context.Context, job *river.Job[jobs.SignInL
 	}
 	return w.mail(ctx, job.ID, notify.SignInLink(u.Email, u.Name, w.baseURL+route.Path("/login/link/{token}", token)))
 }
+
+// registrationWorker makes the link of a pending registration and emails
+// it; when the address has an account it emails word of that instead,
+// with no link. As for a reset, the token is made here (only its digest is
+// stored, on the registration) and a retry makes a new one. A registration
+// that has expired or been used meanwhile is emailed nothing.
+type registrationWorker struct {
+	river.WorkerDefaults[jobs.Registration]
+	mailer
+	store *postgres.Store
+}
+
+func (w *registrationWorker) Work(ctx context.Context, job *river.Job[jobs.Registration]) error {
+	token, digest := auth.NewToken()
+	reg, account, found, err := w.store.LinkRegistration(ctx, job.Args.ID, digest)
+	if err != nil || !found {
+		return err
+	}
+	t := notify.RegistrationConfirm(reg.Email, reg.UserName, reg.Name, route.Path("/register/confirm/{token}", token))
+	if account {
+		t = notify.AlreadyRegistered(reg.Email, w.baseURL+"/password-reset")
+	}
+	return w.mail(ctx, job.ID, notify.Message{To: t.To.Address, Subject: t.Notice.Subject,
+		Body: notify.EmailBody(t.Notice.Body, w.baseURL+t.Notice.Link, t.Why)})
+}

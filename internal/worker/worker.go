@@ -75,6 +75,7 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 	river.AddWorker(workers, &resetWorker{mailer: m, store: store})
 	river.AddWorker(workers, &signInLinkWorker{mailer: m, store: store})
 	river.AddWorker(workers, &invitationWorker{mailer: m, store: store})
+	river.AddWorker(workers, &registrationWorker{mailer: m, store: store})
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
