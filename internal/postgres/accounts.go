@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -124,37 +122,6 @@ func (s *Store) EndAllSessions(ctx context.Context, userID int64) (_ int, err er
 		return endSignInLinks(ctx, tx, userID)
 	})
 	return epoch, translate(err)
-}
-
-// Sign-in throttling (SPEC §9): failures are counted per key over a window.
-
-// LoginFailures counts failures for each key since the start of the window.
-func (s *Store) LoginFailures(ctx context.Context, keys []string, window time.Duration) (_ int, err error) {
-	defer derrors.Wrap(&err, "Store.LoginFailures()")
-	var n int
-	err = s.pool.QueryRow(ctx, `
-		SELECT coalesce(max(c), 0) FROM (
-			SELECT count(*) AS c FROM login_failures
-			WHERE key = ANY ($1) AND at > now() - make_interval(secs => $2)
-			GROUP BY key) k`, keys, window.Seconds()).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count login failures: %w", err)
-	}
-	return n, nil
-}
-
-// RecordLoginFailure notes a failure against each key and forgets failures
-// older than the window.
-func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, window time.Duration) (err error) {
-	defer derrors.Wrap(&err, "Store.RecordLoginFailure()")
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (key) SELECT unnest($1::text[])`, keys); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = ANY ($1) AND at < now() - make_interval(secs => $2)`,
-			keys, window.Seconds())
-		return err
-	})
 }
 
 // ClearLoginFailures forgets the failures for key after a successful sign-in.

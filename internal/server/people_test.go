@@ -453,6 +453,23 @@ func TestDeadLinksOfferANewOne(t *testing.T) {
 	if mails := emailsTo(ts, "admin@star.example"); len(mails) == 0 || !strings.Contains(mails[len(mails)-1].Subject, "late@star.example asks for a new invitation") {
 		t.Error("the administrator who sent it was not told")
 	}
+	// Asking again with one dead link tells the inviter at most three
+	// times a day; the page answers the same each time.
+	for range 4 {
+		if resp, body := post(t, ts.client(t), ts.URL+invite+"/again", url.Values{}); resp.StatusCode != http.StatusOK ||
+			!strings.Contains(body, "We have asked for a new invitation") {
+			t.Fatalf("asking again: %d", resp.StatusCode)
+		}
+	}
+	asked := 0
+	for _, m := range emailsTo(ts, "admin@star.example") {
+		if strings.Contains(m.Subject, "late@star.example asks for a new invitation") {
+			asked++
+		}
+	}
+	if asked != 3 {
+		t.Errorf("the inviter was asked %d times, want 3", asked)
+	}
 	if _, body := get(t, admin, ts.URL+"/o/star/notifications"); !strings.Contains(body, `href="/o/star/users?invite=late%40star.example"`) {
 		t.Error("no message, linked to a filled-in invitation, for the organisation")
 	}

@@ -161,17 +161,14 @@ func (s *Server) askToJoin(w http.ResponseWriter, r *http.Request, f *form) erro
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Register(pages.RegisterPage{
 			Page: s.page(r, "Error: Register your organisation"), Form: in, Errors: errs, Existing: o.Name}))
 	}
-	keys := []string{"join:" + s.limitAddr(r)}
-	n, err := s.store.LoginFailures(r.Context(), keys, loginWindow)
+	attempt, err := s.throttle(r, "ask_to_join_throttled", 0, []postgres.Limit{
+		{Name: "address", Key: "join:" + s.limitAddr(r), Max: maxLoginFailures, Window: loginWindow}})
 	if err != nil {
 		return err
 	}
-	if n >= maxLoginFailures {
-		w.Header().Set("Retry-After", "900")
+	if attempt.Refused {
+		retryAfter(w, attempt.Limit)
 		return s.render(w, r, http.StatusTooManyRequests, pages.TooMany(s.page(r, "Too many attempts")))
-	}
-	if err := s.store.RecordLoginFailure(r.Context(), keys, loginWindow); err != nil {
-		return err
 	}
 	link := route.WithQuery(route.Path("/o/{org}/users", o.Slug), url.Values{"invite": {in.Email}})
 	if err := s.store.Tell(r.Context(), tally.Scope{OrgIDs: []int64{o.ID}}, notify.AskedToJoin(in.Name, in.Email, o, link)); err != nil {

@@ -280,6 +280,14 @@ func TestRegisteringAnExistingOrganisationPointsToJoiningIt(t *testing.T) {
 	if mails := emailsTo(ts, "bids@northernbuild.example"); len(mails) == 0 || !strings.Contains(mails[len(mails)-1].Body, "pat@newhire.example") {
 		t.Error("Northern Build was not emailed")
 	}
+	// Asking is limited per client address: the tenth ask is the last.
+	for i := 2; i <= 11; i++ {
+		resp, _ := post(t, c, ts.URL+"/register", url.Values{"action": {"ask"}, "org_name": {"Northern Build Ltd"}, "company_number": {""},
+			"name": {"Pat Newhire"}, "email": {"pat@newhire.example"}})
+		if want := map[bool]int{true: http.StatusOK, false: http.StatusTooManyRequests}[i <= 10]; resp.StatusCode != want {
+			t.Fatalf("ask %d: %d, want %d", i, resp.StatusCode, want)
+		}
+	}
 	bids := signIn(t, ts, "bids@northernbuild.example")
 	_, body = get(t, bids, ts.URL+"/o/northernbuild/notifications")
 	if !strings.Contains(body, "Pat Newhire asks to join Northern Build Ltd") {

@@ -253,15 +253,14 @@ func (s *Server) handleInviteAgain(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	keys := []string{fmt.Sprintf("again:%x", digest)}
-	n, err := s.store.LoginFailures(r.Context(), keys, 24*time.Hour)
+	// The inviter is asked at most three times a day per dead link; after
+	// that the answer is the same, and nobody is emailed again.
+	attempt, err := s.throttle(r, "ask_again_throttled", 0, []postgres.Limit{
+		{Name: "dead link", Key: fmt.Sprintf("again:%x", digest), Max: 3, Window: 24 * time.Hour}})
 	if err != nil {
 		return err
 	}
-	if n < 3 {
-		if err := s.store.RecordLoginFailure(r.Context(), keys, 24*time.Hour); err != nil {
-			return err
-		}
+	if !attempt.Refused {
 		link := route.WithQuery(route.Path("/o/{org}/users", inv.Org.Slug), url.Values{"invite": {inv.Email}})
 		if err := s.store.Tell(r.Context(), tally.Scope{OrgIDs: []int64{inv.Org.ID}}, notify.InvitationAskedAgain(inv.Email, inv.Org, inv.ID, link)); err != nil {
 			return err
