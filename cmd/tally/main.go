@@ -96,7 +96,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	defer pool.Close()
 	store := postgres.New(pool)
-	srv := server.New(cfg, store, log).HTTPServer()
+	app := server.New(cfg, store, log)
+	srv := app.HTTPServer()
 	stopWorkers := func(context.Context) {}
 	if cfg.Workers > 0 {
 		if stopWorkers, err = startWorkers(ctx, cfg, pool, store, log); err != nil {
@@ -137,6 +138,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	// SHUTDOWN_TIMEOUT. Jobs the requests queued are worked by whichever
 	// process runs next.
 	log.Info("shutting down")
+	// /readyz fails first, and the server goes on serving for DRAIN_DELAY,
+	// so a load balancer sends new requests elsewhere before it stops.
+	app.Drain()
+	if cfg.DrainDelay > 0 {
+		log.Info("draining", "for", cfg.DrainDelay.String())
+		time.Sleep(cfg.DrainDelay)
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)

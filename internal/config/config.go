@@ -29,6 +29,7 @@ type Config struct {
 	SessionIdle     time.Duration  // SESSION_IDLE_TIMEOUT
 	SessionLifetime time.Duration  // SESSION_LIFETIME
 	ShutdownTimeout time.Duration  // SHUTDOWN_TIMEOUT
+	DrainDelay      time.Duration  // DRAIN_DELAY: /readyz fails this long before shutdown starts
 	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
 	DebugAddr       string         // DEBUG_ADDR: where to serve /debug/pprof/ (empty: nowhere)
 }
@@ -67,6 +68,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SessionIdle = duration(getenv, "SESSION_IDLE_TIMEOUT", 30*time.Minute, &errs)
 	c.SessionLifetime = duration(getenv, "SESSION_LIFETIME", 12*time.Hour, &errs)
 	c.ShutdownTimeout = duration(getenv, "SHUTDOWN_TIMEOUT", 20*time.Second, &errs)
+	c.DrainDelay = duration(getenv, "DRAIN_DELAY", 0, &errs)
 	for _, s := range strings.FieldsFunc(getenv("TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {

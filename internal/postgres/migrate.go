@@ -90,8 +90,11 @@ func LatestVersion() (uint, error) {
 	return latest, nil
 }
 
-// Ready reports whether the database answers and its schema is at the newest
-// embedded migration and not dirty.
+// Ready reports whether the database answers and its schema is at least
+// the newest embedded migration and not dirty. A schema ahead of the
+// binary is ready: during a rolling deploy the new release migrates first
+// and the old one keeps serving, which the expand-then-contract rule for
+// migrations (README, Deploying) makes safe.
 func Ready(ctx context.Context, pool *pgxpool.Pool) error {
 	latest, err := LatestVersion()
 	if err != nil {
@@ -103,8 +106,8 @@ func Ready(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if dirty || uint(version) != latest {
-		return fmt.Errorf("schema at version %d (dirty %t), want %d", version, dirty, latest)
+	if dirty || uint(version) < latest {
+		return fmt.Errorf("schema at version %d (dirty %t), want %d or later", version, dirty, latest)
 	}
 	return riverReady(ctx, pool)
 }
@@ -123,8 +126,8 @@ func riverReady(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return fmt.Errorf("read job queue schema version: %w", err)
 	}
-	if have != want {
-		return fmt.Errorf("job queue schema at version %d, want %d", have, want)
+	if have < want {
+		return fmt.Errorf("job queue schema at version %d, want %d or later", have, want)
 	}
 	return nil
 }

@@ -15,11 +15,17 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReadyz answers 200 when the database answers and its schema is
-// current, else 503.
+// this binary's or newer, else 503; and 503 once the server is draining,
+// so that a load balancer stops sending it requests before it stops.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("draining\n"))
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := postgres.Ready(ctx, s.store.Pool()); err != nil {
 		s.logger(r).Warn("not ready", "err", err.Error())
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -28,3 +34,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Write([]byte("ready\n"))
 }
+
+// Drain makes /readyz answer 503 from now on: the server is about to stop
+// (SIGTERM), and goes on serving the requests it is still sent meanwhile.
+func (s *Server) Drain() { s.draining.Store(true) }

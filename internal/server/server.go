@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -31,6 +32,7 @@ type Server struct {
 	router   chi.Router
 	roles    map[string][]tally.Role // the permission table, read from router
 	hasher   *auth.Hasher
+	draining atomic.Bool // set by Drain: /readyz answers 503
 }
 
 // New builds a server and its routes.

@@ -90,12 +90,36 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Errorf("%s: %d %s", path, resp.StatusCode, body)
 		}
 	}
+	// A schema ahead of the binary (a newer release migrated first, by
+	// the expand rule) is ready: a rolling deploy keeps old nodes serving.
+	if _, err := ts.db.Owner.Exec(t.Context(), `
+		UPDATE schema_migrations SET version = version + 1;
+		INSERT INTO river_migration (line, version) SELECT line, max(version) + 1 FROM river_migration GROUP BY line`); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := get(t, c, ts.URL+"/readyz"); resp.StatusCode != http.StatusOK {
+		t.Errorf("readyz with a newer schema: %d %s, want 200", resp.StatusCode, body)
+	}
+	if resp, body := get(t, c, ts.URL+"/o/star"); resp.StatusCode >= 500 {
+		t.Errorf("a page with a newer schema: %d %s", resp.StatusCode, body)
+	}
 	// A schema behind the binary is not ready.
-	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE schema_migrations SET version = version - 1`); err != nil {
+	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE schema_migrations SET version = version - 2`); err != nil {
 		t.Fatal(err)
 	}
 	if resp, _ := get(t, c, ts.URL+"/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz with an old schema: %d, want 503", resp.StatusCode)
+	}
+	// Draining (SIGTERM): not ready, while still serving.
+	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE schema_migrations SET version = version + 1`); err != nil {
+		t.Fatal(err)
+	}
+	ts.srv.Drain()
+	if resp, body := get(t, c, ts.URL+"/readyz"); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "draining") {
+		t.Errorf("readyz while draining: %d %s, want 503", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, c, ts.URL+"/healthz"); resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz while draining: %d, want 200", resp.StatusCode)
 	}
 }
 
