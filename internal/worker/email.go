@@ -39,6 +39,16 @@ func (m mailer) mail(ctx context.Context, jobID int64, msg notify.Message) error
 	return err
 }
 
+// mailNotice emails notice n to to: its text, the full address of its
+// link (none when it has none) and why it was sent.
+func (m mailer) mailNotice(ctx context.Context, jobID int64, to string, n notify.Notice, why string) error {
+	link := ""
+	if n.Link != "" {
+		link = m.baseURL + n.Link
+	}
+	return m.mail(ctx, jobID, notify.Message{To: to, Subject: n.Subject, Body: notify.EmailBody(n.Body, link, why)})
+}
+
 // emailWorker sends one email.
 type emailWorker struct {
 	river.WorkerDefaults[jobs.Email]
@@ -47,11 +57,7 @@ type emailWorker struct {
 
 func (w *emailWorker) Work(ctx context.Context, job *river.Job[jobs.Email]) error {
 	a := job.Args
-	link := ""
-	if a.Link != "" {
-		link = w.baseURL + a.Link
-	}
-	return w.mail(ctx, job.ID, notify.Message{To: a.To, Subject: a.Subject, Body: notify.EmailBody(a.Body, link, a.Why)})
+	return w.mailNotice(ctx, job.ID, a.To, notify.Notice{Subject: a.Subject, Body: a.Body, Link: a.Link}, a.Why)
 }
 
 // resetWorker makes a password reset link for an address with an account
@@ -111,6 +117,5 @@ func (w *registrationWorker) Work(ctx context.Context, job *river.Job[jobs.Regis
 	if account {
 		t = notify.AlreadyRegistered(reg.Email, w.baseURL+"/password-reset")
 	}
-	return w.mail(ctx, job.ID, notify.Message{To: t.To.Address, Subject: t.Notice.Subject,
-		Body: notify.EmailBody(t.Notice.Body, w.baseURL+t.Notice.Link, t.Why)})
+	return w.mailNotice(ctx, job.ID, t.To.Address, t.Notice, t.Why)
 }
