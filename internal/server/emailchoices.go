@@ -79,7 +79,7 @@ func emailChoicesSaved(offered pages.AccountEmails, c tally.EmailChoices) string
 		will(c.Digest, "the weekly digest")
 	}
 	if !offered.Reminders && !offered.Digest {
-		say = append(say, "Your roles get no reminders or digests.")
+		say = append(say, "Your roles get no reminders or digests by email.")
 	}
 	return strings.Join(say, " ")
 }

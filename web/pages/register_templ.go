@@ -362,7 +362,7 @@ func RegisterSent(p RegisterSentPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, ". It tells you how to finish registering.</p><p class=\"govuk-body\">A link to finish registering works once, for 24 hours. Nothing is set up until you use it.</p><p class=\"govuk-body\">Nothing arrived? Check your spam folder, or <a class=\"govuk-link\" href=\"/register\">register again</a>.</p></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, ". It tells you how to finish registering.</p><p class=\"govuk-body\">If it has a link to finish registering, the link works once, for 24 hours. Nothing is set up until you use it.</p><p class=\"govuk-body\">Nothing arrived? Check your spam folder, or <a class=\"govuk-link\" href=\"/register\">register again</a>.</p></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -602,7 +602,7 @@ func RegisterConfirm(p RegisterConfirmPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Input(components.Field{Name: "password", Label: "Password", Hint: "At least 12 characters.", Type: "password", Autocomplete: "new-password", Error: p.Errors["password"]}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.Input(components.Field{Name: "password", Label: "Password", Hint: "At least 12 characters. A few unrelated words make a strong, memorable password.", Type: "password", Autocomplete: "new-password", Error: p.Errors["password"]}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
