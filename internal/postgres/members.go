@@ -140,17 +140,20 @@ func unusableDigest() []byte {
 	return b
 }
 
-// InvitationLink gives a pending invitation a new token, by its digest (the
-// link emailed before stops working), and returns the invitation with its
-// organisation's name. It returns tally.ErrNotFound when the invitation
-// has been accepted, revoked or has expired: there is nothing to send.
-func (s *Store) InvitationLink(ctx context.Context, id int64, digest []byte) (_ Invitation, err error) {
-	defer derrors.Wrap(&err, "Store.InvitationLink(%d)", id)
+// InvitationLink gives a pending invitation a new token for the email of
+// job, by its digest (the link emailed before stops working), and returns
+// the invitation with its organisation's name. It returns
+// tally.ErrNotFound when the invitation has been accepted, revoked or has
+// expired, or when a newer job has made its link already: there is
+// nothing to send.
+func (s *Store) InvitationLink(ctx context.Context, id, job int64, digest []byte) (_ Invitation, err error) {
+	defer derrors.Wrap(&err, "Store.InvitationLink(%d, job %d)", id, job)
 	inv := Invitation{ID: id}
 	err = s.pool.QueryRow(ctx, `
-		UPDATE invitations i SET token_hash = $2 FROM organisations o
+		UPDATE invitations i SET token_hash = $2, link_job = $3 FROM organisations o
 		WHERE i.id = $1 AND o.id = i.org_id AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
-		RETURNING i.email, i.roles, i.expires_at, o.id, o.slug, o.name`, id, digest).
+		  AND (i.link_job IS NULL OR i.link_job <= $3)
+		RETURNING i.email, i.roles, i.expires_at, o.id, o.slug, o.name`, id, digest, job).
 		Scan(&inv.Email, &inv.Roles, &inv.Expires, &inv.Org.ID, &inv.Org.Slug, &inv.Org.Name)
 	return inv, translate(err)
 }

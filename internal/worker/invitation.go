@@ -17,7 +17,9 @@ import (
 // invitationWorker makes an invitation's link and emails it. The token is
 // made here, so only its digest is ever stored; a retry makes a new one,
 // and the link of a failed try never worked for anyone. An invitation
-// accepted, revoked or expired meanwhile is not sent.
+// accepted, revoked or expired meanwhile is not sent, nor is one sent
+// again since this job was queued (the newer job's link is the one that
+// works, whichever job runs first).
 type invitationWorker struct {
 	river.WorkerDefaults[jobs.Invitation]
 	mailer
@@ -26,7 +28,7 @@ type invitationWorker struct {
 
 func (w *invitationWorker) Work(ctx context.Context, job *river.Job[jobs.Invitation]) error {
 	token, digest := auth.NewToken()
-	inv, err := w.store.InvitationLink(ctx, job.Args.ID, digest)
+	inv, err := w.store.InvitationLink(ctx, job.Args.ID, job.ID, digest)
 	if errors.Is(err, tally.ErrNotFound) {
 		return nil
 	}
