@@ -70,7 +70,7 @@ func readyAward(t *testing.T) *awardCase {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(ctx, postgres.New(db.Owner), io.Discard)
+		return demo.Load(ctx, postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	admin, err := pgx.Connect(ctx, db.AdminURL())
 	if err != nil {
