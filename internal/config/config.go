@@ -32,6 +32,7 @@ type Config struct {
 	DrainDelay      time.Duration  // DRAIN_DELAY: /readyz fails this long before shutdown starts
 	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
 	DebugAddr       string         // DEBUG_ADDR: where to serve /debug/pprof/ (empty: nowhere)
+	Files           Files          // FILES_DIR, S3_*: where evidence files are kept
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -50,6 +51,10 @@ func Load(getenv func(string) string) (Config, error) {
 		DebugAddr:    getenv("DEBUG_ADDR"),
 	}
 	var errs []error
+	var err error
+	if c.Files, err = LoadFiles(getenv); err != nil {
+		errs = append(errs, err)
+	}
 	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)
 	c.DBMaxConns = int32(integer(getenv, "DB_MAX_CONNS", 8, &errs))
 	c.Workers = 4
