@@ -119,6 +119,12 @@ func (c *Clamd) Scan(ctx context.Context, r io.Reader) (Verdict, error) {
 		if ctx.Err() == nil {
 			_ = conn.SetReadDeadline(time.Now().Add(time.Second))
 			if reply, rerr := readReply(conn); rerr == nil && reply != "" {
+				// Malware found in what was sent is malware whatever the
+				// rest holds; any other answer to a cut-off stream is not
+				// a verdict.
+				if v, perr := parseReply(reply); perr == nil && v.Infected {
+					return v, nil
+				}
 				return Verdict{}, fmt.Errorf("clamd at %s: scan: %s (%w)", c, reply, err)
 			}
 		}

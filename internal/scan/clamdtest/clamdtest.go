@@ -9,6 +9,7 @@ package clamdtest
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -76,15 +77,35 @@ func New(t testing.TB) *Server {
 	if err := os.WriteFile(filepath.Join(dir, "db", "tally-test.ndb"), []byte(ndb), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Stop)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The loopback port was free a moment ago; if another process took it
+	// first, try another.
+	for attempt := 1; ; attempt++ {
+		s.writeConfig()
+		err := s.startLocked()
+		if err == nil {
+			return s
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			t.Fatal(err)
+		}
+		s.port = freePort(t)
+	}
+}
+
+// writeConfig writes clamd.conf for the socket, port and folders.
+func (s *Server) writeConfig() {
 	conf := strings.Join([]string{
 		"Foreground yes",
 		"LocalSocket " + s.sock,
 		"FixStaleSocket yes",
 		"TCPSocket " + fmt.Sprint(s.port),
 		"TCPAddr 127.0.0.1",
-		"DatabaseDirectory " + filepath.Join(dir, "db"),
-		"TemporaryDirectory " + dir,
-		"LogFile " + filepath.Join(dir, "clamd.log"),
+		"DatabaseDirectory " + filepath.Join(s.dir, "db"),
+		"TemporaryDirectory " + s.dir,
+		"LogFile " + filepath.Join(s.dir, "clamd.log"),
 		"LogTime yes",
 		"StreamMaxLength 12M",
 		// The test's own signatures only: no bytecode, no PUA lists.
@@ -92,12 +113,9 @@ func New(t testing.TB) *Server {
 		"SelfCheck 0",
 		"",
 	}, "\n")
-	if err := os.WriteFile(filepath.Join(dir, "clamd.conf"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
+	if err := os.WriteFile(filepath.Join(s.dir, "clamd.conf"), []byte(conf), 0o644); err != nil {
+		s.t.Fatal(err)
 	}
-	t.Cleanup(s.Stop)
-	s.Start()
-	return s
 }
 
 // binary finds clamd, or skips the test (fails it under CI) without it.
@@ -150,13 +168,28 @@ func (s *Server) Start() {
 	s.t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.startLocked(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+var (
+	// errExited is clamd exiting as it starts.
+	errExited = errors.New("clamd exited at start")
+	// errPortTaken is clamd answering on the unix socket but not on TCP:
+	// another process took the port.
+	errPortTaken = errors.New("clamd could not listen on its TCP port")
+)
+
+func (s *Server) startLocked() error {
 	if s.cmd != nil {
-		return
+		return nil
 	}
 	cmd := exec.Command(s.bin, "--config-file="+filepath.Join(s.dir, "clamd.conf"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// If the test binary dies (a panic, a timeout, Ctrl-C) clamd goes too.
+	cmd.SysProcAttr = dieWithParent()
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("starting clamd: %v", err)
+		return fmt.Errorf("starting clamd: %w", err)
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
@@ -170,17 +203,27 @@ func (s *Server) Start() {
 		err := c.Ping(ctx)
 		cancel()
 		if err == nil {
-			return
+			// clamd binds TCP before the unix socket, and carries on
+			// without TCP if the port is taken.
+			tcp, _ := scan.NewClamd(s.TCPAddr())
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			err = tcp.Ping(ctx)
+			cancel()
+			if err != nil {
+				s.stopLocked()
+				return fmt.Errorf("%w: no answer on %s (%v); its log:\n%s", errPortTaken, s.TCPAddr(), err, s.log())
+			}
+			return nil
 		}
 		select {
 		case <-done:
 			s.cmd = nil
-			s.t.Fatalf("clamd exited at start (%v); its log:\n%s", cmd.ProcessState, s.log())
+			return fmt.Errorf("%w (%v); its log:\n%s", errExited, cmd.ProcessState, s.log())
 		default:
 		}
 		if time.Now().After(deadline) {
 			s.stopLocked()
-			s.t.Fatalf("clamd did not answer PING within 30 s (%v); its log:\n%s", err, s.log())
+			return fmt.Errorf("clamd did not answer PING within 30 s (%v); its log:\n%s", err, s.log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
