@@ -92,7 +92,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	defer pool.Close()
-	store := postgres.New(pool).WithFiles(files)
+	scanner, err := openScanner(ctx, cfg.ClamdAddr, log)
+	if err != nil {
+		return err
+	}
+	store := postgres.New(pool).WithFiles(files).WithScanner(scanner)
 	app := server.New(cfg, store, log)
 	srv := app.HTTPServer()
 	stopWorkers := func(context.Context) {}

@@ -31,7 +31,11 @@ func work(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		return err
 	}
 	defer pool.Close()
-	stop, err := startWorkers(ctx, cfg, pool, postgres.New(pool).WithFiles(files), log)
+	scanner, err := openScanner(ctx, cfg.ClamdAddr, log)
+	if err != nil {
+		return err
+	}
+	stop, err := startWorkers(ctx, cfg, pool, postgres.New(pool).WithFiles(files).WithScanner(scanner), log)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tally-sv/tally/internal/scan"
 )
 
 // Config is everything the server needs to start.
@@ -33,6 +35,7 @@ type Config struct {
 	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
 	DebugAddr       string         // DEBUG_ADDR: where to serve /debug/pprof/ (empty: nowhere)
 	Files           Files          // FILES_DIR, S3_*: where evidence files are kept
+	ClamdAddr       string         // CLAMD_ADDR: clamd's tcp://host:port or unix:/path; empty: no malware scanning
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -49,6 +52,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MailFrom:     or(getenv("MAIL_FROM"), "Tally <no-reply@tally.localhost>"),
 		LogLevel:     or(getenv("LOG_LEVEL"), "info"),
 		DebugAddr:    getenv("DEBUG_ADDR"),
+		ClamdAddr:    getenv("CLAMD_ADDR"),
 	}
 	var errs []error
 	var err error
@@ -85,6 +89,11 @@ func Load(getenv func(string) string) (Config, error) {
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if c.ClamdAddr != "" {
+		if _, err := scan.NewClamd(c.ClamdAddr); err != nil {
+			errs = append(errs, fmt.Errorf("CLAMD_ADDR: %w", err))
+		}
 	}
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL is required (the app role's connection string)"))

@@ -60,16 +60,6 @@ func (s *Store) putEvidence(ctx context.Context, f EvidenceFile) (string, error)
 	return key, s.files.Put(ctx, key, io.NewSectionReader(f.Content, 0, f.Size), f.Size)
 }
 
-// checkEvidence is where a file is checked once it is stored and before
-// its row is written: it returns the row's scan status, or an error
-// (tally.FormErrors for one to show) that refuses the file, whose object
-// AddEvidence then deletes. The file can be read again through
-// f.Content, or from the store under key. Malware scanning (package scan)
-// will be called here; until then every file is clean.
-func (s *Store) checkEvidence(ctx context.Context, key string, f EvidenceFile) (string, error) {
-	return "clean", nil
-}
-
 // deleteEvidenceObject deletes an object whose row was not written. It is
 // best effort, and runs even when ctx has ended (a request cancelled
 // mid-upload): what it cannot delete, the orphan sweep does.
@@ -83,8 +73,9 @@ func (s *Store) deleteEvidenceObject(ctx context.Context, key string) {
 
 // OpenEvidence streams a file of a return in scope: its facts and its
 // content, which the caller closes; tally.ErrNotFound when the scope cannot
-// see it. A file written by an earlier release and not yet moved out of
-// the database is read from there.
+// see it; its facts and ErrBeingChecked, without its content, while it
+// waits for a malware scan. A file written by an earlier release and not
+// yet moved out of the database is read from there.
 func (s *Store) OpenEvidence(ctx context.Context, scope tally.Scope, returnID, evidenceID int64) (_ EvidenceFile, _ io.ReadCloser, err error) {
 	defer derrors.Wrap(&err, "Store.OpenEvidence(%d, %d)", returnID, evidenceID)
 	var f EvidenceFile
@@ -98,6 +89,9 @@ func (s *Store) OpenEvidence(ctx context.Context, scope tally.Scope, returnID, e
 	})
 	if err != nil {
 		return f, nil, translate(err)
+	}
+	if f.Scan == "checking" {
+		return f, nil, ErrBeingChecked
 	}
 	if key == nil {
 		return f, io.NopCloser(bytes.NewReader(data)), nil

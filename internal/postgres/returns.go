@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/jobs"
 	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/tally"
 )
@@ -130,14 +131,14 @@ func loadReturn(ctx context.Context, tx pgx.Tx, id int64) (tally.Return, error) 
 		r.Lines = append(r.Lines, l)
 	}
 	erows, err := tx.Query(ctx, `
-		SELECT id, name, content_type, size, sha256, uploaded_at FROM evidence WHERE partner_id = $1 AND return_id = $2 ORDER BY id`,
+		SELECT id, name, content_type, size, sha256, uploaded_at, scan = 'checking' FROM evidence WHERE partner_id = $1 AND return_id = $2 ORDER BY id`,
 		r.Contract.Partner.ID, r.ID)
 	if err != nil {
 		return r, err
 	}
 	if r.Evidence, err = pgx.CollectRows(erows, func(row pgx.CollectableRow) (tally.Evidence, error) {
 		var e tally.Evidence
-		err := row.Scan(&e.ID, &e.Name, &e.ContentType, &e.Size, &e.SHA256, &e.UploadedAt)
+		err := row.Scan(&e.ID, &e.Name, &e.ContentType, &e.Size, &e.SHA256, &e.UploadedAt, &e.Checking)
 		return e, err
 	}); err != nil {
 		return r, err
@@ -245,7 +246,11 @@ func (s *Store) SaveReturn(ctx context.Context, scope tally.Scope, id int64, ver
 // stored first, outside the transaction (a slow upload to the object store
 // holds no connection or lock), then the row is written; if the row is
 // not written the object is deleted, and if even that fails the orphan
-// sweep (SweepEvidenceFiles) deletes it later.
+// sweep (SweepEvidenceFiles) deletes it later. With a scanner
+// (WithScanner) the file is scanned before its row is written: one with
+// malware is refused with tally.FormErrors (InfectedMessage) and audited
+// in the partner's log; one the scanner could not check is attached as
+// being checked (see evidencescan.go).
 func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int64, version int, f EvidenceFile) (err error) {
 	defer derrors.Wrap(&err, "Store.AddEvidence(%d, %d)", returnID, version)
 	if err := scope.Require(tally.ReturnEditors...); err != nil {
@@ -261,7 +266,15 @@ func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int
 			s.deleteEvidenceObject(ctx, key)
 		}
 	}()
-	scan, err := s.checkEvidence(ctx, key, f)
+	scan, err := s.checkEvidence(ctx, f)
+	var inf *infected
+	if errors.As(err, &inf) {
+		// Refused, and its object deleted (above); the attempt is audited.
+		if err := s.auditInfected(ctx, scope, returnID, f, inf.signature); err != nil {
+			return fmt.Errorf("audit a refused file: %w", err)
+		}
+		return tally.FormErrors{"file": InfectedMessage(f.Name, inf.signature)}
+	}
 	if err != nil {
 		return err
 	}
@@ -278,12 +291,21 @@ func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int
 		if len(r.Evidence) >= MaxEvidenceFiles {
 			return tally.FormErrors{"file": fmt.Sprintf("A return can have at most %d files: remove one first", MaxEvidenceFiles)}
 		}
-		if _, err := tx.Exec(ctx, `
+		var id int64
+		if err := tx.QueryRow(ctx, `
 			INSERT INTO evidence (partner_id, return_id, contract_id, supplier_id, name, content_type, size, sha256, object_key, scan, uploaded_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 			r.Contract.Partner.ID, r.ID, r.Contract.ID, r.Contract.Supplier.ID, f.Name, f.ContentType, f.Size, f.SHA256, key, scan,
-			nullID(scope.UserID)); err != nil {
+			nullID(scope.UserID)).Scan(&id); err != nil {
 			return err
+		}
+		if scan == "checking" {
+			// In the row's transaction: a held file always has its scan
+			// to come, and a scan never looks for a row that was not
+			// written.
+			if _, err := s.jobs.InsertTx(ctx, tx, jobs.ScanEvidence{ID: id, Partner: r.Contract.Partner.ID}, nil); err != nil {
+				return fmt.Errorf("queue the scan: %w", err)
+			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE returns SET version = version + 1, updated_at = now() WHERE partner_id = $1 AND id = $2`,
 			r.Contract.Partner.ID, r.ID)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/derrors"
 	"github.com/tally-sv/tally/internal/filestore"
+	"github.com/tally-sv/tally/internal/scan"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -28,6 +29,9 @@ type Store struct {
 	jobs   *river.Client[pgx.Tx] // inserts jobs; it works none (package worker does)
 	untold bool                  // tells nobody (Untold)
 	files  filestore.Store       // evidence files (WithFiles); nil: none can be stored or read
+	// scanner checks evidence files for malware (WithScanner); nil: no
+	// scanning, every file is clean.
+	scanner scan.Scanner
 }
 
 // New returns a Store on pool.

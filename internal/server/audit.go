@@ -37,6 +37,7 @@ var auditActions = []components.Option{
 	{Value: "return.verified", Text: "Return line verified"},
 	{Value: "return.queried", Text: "Return line queried"},
 	{Value: "return.rejected", Text: "Return line rejected"},
+	{Value: "evidence.infected", Text: "Evidence file with a virus refused or removed"},
 	{Value: "settings.update", Text: "Settings changed"},
 	{Value: "measures.", Text: "Measures and editions"},
 	{Value: "member.", Text: "People and roles"},

@@ -22,6 +22,7 @@ var auditRoles = map[string][]tally.Role{
 	"kpi":        {tally.RoleContractManager, tally.RoleBuyer},
 	"offer":      {tally.RoleSupplier},
 	"return":     {tally.RoleContractManager, tally.RoleSupplier},
+	"evidence":   {tally.RoleSupplier, tally.RoleContractManager},
 	"settings":   {tally.RoleAdmin},
 	"measures":   {tally.RoleAdmin},
 	"member":     {tally.RoleAdmin, tally.RoleSupplier},
@@ -189,6 +190,17 @@ func auditSentence(e postgres.AuditRow) string {
 			s += ": “" + note + "”"
 		}
 		return s
+	case "evidence.infected":
+		where := strings.Replace(thing, " period ", ", quarter ", 1)
+		virus := "a virus"
+		if sig := str("signature"); sig != "" {
+			virus += " (" + sig + ")"
+		}
+		if str("found") == "recheck" {
+			return "Tally found " + virus + " in " + str("file") + " on the delivery return for " + where +
+				" when the virus scanner could check it, and removed the file"
+		}
+		return who + " tried to attach " + str("file") + " to the delivery return for " + where + ": it contains " + virus + ", so it was refused"
 	case "settings.update":
 		return fmt.Sprintf("%s changed the settings of %s: threshold %s, default weighting %s%%, local area %s, at most %s measures a tender",
 			who, e.Org, money("threshold"), str("default_weighting"), str("local_area"), str("max_measures"))

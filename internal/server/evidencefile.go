@@ -10,6 +10,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/evidence"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/tally"
 )
 
 // An uploaded evidence file is spooled to a temporary file while it is
@@ -43,6 +44,26 @@ func (s *Server) spoolEvidence(r *http.Request, part *multipart.Part) (*postgres
 	}
 	f := &postgres.EvidenceFile{Name: evidence.FileName(part.FileName()), SHA256: sp.SHA256, Size: sp.Size, Content: sp}
 	return f, sp, nil
+}
+
+// errBeingChecked answers a download of a file held until the virus scan
+// finds it clean (see handleEvidence for the status).
+var errBeingChecked = &httpError{http.StatusConflict, "This file is being checked for viruses",
+	"This file is being checked for viruses. Try again in a few minutes."}
+
+// checkingNote follows the message that a file is attached when it is
+// held as being checked.
+const checkingNote = "It is being checked for viruses, and can be opened once the check is done."
+
+// beingChecked reports whether return rt holds the file with digest as
+// being checked for viruses.
+func beingChecked(rt tally.Return, digest string) bool {
+	for _, e := range rt.Evidence {
+		if e.SHA256 == digest {
+			return e.Checking
+		}
+	}
+	return false
 }
 
 // serveEvidence streams an attached file: always an attachment, never

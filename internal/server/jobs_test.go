@@ -26,7 +26,11 @@ func (ts *testServer) workJobs() {
 		if sender == nil {
 			sender = notify.LogSender{Log: log}
 		}
-		c, err := worker.New(ts.db.App, postgres.New(ts.db.App), worker.Config{Workers: 4, BaseURL: "http://localhost",
+		store := ts.store
+		if store == nil {
+			store = postgres.New(ts.db.App)
+		}
+		c, err := worker.New(ts.db.App, store, worker.Config{Workers: 4, BaseURL: "http://localhost",
 			Sender: sender, Log: log, PollInterval: 100 * time.Millisecond})
 		if err == nil {
 			err = c.Start(context.Background())

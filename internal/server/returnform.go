@@ -166,6 +166,8 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 	switch {
 	case action == "submit":
 		target = route.Path("/o/{org}/returns/{return}/check", a.Org.Slug, rt.ID)
+	case post.file != nil && beingChecked(rt, post.file.SHA256):
+		s.flash(r, post.file.Name+" is attached, and your draft is saved. "+checkingNote)
 	case post.file != nil:
 		s.flash(r, post.file.Name+" is attached, and your draft is saved.")
 	case f.raw("remove") != "":
@@ -287,6 +289,9 @@ func (s *Server) returnCheckPage(r *http.Request, a tally.Access, rt tally.Retur
 		names := make([]string, len(rt.Evidence))
 		for i, e := range rt.Evidence {
 			names[i] = e.Name + " (" + byteSize(e.Size) + ")"
+			if e.Checking {
+				names[i] = e.Name + " (" + byteSize(e.Size) + ", being checked for viruses)"
+			}
 		}
 		files = strings.Join(names, ", ")
 	}

@@ -316,7 +316,11 @@ func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, v 
 		p.Narrative, p.AttestContract, p.AttestPeriod = v.typed["narrative"], v.typed["attest_contract"] != "", v.typed["attest_period"] != ""
 	}
 	for _, e := range rt.Evidence {
-		ev := pages.EvidenceView{ID: e.ID, Name: e.Name, Href: route.Path("/o/{org}/returns/{return}/evidence/{file}", a.Org.Slug, rt.ID, e.ID), Size: byteSize(e.Size), SHA256: e.SHA256}
+		ev := pages.EvidenceView{ID: e.ID, Name: e.Name, Href: route.Path("/o/{org}/returns/{return}/evidence/{file}", a.Org.Slug, rt.ID, e.ID), Size: byteSize(e.Size), SHA256: e.SHA256,
+			Checking: e.Checking}
+		if e.Checking {
+			p.Checking++
+		}
 		ev.Removable = editable
 		if a.Org.Kind != tally.Supplier {
 			for _, x := range e.Elsewhere {
@@ -561,7 +565,14 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 	for _, msg := range fe {
 		return fail(http.StatusUnprocessableEntity, msg)
 	}
-	s.flash(r, file.Name+" is attached.")
+	msg := file.Name + " is attached."
+	if rt, err = s.store.Return(r.Context(), a.Scope, rt.ID); err != nil {
+		return err
+	}
+	if beingChecked(rt, file.SHA256) {
+		msg = file.Name + " is attached. " + checkingNote
+	}
+	s.flash(r, msg)
 	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
 	return nil
 }
@@ -578,6 +589,15 @@ func (s *Server) handleEvidence(w http.ResponseWriter, r *http.Request, a tally.
 		return errNotFound
 	}
 	f, body, err := s.store.OpenEvidence(r.Context(), a.Scope, rt.ID, id)
+	if errors.Is(err, postgres.ErrBeingChecked) {
+		// 409 Conflict: the file exists but its state (held until the
+		// virus scan finds it clean) forbids serving it now, and the same
+		// request will succeed once the state changes. Not 423 Locked,
+		// which is WebDAV's lock on a resource, nor 503, which says the
+		// service is failing (and would count as an outage).
+		w.Header().Set("Retry-After", "120")
+		return errBeingChecked
+	}
 	if err != nil {
 		return err
 	}

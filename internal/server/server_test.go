@@ -28,7 +28,8 @@ type testServer struct {
 	t   testing.TB // whose end stops the workers (workJobs)
 
 	workers sync.Once
-	sender  notify.Sender // where the workers send email; nil: the log
+	sender  notify.Sender   // where the workers send email; nil: the log
+	store   *postgres.Store // what the workers work with; nil: the app role's, without files
 }
 
 type syncBuffer struct {

@@ -70,6 +70,9 @@ type Evidence struct {
 	Size        int64
 	SHA256      string
 	UploadedAt  time.Time
+	// Checking is true while the file waits for a malware scan: it
+	// cannot be opened until it is found clean.
+	Checking bool
 	// Elsewhere lists the other returns the same file was submitted on:
 	// possible double counting.
 	Elsewhere []EvidenceCopy

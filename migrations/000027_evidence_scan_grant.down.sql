@@ -1,0 +1,1 @@
+REVOKE UPDATE (scan) ON evidence FROM tally_app;
