@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/tally-sv/tally/internal/evidence"
 	"github.com/tally-sv/tally/internal/postgres"
@@ -64,6 +65,16 @@ func beingChecked(rt tally.Return, digest string) bool {
 		}
 	}
 	return false
+}
+
+// allowScan gives the response time for the store's malware scan of an
+// upload (up to postgres.UploadScanTimeout) on top of what is left of the
+// server's WriteTimeout, which a slow upload may have used up: otherwise a
+// stuck scanner could cut the connection before the page saying the file
+// is being checked. Where the deadline cannot be moved (a test server) it
+// does not matter.
+func allowScan(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(postgres.UploadScanTimeout + 30*time.Second))
 }
 
 // serveEvidence streams an attached file: always an attachment, never

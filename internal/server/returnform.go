@@ -145,7 +145,7 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 	err = s.store.SaveReturn(r.Context(), a.Scope, rt.ID, version, in)
 	if err == nil {
 		saved, version = true, version+1
-		err = s.returnFiles(r, a, rt, version, f, post, action)
+		err = s.returnFiles(w, r, a, rt, version, f, post, action)
 	}
 	if f.Errs, err = formErrors(err, tally.FormErrors{"return": "This return was changed in another window or tab. Check it and save again"}); err != nil {
 		return err
@@ -211,7 +211,7 @@ func readReturnFields(f *form, rt tally.Return) (map[string]string, postgres.Ret
 
 // returnFiles removes the file asked for and attaches the file chosen,
 // after the draft was saved at version.
-func (s *Server) returnFiles(r *http.Request, a tally.Access, rt tally.Return, version int, f *form, post returnPost, action string) error {
+func (s *Server) returnFiles(w http.ResponseWriter, r *http.Request, a tally.Access, rt tally.Return, version int, f *form, post returnPost, action string) error {
 	if rm := f.raw("remove"); rm != "" {
 		id, err := strconv.ParseInt(rm, 10, 64)
 		if err != nil || !slices.ContainsFunc(rt.Evidence, func(e tally.Evidence) bool { return e.ID == id }) {
@@ -232,6 +232,7 @@ func (s *Server) returnFiles(r *http.Request, a tally.Access, rt tally.Return, v
 	if post.file.ContentType, err = evidence.TypeOf(post.file.Content, post.file.Size); err != nil {
 		return tally.FormErrors{"file": err.Error()}
 	}
+	allowScan(w)
 	return s.store.AddEvidence(r.Context(), a.Scope, rt.ID, version, *post.file)
 }
 
