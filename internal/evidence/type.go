@@ -19,7 +19,8 @@ const MaxBytes = 10 << 20
 // its media type: PDF, PNG, JPEG, XLSX, DOCX or CSV. Anything else (empty,
 // markup, macros, text not in UTF-8, other formats) is refused with an
 // error whose message is fit to show the person who uploaded it. It is
-// TypeOf for a file held in memory.
+// TypeOf for a file held in memory. A file whose content is also another
+// type is refused too (see single).
 func Type(data []byte) (string, error) {
 	return TypeOf(bytes.NewReader(data), int64(len(data)))
 }
@@ -28,6 +29,18 @@ func Type(data []byte) (string, error) {
 // spooled to disk): it reads the file in small pieces, so memory does not
 // grow with the file.
 func TypeOf(r io.ReaderAt, size int64) (string, error) {
+	ct, err := sniff(r, size)
+	if err != nil {
+		return "", err
+	}
+	if err := single(ct, r, size); err != nil {
+		return "", err
+	}
+	return ct, nil
+}
+
+// sniff names the one type the file starts as.
+func sniff(r io.ReaderAt, size int64) (string, error) {
 	head := make([]byte, min(size, 512))
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return "", errors.New("The file could not be read: choose the file again")
@@ -36,11 +49,11 @@ func TypeOf(r io.ReaderAt, size int64) (string, error) {
 	case size == 0:
 		return "", errors.New("The file is empty: choose the file again")
 	case bytes.HasPrefix(head, []byte("%PDF-")):
-		return "application/pdf", nil
+		return typePDF, nil
 	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
-		return "image/png", nil
+		return typePNG, nil
 	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
-		return "image/jpeg", nil
+		return typeJPEG, nil
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return officeType(r, size)
 	}
@@ -59,7 +72,7 @@ func TypeOf(r io.ReaderAt, size int64) (string, error) {
 		// with a £ in it: say how to fix it rather than refuse it blankly.
 		return "", errors.New("The CSV file must be saved as UTF-8: in Excel choose Save As, then CSV UTF-8, and upload that")
 	}
-	return "text/csv", nil
+	return typeCSV, nil
 }
 
 // officeType tells an Excel workbook from a Word document by the parts the
@@ -86,9 +99,9 @@ func officeType(r io.ReaderAt, size int64) (string, error) {
 	}
 	switch {
 	case types && xl:
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", nil
+		return typeXLSX, nil
 	case types && word:
-		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document", nil
+		return typeDOCX, nil
 	}
 	return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
 }

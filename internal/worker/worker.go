@@ -87,7 +87,8 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 	}
 	river.AddWorker(workers, &remindersWorker{store: store, now: now, log: cfg.Log})
 	river.AddWorker(workers, &sweepWorker{store: store, now: now, log: cfg.Log})
-	var periodic []*river.PeriodicJob
+	river.AddWorker(workers, &tidyWorker{store: store, log: cfg.Log})
+	periodic := []*river.PeriodicJob{tidyJob()}
 	if cfg.Reminders {
 		periodic = append(periodic, remindersJob())
 	}
