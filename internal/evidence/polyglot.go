@@ -3,6 +3,7 @@ package evidence
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -30,9 +31,11 @@ const headBytes = 1024
 // picture, another opens what the archive holds). These are ways to slip
 // one file past checks made for the other; a file saved normally by an
 // ordinary program is none of them.
-// head is the file's first headBytes bytes (all of it if shorter); the
-// archive check reads only the ZIP directory through r.
-func single(ct string, r io.ReaderAt, size int64, head []byte) error {
+func single(ct string, r io.ReaderAt, size int64) error {
+	head := make([]byte, min(size, headBytes))
+	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+		return errors.New("The file could not be read: choose the file again")
+	}
 	if ct != typePDF && bytes.Contains(head, []byte("%PDF-")) {
 		return both(ct, "a PDF")
 	}

@@ -18,9 +18,9 @@ const MaxBytes = 10 << 20
 // Type decides a file's type from its content, never its name, and returns
 // its media type: PDF, PNG, JPEG, XLSX, DOCX or CSV. Anything else (empty,
 // markup, macros, text not in UTF-8, other formats) is refused with an
-// error whose message is fit to show the person who uploaded it, and so is
-// a file whose content is also another type (see single). It is TypeOf for
-// a file held in memory.
+// error whose message is fit to show the person who uploaded it. It is
+// TypeOf for a file held in memory. A file whose content is also another
+// type is refused too (see single).
 func Type(data []byte) (string, error) {
 	return TypeOf(bytes.NewReader(data), int64(len(data)))
 }
@@ -29,22 +29,22 @@ func Type(data []byte) (string, error) {
 // spooled to disk): it reads the file in small pieces, so memory does not
 // grow with the file.
 func TypeOf(r io.ReaderAt, size int64) (string, error) {
-	head := make([]byte, min(size, headBytes))
-	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
-		return "", errors.New("The file could not be read: choose the file again")
-	}
-	ct, err := sniff(r, size, head)
+	ct, err := sniff(r, size)
 	if err != nil {
 		return "", err
 	}
-	if err := single(ct, r, size, head); err != nil {
+	if err := single(ct, r, size); err != nil {
 		return "", err
 	}
 	return ct, nil
 }
 
-// sniff names the one type the file starts as; head is its first bytes.
-func sniff(r io.ReaderAt, size int64, head []byte) (string, error) {
+// sniff names the one type the file starts as.
+func sniff(r io.ReaderAt, size int64) (string, error) {
+	head := make([]byte, min(size, 512))
+	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+		return "", errors.New("The file could not be read: choose the file again")
+	}
 	switch {
 	case size == 0:
 		return "", errors.New("The file is empty: choose the file again")
@@ -57,8 +57,7 @@ func sniff(r io.ReaderAt, size int64, head []byte) (string, error) {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return officeType(r, size)
 	}
-	first := head[:min(len(head), 512)]
-	if !strings.HasPrefix(http.DetectContentType(first), "text/plain") || startsWithTag(first) {
+	if !strings.HasPrefix(http.DetectContentType(head), "text/plain") || startsWithTag(head) {
 		return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
 	}
 	t, err := scanText(r, size)

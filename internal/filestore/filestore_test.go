@@ -114,7 +114,8 @@ func TestKeysStayInside(t *testing.T) {
 }
 
 // TestFolderLeavesNoTemporaryFile: a failed put removes its temporary
-// file, and a crashed one's (which List would otherwise see) is skipped.
+// file; a crashed one's is never listed, and List removes it once it is a
+// day old.
 func TestFolderLeavesNoTemporaryFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -134,9 +135,19 @@ func TestFolderLeavesNoTemporaryFile(t *testing.T) {
 	if len(left) != 0 {
 		t.Fatalf("files left after a failed put: %q", left)
 	}
-	os.WriteFile(filepath.Join(dir, "evidence", ".put-123"), []byte("half"), 0o600)
+	recent, stale := filepath.Join(dir, "evidence", ".put-123"), filepath.Join(dir, "evidence", ".put-456")
+	os.WriteFile(recent, []byte("half"), 0o600)
+	os.WriteFile(stale, []byte("half"), 0o600)
+	old := time.Now().Add(-25 * time.Hour)
+	os.Chtimes(stale, old, old)
 	store.List(context.Background(), "", func(o filestore.Object) error {
 		t.Errorf("listed %s", o.Key)
 		return nil
 	})
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("a recent temporary file (perhaps a put under way) was removed: %v", err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a day-old temporary file was kept: %v", err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Folder keeps objects as files under a root directory, one file per key
@@ -102,7 +103,7 @@ func (f *Folder) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	file, err := os.Open(path)
+	file, err := os.Open(path) // #nosec G304 -- inside root: path joins it with a key validKey accepted
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, key)
 	}
@@ -123,6 +124,13 @@ func (f *Folder) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// staleTemp is how old a temporary file must be before List removes it:
+// no Put takes a day, so one that old was left by a crash.
+const staleTemp = 24 * time.Hour
+
+// List walks the folder. It also removes temporary files a crashed Put
+// left behind, once they are a day old: they are no object's, so nothing
+// else would.
 func (f *Folder) List(ctx context.Context, prefix string, fn func(Object) error) error {
 	err := filepath.WalkDir(f.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -131,7 +139,16 @@ func (f *Folder) List(ctx context.Context, prefix string, fn func(Object) error)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+		if d.IsDir() {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), tempPrefix) {
+			if info, err := d.Info(); err == nil && time.Since(info.ModTime()) > staleTemp {
+				os.Remove(path)
+			}
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
 			return nil
 		}
 		rel, err := filepath.Rel(f.root, path)

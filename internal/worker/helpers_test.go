@@ -239,7 +239,7 @@ func startWorkers(t *testing.T, db *pgtest.DB, cfg worker.Config) *river.Client[
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 100 * time.Millisecond
 	}
-	c, err := worker.New(db.App, postgres.New(db.App), cfg)
+	c, err := worker.New(db.App, postgres.New(db.App).WithFiles(db.Files), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
