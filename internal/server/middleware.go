@@ -67,6 +67,21 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// responseStarted reports whether a status has been sent on w, as far as
+// the statusRecorder beneath it (if any) knows.
+func responseStarted(w http.ResponseWriter) bool {
+	for {
+		if rec, ok := w.(*statusRecorder); ok {
+			return rec.status != 0
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return false
+		}
+		w = u.Unwrap()
+	}
+}
+
 // requestLog is who a request's log line names. logRequests runs before
 // the session loads and the organisation resolves, so it puts an empty one
 // in the context and the middleware that learns each fact fills it in.
