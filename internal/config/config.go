@@ -32,6 +32,7 @@ type Config struct {
 	DrainDelay      time.Duration  // DRAIN_DELAY: /readyz fails this long before shutdown starts
 	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
 	DebugAddr       string         // DEBUG_ADDR: where to serve /debug/pprof/ (empty: nowhere)
+	MetricsAddr     string         // METRICS_ADDR: where to serve Prometheus /metrics (empty: nowhere)
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -48,6 +49,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MailFrom:     or(getenv("MAIL_FROM"), "Tally <no-reply@tally.localhost>"),
 		LogLevel:     or(getenv("LOG_LEVEL"), "info"),
 		DebugAddr:    getenv("DEBUG_ADDR"),
+		MetricsAddr:  getenv("METRICS_ADDR"),
 	}
 	var errs []error
 	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
 )
 
 type ctxKey int
@@ -104,9 +105,10 @@ func logOrg(ctx context.Context, slug string) {
 	}
 }
 
-// logRequests writes one JSON line per request, naming the user and the
-// organisation when known. It logs the path but never the query string,
-// which may carry tokens (password reset links).
+// logRequests writes one JSON line per request, naming the user, the
+// organisation and the client address, and counts it in the metrics by
+// its route pattern. It logs the path but never the query string, which
+// may carry tokens (password reset links).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -117,14 +119,27 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
+		took := time.Since(start)
+		var pattern string
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			pattern = rc.RoutePattern()
+			if who.org == "" {
+				// The organisation was not resolved (the database was
+				// down, or the person is not signed in): name the one
+				// the URL asked for.
+				who.org = rc.URLParam("org")
+			}
+		}
+		s.metrics.Request(r.Method, pattern, rec.status, took)
 		s.logger(r).LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("path", redactPath(r.URL.Path)),
 			slog.Int("status", rec.status),
 			slog.Int("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", took),
 			slog.Int64("user_id", who.userID),
 			slog.String("org", who.org),
+			slog.String("client", s.clientAddr(r)),
 		)
 	})
 }
