@@ -74,6 +74,13 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		p.RequestID = requestIDFrom(r.Context())
 	}
 	if rerr := s.render(w, r, he.status, pages.Error(p)); rerr != nil {
+		if responseStarted(w) {
+			// Failed while sending: the client went away, or the session
+			// could not be saved as the status went (scs saves it then)
+			// and the session's own error page went in its place.
+			s.logger(r).Warn("error page not sent", "err", rerr.Error())
+			return
+		}
 		s.logger(r).Error("render error page", "err", rerr.Error())
 		http.Error(w, he.heading, he.status)
 	}

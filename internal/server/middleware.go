@@ -50,10 +50,15 @@ type statusRecorder struct {
 	bytes  int
 }
 
+// WriteHeader sends the first status only. A second is ignored by
+// net/http too, which logs it; the one expected is a handler's status
+// after the session's error page (scs saves the session as a status is
+// written, and a session that cannot be saved gets its own page first).
 func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+	if w.status != 0 {
+		return
 	}
+	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
 
