@@ -55,9 +55,9 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 		url.Values{"name": {long("XSS03", "invitation: name")}, "password": {strong}, "confirm": {strong}}).seeOther(t)
 	j.invitee = userID(t, ts, "invitee@star.example")
 	p(admin, "/o/star/users/"+itoa64(j.invitee), url.Values{"roles": {"buyer", "evaluator"}}).seeOther(t)
-	p(admin, "/o/star/settings/stockport", url.Values{"threshold": {"50000"}, "default_weighting": {"20"},
+	p(admin, "/o/star/settings/stockport", withVersion(t, ts, admin, "/o/star/settings/stockport", url.Values{"threshold": {"50000"}, "default_weighting": {"20"},
 		"local_area": {"M, SK, OL, WN, BL, WA"}, "max_measures": {"10"}, "band_good": {"95"}, "band_approaching": {"85"},
-		"band_requires_improvement": {"70"}, "confirmed": {"yes"}}).seeOther(t)
+		"band_requires_improvement": {"70"}, "confirmed": {"yes"}})).seeOther(t)
 	// An invitation with two roles, sent again and revoked; its first,
 	// dead link asks for another.
 	p(admin, "/o/star/users", url.Values{"email": {"twice@star.example"}, "roles": {"buyer", "director"}}).seeOther(t)
@@ -97,7 +97,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 		"local": {"yes"}}
 	p(admin, "/o/star/measures/local/new", local).seeOther(t)
 	j.local = secInt(t, ts, `SELECT id FROM local_measures WHERE code = $1`, secShort("XSS06"))
-	p(admin, "/o/star/measures/local/"+itoa64(j.local), local).seeOther(t)
+	p(admin, "/o/star/measures/local/"+itoa64(j.local), withVersion(t, ts, admin, "/o/star/measures/local/"+itoa64(j.local), local)).seeOther(t)
 	var file bytes.Buffer
 	w := csv.NewWriter(&file)
 	w.Write([]string{"edition", "theme", "outcome", "code", "title", "unit", "proxy_gbp", "local", "plugin", "max_per_million", "description"})
@@ -136,7 +136,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	j.tender1 = newTender(tender(short("XSS12", "tender: reference"), long("XSS13", "tender: title")))
 	p(buyer, tenderPath(j.tender1)+"/publish", url.Values{}).seeOther(t)
 	j.tender2 = newTender(tender("SEC-T2", "Plain"))
-	p(buyer, tenderPath(j.tender2)+"/edit", tender("SEC-T2", long("XSS29", "tender: title, edited"))).seeOther(t)
+	p(buyer, tenderPath(j.tender2)+"/edit", withVersion(t, ts, buyer, tenderPath(j.tender2)+"/edit", tender("SEC-T2", long("XSS29", "tender: title, edited")))).seeOther(t)
 	p(buyer, tenderPath(j.tender2)+"/publish", url.Values{}).seeOther(t)
 	j.t3 = newTender(tender("SEC-T3", secPayload("XSS13")))
 	p(buyer, tenderPath(j.t3)+"/publish", url.Values{}).seeOther(t)
@@ -228,7 +228,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	for i := range secInt(t, ts, `SELECT count(*) FROM kpi_targets WHERE kpi_id = $1`, j.kpi1) {
 		targets.Set("target-"+strconv.Itoa(int(i)+1), "1")
 	}
-	p(buyer, loc+"/kpis/"+itoa64(j.kpi1), targets).seeOther(t)
+	p(buyer, loc+"/kpis/"+itoa64(j.kpi1), withVersion(t, ts, buyer, loc+"/kpis/"+itoa64(j.kpi1), targets)).seeOther(t)
 
 	// A direct contract from an earlier year, so that a quarter has ended:
 	// the supplier reports, the contract manager queries, the supplier

@@ -25,7 +25,7 @@ func (s *Server) tenderConflict(w http.ResponseWriter, r *http.Request, a tally.
 		return errConflict
 	}
 	in.Version = cur.Version
-	c := &components.Conflict{Thing: "tender"}
+	c := &components.Conflict{Thing: "this tender"}
 	p, err := s.tenderEditPage(r, a, cur.ID, in, tally.FormErrors{components.ConflictID: c.Message()}, boxes)
 	if err != nil {
 		return err

@@ -1,5 +1,7 @@
 package components
 
+import "strings"
+
 // ConflictID is the id of the "what changed" table a stale save shows: the
 // error summary's message links to it.
 const ConflictID = "what-changed"
@@ -9,7 +11,7 @@ const ConflictID = "what-changed"
 // differs from what this person typed. The form keeps what they typed and
 // carries the current version, so saving again overwrites deliberately.
 type Conflict struct {
-	Thing   string         // "tender", "offer": in "Someone else saved this tender"
+	Thing   string         // "this tender", "these settings": in "Someone else saved this tender"
 	Changes []ConflictItem // only the answers that differ
 }
 
@@ -22,7 +24,11 @@ type ConflictItem struct {
 
 // Message is the error summary's line for a stale save.
 func (c Conflict) Message() string {
-	return "Someone else saved this " + c.Thing + " while you were editing it. Check their changes below, then save again."
+	it := "it"
+	if strings.HasPrefix(c.Thing, "these ") {
+		it = "them"
+	}
+	return "Someone else saved " + c.Thing + " while you were editing " + it + ". Check their changes below, then save again."
 }
 
 // Compare adds an item when the saved and typed answers differ. Blank
