@@ -53,7 +53,7 @@ func TestChangesCheckTheCallersRole(t *testing.T) {
 		{"SaveMarks", evaluators, staff, func(sc tally.Scope) error { return s.SaveMarks(ctx, sc, 1, []postgres.Marks{{OfferID: 1}}) }},
 		{"Award", buyers, staff, func(sc tally.Scope) error { _, _, err := s.Award(ctx, sc, 1, 1, "reason", now); return err }},
 		{"SaveLocalMeasure", admins, staff, func(sc tally.Scope) error {
-			_, err := s.SaveLocalMeasure(ctx, sc, w.partner, tally.Measure{Code: "LOC1", Title: "Local", Unit: "hours"})
+			_, err := s.SaveLocalMeasure(ctx, sc, w.partner, tally.Measure{Code: "LOC1", Title: "Local", Unit: "hours"}, 0)
 			return err
 		}},
 		{"RetireLocalMeasure", admins, staff, func(sc tally.Scope) error { return s.RetireLocalMeasure(ctx, sc, w.partner, 1) }},

@@ -295,7 +295,7 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 	}
 	local := tally.Measure{Theme: "Clean streets", Outcome: "Less litter", Code: "LOC1", Title: "Litter picks", Unit: "events",
 		Proxy: 5_000_000, HasProxy: true}
-	if local.ID, err = app.SaveLocalMeasure(ctx, a.Scope, stockport, local); err != nil {
+	if local.ID, err = app.SaveLocalMeasure(ctx, a.Scope, stockport, local, 0); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Date(now.Start().Year(), 6, 1, 0, 0, 0, 0, tally.London())
@@ -321,7 +321,7 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	local.Theme = "Tidy neighbourhoods"
-	if _, err := app.SaveLocalMeasure(ctx, a.Scope, stockport, local); err != nil {
+	if _, err := app.SaveLocalMeasure(ctx, a.Scope, stockport, local, 1); err != nil {
 		t.Fatal(err)
 	}
 	b, err := app.DashboardBreakdowns(ctx, a.Scope, partners, now)

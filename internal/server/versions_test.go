@@ -191,3 +191,29 @@ func TestStaleSettingsEdit(t *testing.T) {
 		t.Errorf("saved again: %d pence, %d‰ (%v), want the second form's", threshold, weighting, err)
 	}
 }
+
+func TestStaleLocalMeasureEdit(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	one, other := signIn(t, ts, "admin@star.example"), signIn(t, ts, "admin@star.example")
+	form := func(title, proxy string) url.Values {
+		return url.Values{"theme": {"Jobs"}, "outcome": {"Local work"}, "code": {"VER1"}, "title": {title}, "unit": {"FTE"},
+			"proxy": {proxy}, "description": {"Guidance."}}
+	}
+	resp, body := post(t, one, ts.URL+"/o/star/measures/local/new", form("Residents employed", "100"))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("new local measure: %d\n%s", resp.StatusCode, body)
+	}
+	var id int64
+	if err := adminPool(t, ts.db).QueryRow(t.Context(), `SELECT id FROM local_measures WHERE code = 'VER1'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	path := "/o/star/measures/local/" + itoa64(id)
+	staleTwice(t, ts, one, other, path, form("Residents employed, as first saved", "100"), form("Residents employed", "250"),
+		"this local measure while you were editing it", []string{`value="250"`}, []string{"Residents employed, as first saved"})
+	var title, proxy string
+	if err := adminPool(t, ts.db).QueryRow(t.Context(), `SELECT title, proxy::text FROM local_measures WHERE id = $1`, id).Scan(&title, &proxy); err != nil ||
+		title != "Residents employed" || proxy != "2500000" {
+		t.Errorf("saved again: %q, proxy %s (%v), want the second form's", title, proxy, err)
+	}
+}
