@@ -47,7 +47,7 @@ func TestChangesCheckTheCallersRole(t *testing.T) {
 			return err
 		}},
 		{"SetKPITargets", contractChangers, staff, func(sc tally.Scope) error {
-			return s.SetKPITargets(ctx, sc, 1, 1, []tally.Quantity{1000}, "reason")
+			return s.SetKPITargets(ctx, sc, 1, 1, 1, []tally.Quantity{1000}, "reason")
 		}},
 		{"Moderate", evaluators, staff, func(sc tally.Scope) error { return s.Moderate(ctx, sc, 1, 1, 1, 1000, "reason") }},
 		{"SaveMarks", evaluators, staff, func(sc tally.Scope) error { return s.SaveMarks(ctx, sc, 1, []postgres.Marks{{OfferID: 1}}) }},

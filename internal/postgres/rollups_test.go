@@ -271,14 +271,18 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	version := 0
 	for _, k := range before.KPIs {
+		if k.ID == kpiID {
+			version = k.Version
+		}
 		for i, target := range k.Targets {
 			if k.ID == kpiID && target.Locked(time.Now().AddDate(0, 0, 1)) {
 				targets[i] = target.Target
 			}
 		}
 	}
-	if err := app.SetKPITargets(ctx, a.Scope, contractID, kpiID, targets, "Rephased after a site closure"); err != nil {
+	if err := app.SetKPITargets(ctx, a.Scope, contractID, kpiID, version, targets, "Rephased after a site closure"); err != nil {
 		t.Fatal(err)
 	}
 	check("after a verification and a target change")

@@ -217,3 +217,31 @@ func TestStaleLocalMeasureEdit(t *testing.T) {
 		t.Errorf("saved again: %q, proxy %s (%v), want the second form's", title, proxy, err)
 	}
 }
+
+func TestStaleKPITargetsEdit(t *testing.T) {
+	t.Parallel()
+	e := tnSetup(t)
+	ts := e.ts
+	one, other := measuresLogin(t, ts, "buyer@stockport.example"), measuresLogin(t, ts, "buyer@star.example")
+	contract, kpi := e.rebaselineKPI(t)
+	future := e.int(t, `SELECT min(period) FROM kpi_targets WHERE kpi_id = $1 AND period_start > current_date + 1`, kpi)
+	path := "/o/stockport/contracts/" + itoa64(contract) + "/kpis/" + itoa64(kpi)
+	form := func(target, reason string) url.Values {
+		f := url.Values{"reason": {reason}}
+		_, body := get(t, one, ts.URL+path)
+		for _, m := range regexpAll(body, `name="(target-[0-9]+)"[^>]*value="([^"]*)"`) {
+			f.Set(m[1], m[2])
+		}
+		f.Set("target-"+itoa64(future), target)
+		return f
+	}
+	a, b := form("7.5", "Phase 2 moved, agreed"), form("9.25", "Phase 2 grows")
+	staleTwice(t, ts, one, other, path, a, b, "these targets while you were editing them",
+		[]string{`value="9.25"`, "Phase 2 grows"}, []string{"Period " + itoa64(future) + "'s target", "7.5"})
+	if got := e.int(t, `SELECT target FROM kpi_targets WHERE kpi_id = $1 AND period = $2`, kpi, future); got != 9250 {
+		t.Errorf("saved again: target %d, want 9250", got)
+	}
+	if n := e.int(t, `SELECT count(*) FROM kpi_changes WHERE kpi_id = $1`, kpi); n != 2 {
+		t.Errorf("%d changes recorded, want 2 (the stale one is not)", n)
+	}
+}
