@@ -150,8 +150,8 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 		"quantity-" + tms[0]: {"2"}, "statement-" + tms[0]: {long("XSS16", "offer: statement")},
 		"quantity-" + tms[1]: {"10"}, "statement-" + tms[1]: {long("XSS17", "offer: statement of the local measure")}}
 	offer.Set("version", "99")
-	if resp := p(sc, offerPath, offer).resp; resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("an offer saved with a tampered version: %d, want 422", resp.StatusCode)
+	if resp := p(sc, offerPath, offer).resp; resp.StatusCode != http.StatusConflict {
+		t.Errorf("an offer saved with a tampered version: %d, want 409", resp.StatusCode)
 	}
 	if n := secInt(t, ts, `SELECT count(*) FROM offer_lines WHERE offer_id = $1`, j.offer); n != 0 {
 		t.Errorf("an offer saved with a tampered version stored %d lines", n)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -244,4 +245,35 @@ func TestStaleKPITargetsEdit(t *testing.T) {
 	if n := e.int(t, `SELECT count(*) FROM kpi_changes WHERE kpi_id = $1`, kpi); n != 2 {
 		t.Errorf("%d changes recorded, want 2 (the stale one is not)", n)
 	}
+}
+
+func TestStaleOfferEdit(t *testing.T) {
+	t.Parallel()
+	e := tnSetup(t)
+	ts := e.ts
+	tender := e.openTender(t, measuresLogin(t, ts, "buyer@stockport.example"), "VER-O")
+	one, other := measuresLogin(t, ts, "bids@northernbuild.example"), measuresLogin(t, ts, "bids@northernbuild.example")
+	resp, body := tnPost(t, one, ts.URL+"/o/northernbuild/opportunities/"+itoa64(tender)+"/offer", url.Values{})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("start an offer: %d\n%s", resp.StatusCode, body)
+	}
+	path := resp.Header.Get("Location")
+	a, b := e.offerForm(t, tender, ""), e.offerForm(t, tender, "")
+	b.Set("bid_price", "123,456")
+	ms := e.measuresOf(t, tender)
+	b.Set("statement-"+itoa64(ms[0]), "Typed in the other tab.")
+	staleTwice(t, ts, one, other, path, a, b, "this offer while you were editing it",
+		[]string{`value="123,456"`, "Typed in the other tab."}, []string{"£100,000.00", "£123,456.00", "Delivery statement for JOB1"})
+	if got := e.bidOf(t, offerID(t, path)); got != "12345600" {
+		t.Errorf("saved again: bid %s, want the second form's", got)
+	}
+}
+
+func offerID(t *testing.T, path string) int64 {
+	t.Helper()
+	id, err := strconv.ParseInt(path[strings.LastIndex(path, "/")+1:], 10, 64)
+	if err != nil {
+		t.Fatalf("no offer id in %q", path)
+	}
+	return id
 }
