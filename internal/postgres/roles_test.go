@@ -103,7 +103,7 @@ func TestChangesCheckTheCallersRole(t *testing.T) {
 		}},
 		{"RemoveEvidence", returnEditors, supplier, func(sc tally.Scope) error { return s.RemoveEvidence(ctx, sc, 1, 1, 1) }},
 		{"SubmitReturn", returnEditors, supplier, func(sc tally.Scope) error { _, err := s.SubmitReturn(ctx, sc, 1, 1); return err }},
-		{"VerifyReturn", contractManagers, staff, func(sc tally.Scope) error { _, err := s.VerifyReturn(ctx, sc, 1, nil); return err }},
+		{"VerifyReturn", contractManagers, staff, func(sc tally.Scope) error { _, err := s.VerifyReturn(ctx, sc, 1, 1, nil); return err }},
 	}
 	before := w.snapshot(t)
 	all := append(slices.Clone(tally.StaffRoles), tally.RoleSupplier)

@@ -259,7 +259,7 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 	for _, l := range r.Lines {
 		verdicts = append(verdicts, postgres.Verdict{KPIID: l.KPI.ID, Decision: tally.DecisionVerified})
 	}
-	if _, err := app.VerifyReturn(ctx, a.Scope, returnID, verdicts); err != nil {
+	if _, err := app.VerifyReturn(ctx, a.Scope, returnID, 1, verdicts); err != nil {
 		t.Fatal(err)
 	}
 	targets := make([]tally.Quantity, periods)

@@ -143,7 +143,10 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 		saved, version = true, version+1
 		err = s.returnFiles(r, a, rt, version, f, post, action)
 	}
-	if f.Errs, err = formErrors(err, tally.FormErrors{"return": "This return was changed in another window or tab. Check it and save again"}); err != nil {
+	if errors.Is(err, tally.ErrConflict) {
+		return s.returnConflict(w, r, a, rt.ID, view, saved)
+	}
+	if f.Errs, err = formErrors(err, nil); err != nil {
 		return err
 	}
 	if saved {

@@ -283,7 +283,7 @@ func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, v 
 	p := pages.ReturnPage{Page: s.page(r, "Delivery return"), Back: route.Path("/o/{org}/returns", a.Org.Slug), Action: base,
 		Verify: route.Path("/o/{org}/returns/{return}/verify", a.Org.Slug, rt.ID), Contract: rt.Contract.Title + " (" + rt.Contract.Reference + ")",
 		Period: "quarter " + strconv.Itoa(rt.Period.Number) + ", " + format.Date(rt.Period.Start) + " to " + format.Date(rt.Period.LastDay()),
-		Due:    format.Date(rt.Period.Due), Status: rt.Status.Label(), StatusColour: returnColour(rt.Status), Version: rt.Version,
+		Due:    format.Date(rt.Period.Due), Status: rt.Status.Label(), StatusColour: returnColour(rt.Status), Version: rt.Version, DecisionsVersion: rt.DecisionsVersion,
 		Editable: editable, Verifiable: returnVerifiable(a, rt),
 		Narrative: rt.Narrative, AttestContract: rt.AttestContract, AttestPeriod: rt.AttestPeriod, Errors: v.errs, Saved: v.saved}
 	if role == returnSupplier {
@@ -453,11 +453,17 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 	}
 	typed := map[string]string{}
 	var verdicts []postgres.Verdict
+	stale := false
 	for _, l := range rt.Lines {
+		id := strconv.FormatInt(l.KPI.ID, 10)
 		if l.Decision != tally.DecisionPending {
+			// A decision posted for a line decided since the form was
+			// drawn: someone else checked it first.
+			if d := f.raw("decision-" + id); d != "" {
+				typed["decision-"+id], typed["note-"+id], stale = d, clip(f.raw("note-"+id), 2000), true
+			}
 			continue
 		}
-		id := strconv.FormatInt(l.KPI.ID, 10)
 		d := tally.Decision(f.raw("decision-" + id))
 		note := f.text("note-"+id, "the question or reason for "+l.KPI.Code, 2000, false)
 		typed["decision-"+id], typed["note-"+id] = string(d), note
@@ -474,11 +480,17 @@ func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a ta
 		}
 		verdicts = append(verdicts, postgres.Verdict{KPIID: l.KPI.ID, Decision: d, Note: note})
 	}
+	if stale {
+		return s.decisionsConflict(w, r, a, rt.ID, typed)
+	}
 	if len(verdicts) == 0 && len(f.Errs) == 0 {
 		f.Errs.Add("return", "Select a decision for at least one line")
 	}
 	if len(f.Errs) == 0 {
-		decided, err := s.store.VerifyReturn(r.Context(), a.Scope, rt.ID, verdicts)
+		decided, err := s.store.VerifyReturn(r.Context(), a.Scope, rt.ID, atoiOr(f.raw("version"), -1), verdicts)
+		if errors.Is(err, tally.ErrConflict) {
+			return s.decisionsConflict(w, r, a, rt.ID, typed)
+		}
 		if err == nil {
 			rt = decided
 		}

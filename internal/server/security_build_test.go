@@ -269,7 +269,8 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	p(sc, retPath+"/submit", url.Values{"version": {secVersion(t, sc, ts.URL+retPath)}}).seeOther(t) // from "Check your answers"
 	cm := signIn(t, ts, "contracts@star.example")
 	verify := "/o/star/returns/" + itoa64(j.ret) + "/verify"
-	p(cm, verify, url.Values{"decision-" + itoa64(j.kpi2): {"queried"}, "note-" + itoa64(j.kpi2): {long("XSS26", "verification: question")}}).seeOther(t)
+	p(cm, verify, withDecisionsVersion(t, cm, ts.URL+"/o/star/returns/"+itoa64(j.ret),
+		url.Values{"decision-" + itoa64(j.kpi2): {"queried"}, "note-" + itoa64(j.kpi2): {long("XSS26", "verification: question")}})).seeOther(t)
 	// The question is on the return only while it is open.
 	j.inert(t, signIn(t, ts, "contracts@star.example"), "/o/star/returns/"+itoa64(j.ret))
 	j.inert(t, sc, retPath)
@@ -277,7 +278,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	ret.Set("version", secVersion(t, sc, ts.URL+retPath))
 	p(sc, retPath, ret).seeOther(t)
 	p(sc, retPath+"/submit", url.Values{"version": {secVersion(t, sc, ts.URL+retPath)}}).seeOther(t)
-	p(cm, verify, url.Values{"decision-" + itoa64(j.kpi2): {"verified"}}).seeOther(t)
+	p(cm, verify, withDecisionsVersion(t, cm, ts.URL+"/o/star/returns/"+itoa64(j.ret), url.Values{"decision-" + itoa64(j.kpi2): {"verified"}})).seeOther(t)
 
 	// Last, the local measure is retired (it stays on what used it).
 	p(admin, "/o/star/measures/local/"+itoa64(j.local)+"/retire", url.Values{}).seeOther(t)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -276,4 +277,82 @@ func offerID(t *testing.T, path string) int64 {
 		t.Fatalf("no offer id in %q", path)
 	}
 	return id
+}
+
+// withDecisionsVersion is form with the version of the decision form on
+// the return page, as a browser that opened it would send it; form as it
+// is when the page has no decision form (the caller may not see one).
+func withDecisionsVersion(t *testing.T, c *http.Client, page string, form url.Values) url.Values {
+	t.Helper()
+	_, body := get(t, c, page)
+	m := regexp.MustCompile(`action="[^"]*/verify"[^>]*>\s*<input type="hidden" name="version" value="(\d+)"`).FindStringSubmatch(body)
+	if m == nil {
+		return form
+	}
+	v := url.Values{}
+	for k, vs := range form {
+		v[k] = append([]string(nil), vs...)
+	}
+	v.Set("version", m[1])
+	return v
+}
+
+func TestStaleReturnEdit(t *testing.T) {
+	t.Parallel()
+	ts := rtServer(t)
+	p := rtEndedPeriod(t, ts, "tameside", 2)
+	one := measuresLogin(t, ts, "bids@"+p.Supplier+".example")
+	other := measuresLogin(t, ts, "bids@"+p.Supplier+".example")
+	id := rtStart(t, ts, one, p.Supplier, p)
+	path := fmt.Sprintf("/o/%s/returns/%d", p.Supplier, id)
+	a, b := rtForm(p, "", "save"), rtForm(p, "", "save")
+	a.Set("narrative", "Saved in the first tab.")
+	b.Set("narrative", "Typed in the other tab.")
+	b.Set(fmt.Sprintf("quantity-%d", p.KPIs[0]), "41")
+	staleTwice(t, ts, one, other, path, a, b, "this return while you were editing it",
+		[]string{"Typed in the other tab.", `value="41"`}, []string{"Saved in the first tab."})
+	if narrative, _ := rtSaved(t, ts, id); !strings.Contains(narrative, "Typed in the other tab.") {
+		t.Errorf("saved again: %q, want the second form's", narrative)
+	}
+}
+
+// Two contract managers decide from one version of a return's decisions:
+// the first saves; the second's decision on the same line is refused (409)
+// and nothing of it is written; its decision on a line still to check
+// stays in the form and saves when posted again.
+func TestStaleReturnDecisions(t *testing.T) {
+	t.Parallel()
+	ts := rtServer(t)
+	p := rtEndedPeriod(t, ts, "tameside", 2)
+	k1, k2 := p.KPIs[0], p.KPIs[1]
+	sup := measuresLogin(t, ts, "bids@"+p.Supplier+".example")
+	id := rtStart(t, ts, sup, p.Supplier, p)
+	rtSubmit(t, sup, fmt.Sprintf("%s/o/%s/returns/%d", ts.URL, p.Supplier, id), p)
+	one, other := measuresLogin(t, ts, "contracts@star.example"), measuresLogin(t, ts, "contracts@star.example")
+	page := fmt.Sprintf("/o/star/returns/%d", id)
+	v := versionAt(t, ts, one, page)
+	if v2 := versionAt(t, ts, other, page); v2 != v {
+		t.Fatalf("versions %s and %s", v, v2)
+	}
+	d := func(k int64) string { return fmt.Sprintf("decision-%d", k) }
+	if resp, body := post(t, one, ts.URL+page+"/verify", url.Values{"version": {v}, d(k1): {"verified"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first decisions: %d\n%s", resp.StatusCode, body)
+	}
+	nv := staleSave(t, ts, other, page+"/verify", url.Values{"version": {v}, d(k1): {"rejected"}, fmt.Sprintf("note-%d", k1): {"Typed reason."},
+		d(k2): {"verified"}}, "this return while you were checking it", []string{"Rejected: Typed reason."}, []string{"Verified"})
+	if got := rtDecisions(t, ts, id); !strings.HasPrefix(got, "verified pending") {
+		t.Errorf("after the stale decisions: %s", got)
+	}
+	// The 409 page still offers the line left to check, as chosen.
+	_, body := post(t, other, ts.URL+page+"/verify", url.Values{"version": {v}, d(k1): {"rejected"}, fmt.Sprintf("note-%d", k1): {"Typed reason."},
+		d(k2): {"verified"}})
+	if !rtChecked(body, d(k2), "verified") || strings.Contains(body, `name="`+d(k1)+`"`) {
+		t.Error("the 409 page does not offer the line left to check as chosen, or offers the decided one")
+	}
+	if resp, body := post(t, other, ts.URL+page+"/verify", url.Values{"version": {nv}, d(k2): {"verified"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving again from the 409 page: %d\n%s", resp.StatusCode, body)
+	}
+	if got := rtDecisions(t, ts, id); !strings.HasPrefix(got, "verified verified") {
+		t.Errorf("after saving again: %s", got)
+	}
 }

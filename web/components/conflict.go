@@ -12,6 +12,7 @@ const ConflictID = "what-changed"
 // carries the current version, so saving again overwrites deliberately.
 type Conflict struct {
 	Thing   string         // "this tender", "these settings": in "Someone else saved this tender"
+	Doing   string         // "checking": in "while you were checking it"; "editing" when empty
 	Changes []ConflictItem // only the answers that differ
 }
 
@@ -28,7 +29,11 @@ func (c Conflict) Message() string {
 	if strings.HasPrefix(c.Thing, "these ") {
 		it = "them"
 	}
-	return "Someone else saved " + c.Thing + " while you were editing " + it + ". Check their changes below, then save again."
+	doing := c.Doing
+	if doing == "" {
+		doing = "editing"
+	}
+	return "Someone else saved " + c.Thing + " while you were " + doing + " " + it + ". Check their changes below, then save again."
 }
 
 // Compare adds an item when the saved and typed answers differ. Blank
