@@ -43,39 +43,3 @@ func (s *Server) returnConflict(w http.ResponseWriter, r *http.Request, a tally.
 	p.Conflict = c
 	return s.render(w, r, http.StatusConflict, pages.Return(p))
 }
-
-// decisionsConflict answers a contract manager's decisions made on a
-// version of the return's decisions someone else has replaced: 409, the
-// decisions as typed (for lines still to decide) and, line by line, what
-// is decided now beside what was chosen.
-func (s *Server) decisionsConflict(w http.ResponseWriter, r *http.Request, a tally.Access, id int64, typed map[string]string) error {
-	rt, err := s.store.Return(r.Context(), a.Scope, id)
-	if err != nil {
-		return err
-	}
-	c := &components.Conflict{Thing: "this return", Doing: "checking"}
-	for _, l := range rt.Lines {
-		id := strconv.FormatInt(l.KPI.ID, 10)
-		chose, ok := typed["decision-"+id]
-		if !ok || l.Decision == tally.DecisionPending {
-			// Not on the form (decided before it was drawn), or still to
-			// check: the form below keeps the choice.
-			continue
-		}
-		now := decisionLabel(l.Decision)
-		if l.Note != "" {
-			now += ": " + l.Note
-		}
-		mine := "No decision"
-		if chose != "" {
-			mine = decisionLabel(tally.Decision(chose))
-		}
-		if note := typed["note-"+id]; note != "" {
-			mine += ": " + note
-		}
-		c.Compare("Decision on "+l.KPI.Code, now, mine)
-	}
-	p := s.returnPage(r, a, rt, returnView{typed: typed, errs: map[string]string{components.ConflictID: c.Message()}})
-	p.Conflict = c
-	return s.render(w, r, http.StatusConflict, pages.Return(p))
-}

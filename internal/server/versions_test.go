@@ -80,7 +80,7 @@ func TestStaleTenderEdit(t *testing.T) {
 	ts := e.ts
 	alice := measuresLogin(t, ts, "buyer@stockport.example")
 	bob := measuresLogin(t, ts, "buyer@star.example")
-	resp, body := tnPost(t, alice, ts.URL+"/o/stockport/tenders/new", e.tenderForm("VER-1"))
+	resp, _ := tnPost(t, alice, ts.URL+"/o/stockport/tenders/new", e.tenderForm("VER-1"))
 	id := tnID(t, resp, "")
 	edit := "/o/stockport/tenders/" + itoa64(id) + "/edit"
 	bobEdit := "/o/star/tenders/" + itoa64(id) + "/edit"
@@ -94,7 +94,7 @@ func TestStaleTenderEdit(t *testing.T) {
 	a := e.tenderForm("VER-1")
 	a.Set("title", "Grounds maintenance, as Alice saved it")
 	a.Set("version", va)
-	if resp, body = post(t, alice, ts.URL+edit, a); resp.StatusCode != http.StatusSeeOther {
+	if resp, body := post(t, alice, ts.URL+edit, a); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("first save: %d\n%s", resp.StatusCode, body)
 	}
 
@@ -114,7 +114,7 @@ func TestStaleTenderEdit(t *testing.T) {
 
 	// Posting the 409 page's form again is a deliberate overwrite.
 	b.Set("version", nv)
-	if resp, body = post(t, bob, ts.URL+bobEdit, b); resp.StatusCode != http.StatusSeeOther {
+	if resp, body := post(t, bob, ts.URL+bobEdit, b); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save again: %d\n%s", resp.StatusCode, body)
 	}
 	if title := e.str(t, `SELECT title || ' / ' || description FROM tenders WHERE id = $1`, id); title != "Grounds maintenance VER-1 / Bob's description of the parks work." {
