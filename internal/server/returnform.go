@@ -132,11 +132,15 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 	if post.fileErr != "" {
 		f.Errs.Add("file", post.fileErr)
 	}
-	if len(f.Errs) > 0 {
-		view.errs = f.Errs
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
-	}
 	version := atoiOr(f.raw("version"), -1)
+	if len(f.Errs) > 0 {
+		// Nothing saved: the form still names the version it was drawn
+		// from, so fixing the typing cannot pass over someone else's save.
+		view.errs = f.Errs
+		p := s.returnPage(r, a, rt, view)
+		p.Version = version
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(p))
+	}
 	saved := false
 	err = s.store.SaveReturn(r.Context(), a.Scope, rt.ID, version, in)
 	if err == nil {
