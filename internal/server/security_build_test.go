@@ -244,8 +244,8 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	kq := "quantity-" + itoa64(j.kpi2)
 	ret := url.Values{"action": {"save"}, "narrative": {long("XSS25", "return: narrative")}, kq: {"5"}}
 	ret.Set("version", "99")
-	if resp := p(sc, retPath, ret).resp; resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("a return saved with a tampered version: %d, want 422", resp.StatusCode)
+	if resp := p(sc, retPath, ret).resp; resp.StatusCode != http.StatusConflict {
+		t.Errorf("a return saved with a tampered version: %d, want 409", resp.StatusCode)
 	}
 	if n := secInt(t, ts, `SELECT count(*) FROM returns WHERE id = $1 AND narrative <> ''`, j.ret); n != 0 {
 		t.Error("a return saved with a tampered version was stored")
