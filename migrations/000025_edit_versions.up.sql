@@ -22,6 +22,10 @@ ALTER TABLE returns ADD COLUMN decisions_version integer NOT NULL DEFAULT 1;
 -- statement did not set the version itself. So no code path can forget to
 -- bump it, and a statement that bumps it explicitly (offers and returns
 -- have done so since they were made) still moves it by exactly one.
+-- A later migration that backfills a new column of these tables moves
+-- every row's version (any form open during the deploy then answers 409
+-- once); to avoid that, name the column in the trigger's arguments, or
+-- disable the trigger for the backfill's UPDATE.
 CREATE FUNCTION tally_bump_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
