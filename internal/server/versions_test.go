@@ -102,6 +102,18 @@ func TestStaleTenderEdit(t *testing.T) {
 	b.Set("description", "Bob's description of the parks work.")
 	b["measure"] = []string{"m" + itoa64(e.job1)}
 	b.Set("version", vb)
+	// A mistake in the stale form is shown first (422), and the form keeps
+	// the version it was drawn from: fixing the mistake cannot pass over
+	// Alice's save.
+	bad := url.Values{}
+	for k, v := range b {
+		bad[k] = v
+	}
+	bad.Set("title", "")
+	resp, body := post(t, bob, ts.URL+bobEdit, bad)
+	if resp.StatusCode != http.StatusUnprocessableEntity || formVersion(t, body) != vb {
+		t.Errorf("a mistake in a stale form: %d carrying version %s, want 422 carrying %s", resp.StatusCode, formVersion(t, body), vb)
+	}
 	nv := staleSave(t, ts, bob, bobEdit, b, "this tender while you were editing it",
 		[]string{"Bob's description of the parks work.", "Grounds maintenance VER-1"},
 		[]string{"Grounds maintenance, as Alice saved it", "JOB1, ENV1, JOB6"})
