@@ -32,6 +32,8 @@ type Config struct {
 	DrainDelay      time.Duration  // DRAIN_DELAY: /readyz fails this long before shutdown starts
 	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
 	DebugAddr       string         // DEBUG_ADDR: where to serve /debug/pprof/ (empty: nowhere)
+	Files           Files          // FILES_DIR, S3_*: where evidence files are kept
+	MetricsAddr     string         // METRICS_ADDR: where to serve Prometheus /metrics (empty: nowhere)
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -48,8 +50,13 @@ func Load(getenv func(string) string) (Config, error) {
 		MailFrom:     or(getenv("MAIL_FROM"), "Tally <no-reply@tally.localhost>"),
 		LogLevel:     or(getenv("LOG_LEVEL"), "info"),
 		DebugAddr:    getenv("DEBUG_ADDR"),
+		MetricsAddr:  getenv("METRICS_ADDR"),
 	}
 	var errs []error
+	var err error
+	if c.Files, err = LoadFiles(getenv); err != nil {
+		errs = append(errs, err)
+	}
 	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)
 	c.DBMaxConns = int32(integer(getenv, "DB_MAX_CONNS", 8, &errs))
 	c.Workers = 4
