@@ -5,6 +5,7 @@
 //	tally migrate       migrate the schema (MIGRATE_DATABASE_URL as the owner)
 //	tally seed --demo   load the demo organisations, accounts and data
 //	tally devdb CMD     start|stop|reset|env a private PostgreSQL under .data/
+//	tally backup verify FILE  restore a pg_dump into a scratch database and check it
 package main
 
 import (
@@ -35,7 +36,7 @@ func main() {
 	}
 }
 
-const usage = `usage: tally serve | worker | migrate | seed [--demo] | devdb start|stop|reset|env`
+const usage = `usage: tally serve | worker | migrate | seed [--demo] | devdb start|stop|reset|env | backup verify FILE`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return seed(ctx, args[1:], getenv, stdout)
 	case "devdb":
 		return devdbCommand(ctx, args[1:], stdout)
+	case "backup":
+		return backupCommand(ctx, args[1:], getenv, stdout)
 	}
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }

@@ -33,6 +33,7 @@ import (
 const (
 	OwnerRole   = "tally_owner"
 	AppRole     = "tally_app"
+	BackupRole  = "tally_backup"
 	Database    = "tally"
 	devPassword = "tally-dev"
 	superuser   = "postgres"
@@ -249,8 +250,10 @@ func bootstrap(ctx context.Context, adminURL string) error {
 	roles := map[string]string{
 		OwnerRole: "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE",
 		AppRole:   "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS",
+		// pg_dump's role (README, Deploying): reads every row, writes nothing.
+		BackupRole: "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS",
 	}
-	for _, role := range []string{OwnerRole, AppRole} {
+	for _, role := range []string{OwnerRole, AppRole, BackupRole} {
 		var exists bool
 		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role).Scan(&exists); err != nil {
 			return fmt.Errorf("devdb: %w", err)
@@ -263,6 +266,9 @@ func bootstrap(ctx context.Context, adminURL string) error {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			return fmt.Errorf("devdb: %s role %s: %w", strings.ToLower(verb), role, err)
 		}
+	}
+	if _, err := conn.Exec(ctx, "GRANT pg_read_all_data TO "+BackupRole); err != nil {
+		return fmt.Errorf("devdb: grant pg_read_all_data to %s: %w", BackupRole, err)
 	}
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", Database).Scan(&exists); err != nil {
