@@ -64,7 +64,7 @@ var ErrProblems = errors.New("the backup failed its checks")
 // The error is non-nil when the file cannot be restored (the report is
 // then nil) or, wrapping ErrProblems, when a check failed (the report
 // says which).
-func Verify(ctx context.Context, o Options) (*Report, error) {
+func Verify(ctx context.Context, o Options) (_ *Report, err error) {
 	format, err := detectFormat(o.File)
 	if err != nil {
 		return nil, err
@@ -86,7 +86,13 @@ func Verify(ctx context.Context, o Options) (*Report, error) {
 	if err := createDatabase(ctx, o.AdminURL, name); err != nil {
 		return nil, err
 	}
-	defer dropDatabase(o.AdminURL, name)
+	defer func() {
+		// A scratch database left behind holds a copy of every tenant's
+		// data: say so, whatever else happened.
+		if dropErr := dropDatabase(o.AdminURL, name); dropErr != nil {
+			err = errors.Join(err, dropErr)
+		}
+	}()
 
 	scratch := *admin
 	scratch.Path = "/" + name
@@ -118,15 +124,18 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 
 // dropDatabase runs on its own context: it must happen even when the
 // caller's was cancelled (Ctrl-C during a long restore).
-func dropDatabase(adminURL, name string) {
+func dropDatabase(adminURL, name string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return
+	if err == nil {
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	}
-	defer conn.Close(ctx)
-	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	if err != nil {
+		return fmt.Errorf("drop the scratch database %s (drop it by hand: it holds a copy of the data): %w", name, err)
+	}
+	return nil
 }
 
 // check reads the restored database into r and adds a problem for each

@@ -34,6 +34,10 @@ type Config struct {
 	DebugAddr       string         // DEBUG_ADDR: where to serve /debug/pprof/ (empty: nowhere)
 }
 
+// maxDBConns bounds DB_MAX_CONNS: far above any PostgreSQL's
+// max_connections, and well inside the pool's int32.
+const maxDBConns = 10_000
+
 // Load reads the configuration through getenv (os.Getenv in production).
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
@@ -51,7 +55,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	var errs []error
 	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)
-	c.DBMaxConns = int32(integer(getenv, "DB_MAX_CONNS", 8, &errs))
+	// Bounded before the conversion: a larger number would wrap around
+	// int32 into a small or negative pool size.
+	switch n := integer(getenv, "DB_MAX_CONNS", 8, &errs); {
+	case n > maxDBConns:
+		errs = append(errs, fmt.Errorf("DB_MAX_CONNS: want at most %d, got %d", maxDBConns, n))
+	case n > 0:
+		c.DBMaxConns = int32(n)
+	}
 	c.Workers = 4
 	if s := getenv("WORKERS"); s != "" {
 		v, err := strconv.Atoi(s)
