@@ -23,7 +23,7 @@ func loadAwards(ctx context.Context, store *postgres.Store, w *world) error {
 		}
 		scope := tally.Scope{UserID: buyer.ID, PartnerIDs: []int64{dt.partner.ID}, OrgIDs: []int64{dt.partner.ID},
 			Roles: []tally.Role{tally.RoleBuyer, tally.RoleEvaluator}}
-		e, err := store.Evaluation(ctx, scope, dt.tender.ID)
+		e, err := store.Evaluation(ctx, scope, dt.tender.ID, tally.OpenedOnPage)
 		if err != nil {
 			return fmt.Errorf("evaluate %s: %w", dt.tender.Reference, err)
 		}
@@ -60,7 +60,7 @@ func loadAwards(ctx context.Context, store *postgres.Store, w *world) error {
 		if err := store.SaveMarks(ctx, scope, dt.tender.ID, marks); err != nil {
 			return err
 		}
-		if e, err = store.Evaluation(ctx, scope, dt.tender.ID); err != nil {
+		if e, err = store.Evaluation(ctx, scope, dt.tender.ID, tally.OpenedOnPage); err != nil {
 			return err
 		}
 		top := e.Top()

@@ -94,7 +94,7 @@ func TestDemoEvaluationsAreRealistic(t *testing.T) {
 	var awaiting bool
 	for _, tn := range tenders {
 		scope := tally.Scope{PartnerIDs: []int64{tn.Partner}, OrgIDs: []int64{tn.Partner}}
-		e, err := store.Evaluation(ctx, scope, tn.ID)
+		e, err := store.Evaluation(ctx, scope, tn.ID, tally.OpenedOnPage)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,8 @@ func TestFileName(t *testing.T) {
 		{"a\r\nX-Injected: yes.pdf", "aX-Injected: yes.pdf"},
 		{"tab\there.csv", "tabhere.csv"},
 		{"bad\xffutf8.pdf", "badutf8.pdf"},
+		{"invoice\u202efdp.exe", "invoicefdp.exe"},
+		{"\ufeffzero\u200bwidth.pdf", "zerowidth.pdf"},
 		{"", "evidence"},
 		{"/", "evidence"},
 		{"..", "evidence"},

@@ -18,17 +18,30 @@ const MaxBytes = 10 << 20
 // Type decides a file's type from its content, never its name, and returns
 // its media type: PDF, PNG, JPEG, XLSX, DOCX or CSV. Anything else (empty,
 // markup, macros, text not in UTF-8, other formats) is refused with an
-// error whose message is fit to show the person who uploaded it.
+// error whose message is fit to show the person who uploaded it, and so is
+// a file whose content is also another type (see single).
 func Type(data []byte) (string, error) {
+	ct, err := sniff(data)
+	if err != nil {
+		return "", err
+	}
+	if err := single(ct, data); err != nil {
+		return "", err
+	}
+	return ct, nil
+}
+
+// sniff names the one type data starts as.
+func sniff(data []byte) (string, error) {
 	switch {
 	case len(data) == 0:
 		return "", errors.New("The file is empty: choose the file again")
 	case bytes.HasPrefix(data, []byte("%PDF-")):
-		return "application/pdf", nil
+		return typePDF, nil
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		return "image/png", nil
+		return typePNG, nil
 	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
-		return "image/jpeg", nil
+		return typeJPEG, nil
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		return officeType(data)
 	}
@@ -38,7 +51,7 @@ func Type(data []byte) (string, error) {
 			// with a £ in it: say how to fix it rather than refuse it blankly.
 			return "", errors.New("The CSV file must be saved as UTF-8: in Excel choose Save As, then CSV UTF-8, and upload that")
 		}
-		return "text/csv", nil
+		return typeCSV, nil
 	}
 	return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
 }
@@ -67,9 +80,9 @@ func officeType(data []byte) (string, error) {
 	}
 	switch {
 	case types && xl:
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", nil
+		return typeXLSX, nil
 	case types && word:
-		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document", nil
+		return typeDOCX, nil
 	}
 	return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
 }

@@ -28,6 +28,9 @@ type Email struct {
 	Link string `json:"link,omitempty"`
 	// Why says why the email was sent: its last paragraph.
 	Why string `json:"why"`
+	// Manage is the path of the page where the reader can turn this kind
+	// of email off, linked under Why; "" for none.
+	Manage string `json:"manage,omitempty"`
 	// Org is the organisation whose administrators see the email if it
 	// cannot be delivered; 0 for none.
 	Org int64 `json:"org,omitempty"`

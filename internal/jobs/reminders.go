@@ -19,3 +19,11 @@ func (Reminders) Kind() string { return "reminders" }
 func (Reminders) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: RemindersAttempts}
 }
+
+// Tidy deletes what is kept only for a while: counted sign-in attempts past
+// every limit's window, and sign-in links and registrations long expired.
+// A periodic job, hourly.
+type Tidy struct{}
+
+// Kind names the job in river_job.
+func (Tidy) Kind() string { return "tidy" }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tally-sv/tally/internal/sheet"
+	"github.com/tally-sv/tally/internal/tally"
 )
 
 // Parse reads an edition file in the measures CSV format. It is
@@ -157,6 +158,9 @@ func badText(fields []string) (int, string) {
 		}
 		if strings.IndexByte(f, 0) >= 0 {
 			return i, `The file contains NUL characters, so it is not a plain CSV file: save it as "CSV UTF-8" and try again`
+		}
+		if tally.HasFormatChar(f) {
+			return i, "This cell " + tally.HiddenFormatting
 		}
 	}
 	return 0, ""

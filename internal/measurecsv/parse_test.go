@@ -43,6 +43,8 @@ func TestParseErrors(t *testing.T) {
 			rowErr(1, "", `Wrong encoding: save the file as UTF-8 (in Excel, choose "CSV UTF-8" when saving)`)}},
 		{"NUL byte", header + row("JOB1", "description", "a\x00b"), sheet.Errors{
 			rowErr(2, "description", `The file contains NUL characters, so it is not a plain CSV file: save it as "CSV UTF-8" and try again`)}},
+		{"hidden formatting", header + row("JOB1", "title", "Local\u200bjobs"), sheet.Errors{
+			rowErr(2, "title", "This cell must not contain hidden formatting characters (such as right-to-left marks or zero-width spaces): type it again, or paste it as plain text")}},
 		{"empty file", "", sheet.Errors{
 			rowErr(0, "", "The file is empty: start with a header row naming the columns, then one row per measure")}},
 		{"no data rows", header + "\n,,,\n", sheet.Errors{

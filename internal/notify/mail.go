@@ -38,7 +38,7 @@ type Sender interface {
 // EmailBody is the text of an email about a notice: the notice's text,
 // the address of the page it is about (url, "" for none) and why the email
 // was sent.
-func EmailBody(body, url, why string) string {
+func EmailBody(body, url, why, manage string) string {
 	var b strings.Builder
 	b.WriteString(strings.TrimRight(body, "\n"))
 	b.WriteString("\n\n")
@@ -47,6 +47,9 @@ func EmailBody(body, url, why string) string {
 	}
 	if why != "" {
 		b.WriteString("--\n" + why + "\n")
+	}
+	if manage != "" {
+		b.WriteString(manage + "\n")
 	}
 	return b.String()
 }

@@ -37,6 +37,9 @@ type Telling struct {
 	// Owner is the organisation whose administrators see an email that
 	// cannot be delivered: the partner whose work it is about; 0 for none.
 	Owner int64
+	// Manage is the page where the reader can turn this kind of email off,
+	// linked under Why; "" for messages about work, which cannot be.
+	Manage string
 }
 
 // Recipients says who is emailed a notice; each address gets it once

@@ -10,12 +10,16 @@ import (
 // TestEmailBodyEndsWithTheLinkAndWhy: an email says what the message in
 // the app says, then the page it is about, then why it was sent.
 func TestEmailBodyEndsWithTheLinkAndWhy(t *testing.T) {
-	got := EmailBody("Body.\n", "https://tally.example/o/one/returns/3", "You act for One.")
+	got := EmailBody("Body.\n", "https://tally.example/o/one/returns/3", "You act for One.", "")
 	if want := "Body.\n\nhttps://tally.example/o/one/returns/3\n\n--\nYou act for One.\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if got, want := EmailBody("Body.", "", ""), "Body.\n\n"; got != want {
+	if got, want := EmailBody("Body.", "", "", ""), "Body.\n\n"; got != want {
 		t.Errorf("no link, no why: got %q, want %q", got, want)
+	}
+	got = EmailBody("Due.", "", "Turn them off:", "https://tally.example/account#emails")
+	if want := "Due.\n\n--\nTurn them off:\nhttps://tally.example/account#emails\n"; got != want {
+		t.Errorf("with the page to turn them off: got %q, want %q", got, want)
 	}
 }
 

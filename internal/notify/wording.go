@@ -246,12 +246,12 @@ func WeeklyDigest(d Digest, link string) Notice {
 // and how to stop.
 func WhyReminder(supplier string) string {
 	return "You are getting this reminder because you act for " + supplier +
-		" on Tally. It is also on your Messages page. To stop reminder emails, turn them off on your account page in Tally."
+		" on Tally. It is also on your Messages page. To stop reminder emails, turn them off on your account page in Tally:"
 }
 
 // WhyDigest is why a contract manager of partner is emailed the weekly
 // digest, and how to stop.
 func WhyDigest(partner string) string {
 	return "You are getting this digest because you are a contract manager for " + partner +
-		" on Tally. It is also on your Messages page. To stop the weekly digest email, turn it off on your account page in Tally."
+		" on Tally. It is also on your Messages page. To stop the weekly digest email, turn it off on your account page in Tally:"
 }

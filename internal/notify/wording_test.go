@@ -154,11 +154,11 @@ func TestReminderWording(t *testing.T) {
 		t.Errorf("digest of ratings alone:\n%s\nwant\n%s", got, want)
 	}
 	if got, want := WhyReminder("Acme"), "You are getting this reminder because you act for Acme on Tally. It is also on your Messages page. "+
-		"To stop reminder emails, turn them off on your account page in Tally."; got != want {
+		"To stop reminder emails, turn them off on your account page in Tally:"; got != want {
 		t.Errorf("why a reminder: %q", got)
 	}
 	if got, want := WhyDigest("Stockport Council"), "You are getting this digest because you are a contract manager for Stockport Council on Tally. "+
-		"It is also on your Messages page. To stop the weekly digest email, turn it off on your account page in Tally."; got != want {
+		"It is also on your Messages page. To stop the weekly digest email, turn it off on your account page in Tally:"; got != want {
 		t.Errorf("why the digest: %q", got)
 	}
 }

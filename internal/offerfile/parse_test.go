@@ -71,6 +71,8 @@ func TestParseErrors(t *testing.T) {
 			rowErr(1, "quantity", `Missing column "quantity": add it to the header row, or download the template again`)}},
 		{"invalid UTF-8", "offer.csv", file("JOB1", row("JOB2", "1", "Caf\xe9"), "ENV1", "BID"), sheet.Errors{
 			rowErr(0, "", `The file is not text in UTF-8: in Excel, save it as "CSV UTF-8 (Comma delimited)" or as an Excel Workbook (.xlsx), and upload it again`)}},
+		{"hidden formatting in a statement", "offer.csv", file("JOB1", row("JOB2", "1", "Two\u202e apprentices"), "ENV1", "BID"), sheet.Errors{
+			rowErr(3, "statement", "The delivery statement for JOB2 must not contain hidden formatting characters (such as right-to-left marks or zero-width spaces): type it again, or paste it as plain text")}},
 		{"UTF-16", "offer.csv", "\xff\xfec\x00o\x00d\x00e\x00", sheet.Errors{
 			rowErr(0, "", `The file is not text in UTF-8: in Excel, save it as "CSV UTF-8 (Comma delimited)" or as an Excel Workbook (.xlsx), and upload it again`)}},
 		{"old Excel workbook", "offer.xls", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest", sheet.Errors{

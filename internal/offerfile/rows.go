@@ -115,7 +115,9 @@ func (p *parser) line(row int, m Measure, quantity, statement string) Line {
 			p.errorf(row, colQuantity, "%s", err)
 		}
 	}
-	if n := utf8.RuneCountInString(statement); n > MaxStatementLen {
+	if tally.HasFormatChar(statement) {
+		p.errorf(row, colStatement, "The delivery statement for %s %s", m.Code, tally.HiddenFormatting)
+	} else if n := utf8.RuneCountInString(statement); n > MaxStatementLen {
 		p.errorf(row, colStatement, "Shorten the delivery statement for %s to %d characters or fewer (it has %d)", m.Code, MaxStatementLen, n)
 	} else if q > 0 && statement == "" {
 		p.errorf(row, colStatement, "Enter a delivery statement for %s: say how you will deliver it", m.Code)

@@ -18,15 +18,40 @@ import (
 // with the evaluators' moderations, marks and points, and scores them. A
 // tender still open, or out of scope, is tally.ErrNotFound: its offers are
 // sealed.
-func (s *Store) Evaluation(ctx context.Context, scope tally.Scope, tenderID int64) (_ tally.Evaluation, err error) {
-	defer derrors.Wrap(&err, "Store.Evaluation(%d)", tenderID)
+//
+// Opening offers is recorded in the tender's audit log as the scope's
+// person, in the same transaction: an export every time (a copy leaves
+// Tally), the page once per person, tender and London day (it is reopened
+// after every mark saved).
+func (s *Store) Evaluation(ctx context.Context, scope tally.Scope, tenderID int64, via tally.Opening) (_ tally.Evaluation, err error) {
+	defer derrors.Wrap(&err, "Store.Evaluation(%d, %s)", tenderID, via)
 	var e tally.Evaluation
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		var err error
-		e, err = evaluation(ctx, tx, tenderID)
-		return err
+		if e, err = evaluation(ctx, tx, tenderID); err != nil {
+			return err
+		}
+		return auditOpening(ctx, tx, scope, e, via)
 	})
 	return e, translate(err)
+}
+
+// auditOpening records that the scope's person opened e's offers via.
+func auditOpening(ctx context.Context, tx pgx.Tx, scope tally.Scope, e tally.Evaluation, via tally.Opening) error {
+	t := e.Tender
+	if via == tally.OpenedOnPage {
+		var seen bool
+		err := tx.QueryRow(ctx, `
+			SELECT EXISTS (SELECT 1 FROM audit_log WHERE org_id = $1 AND user_id IS NOT DISTINCT FROM nullif($2::bigint, 0)
+			   AND at >= date_trunc('day', now() AT TIME ZONE 'Europe/London') AT TIME ZONE 'Europe/London'
+			   AND action = 'offers.open' AND subject = $3 AND detail->>'via' = $4)`,
+			t.Partner.ID, scope.UserID, "tender "+t.Reference, via).Scan(&seen)
+		if err != nil || seen {
+			return err
+		}
+	}
+	return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: t.Partner.ID, UserID: scope.UserID, Action: "offers.open",
+		Subject: "tender " + t.Reference, Detail: map[string]any{"via": via, "offers": len(e.Offers)}})
 }
 
 func evaluation(ctx context.Context, tx pgx.Tx, tenderID int64) (tally.Evaluation, error) {

@@ -215,7 +215,7 @@ func (w *evWorld) markAll(t *testing.T, c evClosed) {
 
 func (w *evWorld) evaluation(t *testing.T, tenderID int64) tally.Evaluation {
 	t.Helper()
-	e, err := w.store.Evaluation(context.Background(), w.buyer, tenderID)
+	e, err := w.store.Evaluation(context.Background(), w.buyer, tenderID, tally.OpenedOnPage)
 	if err != nil {
 		t.Fatalf("evaluation: %v", err)
 	}
@@ -527,7 +527,7 @@ func TestEvSealedTendersCannotBeEvaluated(t *testing.T) {
 	offer := w.bid(t, 0, tn, 1_000_000, "2", "0", "50")
 	check := func(name string, scope tally.Scope, tenderID int64) {
 		t.Helper()
-		e, err := w.store.Evaluation(ctx, scope, tenderID)
+		e, err := w.store.Evaluation(ctx, scope, tenderID, tally.OpenedOnPage)
 		switch {
 		case scope.SupplierID != 0 && err == nil:
 			// A bidder's scope reaches only its own offer (the server
@@ -572,7 +572,7 @@ func TestEvSealedTendersCannotBeEvaluated(t *testing.T) {
 	if err := w.store.CancelTender(ctx, w.buyer, cancelled.ID, "No longer needed"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.Evaluation(ctx, w.buyer, cancelled.ID); !errors.Is(err, tally.ErrNotFound) {
+	if _, err := w.store.Evaluation(ctx, w.buyer, cancelled.ID, tally.OpenedOnPage); !errors.Is(err, tally.ErrNotFound) {
 		t.Errorf("cancelled tender's evaluation: %v", err)
 	}
 }

@@ -76,21 +76,23 @@ func (s *Store) LinkRegistration(ctx context.Context, id int64, digest []byte) (
 }
 
 // PendingRegistration returns the registration waiting for the link whose
-// token has digest, or tally.ErrNotFound when the link is unknown, used or
-// expired.
-func (s *Store) PendingRegistration(ctx context.Context, digest []byte) (_ Registration, err error) {
+// token has digest, and whether its email has gained an account since (the
+// link can then only point to signing in), or tally.ErrNotFound when the
+// link is unknown, used or expired.
+func (s *Store) PendingRegistration(ctx context.Context, digest []byte) (_ Registration, account bool, err error) {
 	defer derrors.Wrap(&err, "Store.PendingRegistration()")
 	var reg Registration
 	var postcode string
 	err = s.pool.QueryRow(ctx, `
-		SELECT email, name, org_name, coalesce(company_number, ''), postcode, size, vcse
-		FROM pending_registrations WHERE token_hash = $1 AND expires_at > now()`, digest).
-		Scan(&reg.Email, &reg.UserName, &reg.Name, &reg.CompanyNumber, &postcode, &reg.Size, &reg.VCSE)
+		SELECT email, name, org_name, coalesce(company_number, ''), postcode, size, vcse,
+			EXISTS (SELECT 1 FROM users u WHERE u.email = p.email)
+		FROM pending_registrations p WHERE token_hash = $1 AND expires_at > now()`, digest).
+		Scan(&reg.Email, &reg.UserName, &reg.Name, &reg.CompanyNumber, &postcode, &reg.Size, &reg.VCSE, &account)
 	if err != nil {
-		return reg, translate(err)
+		return reg, false, translate(err)
 	}
 	reg.Postcode, err = tally.ParsePostcode(postcode)
-	return reg, err
+	return reg, account, err
 }
 
 // ConfirmRegistration uses the link whose token has digest, once: it

@@ -49,7 +49,7 @@ func (s *Store) tell(ctx context.Context, tx pgx.Tx, ts ...notify.Telling) error
 				why = notify.WhyMember(r.org)
 			}
 			emails = append(emails, river.InsertManyParams{Args: jobs.Email{To: r.address, Subject: t.Subject, Body: t.Body,
-				Link: t.Link, Why: why, Org: t.Owner, ToOrg: r.orgID}})
+				Link: t.Link, Why: why, Manage: t.Manage, Org: t.Owner, ToOrg: r.orgID}})
 		}
 	}
 	if len(emails) == 0 {

@@ -27,6 +27,7 @@ var auditActions = []components.Option{
 	{Value: "tender.publish", Text: "Tender published"},
 	{Value: "tender.extend", Text: "Deadline extended"},
 	{Value: "tender.cancel", Text: "Tender cancelled"},
+	{Value: "offers.open", Text: "Offers opened or exported"},
 	{Value: "evaluation.", Text: "Evaluation: moderation and marks"},
 	{Value: "tender.award", Text: "Contract awarded"},
 	{Value: "contract.direct", Text: "Direct contract registered"},

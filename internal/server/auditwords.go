@@ -156,6 +156,15 @@ func auditSentence(e postgres.AuditRow) string {
 			s += ", with " + format.Count(n, "KPI", "KPIs")
 		}
 		return s + because("reason")
+	case "offers.open":
+		n, _ := strconv.Atoi(str("offers"))
+		switch str("via") {
+		case "csv":
+			return who + " downloaded the evaluation record of " + thing + " as CSV, with " + format.Count(n, "offer", "offers")
+		case "xlsx":
+			return who + " downloaded the evaluation record of " + thing + " as an Excel workbook, with " + format.Count(n, "offer", "offers")
+		}
+		return who + " opened the " + format.Count(n, "offer", "offers") + " on " + thing + " (recorded once a day)"
 	case "evaluation.moderate":
 		return fmt.Sprintf("%s moderated an offer on %s: measure %s accepted at %s instead of %s%s", who, thing, str("measure"),
 			str("accepted"), str("submitted"), because("reason"))

@@ -377,7 +377,7 @@ func dbBuild(t *testing.T, ts *testServer, w dbWorld) dbBuilt {
 				"More than the supplier's workforce can deliver"), "moderate %s", ts.ref)
 		}
 		// Every offer is marked (0, which changes no score) before an award.
-		ev, err := store.Evaluation(ctx, scope, id)
+		ev, err := store.Evaluation(ctx, scope, id, tally.OpenedOnPage)
 		must(err, "evaluation %s", ts.ref)
 		var marks []postgres.Marks
 		for _, o := range ev.Offers {

@@ -17,19 +17,19 @@ import (
 
 // evaluationOf loads the evaluation of the tender in the URL: 404 while its
 // offers are sealed.
-func (s *Server) evaluationOf(r *http.Request, a tally.Access) (tally.Evaluation, error) {
+func (s *Server) evaluationOf(r *http.Request, a tally.Access, via tally.Opening) (tally.Evaluation, error) {
 	t, err := s.tenderInScope(r, a)
 	if err != nil {
 		return tally.Evaluation{}, err
 	}
-	return s.store.Evaluation(r.Context(), a.Scope, t.ID)
+	return s.store.Evaluation(r.Context(), a.Scope, t.ID, via)
 }
 
 // handleEvaluation shows the offers side by side with flags and scores. A
 // "Change" link from the award's check page brings the chosen offer and
 // reason back in the query, to fill the award form.
 func (s *Server) handleEvaluation(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	e, err := s.evaluationOf(r, a)
+	e, err := s.evaluationOf(r, a, tally.OpenedOnPage)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func evalOfferView(o tally.EvalOffer, ranked bool) pages.EvalOfferView {
 
 // handleModerate reduces one line's accepted quantity, with a reason.
 func (s *Server) handleModerate(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	e, err := s.evaluationOf(r, a)
+	e, err := s.evaluationOf(r, a, tally.OpenedOnPage)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (s *Server) handleModerate(w http.ResponseWriter, r *http.Request, a tally.
 // offer at once. A bad answer names its offer, and everything sent comes
 // back as it was.
 func (s *Server) handleScores(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	e, err := s.evaluationOf(r, a)
+	e, err := s.evaluationOf(r, a, tally.OpenedOnPage)
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func pointsField(f *form, name, label string) (p tally.Points, blank bool) {
 // outcome. Whatever is wrong sends the buyer back to the evaluation with
 // the choice and reason as sent.
 func (s *Server) handleAward(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	e, err := s.evaluationOf(r, a)
+	e, err := s.evaluationOf(r, a, tally.OpenedOnPage)
 	if err != nil {
 		return err
 	}

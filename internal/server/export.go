@@ -37,7 +37,11 @@ func writeXLSX(w http.ResponseWriter, t export.Table) error {
 // handleEvaluationExport downloads the evaluation record as CSV or XLSX.
 func (s *Server) handleEvaluationExport(format string) orgHandler {
 	return func(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-		e, err := s.evaluationOf(r, a)
+		via := tally.OpenedAsCSV
+		if format == "xlsx" {
+			via = tally.OpenedAsXLSX
+		}
+		e, err := s.evaluationOf(r, a, via)
 		if err != nil {
 			return err
 		}

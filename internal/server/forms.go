@@ -46,6 +46,8 @@ func (f *form) text(name, label string, max int, required bool) string {
 		return ""
 	case strings.ContainsFunc(v, badControl):
 		f.Errs.Add(name, fmt.Sprintf("%s must not contain control characters", capital(label)))
+	case tally.HasFormatChar(v):
+		f.Errs.Add(name, capital(label)+" "+tally.HiddenFormatting)
 	case v == "" && required:
 		f.Errs.Add(name, "Enter "+label)
 	case utf8.RuneCountInString(v) > max:

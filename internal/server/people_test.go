@@ -181,6 +181,9 @@ func TestPasswordReset(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
 		t.Fatalf("reset: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	if _, body := get(t, c, ts.URL+"/login"); !strings.Contains(body, "Your password has been changed") {
+		t.Error("the sign-in page after a reset does not say the password has been changed")
+	}
 	if resp, _ := get(t, bystander, ts.URL+"/o/star"); !signedOut(resp) {
 		t.Errorf("a session from before the reset still works: %d", resp.StatusCode)
 	}

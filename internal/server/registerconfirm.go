@@ -19,7 +19,7 @@ import (
 // fetches it neither uses it up nor signs itself in. The page names the
 // person and the organisation: no cache keeps it.
 func (s *Server) handleRegisterConfirmForm(w http.ResponseWriter, r *http.Request) error {
-	reg, err := s.store.PendingRegistration(r.Context(), auth.TokenDigest(chi.URLParam(r, "token")))
+	reg, account, err := s.store.PendingRegistration(r.Context(), auth.TokenDigest(chi.URLParam(r, "token")))
 	if errors.Is(err, tally.ErrNotFound) {
 		return s.registrationExpired(w, r)
 	}
@@ -27,7 +27,9 @@ func (s *Server) handleRegisterConfirmForm(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, pages.RegisterConfirm(s.confirmPage(r, reg)))
+	p := s.confirmPage(r, reg)
+	p.Account = account // no password to choose: point to signing in
+	return s.render(w, r, http.StatusOK, pages.RegisterConfirm(p))
 }
 
 // handleRegisterConfirm uses the registration link once: with the password
@@ -43,7 +45,7 @@ func (s *Server) handleRegisterConfirm(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	digest := auth.TokenDigest(chi.URLParam(r, "token"))
-	reg, err := s.store.PendingRegistration(r.Context(), digest)
+	reg, _, err := s.store.PendingRegistration(r.Context(), digest)
 	if errors.Is(err, tally.ErrNotFound) {
 		return s.registrationExpired(w, r)
 	}

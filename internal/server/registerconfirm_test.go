@@ -162,8 +162,14 @@ func TestRegistrationLinkAfterTheAccountOrOrganisationAppeared(t *testing.T) {
 	if resp, _ := post(t, first, ts.URL+firstLink, choosePassword(registerPassword)); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the first link: %d", resp.StatusCode)
 	}
+	// Opened, the second link says so at once rather than ask for a
+	// password it would refuse.
+	resp, body := get(t, second, ts.URL+secondLink)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "You already have an account") || strings.Contains(body, `name="password"`) {
+		t.Errorf("opening the second link: %d, want the page saying there is an account, with no password form", resp.StatusCode)
+	}
 	before := snapshot(t, ts)
-	resp, body := post(t, second, ts.URL+secondLink, choosePassword(registerPassword))
+	resp, body = post(t, second, ts.URL+secondLink, choosePassword(registerPassword))
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "You already have an account") || resp.Header.Get("Set-Cookie") != "" {
 		t.Errorf("the second link: %d, want 409 saying there is an account", resp.StatusCode)
 	}

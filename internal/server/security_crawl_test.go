@@ -137,6 +137,8 @@ func TestSecCrawl(t *testing.T) {
 		secWho{"a new buyer, invited", joiner, "star", []tally.Role{tally.RoleBuyer}})
 
 	before := snapshot(t, ts)
+	const otherAudit = `SELECT count(*) FROM audit_log WHERE action <> 'offers.open'`
+	auditBefore := count(t, ts, otherAudit)
 	var pages []secPage
 	for _, who := range d.people {
 		worlds := d.staff
@@ -156,7 +158,15 @@ func TestSecCrawl(t *testing.T) {
 		// Reading messages marks them read for the reader: by design. The
 		// workers (started to read the emails above) keep River's leader
 		// and queue rows alive as they run; no job is queued or changed.
-		unchanged(t, "the crawl", before, after, "notification_reads", "river_leader", "river_queue")
+		// Opening a tender's offers is audited (once a day per person):
+		// the only entries a GET may add.
+		unchanged(t, "the crawl", before, after, "notification_reads", "river_leader", "river_queue", "audit_log")
+		if n := count(t, ts, otherAudit); n != auditBefore {
+			t.Errorf("the crawl added %d audit entries besides opening offers", n-auditBefore)
+		}
+		if count(t, ts, `SELECT count(*) FROM audit_log WHERE action = 'offers.open'`) == 0 {
+			t.Error("the crawl opened no tender's offers, or opening them was not audited")
+		}
 	})
 
 	t.Run("every GET route was reached", func(t *testing.T) {

@@ -336,3 +336,32 @@ func TestHostileInputInDateBoxes(t *testing.T) {
 		t.Error("the new deadline is not 4pm UK time")
 	}
 }
+
+// Invisible formatting characters are refused in every free-text field: a
+// right-to-left override would make a title read differently from what it
+// is. The form comes back with what was typed and nothing is written.
+func TestHiddenFormattingIsRefused(t *testing.T) {
+	t.Parallel()
+	e := tnSetup(t)
+	buyer := signIn(t, e.ts, "buyer@stockport.example")
+	f := e.tenderForm("STK-BIDI")
+	f.Set("title", "Grounds \u202egniniatniam")
+	f.Set("description", "Parks\u200b and verges.")
+	resp, body := tnPost(t, buyer, e.ts.URL+"/o/stockport/tenders/new", f)
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422", resp.StatusCode)
+	}
+	for _, want := range []string{
+		"Title must not contain hidden formatting characters",
+		"Description must not contain hidden formatting characters",
+		"must not contain hidden formatting characters (such as right-to-left marks or zero-width spaces): type it again, or paste it as plain text",
+		"STK-BIDI", // what was typed is kept
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
+	if n := e.int(t, `SELECT count(*) FROM tenders WHERE reference = 'STK-BIDI'`); n != 0 {
+		t.Errorf("%d tenders written", n)
+	}
+}

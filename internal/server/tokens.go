@@ -105,6 +105,8 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		return err
 	}
+	// scs starts a new, signed-out session for the message.
+	s.flash(r, "Your password has been changed, and every browser signed in to your account has been signed out. Sign in with your new password.")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
 }

@@ -50,6 +50,15 @@ type EvalOffer struct {
 // Percent is the moderated social value as a share of the bid price.
 func (o EvalOffer) Percent() Ratio { return SocialValuePercent(o.Value, o.BidPrice) }
 
+// Opening is how a person opened a tender's offers, for the audit log.
+type Opening string
+
+const (
+	OpenedOnPage Opening = "page" // the evaluation page
+	OpenedAsCSV  Opening = "csv"  // the evaluation record as CSV
+	OpenedAsXLSX Opening = "xlsx" // the evaluation record as an Excel workbook
+)
+
 // Evaluation is a tender's offers side by side, scored.
 type Evaluation struct {
 	Tender         Tender

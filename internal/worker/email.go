@@ -40,13 +40,17 @@ func (m mailer) mail(ctx context.Context, jobID int64, msg notify.Message) error
 }
 
 // mailNotice emails notice n to to: its text, the full address of its
-// link (none when it has none) and why it was sent.
-func (m mailer) mailNotice(ctx context.Context, jobID int64, to string, n notify.Notice, why string) error {
+// link (none when it has none), why it was sent and the page that turns
+// such emails off (manage, a path; "" for none).
+func (m mailer) mailNotice(ctx context.Context, jobID int64, to string, n notify.Notice, why, manage string) error {
 	link := ""
 	if n.Link != "" {
 		link = m.baseURL + n.Link
 	}
-	return m.mail(ctx, jobID, notify.Message{To: to, Subject: n.Subject, Body: notify.EmailBody(n.Body, link, why)})
+	if manage != "" {
+		manage = m.baseURL + manage
+	}
+	return m.mail(ctx, jobID, notify.Message{To: to, Subject: n.Subject, Body: notify.EmailBody(n.Body, link, why, manage)})
 }
 
 // emailWorker sends one email.
@@ -57,7 +61,7 @@ type emailWorker struct {
 
 func (w *emailWorker) Work(ctx context.Context, job *river.Job[jobs.Email]) error {
 	a := job.Args
-	return w.mailNotice(ctx, job.ID, a.To, notify.Notice{Subject: a.Subject, Body: a.Body, Link: a.Link}, a.Why)
+	return w.mailNotice(ctx, job.ID, a.To, notify.Notice{Subject: a.Subject, Body: a.Body, Link: a.Link}, a.Why, a.Manage)
 }
 
 // resetWorker makes a password reset link for an address with an account
@@ -117,5 +121,5 @@ func (w *registrationWorker) Work(ctx context.Context, job *river.Job[jobs.Regis
 	if account {
 		t = notify.AlreadyRegistered(reg.Email, w.baseURL+"/password-reset")
 	}
-	return w.mailNotice(ctx, job.ID, t.To.Address, t.Notice, t.Why)
+	return w.mailNotice(ctx, job.ID, t.To.Address, t.Notice, t.Why, t.Manage)
 }

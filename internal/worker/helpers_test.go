@@ -99,7 +99,7 @@ func readyAward(t *testing.T) *awardCase {
 		t.Fatal(err)
 	}
 	a.scope = access.Scope
-	e, err := a.store.Evaluation(ctx, a.scope, a.tender)
+	e, err := a.store.Evaluation(ctx, a.scope, a.tender, tally.OpenedOnPage)
 	if err != nil {
 		t.Fatal(err)
 	}

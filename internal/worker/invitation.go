@@ -36,5 +36,5 @@ func (w *invitationWorker) Work(ctx context.Context, job *river.Job[jobs.Invitat
 		return err
 	}
 	t := notify.Invitation(inv.Email, job.Args.Inviter, inv.Org, inv.Roles, route.Path("/invite/{token}", token))
-	return w.mailNotice(ctx, job.ID, inv.Email, t.Notice, t.Why)
+	return w.mailNotice(ctx, job.ID, inv.Email, t.Notice, t.Why, t.Manage)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,14 +22,16 @@ import (
 
 // outbox records what was sent, from any number of workers.
 type outbox struct {
-	mu   sync.Mutex
-	sent map[string]int // "to|subject"
+	mu     sync.Mutex
+	sent   map[string]int // "to|subject"
+	bodies []string
 }
 
 func (o *outbox) Send(_ context.Context, m notify.Message) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sent[m.To+"|"+m.Subject]++
+	o.bodies = append(o.bodies, m.Body)
 	return nil
 }
 
@@ -146,6 +149,12 @@ func TestTwoNodesSendEachReminderOnce(t *testing.T) {
 	for k, n := range want {
 		if mail.sent[k] != n {
 			t.Errorf("%s: sent %d times, want %d", k, mail.sent[k], n)
+		}
+	}
+	// Both can be turned off: each links to the place that does it.
+	for _, b := range mail.bodies {
+		if !strings.HasSuffix(b, "on your account page in Tally:\nhttp://localhost/account#emails\n") {
+			t.Errorf("an email does not end with the link that turns it off:\n%s", b)
 		}
 	}
 	var messages int

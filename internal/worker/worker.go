@@ -81,7 +81,8 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 		now = time.Now
 	}
 	river.AddWorker(workers, &remindersWorker{store: store, now: now, log: cfg.Log})
-	var periodic []*river.PeriodicJob
+	river.AddWorker(workers, &tidyWorker{store: store, log: cfg.Log})
+	periodic := []*river.PeriodicJob{tidyJob()}
 	if cfg.Reminders {
 		periodic = append(periodic, remindersJob())
 	}
