@@ -25,7 +25,7 @@ func TestRestoreAsOwnerServes(t *testing.T) {
 	file := dump(t, backupURL(t, db, admin), "custom")
 
 	name := "test_restore_" + randomHex(6)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" OWNER "+devdb.OwnerRole); err != nil {
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" OWNER "+devdb.OwnerRole+" TEMPLATE template0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })

@@ -115,8 +115,9 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 		return fmt.Errorf("connect with the verify URL: %w", err)
 	}
 	defer conn.Close(context.Background())
-	// name is ours: a fixed prefix and hex digits.
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	// name is ours: a fixed prefix and hex digits. template0, as pg_dump's
+	// documentation says, so nothing added to template1 clashes.
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
 		return fmt.Errorf("create the scratch database (the verify URL's role needs CREATEDB): %w", err)
 	}
 	return nil
