@@ -50,10 +50,8 @@ func (s *Server) page(r *http.Request, title string) components.Page {
 	p := components.Page{Title: title}
 	if u := userFrom(r.Context()); u != nil {
 		p.UserName = u.Name
+		p.Flash = s.sessions.PopString(r.Context(), sessFlash)
 	}
-	// Signed out too: a password reset ends the session and says so on the
-	// sign-in page.
-	p.Flash = s.sessions.PopString(r.Context(), sessFlash)
 	a := accessFrom(r.Context())
 	if a.Org.ID != 0 {
 		p.OrgName, p.OrgSlug = a.Org.Name, a.Org.Slug

@@ -57,7 +57,10 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther) // #nosec G710 -- safeNext allows only a local path
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, pages.Login(loginPage(s.page(r, "Sign in"), "", r.URL.Query().Get("next"), nil)))
+	page := s.page(r, "Sign in")
+	// Signed out, but told something: a password reset ended the session.
+	page.Flash = s.sessions.PopString(r.Context(), sessFlash)
+	return s.render(w, r, http.StatusOK, pages.Login(loginPage(page, "", r.URL.Query().Get("next"), nil)))
 }
 
 // loginPage is the sign-in form, coming back to next (made safe here).
