@@ -33,7 +33,8 @@ test: build check ## the whole suite against a real PostgreSQL
 # http.ResponseWriter (nothing to do once the client has gone), csv writes
 # whose error Flush reports, skipping a multipart part (the next part's read
 # reports a broken body), and best-effort cleanup in test helpers. Generated
-# templ code is left out too. It takes 45-70 s on two busy cores.
+# templ code is left out too. It takes about 20 s on two cores (a minute when
+# they are busy with other work).
 check: ## go vet, staticcheck, gosec, gofmt, stale templ code, go mod tidy
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
