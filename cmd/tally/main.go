@@ -2,7 +2,8 @@
 //
 //	tally serve         serve HTTP and work background jobs (DATABASE_URL as the app role)
 //	tally worker        work background jobs only
-//	tally migrate       migrate the schema (MIGRATE_DATABASE_URL as the owner)
+//	tally migrate       migrate the schema (MIGRATE_DATABASE_URL as the owner), then
+//	                    move evidence still in the database to the file store
 //	tally seed --demo   load the demo organisations, accounts and data
 //	tally devdb CMD     start|stop|reset|env a private PostgreSQL under .data/
 //	tally backup verify FILE  restore a pg_dump into a scratch database and check it
@@ -48,15 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "worker":
 		return work(ctx, getenv, stdout)
 	case "migrate":
-		url := getenv("MIGRATE_DATABASE_URL")
-		if url == "" {
-			return errors.New("MIGRATE_DATABASE_URL is required (the owner role's connection string)")
-		}
-		if err := postgres.Migrate(url); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "tally: schema is up to date")
-		return nil
+		return migrate(ctx, getenv, stdout)
 	case "seed":
 		return seed(ctx, args[1:], getenv, stdout)
 	case "devdb":
@@ -93,12 +86,16 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		// the soft limit above still bounds memory. GOGC overrides it.
 		debug.SetGCPercent(defaultGCPercent)
 	}
+	files, err := openFiles(ctx, cfg.Files)
+	if err != nil {
+		return err
+	}
 	pool, err := openReady(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	store := postgres.New(pool)
+	store := postgres.New(pool).WithFiles(files)
 	app := server.New(cfg, store, log)
 	srv := app.HTTPServer()
 	stopWorkers := func(context.Context) {}
@@ -128,7 +125,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		defer profiles.Close()
 		log.Info("serving profiles", "addr", cfg.DebugAddr)
 	}
-	log.Info("serving", "addr", cfg.Addr, "url", cfg.BaseURL)
+	log.Info("serving", "addr", cfg.Addr, "url", cfg.BaseURL, "files", files.String())
 	select {
 	case err := <-errc:
 		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/tally-sv/tally/internal/config"
 	"github.com/tally-sv/tally/internal/demo"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/scale"
@@ -34,12 +35,20 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	if url == "" {
 		return errors.New("MIGRATE_DATABASE_URL is required (the owner role's connection string)")
 	}
+	fcfg, err := config.LoadFiles(getenv)
+	if err != nil {
+		return err
+	}
+	files, err := openFiles(ctx, fcfg)
+	if err != nil {
+		return err
+	}
 	pool, err := postgres.Open(ctx, url, 4)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := demo.Load(ctx, postgres.New(pool), stdout); err != nil {
+	if err := demo.Load(ctx, postgres.New(pool).WithFiles(files), stdout); err != nil {
 		return err
 	}
 	if scaled {

@@ -22,12 +22,16 @@ func work(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		return err
 	}
 	log := newLogger(stdout, cfg.LogLevel)
+	files, err := openFiles(ctx, cfg.Files)
+	if err != nil {
+		return err
+	}
 	pool, err := openReady(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	stop, err := startWorkers(ctx, cfg, pool, postgres.New(pool), log)
+	stop, err := startWorkers(ctx, cfg, pool, postgres.New(pool).WithFiles(files), log)
 	if err != nil {
 		return err
 	}
@@ -58,7 +62,7 @@ func openReady(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error) {
 // cancels them (River tries them again later).
 func startWorkers(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, store *postgres.Store, log *slog.Logger) (func(context.Context), error) {
 	client, err := worker.New(pool, store, worker.Config{Workers: cfg.Workers, BaseURL: cfg.BaseURL,
-		Sender: notify.NewSender(cfg, log), Log: log, Reminders: true})
+		Sender: notify.NewSender(cfg, log), Log: log, Reminders: true, SweepFiles: true})
 	if err != nil {
 		return nil, fmt.Errorf("workers: %w", err)
 	}

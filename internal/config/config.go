@@ -32,6 +32,7 @@ type Config struct {
 	DrainDelay      time.Duration  // DRAIN_DELAY: /readyz fails this long before shutdown starts
 	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
 	DebugAddr       string         // DEBUG_ADDR: where to serve /debug/pprof/ (empty: nowhere)
+	Files           Files          // FILES_DIR, S3_*: where evidence files are kept
 }
 
 // maxDBConns bounds DB_MAX_CONNS: far above any PostgreSQL's
@@ -54,6 +55,10 @@ func Load(getenv func(string) string) (Config, error) {
 		DebugAddr:    getenv("DEBUG_ADDR"),
 	}
 	var errs []error
+	var err error
+	if c.Files, err = LoadFiles(getenv); err != nil {
+		errs = append(errs, err)
+	}
 	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)
 	// Bounded before the conversion: a larger number would wrap around
 	// int32 into a small or negative pool size.

@@ -18,7 +18,7 @@ import (
 func demoDB(t *testing.T) (*pgtest.DB, *pgx.Conn) {
 	t.Helper()
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(context.Background(), postgres.New(db.Owner), io.Discard)
+		return demo.Load(context.Background(), postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	conn, err := pgx.Connect(context.Background(), db.AdminURL())
 	if err != nil {
@@ -90,7 +90,7 @@ func TestDemoEvaluationsAreRealistic(t *testing.T) {
 	if tenders, err = pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, Partner int64 }]); err != nil {
 		t.Fatal(err)
 	}
-	store := postgres.New(db.App)
+	store := postgres.New(db.App).WithFiles(db.Files)
 	var awaiting bool
 	for _, tn := range tenders {
 		scope := tally.Scope{PartnerIDs: []int64{tn.Partner}, OrgIDs: []int64{tn.Partner}}

@@ -3,8 +3,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
@@ -117,15 +115,11 @@ func partnerIDs(w *world) []int64 {
 
 // evidenceFile makes a small, valid PDF or PNG for a return.
 func evidenceFile(rng *rand.Rand, ref string, period int) postgres.EvidenceFile {
-	var f postgres.EvidenceFile
 	if rng.IntN(2) == 0 {
-		f.Name, f.ContentType, f.Data = fmt.Sprintf("%s-Q%d-timesheets.pdf", ref, period), "application/pdf", pdf(fmt.Sprintf("%s quarter %d: delivery evidence", ref, period))
-	} else {
-		f.Name, f.ContentType, f.Data = fmt.Sprintf("%s-Q%d-photo.png", ref, period), "image/png", pngImage(rng)
+		return postgres.EvidenceBytes(fmt.Sprintf("%s-Q%d-timesheets.pdf", ref, period), "application/pdf",
+			pdf(fmt.Sprintf("%s quarter %d: delivery evidence", ref, period)))
 	}
-	sum := sha256.Sum256(f.Data)
-	f.SHA256 = hex.EncodeToString(sum[:])
-	return f
+	return postgres.EvidenceBytes(fmt.Sprintf("%s-Q%d-photo.png", ref, period), "image/png", pngImage(rng))
 }
 
 // pdf is a minimal valid one-page PDF showing text.

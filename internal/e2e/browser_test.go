@@ -56,14 +56,14 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func newApp(t *testing.T) *app {
 	t.Helper()
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(context.Background(), postgres.New(db.Owner), io.Discard)
+		return demo.Load(context.Background(), postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	logs := &syncBuffer{}
 	cfg := config.Config{
 		Addr: "127.0.0.1:0", DatabaseURL: db.AppURL, BaseURL: "http://127.0.0.1",
 		SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, LogLevel: "info",
 	}
-	srv := server.New(cfg, postgres.New(db.App), slog.New(slog.NewJSONHandler(logs, nil)))
+	srv := server.New(cfg, postgres.New(db.App).WithFiles(db.Files), slog.New(slog.NewJSONHandler(logs, nil)))
 	ts := httptest.NewServer(srv) // listens on 127.0.0.1
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() {

@@ -3,7 +3,9 @@ package evidence
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 )
 
 // Media types Type returns.
@@ -29,8 +31,11 @@ const headBytes = 1024
 // picture, another opens what the archive holds). These are ways to slip
 // one file past checks made for the other; a file saved normally by an
 // ordinary program is none of them.
-func single(ct string, data []byte) error {
-	head := data[:min(len(data), headBytes)]
+func single(ct string, r io.ReaderAt, size int64) error {
+	head := make([]byte, min(size, headBytes))
+	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+		return errors.New("The file could not be read: choose the file again")
+	}
 	if ct != typePDF && bytes.Contains(head, []byte("%PDF-")) {
 		return both(ct, "a PDF")
 	}
@@ -45,7 +50,7 @@ func single(ct string, data []byte) error {
 		}
 	}
 	if ct == typePDF || ct == typePNG || ct == typeJPEG {
-		if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil && len(zr.File) > 0 {
+		if zr, err := zip.NewReader(r, size); err == nil && len(zr.File) > 0 {
 			return both(ct, "a ZIP archive")
 		}
 	}

@@ -7,9 +7,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 )
 
 // MaxBytes is the most one evidence file may hold: 10 MiB.
@@ -18,48 +18,67 @@ const MaxBytes = 10 << 20
 // Type decides a file's type from its content, never its name, and returns
 // its media type: PDF, PNG, JPEG, XLSX, DOCX or CSV. Anything else (empty,
 // markup, macros, text not in UTF-8, other formats) is refused with an
-// error whose message is fit to show the person who uploaded it, and so is
-// a file whose content is also another type (see single).
+// error whose message is fit to show the person who uploaded it. It is
+// TypeOf for a file held in memory. A file whose content is also another
+// type is refused too (see single).
 func Type(data []byte) (string, error) {
-	ct, err := sniff(data)
+	return TypeOf(bytes.NewReader(data), int64(len(data)))
+}
+
+// TypeOf is Type for a file of size bytes read through r (an uploaded file
+// spooled to disk): it reads the file in small pieces, so memory does not
+// grow with the file.
+func TypeOf(r io.ReaderAt, size int64) (string, error) {
+	ct, err := sniff(r, size)
 	if err != nil {
 		return "", err
 	}
-	if err := single(ct, data); err != nil {
+	if err := single(ct, r, size); err != nil {
 		return "", err
 	}
 	return ct, nil
 }
 
-// sniff names the one type data starts as.
-func sniff(data []byte) (string, error) {
+// sniff names the one type the file starts as.
+func sniff(r io.ReaderAt, size int64) (string, error) {
+	head := make([]byte, min(size, 512))
+	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+		return "", errors.New("The file could not be read: choose the file again")
+	}
 	switch {
-	case len(data) == 0:
+	case size == 0:
 		return "", errors.New("The file is empty: choose the file again")
-	case bytes.HasPrefix(data, []byte("%PDF-")):
+	case bytes.HasPrefix(head, []byte("%PDF-")):
 		return typePDF, nil
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
 		return typePNG, nil
-	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
+	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
 		return typeJPEG, nil
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		return officeType(data)
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return officeType(r, size)
 	}
-	if !bytes.ContainsRune(data, 0) && strings.HasPrefix(http.DetectContentType(data), "text/plain") && !looksLikeMarkup(data) {
-		if !utf8.Valid(data) {
-			// Text in another encoding, such as a CSV saved by older Excel
-			// with a £ in it: say how to fix it rather than refuse it blankly.
-			return "", errors.New("The CSV file must be saved as UTF-8: in Excel choose Save As, then CSV UTF-8, and upload that")
-		}
-		return typeCSV, nil
+	if !strings.HasPrefix(http.DetectContentType(head), "text/plain") || startsWithTag(head) {
+		return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
 	}
-	return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
+	t, err := scanText(r, size)
+	if err != nil {
+		return "", errors.New("The file could not be read: choose the file again")
+	}
+	if t.nul || t.markup {
+		return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
+	}
+	if !t.utf8 {
+		// Text in another encoding, such as a CSV saved by older Excel
+		// with a £ in it: say how to fix it rather than refuse it blankly.
+		return "", errors.New("The CSV file must be saved as UTF-8: in Excel choose Save As, then CSV UTF-8, and upload that")
+	}
+	return typeCSV, nil
 }
 
 // officeType tells an Excel workbook from a Word document by the parts the
-// zip holds.
-func officeType(data []byte) (string, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+// zip holds (its directory, at the end of the file: nothing else is read).
+func officeType(r io.ReaderAt, size int64) (string, error) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return "", errors.New("The file looks like an Office document but cannot be read: save it again and retry")
 	}
@@ -87,21 +106,11 @@ func officeType(data []byte) (string, error) {
 	return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
 }
 
-// looksLikeMarkup catches HTML, SVG or XML that DetectContentType calls
-// text: anything starting with a tag (after a byte order mark or spaces,
-// which browsers skip too), or holding an active tag anywhere.
-func looksLikeMarkup(data []byte) bool {
-	head := bytes.TrimSpace(bytes.TrimPrefix(data[:min(len(data), 512)], []byte("\xEF\xBB\xBF")))
-	if bytes.HasPrefix(head, []byte("<")) {
-		return true
-	}
-	lower := bytes.ToLower(data)
-	for _, tag := range markupTags {
-		if bytes.Contains(lower, tag) {
-			return true
-		}
-	}
-	return false
+// startsWithTag catches HTML, SVG or XML that DetectContentType calls
+// text: anything starting with a tag after a byte order mark or spaces,
+// which browsers skip too. (scanText finds an active tag anywhere.)
+func startsWithTag(head []byte) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF"))), []byte("<"))
 }
 
 // markupTags are the starts of tags that make text a page a browser would

@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tally-sv/tally/internal/devdb"
+	"github.com/tally-sv/tally/internal/filestore"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/migrations"
 )
@@ -36,6 +37,11 @@ type DB struct {
 	App      *pgxpool.Pool // the server's role
 	AppURL   string
 	OwnerURL string
+	// Files is where evidence files go: a folder private to the test
+	// (New), or, for a copy of a seed (NewSeeded), a private folder over
+	// the seed's folder, which holds the objects the seed wrote and is
+	// shared, read only, by every test made from the seed.
+	Files filestore.Store
 }
 
 var (
@@ -53,7 +59,19 @@ func New(t testing.TB) *DB {
 	if setupErr != nil {
 		t.Fatalf("pgtest: %v", setupErr)
 	}
-	return newFrom(t, template)
+	db := newFrom(t, template)
+	db.Files = privateFiles(t)
+	return db
+}
+
+// privateFiles is a folder store for one test.
+func privateFiles(t testing.TB) filestore.Store {
+	t.Helper()
+	f, err := filestore.NewFolder(t.TempDir())
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return f
 }
 
 // open connects pools to the test database name and drops it when the

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tally-sv/tally/internal/devdb"
+	"github.com/tally-sv/tally/internal/filestore"
 )
 
 var (
@@ -45,7 +46,34 @@ func NewSeeded(t testing.TB, name string, load func(owner *DB) error) *DB {
 		seedNames[name] = tmpl
 	}
 	seedMu.Unlock()
-	return newFrom(t, tmpl)
+	db := newFrom(t, tmpl)
+	db.Files = newOverlay(t, seedFiles(t, tmpl))
+	return db
+}
+
+// seedFilesDir is where a seed's evidence files are kept, beside the
+// cluster (under the checkout's .data/), for as long as its template:
+// a template outlives the test binary run that built it. Tests made from
+// the seed read them and never change them (overlay).
+func seedFilesDir(tmpl string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, ".data", "test-files", tmpl), nil
+}
+
+func seedFiles(t testing.TB, tmpl string) filestore.Store {
+	t.Helper()
+	dir, err := seedFilesDir(tmpl)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	f, err := filestore.NewFolder(dir)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return f
 }
 
 // buildSeed makes (or finds, when another run of the same binary made it
@@ -82,12 +110,22 @@ func buildSeed(t testing.TB, name string, load func(owner *DB) error) (string, e
 	for _, db := range seeds {
 		rest := strings.TrimPrefix(db, prefix)
 		k, stamp, _ := strings.Cut(rest, "_")
+		dir, err := seedFilesDir(db)
+		if err != nil {
+			return "", err
+		}
 		if k == key {
-			found = db
-			continue
+			if _, err := os.Stat(dir); err == nil {
+				found = db
+				continue
+			}
+			// Its files are gone (.data/test-files cleared): build afresh.
+			stamp = "0"
 		}
 		if at, err := strconv.ParseInt(stamp, 10, 64); err == nil && time.Since(time.Unix(at, 0)) > 3*time.Hour {
-			conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db))
+			if _, err := conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db)); err == nil {
+				os.RemoveAll(dir)
+			}
 		}
 	}
 	if found != "" {
@@ -95,7 +133,11 @@ func buildSeed(t testing.TB, name string, load func(owner *DB) error) (string, e
 	}
 	tmpl := fmt.Sprintf("%s%s_%d", prefix, key, time.Now().Unix())
 	db := newFrom(t, template)
+	db.Files = seedFiles(t, tmpl)
 	if err := load(db); err != nil {
+		if dir, derr := seedFilesDir(tmpl); derr == nil {
+			os.RemoveAll(dir)
+		}
 		return "", err
 	}
 	// Clones copy the template's statistics: without them every clone

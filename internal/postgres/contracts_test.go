@@ -19,7 +19,7 @@ import (
 func demoAccess(t *testing.T, email, org string) (*postgres.Store, *pgtest.DB, tally.Access) {
 	t.Helper()
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(context.Background(), postgres.New(db.Owner), io.Discard)
+		return demo.Load(context.Background(), postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	ctx := context.Background()
 	app := postgres.New(db.App)

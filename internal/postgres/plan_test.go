@@ -46,7 +46,7 @@ func TestHotQueryPlans(t *testing.T) {
 	}
 	db := pgtest.NewSeeded(t, "scalemedium", func(db *pgtest.DB) error {
 		ctx := context.Background()
-		if err := demo.Load(ctx, postgres.New(db.Owner), io.Discard); err != nil {
+		if err := demo.Load(ctx, postgres.New(db.Owner).WithFiles(db.Files), io.Discard); err != nil {
 			return err
 		}
 		_, err := scale.Load(ctx, db.Owner, scale.Sizes["medium"], planDay, io.Discard)

@@ -241,18 +241,28 @@ func (s *Store) SaveReturn(ctx context.Context, scope tally.Scope, id int64, ver
 	return returnErr(err)
 }
 
-// EvidenceFile is a file to attach.
-type EvidenceFile struct {
-	Name        string
-	ContentType string
-	Data        []byte
-	SHA256      string
-}
-
-// AddEvidence attaches a file to a draft or queried return.
+// AddEvidence attaches a file to a draft or queried return. The object is
+// stored first, outside the transaction (a slow upload to the object store
+// holds no connection or lock), then the row is written; if the row is
+// not written the object is deleted, and if even that fails the orphan
+// sweep (SweepEvidenceFiles) deletes it later.
 func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int64, version int, f EvidenceFile) (err error) {
 	defer derrors.Wrap(&err, "Store.AddEvidence(%d, %d)", returnID, version)
 	if err := scope.Require(tally.ReturnEditors...); err != nil {
+		return err
+	}
+	key, err := s.putEvidence(ctx, f)
+	if err != nil {
+		return err
+	}
+	rolledBack := true // until the transaction's work is done: then only COMMIT can fail, and its outcome is unknown
+	defer func() {
+		if err != nil && rolledBack {
+			s.deleteEvidenceObject(ctx, key)
+		}
+	}()
+	scan, err := s.checkEvidence(ctx, key, f)
+	if err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
@@ -269,14 +279,17 @@ func (s *Store) AddEvidence(ctx context.Context, scope tally.Scope, returnID int
 			return tally.FormErrors{"file": fmt.Sprintf("A return can have at most %d files: remove one first", MaxEvidenceFiles)}
 		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO evidence (partner_id, return_id, contract_id, supplier_id, name, content_type, size, sha256, data, uploaded_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			r.Contract.Partner.ID, r.ID, r.Contract.ID, r.Contract.Supplier.ID, f.Name, f.ContentType, len(f.Data), f.SHA256, f.Data,
+			INSERT INTO evidence (partner_id, return_id, contract_id, supplier_id, name, content_type, size, sha256, object_key, scan, uploaded_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			r.Contract.Partner.ID, r.ID, r.Contract.ID, r.Contract.Supplier.ID, f.Name, f.ContentType, f.Size, f.SHA256, key, scan,
 			nullID(scope.UserID)); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE returns SET version = version + 1, updated_at = now() WHERE partner_id = $1 AND id = $2`,
 			r.Contract.Partner.ID, r.ID)
+		if err == nil {
+			rolledBack = false
+		}
 		return err
 	})
 	return returnErr(err)
@@ -305,17 +318,6 @@ func (s *Store) RemoveEvidence(ctx context.Context, scope tally.Scope, returnID 
 		return err
 	})
 	return returnErr(err)
-}
-
-// EvidenceData returns a file of a return in scope, or tally.ErrNotFound.
-func (s *Store) EvidenceData(ctx context.Context, scope tally.Scope, returnID, evidenceID int64) (_ EvidenceFile, err error) {
-	defer derrors.Wrap(&err, "Store.EvidenceData(%d, %d)", returnID, evidenceID)
-	var f EvidenceFile
-	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT name, content_type, data, sha256 FROM evidence WHERE return_id = $1 AND id = $2`,
-			returnID, evidenceID).Scan(&f.Name, &f.ContentType, &f.Data, &f.SHA256)
-	})
-	return f, translate(err)
 }
 
 // ReturnSubmitErrors says what a saved return lacks before it can be

@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"testing"
@@ -29,7 +27,7 @@ func rtSetup(t *testing.T) *rtWorld {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
-	w := &rtWorld{db: db, store: postgres.New(db.App)}
+	w := &rtWorld{db: db, store: postgres.New(db.App).WithFiles(db.Files)}
 	ids := map[string]*int64{"pa": &w.partnerA, "pb": &w.partnerB, "ss": &w.supplierS, "st": &w.supplierT}
 	for slug, kind := range map[string]string{"pa": "partner", "pb": "partner", "ss": "supplier", "st": "supplier"} {
 		if err := db.Owner.QueryRow(ctx, `
@@ -91,9 +89,7 @@ func (w *rtWorld) contract(t *testing.T, partner, supplier int64, ref string, un
 }
 
 func rtFile(content string) postgres.EvidenceFile {
-	data := []byte("%PDF-1.4\n" + content + "\n%%EOF\n")
-	sum := sha256.Sum256(data)
-	return postgres.EvidenceFile{Name: "evidence.pdf", ContentType: "application/pdf", Data: data, SHA256: hex.EncodeToString(sum[:])}
+	return postgres.EvidenceBytes("evidence.pdf", "application/pdf", []byte("%PDF-1.4\n"+content+"\n%%EOF\n"))
 }
 
 // draft starts a return for a period as the supplier, enters the quantities
@@ -410,18 +406,22 @@ func TestRtEvidenceStaysInScope(t *testing.T) {
 	}
 
 	file := r.Evidence[0]
-	if f, err := w.store.EvidenceData(ctx, w.supplier(w.supplierS), id, file.ID); err != nil || f.SHA256 != file.SHA256 {
+	if f, body, err := w.store.OpenEvidence(ctx, w.supplier(w.supplierS), id, file.ID); err != nil || f.SHA256 != file.SHA256 {
 		t.Errorf("the supplier's own file: %v", err)
+	} else {
+		body.Close()
 	}
-	if _, err := w.store.EvidenceData(ctx, w.staff(w.partnerA), id, file.ID); err != nil {
+	if _, body, err := w.store.OpenEvidence(ctx, w.staff(w.partnerA), id, file.ID); err != nil {
 		t.Errorf("the partner's staff: %v", err)
+	} else {
+		body.Close()
 	}
 	for name, scope := range map[string]tally.Scope{
 		"another partner":  w.staff(w.partnerB),
 		"another supplier": w.supplier(w.supplierT),
 		"nobody":           {},
 	} {
-		if _, err := w.store.EvidenceData(ctx, scope, id, file.ID); !errors.Is(err, tally.ErrNotFound) {
+		if _, _, err := w.store.OpenEvidence(ctx, scope, id, file.ID); !errors.Is(err, tally.ErrNotFound) {
 			t.Errorf("%s downloading: %v, want not found", name, err)
 		}
 		if _, err := w.store.Return(ctx, scope, id); !errors.Is(err, tally.ErrNotFound) {
@@ -433,7 +433,7 @@ func TestRtEvidenceStaysInScope(t *testing.T) {
 	}
 	// A file is fetched only through its own return.
 	other, _ := w.draft(t, c, 2, nil)
-	if _, err := w.store.EvidenceData(ctx, w.staff(w.partnerA), other, file.ID); !errors.Is(err, tally.ErrNotFound) {
+	if _, _, err := w.store.OpenEvidence(ctx, w.staff(w.partnerA), other, file.ID); !errors.Is(err, tally.ErrNotFound) {
 		t.Errorf("a file through another return: %v, want not found", err)
 	}
 

@@ -99,7 +99,7 @@ func TestChangesCheckTheCallersRole(t *testing.T) {
 		{"StartReturn", returnEditors, supplier, func(sc tally.Scope) error { _, err := s.StartReturn(ctx, sc, 1, 1); return err }},
 		{"SaveReturn", returnEditors, supplier, func(sc tally.Scope) error { return s.SaveReturn(ctx, sc, 1, 1, postgres.ReturnInput{}) }},
 		{"AddEvidence", returnEditors, supplier, func(sc tally.Scope) error {
-			return s.AddEvidence(ctx, sc, 1, 1, postgres.EvidenceFile{Name: "a.pdf", Data: []byte("%PDF")})
+			return s.AddEvidence(ctx, sc, 1, 1, postgres.EvidenceBytes("a.pdf", "application/pdf", []byte("%PDF")))
 		}},
 		{"RemoveEvidence", returnEditors, supplier, func(sc tally.Scope) error { return s.RemoveEvidence(ctx, sc, 1, 1, 1) }},
 		{"SubmitReturn", returnEditors, supplier, func(sc tally.Scope) error { _, err := s.SubmitReturn(ctx, sc, 1, 1); return err }},

@@ -140,7 +140,7 @@ func ratingsFromStatuses(t *testing.T, store *postgres.Store, scope tally.Scope,
 // refresh the rollups in their own transactions.
 func TestRollupsMatchTheBaseTables(t *testing.T) {
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(context.Background(), postgres.New(db.Owner), io.Discard)
+		return demo.Load(context.Background(), postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	ctx := context.Background()
 	app := postgres.New(db.App)

@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/tally-sv/tally/internal/derrors"
+	"github.com/tally-sv/tally/internal/filestore"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -26,6 +27,7 @@ type Store struct {
 	pool   *pgxpool.Pool
 	jobs   *river.Client[pgx.Tx] // inserts jobs; it works none (package worker does)
 	untold bool                  // tells nobody (Untold)
+	files  filestore.Store       // evidence files (WithFiles); nil: none can be stored or read
 }
 
 // New returns a Store on pool.

@@ -34,7 +34,7 @@ import (
 func seededServer(t *testing.T, opts ...func(*config.Config)) *testServer {
 	t.Helper()
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(context.Background(), postgres.New(db.Owner), io.Discard)
+		return demo.Load(context.Background(), postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	logs := &syncBuffer{}
 	cfg := config.Config{
@@ -44,7 +44,7 @@ func seededServer(t *testing.T, opts ...func(*config.Config)) *testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := server.New(cfg, postgres.New(db.App), slog.New(slog.NewJSONHandler(logs, nil)))
+	srv := server.New(cfg, postgres.New(db.App).WithFiles(db.Files), slog.New(slog.NewJSONHandler(logs, nil)))
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() {

@@ -26,7 +26,7 @@ import (
 func demoServer(t *testing.T) *testServer {
 	t.Helper()
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(context.Background(), postgres.New(db.Owner), io.Discard)
+		return demo.Load(context.Background(), postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	return newTestServerOn(t, db)
 }

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"mime"
@@ -36,13 +34,22 @@ const (
 // if any (fileErr says why it cannot be used).
 type returnPost struct {
 	file    *postgres.EvidenceFile
+	spooled *evidence.Spooled // file's content, until close
 	fileErr string
 	status  int // for fileErr: 413 or 422
 }
 
+// close removes the spooled file, if any.
+func (rp returnPost) close() {
+	if rp.spooled != nil {
+		rp.spooled.Close()
+	}
+}
+
 // readReturnPost reads a urlencoded or multipart return form into
-// r.PostForm (so the form readers work) and the chosen file.
-func readReturnPost(w http.ResponseWriter, r *http.Request) (*form, returnPost, error) {
+// r.PostForm (so the form readers work) and the chosen file, spooled: the
+// caller closes the returnPost.
+func (s *Server) readReturnPost(w http.ResponseWriter, r *http.Request) (*form, returnPost, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		f, err := parseForm(w, r)
@@ -86,20 +93,16 @@ func readReturnPost(w http.ResponseWriter, r *http.Request) (*form, returnPost, 
 			part.Close()
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(part, evidence.MaxBytes+1))
-		switch {
-		case err != nil:
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				fail(http.StatusRequestEntityTooLarge, "The file must be 10 MB or smaller")
-			} else {
-				fail(http.StatusBadRequest, "The upload could not be read: try again")
-			}
-		case len(data) > evidence.MaxBytes:
-			fail(http.StatusRequestEntityTooLarge, "The file must be 10 MB or smaller")
-			io.Copy(io.Discard, part) // read past it to the fields after
-		default:
-			rp.file = &postgres.EvidenceFile{Name: evidence.FileName(part.FileName()), Data: data}
+		if rp.file != nil {
+			io.Copy(io.Discard, part) // one file per post: a second is ignored
+			part.Close()
+			continue
+		}
+		f, spooled, uerr := s.spoolEvidence(r, part)
+		if uerr != nil {
+			fail(uerr.status, uerr.msg)
+		} else {
+			rp.file, rp.spooled = f, spooled
 		}
 		part.Close()
 	}
@@ -114,10 +117,11 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 	if err != nil {
 		return err
 	}
-	f, post, err := readReturnPost(w, r)
+	f, post, err := s.readReturnPost(w, r)
 	if err != nil {
 		return err
 	}
+	defer post.close()
 	view := returnView{form: true}
 	if !returnFillable(a, rt) {
 		view.errs = map[string]string{"return": "This return cannot be changed now: it is " + strings.ToLower(rt.Status.Label())}
@@ -223,11 +227,9 @@ func (s *Server) returnFiles(r *http.Request, a tally.Access, rt tally.Return, v
 		return nil
 	}
 	var err error
-	if post.file.ContentType, err = evidence.Type(post.file.Data); err != nil {
+	if post.file.ContentType, err = evidence.TypeOf(post.file.Content, post.file.Size); err != nil {
 		return tally.FormErrors{"file": err.Error()}
 	}
-	sum := sha256.Sum256(post.file.Data)
-	post.file.SHA256 = hex.EncodeToString(sum[:])
 	return s.store.AddEvidence(r.Context(), a.Scope, rt.ID, version, *post.file)
 }
 

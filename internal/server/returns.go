@@ -1,12 +1,9 @@
 package server
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -516,7 +513,7 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 		return fail(http.StatusBadRequest, "Choose a file to upload")
 	}
 	version := -1
-	var file postgres.EvidenceFile
+	var file *postgres.EvidenceFile
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -534,26 +531,25 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 			b, _ := io.ReadAll(io.LimitReader(part, 20))
 			version = atoiOr(strings.TrimSpace(string(b)), -1)
 		case "file":
-			data, err := io.ReadAll(io.LimitReader(part, evidence.MaxBytes+1))
-			if errors.As(err, &tooBig) || len(data) > evidence.MaxBytes {
-				return fail(http.StatusRequestEntityTooLarge, "The file must be 10 MB or smaller")
+			if file != nil {
+				break // one file per upload: a second is ignored
 			}
-			if err != nil {
-				return fail(http.StatusBadRequest, "The upload could not be read: try again")
+			f, spooled, uerr := s.spoolEvidence(r, part)
+			if uerr != nil {
+				return fail(uerr.status, uerr.msg)
 			}
-			file.Name, file.Data = evidence.FileName(part.FileName()), data
+			defer spooled.Close()
+			file = f
 		}
 		part.Close()
 	}
-	if file.Data == nil {
+	if file == nil {
 		return fail(http.StatusUnprocessableEntity, "Choose a file to upload")
 	}
-	if file.ContentType, err = evidence.Type(file.Data); err != nil {
+	if file.ContentType, err = evidence.TypeOf(file.Content, file.Size); err != nil {
 		return fail(http.StatusUnprocessableEntity, err.Error())
 	}
-	sum := sha256.Sum256(file.Data)
-	file.SHA256 = hex.EncodeToString(sum[:])
-	err = s.store.AddEvidence(r.Context(), a.Scope, rt.ID, version, file)
+	err = s.store.AddEvidence(r.Context(), a.Scope, rt.ID, version, *file)
 	if errors.Is(err, tally.ErrConflict) {
 		rt, _ = s.store.Return(r.Context(), a.Scope, rt.ID)
 		return fail(http.StatusUnprocessableEntity, "This return was changed in another window or tab. Choose the file again")
@@ -581,23 +577,15 @@ func (s *Server) handleEvidence(w http.ResponseWriter, r *http.Request, a tally.
 	if err != nil {
 		return errNotFound
 	}
-	f, err := s.store.EvidenceData(r.Context(), a.Scope, rt.ID, id)
+	f, body, err := s.store.OpenEvidence(r.Context(), a.Scope, rt.ID, id)
 	if err != nil {
 		return err
 	}
-	ct := f.ContentType
-	if _, _, err := mime.ParseMediaType(ct); err != nil {
-		ct = "application/octet-stream"
+	defer body.Close()
+	if err := serveEvidence(w, f, body); err != nil {
+		s.logger(r).Warn("evidence download cut short", "evidence", id, "err", err.Error())
 	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("Content-Disposition", attachment(f.Name))
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
-	h.Set("Cache-Control", "private, no-store")
-	_, err = w.Write(f.Data)
-	return err
+	return nil
 }
 
 // handleRemoveEvidence detaches a file from a draft or queried return.

@@ -56,7 +56,7 @@ func newTestServerOn(t *testing.T, db *pgtest.DB) *testServer {
 		Addr: "127.0.0.1:0", DatabaseURL: db.AppURL, BaseURL: "http://localhost",
 		SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, LogLevel: "debug",
 	}
-	srv := server.New(cfg, postgres.New(db.App), slog.New(slog.NewJSONHandler(logs, nil)))
+	srv := server.New(cfg, postgres.New(db.App).WithFiles(db.Files), slog.New(slog.NewJSONHandler(logs, nil)))
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return &testServer{Server: ts, srv: srv, db: db, log: logs, t: t}

@@ -70,7 +70,7 @@ func readyAward(t *testing.T) *awardCase {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(ctx, postgres.New(db.Owner), io.Discard)
+		return demo.Load(ctx, postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	admin, err := pgx.Connect(ctx, db.AdminURL())
 	if err != nil {
@@ -239,7 +239,7 @@ func startWorkers(t *testing.T, db *pgtest.DB, cfg worker.Config) *river.Client[
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 100 * time.Millisecond
 	}
-	c, err := worker.New(db.App, postgres.New(db.App), cfg)
+	c, err := worker.New(db.App, postgres.New(db.App).WithFiles(db.Files), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package worker runs Tally's background jobs (package jobs) with River:
 // it sends emails, with retries, makes password reset and sign-in links,
-// and sweeps for the reminders and digests due every hour. Workers run
+// sweeps for the reminders and digests due every hour, and deletes
+// evidence files no return names (an orphan sweep, hourly). Workers run
 // inside `tally serve` by default and in `tally worker` for deployments
 // that separate them; any number of processes may run them at once,
 // because River locks each job to one (and the sweep sends each reminder
@@ -52,7 +53,11 @@ type Config struct {
 	// this process still works sweeps another enqueued. Tests of other
 	// jobs leave it off, so no reminder joins their emails.
 	Reminders bool
-	// Now is the sweep's clock; nil is time.Now.
+	// SweepFiles deletes orphaned evidence objects: every hour the
+	// leader enqueues a sweep (jobs.SweepFiles). Off, this process still
+	// works sweeps another enqueued.
+	SweepFiles bool
+	// Now is the sweeps' clock; nil is time.Now.
 	Now func() time.Time
 }
 
@@ -81,10 +86,14 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 		now = time.Now
 	}
 	river.AddWorker(workers, &remindersWorker{store: store, now: now, log: cfg.Log})
+	river.AddWorker(workers, &sweepWorker{store: store, now: now, log: cfg.Log})
 	river.AddWorker(workers, &tidyWorker{store: store, log: cfg.Log})
 	periodic := []*river.PeriodicJob{tidyJob()}
 	if cfg.Reminders {
 		periodic = append(periodic, remindersJob())
+	}
+	if cfg.SweepFiles {
+		periodic = append(periodic, sweepJob())
 	}
 	rescue := cfg.RescueAfter
 	if rescue == 0 {
