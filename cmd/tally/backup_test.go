@@ -19,7 +19,7 @@ import (
 // passes; without a file or a URL it says what it needs.
 func TestBackupVerifyCommand(t *testing.T) {
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(context.Background(), postgres.New(db.Owner), io.Discard)
+		return demo.Load(context.Background(), postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	bin, err := backup.ClientBinDir()
 	if err != nil {

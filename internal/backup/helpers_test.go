@@ -22,7 +22,7 @@ import (
 func demoDB(t *testing.T) (*pgtest.DB, *pgx.Conn) {
 	t.Helper()
 	db := pgtest.NewSeeded(t, "demo", func(db *pgtest.DB) error {
-		return demo.Load(context.Background(), postgres.New(db.Owner), io.Discard)
+		return demo.Load(context.Background(), postgres.New(db.Owner).WithFiles(db.Files), io.Discard)
 	})
 	conn, err := pgx.Connect(context.Background(), db.AdminURL())
 	if err != nil {
