@@ -125,6 +125,20 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		defer profiles.Close()
 		log.Info("serving profiles", "addr", cfg.DebugAddr)
 	}
+	if cfg.MetricsAddr != "" {
+		// Metrics, like profiles, on their own listener: the public
+		// router has no route to them.
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", app.Metrics())
+		metrics := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := metrics.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics not served", "addr", cfg.MetricsAddr, "error", err)
+			}
+		}()
+		defer metrics.Close()
+		log.Info("serving metrics", "addr", cfg.MetricsAddr)
+	}
 	log.Info("serving", "addr", cfg.Addr, "url", cfg.BaseURL, "files", files.String())
 	select {
 	case err := <-errc:

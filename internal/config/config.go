@@ -33,6 +33,7 @@ type Config struct {
 	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
 	DebugAddr       string         // DEBUG_ADDR: where to serve /debug/pprof/ (empty: nowhere)
 	Files           Files          // FILES_DIR, S3_*: where evidence files are kept
+	MetricsAddr     string         // METRICS_ADDR: where to serve Prometheus /metrics (empty: nowhere)
 }
 
 // maxDBConns bounds DB_MAX_CONNS: far above any PostgreSQL's
@@ -53,6 +54,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MailFrom:     or(getenv("MAIL_FROM"), "Tally <no-reply@tally.localhost>"),
 		LogLevel:     or(getenv("LOG_LEVEL"), "info"),
 		DebugAddr:    getenv("DEBUG_ADDR"),
+		MetricsAddr:  getenv("METRICS_ADDR"),
 	}
 	var errs []error
 	var err error

@@ -53,6 +53,10 @@ func (s *Store) Untold() *Store {
 // Pool is the underlying pool (for the session store and health checks).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
+// connectTimeout bounds each attempt to open a database connection when
+// the URL sets no connect_timeout.
+const connectTimeout = 3 * time.Second
+
 // Open connects a pool to url and checks that the database answers.
 func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
@@ -63,6 +67,18 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 		cfg.MaxConns = maxConns
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	// While the database is down or unreachable, a request should fail
+	// fast (and answer 503) rather than hang: connecting gives up after a
+	// few seconds unless the URL's connect_timeout says otherwise, a
+	// connection idle for a second is pinged before use, with a deadline,
+	// and idle connections are checked often, so that a restarted
+	// database's dead connections are dropped and new ones made within
+	// seconds.
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	cfg.PingTimeout = 2 * time.Second
+	cfg.HealthCheckPeriod = 5 * time.Second
 	// Tally's queries are short and index-driven; JIT compiling them cost
 	// more (hundreds of ms on the dashboard) than it ever saved.
 	cfg.ConnConfig.RuntimeParams["jit"] = "off"

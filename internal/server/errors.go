@@ -44,6 +44,14 @@ func (s *Server) h(fn handler) http.HandlerFunc {
 // serveError maps err to a status and a friendly page. Only unexpected
 // errors are logged; users never see their text.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
+	if responseStarted(w) {
+		// Too late for a page: a status is sent. A download cut short
+		// does this, and so does a session that could not be saved as the
+		// handler began its answer (scs saves it then): the session's
+		// error page went instead, and the handler's page failed after it.
+		s.logger(r).Warn("request failed after its response started", "err", err.Error())
+		return
+	}
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
@@ -51,6 +59,12 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		he = errNotFound
 	case errors.Is(err, tally.ErrConflict):
 		he = errConflict
+	case isUnavailable(err):
+		// The database is down or slow: an outage, not a bug. Tell the
+		// browser when to try again, and log it below error level.
+		he = errUnavailable
+		w.Header().Set("Retry-After", retryAfterUnavailable)
+		s.logger(r).Warn("database unavailable", "err", err.Error())
 	default:
 		he = errInternal
 		s.logger(r).Error("request failed", "err", err.Error())
@@ -60,6 +74,13 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		p.RequestID = requestIDFrom(r.Context())
 	}
 	if rerr := s.render(w, r, he.status, pages.Error(p)); rerr != nil {
+		if responseStarted(w) {
+			// Failed while sending: the client went away, or the session
+			// could not be saved as the status went (scs saves it then)
+			// and the session's own error page went in its place.
+			s.logger(r).Warn("error page not sent", "err", rerr.Error())
+			return
+		}
 		s.logger(r).Error("render error page", "err", rerr.Error())
 		http.Error(w, he.heading, he.status)
 	}

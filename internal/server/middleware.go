@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
 )
 
 type ctxKey int
@@ -49,10 +50,15 @@ type statusRecorder struct {
 	bytes  int
 }
 
+// WriteHeader sends the first status only. A second is ignored by
+// net/http too, which logs it; the one expected is a handler's status
+// after the session's error page (scs saves the session as a status is
+// written, and a session that cannot be saved gets its own page first).
 func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+	if w.status != 0 {
+		return
 	}
+	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
 
@@ -66,6 +72,21 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 }
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// responseStarted reports whether a status has been sent on w, as far as
+// the statusRecorder beneath it (if any) knows.
+func responseStarted(w http.ResponseWriter) bool {
+	for {
+		if rec, ok := w.(*statusRecorder); ok {
+			return rec.status != 0
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return false
+		}
+		w = u.Unwrap()
+	}
+}
 
 // requestLog is who a request's log line names. logRequests runs before
 // the session loads and the organisation resolves, so it puts an empty one
@@ -89,9 +110,10 @@ func logOrg(ctx context.Context, slug string) {
 	}
 }
 
-// logRequests writes one JSON line per request, naming the user and the
-// organisation when known. It logs the path but never the query string,
-// which may carry tokens (password reset links).
+// logRequests writes one JSON line per request, naming the user, the
+// organisation and the client address, and counts it in the metrics by
+// its route pattern. It logs the path but never the query string, which
+// may carry tokens (password reset links).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -102,14 +124,27 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
+		took := time.Since(start)
+		var pattern string
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			pattern = rc.RoutePattern()
+			if who.org == "" {
+				// The organisation was not resolved (the database was
+				// down, or the person is not signed in): name the one
+				// the URL asked for.
+				who.org = rc.URLParam("org")
+			}
+		}
+		s.metrics.Request(r.Method, pattern, rec.status, took)
 		s.logger(r).LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("path", redactPath(r.URL.Path)),
 			slog.Int("status", rec.status),
 			slog.Int("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", took),
 			slog.Int64("user_id", who.userID),
 			slog.String("org", who.org),
+			slog.String("client", s.clientAddr(r)),
 		)
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tally-sv/tally/internal/auth"
 	"github.com/tally-sv/tally/internal/config"
+	"github.com/tally-sv/tally/internal/metrics"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/session"
 	"github.com/tally-sv/tally/internal/tally"
@@ -33,6 +34,7 @@ type Server struct {
 	roles    map[string][]tally.Role // the permission table, read from router
 	hasher   *auth.Hasher
 	draining atomic.Bool // set by Drain: /readyz answers 503
+	metrics  *metrics.Metrics
 }
 
 // New builds a server and its routes.
@@ -51,7 +53,7 @@ func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 		sm.Cookie.Secure = true
 	}
 	s := &Server{cfg: cfg, store: store, log: log, sessions: sm, static: static.FS,
-		hasher: auth.NewHasher(max(2, runtime.NumCPU()))}
+		hasher: auth.NewHasher(max(2, runtime.NumCPU())), metrics: metrics.New(store.Pool())}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serveError(w, r, err)
 	}
@@ -61,6 +63,11 @@ func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Metrics serves the server's Prometheus metrics. Serve it on a listener
+// of its own (METRICS_ADDR), never on the public one: the router has no
+// route to it.
+func (s *Server) Metrics() http.Handler { return s.metrics.Handler() }
 
 // Router is the chi router, for tests that walk the routes.
 func (s *Server) Router() chi.Router { return s.router }

@@ -100,6 +100,7 @@ func (s *Server) throttle(r *http.Request, event string, userID int64, limits []
 // "sign_in_throttled", ...) with the client address and, when known (not
 // 0), the user. It never logs what was typed: no password, token or email.
 func (s *Server) securityEvent(r *http.Request, level slog.Level, event string, userID int64, attrs ...slog.Attr) {
+	s.metrics.SecurityEvent(event)
 	as := append(make([]slog.Attr, 0, len(attrs)+3), slog.String("event", event), slog.String("client", s.clientAddr(r)))
 	if userID != 0 {
 		as = append(as, slog.Int64("user_id", userID))
