@@ -131,7 +131,13 @@ func dropDatabase(adminURL, name string) error {
 	conn, err := pgx.Connect(ctx, adminURL)
 	if err == nil {
 		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		// A plain DROP first: it cancels an autovacuum worker busy with
+		// the freshly restored tables and waits for it, where FORCE would
+		// refuse a role that is not a superuser (the worker is not its
+		// process). FORCE is for a session still connected.
+		if _, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+			_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("drop the scratch database %s (drop it by hand: it holds a copy of the data): %w", name, err)
