@@ -97,7 +97,7 @@ func loadReturns(ctx context.Context, store *postgres.Store, w *world) error {
 				}
 				verdicts = append(verdicts, v)
 			}
-			if _, err := store.VerifyReturn(ctx, staff, id, verdicts); err != nil {
+			if _, err := store.VerifyReturn(ctx, staff, id, 1, verdicts); err != nil {
 				return fmt.Errorf("verify return: %w", err)
 			}
 		}

@@ -204,14 +204,14 @@ func contract(ctx context.Context, tx pgx.Tx, id int64) (tally.Contract, error) 
 		return c, err
 	}
 	rows, err := tx.Query(ctx, `
-		SELECT id, edition, code, title, unit, coalesce(proxy, 0), proxy IS NOT NULL, local, plugin, quantity
+		SELECT id, edition, code, title, unit, coalesce(proxy, 0), proxy IS NOT NULL, local, plugin, quantity, version
 		FROM kpis WHERE partner_id = $1 AND contract_id = $2 ORDER BY position`, c.Partner.ID, c.ID)
 	if err != nil {
 		return c, err
 	}
 	if c.KPIs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.KPI, error) {
 		var k tally.KPI
-		err := r.Scan(&k.ID, &k.Edition, &k.Code, &k.Title, &k.Unit, &k.Proxy, &k.HasProxy, &k.Local, &k.Plugin, &k.Quantity)
+		err := r.Scan(&k.ID, &k.Edition, &k.Code, &k.Title, &k.Unit, &k.Proxy, &k.HasProxy, &k.Local, &k.Plugin, &k.Quantity, &k.Version)
 		return k, err
 	}); err != nil {
 		return c, err
@@ -249,13 +249,24 @@ func contract(ctx context.Context, tx pgx.Tx, id int64) (tally.Contract, error) 
 // reason, the wrong number of targets, a change to a locked period
 // ("target-N") or no change at all. The committed quantity becomes the sum
 // of the targets; the change is kept in the contract's history
-// (kpi_changes) with its reason, and audited.
-func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID, kpiID int64, targets []tally.Quantity, reason string) (err error) {
-	defer derrors.Wrap(&err, "Store.SetKPITargets(%d, %d)", contractID, kpiID)
+// (kpi_changes) with its reason, and audited. version is the KPI's version
+// the form was drawn from: when the KPI has moved on since (someone else
+// changed its targets), it is tally.ErrConflict and nothing is written.
+func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID, kpiID int64, version int, targets []tally.Quantity, reason string) (err error) {
+	defer derrors.Wrap(&err, "Store.SetKPITargets(%d, %d, %d)", contractID, kpiID, version)
 	if err := scope.Require(tally.ContractChangers...); err != nil {
 		return err
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		// Lock the KPI before reading its targets, so the version checked
+		// is the one the change is made to.
+		var current int
+		if err := tx.QueryRow(ctx, `SELECT version FROM kpis WHERE id = $1 AND contract_id = $2 FOR UPDATE`, kpiID, contractID).Scan(&current); err != nil {
+			return err
+		}
+		if current != version {
+			return fmt.Errorf("%w: KPI %d is at version %d, the form was for %d", tally.ErrConflict, kpiID, current, version)
+		}
 		c, err := contract(ctx, tx, contractID)
 		if err != nil {
 			return err
@@ -312,7 +323,7 @@ func (s *Store) SetKPITargets(ctx context.Context, scope tally.Scope, contractID
 				return fmt.Errorf("kpi target: %w", err)
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE kpis SET quantity = $3 WHERE partner_id = $1 AND id = $2`, c.Partner.ID, k.ID, int64(total)); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE kpis SET quantity = $3, version = version + 1 WHERE partner_id = $1 AND id = $2`, c.Partner.ID, k.ID, int64(total)); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `

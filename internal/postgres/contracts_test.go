@@ -139,7 +139,7 @@ func TestSetKPITargetsLocksPeriodsEndedOrReported(t *testing.T) {
 	}
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	var fe tally.FormErrors
-	err = app.SetKPITargets(ctx, a.Scope, contractID, kpiID, targets(func(i int, t tally.KPITarget) tally.Quantity {
+	err = app.SetKPITargets(ctx, a.Scope, contractID, kpiID, k.Version, targets(func(i int, t tally.KPITarget) tally.Quantity {
 		return t.Target + 1000 // every period, the ended ones too
 	}), "Everything moves")
 	if !errors.As(err, &fe) || fe["target-1"] == "" {
@@ -149,7 +149,7 @@ func TestSetKPITargetsLocksPeriodsEndedOrReported(t *testing.T) {
 	if err := admin.QueryRow(ctx, `SELECT count(*) FROM kpi_changes WHERE kpi_id = $1`, kpiID).Scan(&changes); err != nil || changes != 0 {
 		t.Fatalf("a refused change was recorded (%d, %v)", changes, err)
 	}
-	if err := app.SetKPITargets(ctx, a.Scope, contractID, kpiID, targets(func(i int, t tally.KPITarget) tally.Quantity {
+	if err := app.SetKPITargets(ctx, a.Scope, contractID, kpiID, k.Version, targets(func(i int, t tally.KPITarget) tally.Quantity {
 		if t.Locked(today) {
 			return t.Target
 		}

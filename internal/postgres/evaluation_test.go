@@ -650,16 +650,16 @@ func TestEvSetKPITargetsNeedsAReasonAndIsAudited(t *testing.T) {
 	targets := []tally.Quantity{0, 0, 500, 500, 500, 500, 1000} // 3 FTE, starting later
 	var fe tally.FormErrors
 	for _, reason := range []string{"", "  "} {
-		if err := w.store.SetKPITargets(ctx, w.buyer, contractID, job.ID, targets, reason); !errors.As(err, &fe) || fe["reason"] == "" {
+		if err := w.store.SetKPITargets(ctx, w.buyer, contractID, job.ID, job.Version, targets, reason); !errors.As(err, &fe) || fe["reason"] == "" {
 			t.Errorf("reason %q: %v, want a message for reason", reason, err)
 		}
 	}
-	if err := w.store.SetKPITargets(ctx, w.buyer, contractID, job.ID, targets[:6], "Mobilisation"); !errors.As(err, &fe) || fe["targets"] == "" {
+	if err := w.store.SetKPITargets(ctx, w.buyer, contractID, job.ID, job.Version, targets[:6], "Mobilisation"); !errors.As(err, &fe) || fe["targets"] == "" {
 		t.Errorf("too few targets: %v", err)
 	}
 	// The supplier and another partner cannot change them.
 	for _, scope := range []tally.Scope{w.supplier(0), w.outsider} {
-		if err := w.store.SetKPITargets(ctx, scope, contractID, job.ID, targets, "Mine now"); err == nil {
+		if err := w.store.SetKPITargets(ctx, scope, contractID, job.ID, job.Version, targets, "Mine now"); err == nil {
 			t.Errorf("scope %+v changed the targets", scope)
 		}
 	}
@@ -672,7 +672,7 @@ func TestEvSetKPITargetsNeedsAReasonAndIsAudited(t *testing.T) {
 	}
 
 	const reason = "Mobilisation takes six months; agreed with the supplier"
-	if err := w.store.SetKPITargets(ctx, w.buyer, contractID, job.ID, targets, reason); err != nil {
+	if err := w.store.SetKPITargets(ctx, w.buyer, contractID, job.ID, job.Version, targets, reason); err != nil {
 		t.Fatal(err)
 	}
 	after, err := w.store.Contract(ctx, w.buyer, contractID)

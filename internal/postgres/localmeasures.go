@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -18,7 +19,7 @@ func (s *Store) LocalMeasures(ctx context.Context, scope tally.Scope) (_ []Local
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT l.org_id, o.name, l.id, l.theme, l.outcome, l.code, l.title, l.unit, coalesce(l.proxy, 0), l.proxy IS NOT NULL,
-			       l.local, coalesce(l.max_per_million, 0), l.max_per_million IS NOT NULL, l.description, l.retired_at IS NOT NULL
+			       l.local, coalesce(l.max_per_million, 0), l.max_per_million IS NOT NULL, l.description, l.retired_at IS NOT NULL, l.version
 			FROM local_measures l JOIN organisations o ON o.id = l.org_id
 			WHERE l.org_id = ANY (tally_measure_org_ids())
 			ORDER BY l.retired_at IS NOT NULL, o.name, l.code`)
@@ -36,12 +37,13 @@ type LocalMeasure struct {
 	OrgID   int64
 	OrgName string
 	tally.Measure
+	Version int // moves on with every change; an edit names the one its form was drawn from
 }
 
 func scanLocalMeasure(r pgx.CollectableRow) (LocalMeasure, error) {
 	var m LocalMeasure
 	err := r.Scan(&m.OrgID, &m.OrgName, &m.ID, &m.Theme, &m.Outcome, &m.Code, &m.Title, &m.Unit, &m.Proxy, &m.HasProxy,
-		&m.Local, &m.MaxPerMillion, &m.HasMax, &m.Description, &m.Retired)
+		&m.Local, &m.MaxPerMillion, &m.HasMax, &m.Description, &m.Retired, &m.Version)
 	return m, err
 }
 
@@ -52,7 +54,7 @@ func (s *Store) LocalMeasureByID(ctx context.Context, scope tally.Scope, id int6
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT l.org_id, o.name, l.id, l.theme, l.outcome, l.code, l.title, l.unit, coalesce(l.proxy, 0), l.proxy IS NOT NULL,
-			       l.local, coalesce(l.max_per_million, 0), l.max_per_million IS NOT NULL, l.description, l.retired_at IS NOT NULL
+			       l.local, coalesce(l.max_per_million, 0), l.max_per_million IS NOT NULL, l.description, l.retired_at IS NOT NULL, l.version
 			FROM local_measures l JOIN organisations o ON o.id = l.org_id
 			WHERE l.id = $1 AND l.org_id = ANY (tally_measure_org_ids())`, id)
 		if err != nil {
@@ -65,10 +67,12 @@ func (s *Store) LocalMeasureByID(ctx context.Context, scope tally.Scope, id int6
 }
 
 // SaveLocalMeasure creates (m.ID == 0) or updates one of orgID's local
-// measures and audits it. A code the organisation already uses is a
+// measures and audits it. An update names the version its form was drawn
+// from: when the measure has moved on since, it is tally.ErrConflict and
+// nothing is written. A code the organisation already uses is a
 // FormErrors on "code".
-func (s *Store) SaveLocalMeasure(ctx context.Context, scope tally.Scope, orgID int64, m tally.Measure) (_ int64, err error) {
-	defer derrors.Wrap(&err, "Store.SaveLocalMeasure(%d)", orgID)
+func (s *Store) SaveLocalMeasure(ctx context.Context, scope tally.Scope, orgID int64, m tally.Measure, version int) (_ int64, err error) {
+	defer derrors.Wrap(&err, "Store.SaveLocalMeasure(%d, %d, %d)", orgID, m.ID, version)
 	if err := scope.Require(tally.Admins...); err != nil {
 		return 0, err
 	}
@@ -82,13 +86,20 @@ func (s *Store) SaveLocalMeasure(ctx context.Context, scope tally.Scope, orgID i
 				orgID, m.Theme, m.Outcome, m.Code, m.Title, m.Unit, proxyOrNil(m), m.Local, maxOrNil(m), m.Description).Scan(&id)
 		} else {
 			var tag pgconn.CommandTag
+			var current int
+			if err := tx.QueryRow(ctx, `SELECT version FROM local_measures WHERE org_id = $1 AND id = $2 FOR UPDATE`, orgID, id).Scan(&current); err != nil {
+				return err
+			}
+			if current != version {
+				return fmt.Errorf("%w: local measure %d is at version %d, the form was for %d", tally.ErrConflict, id, current, version)
+			}
 			tag, err = tx.Exec(ctx, `
 				UPDATE local_measures SET theme = $3, outcome = $4, code = $5, title = $6, unit = $7, proxy = $8, local = $9,
-				       max_per_million = $10, description = $11
-				WHERE org_id = $1 AND id = $2`,
-				orgID, id, m.Theme, m.Outcome, m.Code, m.Title, m.Unit, proxyOrNil(m), m.Local, maxOrNil(m), m.Description)
+				       max_per_million = $10, description = $11, version = version + 1
+				WHERE org_id = $1 AND id = $2 AND version = $12`,
+				orgID, id, m.Theme, m.Outcome, m.Code, m.Title, m.Unit, proxyOrNil(m), m.Local, maxOrNil(m), m.Description, version)
 			if err == nil && tag.RowsAffected() == 0 {
-				return tally.ErrNotFound
+				return fmt.Errorf("%w: local measure %d changed", tally.ErrConflict, id)
 			}
 		}
 		if conflictOn(err, "local_measures_code_idx") {

@@ -81,7 +81,7 @@ func TestReminderDigestReportsAContractThatFallsAgain(t *testing.T) {
 	}
 	// RM-1's first return is submitted late and verified in full: Good.
 	id := w.submitted(t, w.contract, 1, []tally.Quantity{2000})
-	if _, err := w.store.VerifyReturn(ctx, w.staffOf(w.partnerA), id, []postgres.Verdict{
+	if _, err := w.store.VerifyReturn(ctx, w.staffOf(w.partnerA), id, 1, []postgres.Verdict{
 		{KPIID: w.contract.KPIs[0].ID, Decision: tally.DecisionVerified}}); err != nil {
 		t.Fatal(err)
 	}

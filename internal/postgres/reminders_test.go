@@ -95,7 +95,7 @@ func TestQueryAwaitingAnAnswerIsRemindedWeekly(t *testing.T) {
 	ctx := context.Background()
 	w := rmSetup(t)
 	id := w.submitted(t, w.contract, 1, []tally.Quantity{2000})
-	r, err := w.store.VerifyReturn(ctx, w.staffOf(w.partnerA), id, []postgres.Verdict{
+	r, err := w.store.VerifyReturn(ctx, w.staffOf(w.partnerA), id, 1, []postgres.Verdict{
 		{KPIID: w.contract.KPIs[0].ID, Decision: tally.DecisionQueried, Note: "Which sites?"}})
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +219,7 @@ func TestStatutoryMessagesIgnoreTheOptOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := w.submitted(t, w.contract, 1, []tally.Quantity{2000})
-	if _, err := w.store.VerifyReturn(ctx, w.staffOf(w.partnerA), id, []postgres.Verdict{
+	if _, err := w.store.VerifyReturn(ctx, w.staffOf(w.partnerA), id, 1, []postgres.Verdict{
 		{KPIID: w.contract.KPIs[0].ID, Decision: tally.DecisionQueried, Note: "Which sites?"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func TestRtAQueriedReturnKeepsItsAttestations(t *testing.T) {
 	w := rtSetup(t)
 	c := w.contract(t, w.partnerA, w.supplierS, "RT-Q", 80)
 	id := w.submitted(t, c, 1, rtUnits(5))
-	if _, err := w.store.VerifyReturn(ctx, w.staff(w.partnerA), id, []postgres.Verdict{{KPIID: c.KPIs[0].ID, Decision: tally.DecisionQueried, Note: "Which sites?"}}); err != nil {
+	if _, err := w.store.VerifyReturn(ctx, w.staff(w.partnerA), id, 1, []postgres.Verdict{{KPIID: c.KPIs[0].ID, Decision: tally.DecisionQueried, Note: "Which sites?"}}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := w.store.Return(ctx, w.supplier(w.supplierS), id)
@@ -77,11 +77,11 @@ func TestRtOtherLinesStayVerifiableAfterAQuery(t *testing.T) {
 	c := w.contract(t, w.partnerA, w.supplierS, "RT-V", 80, 40)
 	id := w.submitted(t, c, 1, rtUnits(5, 6))
 	staff := w.staff(w.partnerA)
-	r, err := w.store.VerifyReturn(ctx, staff, id, []postgres.Verdict{{KPIID: c.KPIs[0].ID, Decision: tally.DecisionQueried, Note: "Which sites?"}})
+	r, err := w.store.VerifyReturn(ctx, staff, id, 1, []postgres.Verdict{{KPIID: c.KPIs[0].ID, Decision: tally.DecisionQueried, Note: "Which sites?"}})
 	if err != nil || r.Status != tally.ReturnQueried {
 		t.Fatalf("query one line: %s, %v", r.Status, err)
 	}
-	r, err = w.store.VerifyReturn(ctx, staff, id, []postgres.Verdict{{KPIID: c.KPIs[1].ID, Decision: tally.DecisionVerified}})
+	r, err = w.store.VerifyReturn(ctx, staff, id, r.DecisionsVersion, []postgres.Verdict{{KPIID: c.KPIs[1].ID, Decision: tally.DecisionVerified}})
 	if err != nil {
 		t.Fatalf("verify another line while one is queried: %v", err)
 	}

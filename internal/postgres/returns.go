@@ -87,9 +87,10 @@ func loadReturn(ctx context.Context, tx pgx.Tx, id int64) (tally.Return, error) 
 	var contractID int64
 	var submitted *time.Time
 	err := tx.QueryRow(ctx, `
-		SELECT id, contract_id, period, period_start, period_end, due, status, narrative, attest_contract, attest_period, version, submitted_at
+		SELECT id, contract_id, period, period_start, period_end, due, status, narrative, attest_contract, attest_period, version,
+		       decisions_version, submitted_at
 		FROM returns WHERE id = $1`, id).Scan(&r.ID, &contractID, &r.Period.Number, &r.Period.Start, &r.Period.End, &r.Period.Due,
-		&r.Status, &r.Narrative, &r.AttestContract, &r.AttestPeriod, &r.Version, &submitted)
+		&r.Status, &r.Narrative, &r.AttestContract, &r.AttestPeriod, &r.Version, &r.DecisionsVersion, &submitted)
 	if err != nil {
 		return r, err
 	}
@@ -392,9 +393,12 @@ type Verdict struct {
 
 // VerifyReturn records decisions on a submitted return's pending lines,
 // each audited. A queried line sends the return back to the supplier; when
-// every line is decided and none queried the return is complete.
-func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, verdicts []Verdict) (_ tally.Return, err error) {
-	defer derrors.Wrap(&err, "Store.VerifyReturn(%d)", id)
+// every line is decided and none queried the return is complete. version
+// is the return's DecisionsVersion the form was drawn from: when decisions
+// have been made since (or a queried line answered), or a verdict names a
+// line no longer pending, it is tally.ErrConflict and nothing is written.
+func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, version int, verdicts []Verdict) (_ tally.Return, err error) {
+	defer derrors.Wrap(&err, "Store.VerifyReturn(%d, %d)", id, version)
 	if err := scope.Require(tally.ContractManagers...); err != nil {
 		return tally.Return{}, err
 	}
@@ -412,13 +416,20 @@ func (s *Store) VerifyReturn(ctx context.Context, scope tally.Scope, id int64, v
 		if r.Status != tally.ReturnSubmitted && r.Status != tally.ReturnQueried {
 			return tally.FormErrors{"return": "Only a submitted return awaiting verification can be checked"}
 		}
+		if r.DecisionsVersion != version {
+			return fmt.Errorf("%w: return %d's decisions are at version %d, the form was for %d", tally.ErrConflict, id, r.DecisionsVersion, version)
+		}
 		pending := map[int64]bool{}
 		for _, l := range r.Lines {
 			pending[l.KPI.ID] = l.Decision == tally.DecisionPending
 		}
 		for _, v := range verdicts {
-			if !pending[v.KPIID] || v.Decision == tally.DecisionPending {
+			if v.Decision == tally.DecisionPending {
 				continue
+			}
+			if !pending[v.KPIID] {
+				// Decided already: never decided twice, last one winning.
+				return fmt.Errorf("%w: return %d's line for KPI %d is decided", tally.ErrConflict, id, v.KPIID)
 			}
 			if _, err := tx.Exec(ctx, `
 				UPDATE return_lines SET decision = $4, note = $5, decided_by = $6, decided_at = now()

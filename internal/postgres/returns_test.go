@@ -195,7 +195,7 @@ func TestRtOnlyVerifiedLinesCountAsDelivered(t *testing.T) {
 	check("submitted, pending", 0, 0, 0)
 
 	staff := w.staff(w.partnerA)
-	r, err := w.store.VerifyReturn(ctx, staff, id, []postgres.Verdict{
+	r, err := w.store.VerifyReturn(ctx, staff, id, 1, []postgres.Verdict{
 		{KPIID: c.KPIs[0].ID, Decision: tally.DecisionVerified},
 		{KPIID: c.KPIs[1].ID, Decision: tally.DecisionQueried, Note: "Which sites?"},
 		{KPIID: c.KPIs[2].ID, Decision: tally.DecisionRejected, Note: "Another contract's figures."},
@@ -220,7 +220,11 @@ func TestRtOnlyVerifiedLinesCountAsDelivered(t *testing.T) {
 	}
 	check("answered and resubmitted", 10, 0, 0)
 
-	r, err = w.store.VerifyReturn(ctx, staff, id, []postgres.Verdict{{KPIID: c.KPIs[1].ID, Decision: tally.DecisionVerified}})
+	// The queried line went back to pending: the decisions moved on.
+	if r, err = w.store.Return(ctx, staff, id); err != nil {
+		t.Fatal(err)
+	}
+	r, err = w.store.VerifyReturn(ctx, staff, id, r.DecisionsVersion, []postgres.Verdict{{KPIID: c.KPIs[1].ID, Decision: tally.DecisionVerified}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +239,7 @@ func TestRtOnlyVerifiedLinesCountAsDelivered(t *testing.T) {
 	}
 
 	// A decision cannot be changed once the return is complete.
-	if _, err := w.store.VerifyReturn(ctx, staff, id, []postgres.Verdict{{KPIID: c.KPIs[2].ID, Decision: tally.DecisionVerified}}); !errors.Is(err, tally.ErrInvalid) {
+	if _, err := w.store.VerifyReturn(ctx, staff, id, 1, []postgres.Verdict{{KPIID: c.KPIs[2].ID, Decision: tally.DecisionVerified}}); !errors.Is(err, tally.ErrInvalid) {
 		t.Errorf("verify a complete return: %v, want a form error", err)
 	}
 	check("after a refused change", 10, 6, 0)
@@ -264,7 +268,7 @@ func TestRtRatingsUseThePartnersBands(t *testing.T) {
 	for _, c := range []tally.Contract{a, b} {
 		// 9.5 of 10: exactly 95%.
 		id := w.submitted(t, c, 1, []tally.Quantity{9500})
-		if _, err := w.store.VerifyReturn(ctx, w.staff(c.Partner.ID), id, []postgres.Verdict{{KPIID: c.KPIs[0].ID, Decision: tally.DecisionVerified}}); err != nil {
+		if _, err := w.store.VerifyReturn(ctx, w.staff(c.Partner.ID), id, 1, []postgres.Verdict{{KPIID: c.KPIs[0].ID, Decision: tally.DecisionVerified}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -47,13 +47,13 @@ func TestChangesCheckTheCallersRole(t *testing.T) {
 			return err
 		}},
 		{"SetKPITargets", contractChangers, staff, func(sc tally.Scope) error {
-			return s.SetKPITargets(ctx, sc, 1, 1, []tally.Quantity{1000}, "reason")
+			return s.SetKPITargets(ctx, sc, 1, 1, 1, []tally.Quantity{1000}, "reason")
 		}},
 		{"Moderate", evaluators, staff, func(sc tally.Scope) error { return s.Moderate(ctx, sc, 1, 1, 1, 1000, "reason") }},
 		{"SaveMarks", evaluators, staff, func(sc tally.Scope) error { return s.SaveMarks(ctx, sc, 1, []postgres.Marks{{OfferID: 1}}) }},
 		{"Award", buyers, staff, func(sc tally.Scope) error { _, _, err := s.Award(ctx, sc, 1, 1, "reason", now); return err }},
 		{"SaveLocalMeasure", admins, staff, func(sc tally.Scope) error {
-			_, err := s.SaveLocalMeasure(ctx, sc, w.partner, tally.Measure{Code: "LOC1", Title: "Local", Unit: "hours"})
+			_, err := s.SaveLocalMeasure(ctx, sc, w.partner, tally.Measure{Code: "LOC1", Title: "Local", Unit: "hours"}, 0)
 			return err
 		}},
 		{"RetireLocalMeasure", admins, staff, func(sc tally.Scope) error { return s.RetireLocalMeasure(ctx, sc, w.partner, 1) }},
@@ -103,7 +103,7 @@ func TestChangesCheckTheCallersRole(t *testing.T) {
 		}},
 		{"RemoveEvidence", returnEditors, supplier, func(sc tally.Scope) error { return s.RemoveEvidence(ctx, sc, 1, 1, 1) }},
 		{"SubmitReturn", returnEditors, supplier, func(sc tally.Scope) error { _, err := s.SubmitReturn(ctx, sc, 1, 1); return err }},
-		{"VerifyReturn", contractManagers, staff, func(sc tally.Scope) error { _, err := s.VerifyReturn(ctx, sc, 1, nil); return err }},
+		{"VerifyReturn", contractManagers, staff, func(sc tally.Scope) error { _, err := s.VerifyReturn(ctx, sc, 1, 1, nil); return err }},
 	}
 	before := w.snapshot(t)
 	all := append(slices.Clone(tally.StaffRoles), tally.RoleSupplier)

@@ -259,7 +259,7 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 	for _, l := range r.Lines {
 		verdicts = append(verdicts, postgres.Verdict{KPIID: l.KPI.ID, Decision: tally.DecisionVerified})
 	}
-	if _, err := app.VerifyReturn(ctx, a.Scope, returnID, verdicts); err != nil {
+	if _, err := app.VerifyReturn(ctx, a.Scope, returnID, 1, verdicts); err != nil {
 		t.Fatal(err)
 	}
 	targets := make([]tally.Quantity, periods)
@@ -271,14 +271,18 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	version := 0
 	for _, k := range before.KPIs {
+		if k.ID == kpiID {
+			version = k.Version
+		}
 		for i, target := range k.Targets {
 			if k.ID == kpiID && target.Locked(time.Now().AddDate(0, 0, 1)) {
 				targets[i] = target.Target
 			}
 		}
 	}
-	if err := app.SetKPITargets(ctx, a.Scope, contractID, kpiID, targets, "Rephased after a site closure"); err != nil {
+	if err := app.SetKPITargets(ctx, a.Scope, contractID, kpiID, version, targets, "Rephased after a site closure"); err != nil {
 		t.Fatal(err)
 	}
 	check("after a verification and a target change")
@@ -295,7 +299,7 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 	}
 	local := tally.Measure{Theme: "Clean streets", Outcome: "Less litter", Code: "LOC1", Title: "Litter picks", Unit: "events",
 		Proxy: 5_000_000, HasProxy: true}
-	if local.ID, err = app.SaveLocalMeasure(ctx, a.Scope, stockport, local); err != nil {
+	if local.ID, err = app.SaveLocalMeasure(ctx, a.Scope, stockport, local, 0); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Date(now.Start().Year(), 6, 1, 0, 0, 0, 0, tally.London())
@@ -321,7 +325,7 @@ func TestRollupsMatchTheBaseTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	local.Theme = "Tidy neighbourhoods"
-	if _, err := app.SaveLocalMeasure(ctx, a.Scope, stockport, local); err != nil {
+	if _, err := app.SaveLocalMeasure(ctx, a.Scope, stockport, local, 1); err != nil {
 		t.Fatal(err)
 	}
 	b, err := app.DashboardBreakdowns(ctx, a.Scope, partners, now)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,10 +28,10 @@ func partnerSettings(ctx context.Context, tx pgx.Tx, partnerID int64) (tally.Par
 	var area string
 	err := tx.QueryRow(ctx, `
 		SELECT threshold_pence, default_weighting_permille, array_to_string(local_area, ' '), max_measures,
-		       band_good, band_approaching, band_requires_improvement
+		       band_good, band_approaching, band_requires_improvement, version
 		FROM partner_settings WHERE partner_id = $1 AND partner_id = ANY (tally_partner_ids())`, partnerID).
 		Scan(&ps.Threshold, &ps.DefaultWeighting, &area, &ps.MaxMeasures,
-			&ps.Bands.Good, &ps.Bands.Approaching, &ps.Bands.RequiresImprovement)
+			&ps.Bands.Good, &ps.Bands.Approaching, &ps.Bands.RequiresImprovement, &ps.Version)
 	if err != nil {
 		return ps, err
 	}
@@ -39,9 +40,11 @@ func partnerSettings(ctx context.Context, tx pgx.Tx, partnerID int64) (tally.Par
 }
 
 // SavePartnerSettings creates or replaces a partner's settings and audits
-// the change under the partner.
+// the change under the partner. ps.Version is the version the form was
+// drawn from (0: the partner had none saved); when the settings have moved
+// on since, it is tally.ErrConflict and nothing is written.
 func (s *Store) SavePartnerSettings(ctx context.Context, scope tally.Scope, ps tally.PartnerSettings) (err error) {
-	defer derrors.Wrap(&err, "Store.SavePartnerSettings(%d)", ps.PartnerID)
+	defer derrors.Wrap(&err, "Store.SavePartnerSettings(%d, %d)", ps.PartnerID, ps.Version)
 	if err := scope.Require(tally.Admins...); err != nil {
 		return err
 	}
@@ -50,18 +53,27 @@ func (s *Store) SavePartnerSettings(ctx context.Context, scope tally.Scope, ps t
 		codes = []string{} // an empty area is '{}', not NULL
 	}
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `
+		args := []any{ps.PartnerID, ps.Threshold, ps.DefaultWeighting, codes, ps.MaxMeasures,
+			ps.Bands.Good, ps.Bands.Approaching, ps.Bands.RequiresImprovement}
+		q := `
 			INSERT INTO partner_settings (partner_id, threshold_pence, default_weighting_permille, local_area, max_measures,
 			                              band_good, band_approaching, band_requires_improvement)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (partner_id) DO UPDATE SET
-				threshold_pence = excluded.threshold_pence,
-				default_weighting_permille = excluded.default_weighting_permille,
-				local_area = excluded.local_area, max_measures = excluded.max_measures,
-				band_good = excluded.band_good, band_approaching = excluded.band_approaching,
-				band_requires_improvement = excluded.band_requires_improvement, updated_at = now()`,
-			ps.PartnerID, ps.Threshold, ps.DefaultWeighting, codes, ps.MaxMeasures,
-			ps.Bands.Good, ps.Bands.Approaching, ps.Bands.RequiresImprovement)
+			ON CONFLICT (partner_id) DO NOTHING`
+		if ps.Version != 0 {
+			q = `
+				UPDATE partner_settings SET threshold_pence = $2, default_weighting_permille = $3, local_area = $4,
+				       max_measures = $5, band_good = $6, band_approaching = $7, band_requires_improvement = $8,
+				       version = version + 1, updated_at = now()
+				WHERE partner_id = $1 AND version = $9`
+			args = append(args, ps.Version)
+		}
+		tag, err := tx.Exec(ctx, q, args...)
+		if err == nil && tag.RowsAffected() == 0 {
+			// Someone saved them first (or created them, for a form drawn
+			// from the defaults).
+			return fmt.Errorf("%w: settings of partner %d moved on from version %d", tally.ErrConflict, ps.PartnerID, ps.Version)
+		}
 		if err != nil {
 			return err
 		}

@@ -187,3 +187,12 @@ func (s *Store) Analyze(ctx context.Context) (err error) {
 	_, err = s.pool.Exec(ctx, "ANALYZE")
 	return err
 }
+
+// extraRow scans a row whose columns are a shared list's (read by a shared
+// scan function) followed by extra ones, into the extra destinations.
+type extraRow struct {
+	pgx.Row
+	extra []any
+}
+
+func (r extraRow) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.extra...)...) }

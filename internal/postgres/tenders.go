@@ -55,8 +55,10 @@ func (s *Store) Tender(ctx context.Context, scope tally.Scope, id int64) (_ tall
 }
 
 func tender(ctx context.Context, tx pgx.Tx, id int64) (tally.Tender, error) {
-	t, err := scanTender(tx.QueryRow(ctx, `SELECT `+tenderColumns+`
-		FROM tenders t JOIN organisations o ON o.id = t.partner_id WHERE t.id = $1`, id))
+	var version int
+	t, err := scanTender(extraRow{tx.QueryRow(ctx, `SELECT `+tenderColumns+`, t.version
+		FROM tenders t JOIN organisations o ON o.id = t.partner_id WHERE t.id = $1`, id), []any{&version}})
+	t.Version = version
 	if err != nil {
 		return t, err
 	}
@@ -291,8 +293,9 @@ func tenderOrder(sort string) string {
 
 // SaveTender creates a draft (t.ID == 0) or replaces a draft's fields and
 // measures, in one transaction, and audits it. A reference the partner has
-// used is a FormErrors on "reference"; a tender no longer in draft is
-// tally.ErrConflict.
+// used is a FormErrors on "reference"; a tender no longer in draft, or one
+// whose version is no longer t.Version (someone saved it since the form
+// was drawn), is tally.ErrConflict and nothing is written.
 func (s *Store) SaveTender(ctx context.Context, scope tally.Scope, t tally.Tender, choices []MeasureChoice) (_ int64, err error) {
 	defer derrors.Wrap(&err, "Store.SaveTender(%d)", t.ID)
 	if err := scope.Require(tally.Buyers...); err != nil {
@@ -310,17 +313,28 @@ func (s *Store) SaveTender(ctx context.Context, scope tally.Scope, t tally.Tende
 				append(args, nullID(scope.UserID))...).Scan(&t.ID)
 		} else {
 			var status string
-			if err := tx.QueryRow(ctx, `SELECT status FROM tenders WHERE partner_id = $1 AND id = $2 FOR UPDATE`, t.Partner.ID, t.ID).Scan(&status); err != nil {
+			var version int
+			if err := tx.QueryRow(ctx, `SELECT status, version FROM tenders WHERE partner_id = $1 AND id = $2 FOR UPDATE`,
+				t.Partner.ID, t.ID).Scan(&status, &version); err != nil {
 				return err
 			}
 			if status != string(tally.TenderDraft) {
 				return fmt.Errorf("%w: only a draft can be edited", tally.ErrConflict)
 			}
-			_, err = tx.Exec(ctx, `
+			if version != t.Version {
+				return fmt.Errorf("%w: tender %d is at version %d, the form was for %d", tally.ErrConflict, t.ID, version, t.Version)
+			}
+			// The version in the WHERE as well: the row is locked, so this
+			// only restates the check above where the write is.
+			var tag pgconn.CommandTag
+			tag, err = tx.Exec(ctx, `
 				UPDATE tenders SET reference = $2, title = $3, description = $4, category = $5, estimated_value = $6,
 				       contract_start = $7, contract_end = $8, weighting = $9, weighting_reason = $10, quantitative_share = $11,
-				       scoring_method = $12, deadline = $13, updated_at = now()
-				WHERE partner_id = $1 AND id = $14`, append(args, t.ID)...)
+				       scoring_method = $12, deadline = $13, version = version + 1, updated_at = now()
+				WHERE partner_id = $1 AND id = $14 AND version = $15`, append(args, t.ID, t.Version)...)
+			if err == nil && tag.RowsAffected() == 0 {
+				return fmt.Errorf("%w: tender %d changed", tally.ErrConflict, t.ID)
+			}
 		}
 		if conflictOn(err, "tenders_reference_idx") {
 			return tally.FormErrors{"reference": "This partner already has a tender with this reference: choose another"}

@@ -144,6 +144,7 @@ func TestKPIRebaselineChangesOnlyPeriodsToCome(t *testing.T) {
 	for _, m := range regexpAll(body, `name="(target-[0-9]+)"[^>]*value="([^"]*)"`) {
 		f.Set(m[1], m[2])
 	}
+	f.Set("version", formVersion(t, body))
 	f.Set("target-"+itoa64(future), "7.5")
 	resp, body = tnPost(t, buyer, form, f)
 	if resp.StatusCode != http.StatusSeeOther {
@@ -175,6 +176,7 @@ func TestKPIRebaselineChangesOnlyPeriodsToCome(t *testing.T) {
 	for _, m := range regexpAll(body, `name="(target-[0-9]+)"[^>]*value="([^"]*)"`) {
 		f.Set(m[1], m[2])
 	}
+	f.Set("version", formVersion(t, body))
 	resp, body = tnPost(t, buyer, form, f)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Change at least one target") {
 		t.Errorf("an empty change: %d, want 422", resp.StatusCode)

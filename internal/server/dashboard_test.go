@@ -431,7 +431,7 @@ func dbReturns(t *testing.T, store *postgres.Store, staff, supplier tally.Scope,
 		if _, err := store.SubmitReturn(ctx, supplier, id, 2); err != nil {
 			t.Fatalf("submit return %s/%d: %v", c.Reference, r.period, err)
 		}
-		if _, err := store.VerifyReturn(ctx, staff, id, verdicts); err != nil {
+		if _, err := store.VerifyReturn(ctx, staff, id, 1, verdicts); err != nil {
 			t.Fatalf("verify return %s/%d: %v", c.Reference, r.period, err)
 		}
 	}

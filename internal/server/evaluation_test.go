@@ -738,6 +738,7 @@ func TestEvAwardMakesTheContractAndTellsEveryBidder(t *testing.T) {
 		t.Errorf("%d KPI changes audited before any was made", n)
 	}
 	targets.Set("reason", "Mobilisation moved by a quarter")
+	targets.Set("version", versionAt(t, ts, buyer, "/o/stockport"+kpiPath))
 	if resp, body := evPost(t, buyer, ts.URL+"/o/stockport"+kpiPath, targets); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("KPI change: %d\n%s", resp.StatusCode, body)
 	}

@@ -40,6 +40,9 @@ func TestDashboardKeepsPastYearsWhenFactsChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		scope := tally.Scope{PartnerIDs: []int64{settings.PartnerID}, OrgIDs: []int64{settings.PartnerID}, Roles: tally.StaffRoles}
+		if cur, err := store.PartnerSettings(ctx, scope, settings.PartnerID); err == nil {
+			settings.Version = cur.Version
+		}
 		if err := store.SavePartnerSettings(ctx, scope, settings); err != nil {
 			t.Fatal(err)
 		}

@@ -1,14 +1,17 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/format"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
 
@@ -72,6 +75,13 @@ func (s *Server) handleLocalMeasure(w http.ResponseWriter, r *http.Request, a ta
 	if err != nil {
 		return err
 	}
+	p := s.localMeasurePage(r, a, m.ID, m.Retired, localMeasureFormOf(m), nil)
+	p.Version = m.Version
+	return s.render(w, r, http.StatusOK, pages.LocalMeasureEdit(p))
+}
+
+// localMeasureFormOf is a saved local measure as its form shows it.
+func localMeasureFormOf(m postgres.LocalMeasure) pages.LocalMeasureForm {
 	in := pages.LocalMeasureForm{Theme: m.Theme, Outcome: m.Outcome, Code: m.Code, Title: m.Title, Unit: m.Unit,
 		Local: m.Local, Description: m.Description}
 	if m.HasProxy {
@@ -80,7 +90,7 @@ func (s *Server) handleLocalMeasure(w http.ResponseWriter, r *http.Request, a ta
 	if m.HasMax {
 		in.Max = m.MaxPerMillion.String()
 	}
-	return s.render(w, r, http.StatusOK, pages.LocalMeasureEdit(s.localMeasurePage(r, a, m.ID, m.Retired, in, nil)))
+	return in
 }
 
 // handleSaveLocalMeasure creates (no {measure} in the URL) or updates one.
@@ -121,18 +131,63 @@ func (s *Server) handleSaveLocalMeasure(w http.ResponseWriter, r *http.Request, 
 		}
 		m.HasMax = true
 	}
+	version := atoiOr(f.raw("version"), -1)
 	if len(f.Errs) == 0 {
-		_, err = s.store.SaveLocalMeasure(r.Context(), a.Scope, a.Org.ID, m)
+		_, err = s.store.SaveLocalMeasure(r.Context(), a.Scope, a.Org.ID, m, version)
+		if errors.Is(err, tally.ErrConflict) && existing.ID != 0 {
+			return s.localMeasureConflict(w, r, a, m, in)
+		}
 		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}
 	}
 	if len(f.Errs) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.LocalMeasureEdit(s.localMeasurePage(r, a, existing.ID, existing.Retired, in, f.Errs)))
+		p := s.localMeasurePage(r, a, existing.ID, existing.Retired, in, f.Errs)
+		p.Version = version
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.LocalMeasureEdit(p))
 	}
 	s.flash(r, "Local measure "+m.Code+" has been saved.")
 	http.Redirect(w, r, route.Path("/o/{org}/measures/local", a.Org.Slug), http.StatusSeeOther)
 	return nil
+}
+
+// localMeasureConflict answers a local measure saved from a version
+// someone else has replaced: 409, the form as typed carrying the current
+// version, and how the saved measure now differs from it.
+func (s *Server) localMeasureConflict(w http.ResponseWriter, r *http.Request, a tally.Access, typed tally.Measure, in pages.LocalMeasureForm) error {
+	cur, err := s.store.LocalMeasureByID(r.Context(), a.Scope, typed.ID)
+	if err != nil {
+		return err
+	}
+	proxy := func(m tally.Measure) string {
+		if !m.HasProxy {
+			return "Record only"
+		}
+		return format.Proxy(m.Proxy)
+	}
+	bound := func(m tally.Measure) string {
+		if !m.HasMax {
+			return ""
+		}
+		return m.MaxPerMillion.String()
+	}
+	c := &components.Conflict{Thing: "this local measure"}
+	c.Compare("Theme", cur.Theme, typed.Theme)
+	c.Compare("Outcome", cur.Outcome, typed.Outcome)
+	c.Compare("Code", cur.Code, typed.Code)
+	c.Compare("Title", cur.Title, typed.Title)
+	c.Compare("Unit", cur.Unit, typed.Unit)
+	c.Compare("Proxy value", proxy(cur.Measure), proxy(typed))
+	c.Compare("Sanity bound per £1 million", bound(cur.Measure), bound(typed))
+	c.Compare("Local economic value", yesNo(cur.Local), yesNo(typed.Local))
+	c.Compare("Guidance", cur.Description, typed.Description)
+	if cur.Retired {
+		// Not a field of the form, but the change that moved the version on.
+		c.Compare("Offered for new tenders", "No: it has been retired", "Not part of this form")
+	}
+	p := s.localMeasurePage(r, a, cur.ID, cur.Retired, in, map[string]string{components.ConflictID: c.Message()})
+	p.Version, p.Conflict = cur.Version, c
+	return s.render(w, r, http.StatusConflict, pages.LocalMeasureEdit(p))
 }
 
 // handleRetireLocalMeasure stops a local measure being offered.

@@ -187,7 +187,7 @@ func TestLocalMeasuresStayWithTheirPartner(t *testing.T) {
 	}
 	id, err := store.SaveLocalMeasure(ctx, stockportAccess.Scope, stockport.ID, tally.Measure{
 		Theme: "Jobs", Outcome: "Local work", Code: "SK1", Title: "Stockport residents employed", Unit: "FTE",
-		Proxy: 250000000, HasProxy: true})
+		Proxy: 250000000, HasProxy: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,9 +147,9 @@ func TestDraftSavesWhateverWasTyped(t *testing.T) {
 	f.Set("version", "1")
 	f.Set(st(0), "Typed in an old tab")
 	resp, body = tnPost(t, supplier, e.ts.URL+path, f)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "changed in another window") ||
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Someone else saved this offer while you were editing it") ||
 		!strings.Contains(body, "Typed in an old tab") {
-		t.Errorf("stale save: %d, want 422 keeping what was typed", resp.StatusCode)
+		t.Errorf("stale save: %d, want 409 keeping what was typed", resp.StatusCode)
 	}
 	if after := e.state(t); after != before {
 		t.Error("a stale save wrote something")

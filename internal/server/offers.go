@@ -194,11 +194,16 @@ func (s *Server) saveOffer(w http.ResponseWriter, r *http.Request, a tally.Acces
 	in offerForm, input postgres.OfferInput, errs tally.FormErrors, review bool, saved string) error {
 	_, err := s.store.SaveOffer(r.Context(), a.Scope, f.ID, version, input)
 	if errors.Is(err, tally.ErrConflict) {
+		// Saved from a version someone (or another tab) has replaced:
+		// nothing was saved; the form keeps what was typed, carries the
+		// current version and says how the saved offer differs.
 		if f, t, err = s.store.Offer(r.Context(), a.Scope, f.ID); err != nil {
 			return err
 		}
-		errs = tally.FormErrors{"offer": "This offer was changed in another window or tab, so nothing was saved. Check what is below and save again"}
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, in, errs)))
+		c := offerConflict(f, t, in)
+		p := s.offerPage(r, a, f, t, in, tally.FormErrors{components.ConflictID: c.Message()})
+		p.Conflict = c
+		return s.render(w, r, http.StatusConflict, pages.Offer(p))
 	}
 	fe, err := formErrors(err, nil)
 	if err != nil {

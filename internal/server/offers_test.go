@@ -131,6 +131,11 @@ func TestHostileInputInOfferForms(t *testing.T) {
 					t.Errorf("%s=%.20q: 422 without messages", field, bad)
 				}
 			case http.StatusSeeOther:
+			case http.StatusConflict:
+				// A version that is not the offer's: a stale save, refused.
+				if field != "version" || !strings.Contains(body, "There is a problem") {
+					t.Errorf("%s=%.20q: 409", field, bad)
+				}
 			default:
 				t.Errorf("%s=%.20q: status %d", field, bad, resp.StatusCode)
 			}

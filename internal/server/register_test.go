@@ -155,7 +155,8 @@ func TestAdminSavesPartnerSettings(t *testing.T) {
 	ts := seededServer(t)
 	admin := signIn(t, ts, "admin@star.example")
 	settings := url.Values{"threshold": {"50000"}, "default_weighting": {"20"}, "local_area": {"wa3, M, SK"}, "max_measures": {"6"},
-		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}}
+		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"},
+		"version": {versionAt(t, ts, admin, "/o/star/settings/stockport")}}
 	// A smaller local area strands suppliers' local status: it is
 	// checked first, saying who stops counting as local, and nothing is
 	// saved until it is confirmed.
@@ -230,7 +231,8 @@ func TestAdminSavesPartnerSettings(t *testing.T) {
 
 	// The local area decides where a supplier counts as local.
 	settings = url.Values{"threshold": {"50000"}, "default_weighting": {"20"}, "local_area": {"WA3"}, "max_measures": {"6"},
-		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}, "confirmed": {"yes"}}
+		"band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}, "confirmed": {"yes"},
+		"version": {versionAt(t, ts, admin, "/o/stockport/settings/stockport")}}
 	if resp, _ := post(t, admin, ts.URL+"/o/stockport/settings/stockport", settings); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save through the partner: %d", resp.StatusCode)
 	}

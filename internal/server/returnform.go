@@ -136,18 +136,25 @@ func (s *Server) handleSaveReturn(w http.ResponseWriter, r *http.Request, a tall
 	if post.fileErr != "" {
 		f.Errs.Add("file", post.fileErr)
 	}
-	if len(f.Errs) > 0 {
-		view.errs = f.Errs
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, view)))
-	}
 	version := atoiOr(f.raw("version"), -1)
+	if len(f.Errs) > 0 {
+		// Nothing saved: the form still names the version it was drawn
+		// from, so fixing the typing cannot pass over someone else's save.
+		view.errs = f.Errs
+		p := s.returnPage(r, a, rt, view)
+		p.Version = version
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(p))
+	}
 	saved := false
 	err = s.store.SaveReturn(r.Context(), a.Scope, rt.ID, version, in)
 	if err == nil {
 		saved, version = true, version+1
 		err = s.returnFiles(r, a, rt, version, f, post, action)
 	}
-	if f.Errs, err = formErrors(err, tally.FormErrors{"return": "This return was changed in another window or tab. Check it and save again"}); err != nil {
+	if errors.Is(err, tally.ErrConflict) {
+		return s.returnConflict(w, r, a, rt.ID, view, saved)
+	}
+	if f.Errs, err = formErrors(err, nil); err != nil {
 		return err
 	}
 	if saved {

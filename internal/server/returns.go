@@ -280,7 +280,7 @@ func (s *Server) returnPage(r *http.Request, a tally.Access, rt tally.Return, v 
 	p := pages.ReturnPage{Page: s.page(r, "Delivery return"), Back: route.Path("/o/{org}/returns", a.Org.Slug), Action: base,
 		Verify: route.Path("/o/{org}/returns/{return}/verify", a.Org.Slug, rt.ID), Contract: rt.Contract.Title + " (" + rt.Contract.Reference + ")",
 		Period: "quarter " + strconv.Itoa(rt.Period.Number) + ", " + format.Date(rt.Period.Start) + " to " + format.Date(rt.Period.LastDay()),
-		Due:    format.Date(rt.Period.Due), Status: rt.Status.Label(), StatusColour: returnColour(rt.Status), Version: rt.Version,
+		Due:    format.Date(rt.Period.Due), Status: rt.Status.Label(), StatusColour: returnColour(rt.Status), Version: rt.Version, DecisionsVersion: rt.DecisionsVersion,
 		Editable: editable, Verifiable: returnVerifiable(a, rt),
 		Narrative: rt.Narrative, AttestContract: rt.AttestContract, AttestPeriod: rt.AttestPeriod, Errors: v.errs, Saved: v.saved}
 	if role == returnSupplier {
@@ -431,64 +431,6 @@ func (s *Server) handleReturnOnBehalf(w http.ResponseWriter, r *http.Request, a 
 	// Once submitted it is the return's own page, with its checks: an old
 	// link is not a dead end.
 	return s.render(w, r, http.StatusOK, pages.Return(s.returnPage(r, a, rt, returnView{form: true})))
-}
-
-// handleVerifyReturn records a contract manager's decisions; queries and
-// rejections need a note. The supplier is told.
-func (s *Server) handleVerifyReturn(w http.ResponseWriter, r *http.Request, a tally.Access) error {
-	rt, err := s.returnInScope(r, a)
-	if err != nil {
-		return err
-	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	if !returnVerifiable(a, rt) {
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt,
-			returnView{errs: map[string]string{"return": "There is nothing on this return to check now"}})))
-	}
-	typed := map[string]string{}
-	var verdicts []postgres.Verdict
-	for _, l := range rt.Lines {
-		if l.Decision != tally.DecisionPending {
-			continue
-		}
-		id := strconv.FormatInt(l.KPI.ID, 10)
-		d := tally.Decision(f.raw("decision-" + id))
-		note := f.text("note-"+id, "the question or reason for "+l.KPI.Code, 2000, false)
-		typed["decision-"+id], typed["note-"+id] = string(d), note
-		switch d {
-		case "":
-			continue
-		case tally.DecisionVerified:
-		case tally.DecisionQueried, tally.DecisionRejected:
-			if note == "" {
-				f.Errs.Add("note-"+id, "Give the question or the reason for "+l.KPI.Code)
-			}
-		default:
-			f.Errs.Add("decision-"+id, "Select a decision for "+l.KPI.Code)
-		}
-		verdicts = append(verdicts, postgres.Verdict{KPIID: l.KPI.ID, Decision: d, Note: note})
-	}
-	if len(verdicts) == 0 && len(f.Errs) == 0 {
-		f.Errs.Add("return", "Select a decision for at least one line")
-	}
-	if len(f.Errs) == 0 {
-		decided, err := s.store.VerifyReturn(r.Context(), a.Scope, rt.ID, verdicts)
-		if err == nil {
-			rt = decided
-		}
-		if f.Errs, err = formErrors(err, nil); err != nil {
-			return err
-		}
-	}
-	if len(f.Errs) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Return(s.returnPage(r, a, rt, returnView{typed: typed, errs: f.Errs})))
-	}
-	s.flash(r, "Your decisions are saved.")
-	http.Redirect(w, r, route.Path("/o/{org}/returns/{return}", a.Org.Slug, rt.ID), http.StatusSeeOther)
-	return nil
 }
 
 // handleUploadEvidence attaches one file: at most 10 MiB (larger gets 413

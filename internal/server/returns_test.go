@@ -111,6 +111,11 @@ func rtOtherSupplier(t *testing.T, ts *testServer, slug string) string {
 // rtPost sends a form as a browser would from Tally's own page.
 func rtPost(t *testing.T, c *http.Client, target string, form url.Values) (*http.Response, string) {
 	t.Helper()
+	if page, ok := strings.CutSuffix(target, "/verify"); ok && form.Get("version") == "" {
+		// Decisions as from the page just opened: the version of the
+		// decisions it shows (none when the page has no decision form).
+		form = withDecisionsVersion(t, c, page, form)
+	}
 	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)

@@ -55,9 +55,9 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 		url.Values{"name": {long("XSS03", "invitation: name")}, "password": {strong}, "confirm": {strong}}).seeOther(t)
 	j.invitee = userID(t, ts, "invitee@star.example")
 	p(admin, "/o/star/users/"+itoa64(j.invitee), url.Values{"roles": {"buyer", "evaluator"}}).seeOther(t)
-	p(admin, "/o/star/settings/stockport", url.Values{"threshold": {"50000"}, "default_weighting": {"20"},
+	p(admin, "/o/star/settings/stockport", withVersion(t, ts, admin, "/o/star/settings/stockport", url.Values{"threshold": {"50000"}, "default_weighting": {"20"},
 		"local_area": {"M, SK, OL, WN, BL, WA"}, "max_measures": {"10"}, "band_good": {"95"}, "band_approaching": {"85"},
-		"band_requires_improvement": {"70"}, "confirmed": {"yes"}}).seeOther(t)
+		"band_requires_improvement": {"70"}, "confirmed": {"yes"}})).seeOther(t)
 	// An invitation with two roles, sent again and revoked; its first,
 	// dead link asks for another.
 	p(admin, "/o/star/users", url.Values{"email": {"twice@star.example"}, "roles": {"buyer", "director"}}).seeOther(t)
@@ -97,7 +97,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 		"local": {"yes"}}
 	p(admin, "/o/star/measures/local/new", local).seeOther(t)
 	j.local = secInt(t, ts, `SELECT id FROM local_measures WHERE code = $1`, secShort("XSS06"))
-	p(admin, "/o/star/measures/local/"+itoa64(j.local), local).seeOther(t)
+	p(admin, "/o/star/measures/local/"+itoa64(j.local), withVersion(t, ts, admin, "/o/star/measures/local/"+itoa64(j.local), local)).seeOther(t)
 	var file bytes.Buffer
 	w := csv.NewWriter(&file)
 	w.Write([]string{"edition", "theme", "outcome", "code", "title", "unit", "proxy_gbp", "local", "plugin", "max_per_million", "description"})
@@ -136,7 +136,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	j.tender1 = newTender(tender(short("XSS12", "tender: reference"), long("XSS13", "tender: title")))
 	p(buyer, tenderPath(j.tender1)+"/publish", url.Values{}).seeOther(t)
 	j.tender2 = newTender(tender("SEC-T2", "Plain"))
-	p(buyer, tenderPath(j.tender2)+"/edit", tender("SEC-T2", long("XSS29", "tender: title, edited"))).seeOther(t)
+	p(buyer, tenderPath(j.tender2)+"/edit", withVersion(t, ts, buyer, tenderPath(j.tender2)+"/edit", tender("SEC-T2", long("XSS29", "tender: title, edited")))).seeOther(t)
 	p(buyer, tenderPath(j.tender2)+"/publish", url.Values{}).seeOther(t)
 	j.t3 = newTender(tender("SEC-T3", secPayload("XSS13")))
 	p(buyer, tenderPath(j.t3)+"/publish", url.Values{}).seeOther(t)
@@ -150,8 +150,8 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 		"quantity-" + tms[0]: {"2"}, "statement-" + tms[0]: {long("XSS16", "offer: statement")},
 		"quantity-" + tms[1]: {"10"}, "statement-" + tms[1]: {long("XSS17", "offer: statement of the local measure")}}
 	offer.Set("version", "99")
-	if resp := p(sc, offerPath, offer).resp; resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("an offer saved with a tampered version: %d, want 422", resp.StatusCode)
+	if resp := p(sc, offerPath, offer).resp; resp.StatusCode != http.StatusConflict {
+		t.Errorf("an offer saved with a tampered version: %d, want 409", resp.StatusCode)
 	}
 	if n := secInt(t, ts, `SELECT count(*) FROM offer_lines WHERE offer_id = $1`, j.offer); n != 0 {
 		t.Errorf("an offer saved with a tampered version stored %d lines", n)
@@ -228,7 +228,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	for i := range secInt(t, ts, `SELECT count(*) FROM kpi_targets WHERE kpi_id = $1`, j.kpi1) {
 		targets.Set("target-"+strconv.Itoa(int(i)+1), "1")
 	}
-	p(buyer, loc+"/kpis/"+itoa64(j.kpi1), targets).seeOther(t)
+	p(buyer, loc+"/kpis/"+itoa64(j.kpi1), withVersion(t, ts, buyer, loc+"/kpis/"+itoa64(j.kpi1), targets)).seeOther(t)
 
 	// A direct contract from an earlier year, so that a quarter has ended:
 	// the supplier reports, the contract manager queries, the supplier
@@ -244,8 +244,8 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	kq := "quantity-" + itoa64(j.kpi2)
 	ret := url.Values{"action": {"save"}, "narrative": {long("XSS25", "return: narrative")}, kq: {"5"}}
 	ret.Set("version", "99")
-	if resp := p(sc, retPath, ret).resp; resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("a return saved with a tampered version: %d, want 422", resp.StatusCode)
+	if resp := p(sc, retPath, ret).resp; resp.StatusCode != http.StatusConflict {
+		t.Errorf("a return saved with a tampered version: %d, want 409", resp.StatusCode)
 	}
 	if n := secInt(t, ts, `SELECT count(*) FROM returns WHERE id = $1 AND narrative <> ''`, j.ret); n != 0 {
 		t.Error("a return saved with a tampered version was stored")
@@ -269,7 +269,8 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	p(sc, retPath+"/submit", url.Values{"version": {secVersion(t, sc, ts.URL+retPath)}}).seeOther(t) // from "Check your answers"
 	cm := signIn(t, ts, "contracts@star.example")
 	verify := "/o/star/returns/" + itoa64(j.ret) + "/verify"
-	p(cm, verify, url.Values{"decision-" + itoa64(j.kpi2): {"queried"}, "note-" + itoa64(j.kpi2): {long("XSS26", "verification: question")}}).seeOther(t)
+	p(cm, verify, withDecisionsVersion(t, cm, ts.URL+"/o/star/returns/"+itoa64(j.ret),
+		url.Values{"decision-" + itoa64(j.kpi2): {"queried"}, "note-" + itoa64(j.kpi2): {long("XSS26", "verification: question")}})).seeOther(t)
 	// The question is on the return only while it is open.
 	j.inert(t, signIn(t, ts, "contracts@star.example"), "/o/star/returns/"+itoa64(j.ret))
 	j.inert(t, sc, retPath)
@@ -277,7 +278,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	ret.Set("version", secVersion(t, sc, ts.URL+retPath))
 	p(sc, retPath, ret).seeOther(t)
 	p(sc, retPath+"/submit", url.Values{"version": {secVersion(t, sc, ts.URL+retPath)}}).seeOther(t)
-	p(cm, verify, url.Values{"decision-" + itoa64(j.kpi2): {"verified"}}).seeOther(t)
+	p(cm, verify, withDecisionsVersion(t, cm, ts.URL+"/o/star/returns/"+itoa64(j.ret), url.Values{"decision-" + itoa64(j.kpi2): {"verified"}})).seeOther(t)
 
 	// Last, the local measure is retired (it stays on what used it).
 	p(admin, "/o/star/measures/local/"+itoa64(j.local)+"/retire", url.Values{}).seeOther(t)

@@ -13,6 +13,7 @@ import (
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/route"
 	"github.com/tally-sv/tally/internal/tally"
+	"github.com/tally-sv/tally/web/components"
 	"github.com/tally-sv/tally/web/pages"
 )
 
@@ -55,12 +56,17 @@ func (s *Server) handleSettingsForm(w http.ResponseWriter, r *http.Request, a ta
 	if err != nil {
 		return err
 	}
-	in := pages.SettingsForm{
+	return s.render(w, r, http.StatusOK, pages.Settings(s.settingsPage(r, a, partner, settingsFormOf(ps), nil)))
+}
+
+// settingsFormOf is a partner's settings as their form shows them.
+func settingsFormOf(ps tally.PartnerSettings) pages.SettingsForm {
+	return pages.SettingsForm{
 		Threshold: ps.Threshold.Pounds(), DefaultWeighting: ps.DefaultWeighting.String(), LocalArea: ps.LocalArea.String(),
 		MaxMeasures: strconv.Itoa(ps.MaxMeasures), Good: strconv.Itoa(ps.Bands.Good),
 		Approaching: strconv.Itoa(ps.Bands.Approaching), RequiresImprovement: strconv.Itoa(ps.Bands.RequiresImprovement),
+		Version: ps.Version,
 	}
-	return s.render(w, r, http.StatusOK, pages.Settings(s.settingsPage(r, a, partner, in, nil)))
 }
 
 // handleSaveSettings validates and saves a partner's settings.
@@ -81,8 +87,9 @@ func (s *Server) handleSaveSettings(w http.ResponseWriter, r *http.Request, a ta
 		Good:                f.text("band_good", "the Good band", 4, true),
 		Approaching:         f.text("band_approaching", "the Approaching target band", 4, true),
 		RequiresImprovement: f.text("band_requires_improvement", "the Requires improvement band", 4, true),
+		Version:             atoiOr(f.raw("version"), -1),
 	}
-	ps := tally.PartnerSettings{PartnerID: partner.ID}
+	ps := tally.PartnerSettings{PartnerID: partner.ID, Version: in.Version}
 	parse := func(field, value string, fn func(string) error) {
 		if f.Errs[field] == "" {
 			if err := fn(value); err != nil {
@@ -147,12 +154,38 @@ func (s *Server) handleSaveSettings(w http.ResponseWriter, r *http.Request, a ta
 				Partner: partner.Name, Form: in, Impacts: impacts}))
 		}
 	}
-	if err := s.store.SavePartnerSettings(r.Context(), a.Scope, ps); err != nil {
+	err = s.store.SavePartnerSettings(r.Context(), a.Scope, ps)
+	if errors.Is(err, tally.ErrConflict) {
+		return s.settingsConflict(w, r, a, partner, ps, in)
+	}
+	if err != nil {
 		return err
 	}
 	s.flash(r, "Settings for "+partner.Name+" have been saved.")
 	http.Redirect(w, r, route.Path("/o/{org}/settings/{partner}", a.Org.Slug, partner.Slug), http.StatusSeeOther)
 	return nil
+}
+
+// settingsConflict answers settings saved from a version someone else has
+// replaced: 409, the form as typed carrying the current version, and how
+// the saved settings now differ from it.
+func (s *Server) settingsConflict(w http.ResponseWriter, r *http.Request, a tally.Access, partner tally.Org, typed tally.PartnerSettings, in pages.SettingsForm) error {
+	cur, err := s.partnerSettings(r, a, partner.ID)
+	if err != nil {
+		return err
+	}
+	in.Version = cur.Version
+	c := &components.Conflict{Thing: "these settings"}
+	c.Compare("Threshold", format.Money(cur.Threshold), format.Money(typed.Threshold))
+	c.Compare("Default social value weighting", cur.DefaultWeighting.String()+"%", typed.DefaultWeighting.String()+"%")
+	c.Compare("Local area", cur.LocalArea.String(), typed.LocalArea.String())
+	c.Compare("Most measures a tender may ask for", strconv.Itoa(cur.MaxMeasures), strconv.Itoa(typed.MaxMeasures))
+	c.Compare("Good at or above", strconv.Itoa(cur.Bands.Good)+"%", strconv.Itoa(typed.Bands.Good)+"%")
+	c.Compare("Approaching target at or above", strconv.Itoa(cur.Bands.Approaching)+"%", strconv.Itoa(typed.Bands.Approaching)+"%")
+	c.Compare("Requires improvement at or above", strconv.Itoa(cur.Bands.RequiresImprovement)+"%", strconv.Itoa(typed.Bands.RequiresImprovement)+"%")
+	p := s.settingsPage(r, a, partner, in, map[string]string{components.ConflictID: c.Message()})
+	p.Conflict = c
+	return s.render(w, r, http.StatusConflict, pages.Settings(p))
 }
 
 // partnerSettings are a partner's settings, or the defaults its settings

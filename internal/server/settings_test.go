@@ -25,7 +25,8 @@ func TestSettingsThatStrandDraftsSayWhichFirst(t *testing.T) {
 	}
 	form := func(threshold, maxMeasures string) url.Values {
 		return url.Values{"threshold": {threshold}, "default_weighting": {"20"}, "local_area": {"BL, M, OL, SK, WA13, WA14, WA15, WA3, WN"},
-			"max_measures": {maxMeasures}, "band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}}
+			"max_measures": {maxMeasures}, "band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"},
+			"version": {versionAt(t, ts, admin, "/o/star/settings/stockport")}}
 	}
 	before := snapshot(t, ts)
 	// A threshold above the draft's value: the draft is named, with its value.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -115,17 +116,8 @@ func (s *Server) handleEditTender(w http.ResponseWriter, r *http.Request, a tall
 	if !t.Editable() {
 		return errConflict
 	}
-	in := pages.TenderForm{Partner: t.Partner.Slug, Reference: t.Reference, Title: t.Title, Description: t.Description,
-		Category: t.Category, EstimatedValue: t.EstimatedValue.Pounds(), ContractStart: components.DatePartsOf(t.ContractStart),
-		ContractEnd: components.DatePartsOf(t.ContractEnd), Weighting: t.Weighting.String(), WeightingReason: t.WeightingReason,
-		QuantitativeShare: strconv.Itoa(t.QuantitativeShare), Method: string(t.Method), Deadline: londonParts(t.Deadline),
-		Chosen: map[string]bool{}, Targets: map[string]string{}, FromCheck: r.URL.Query().Get("from") == "check"}
-	for _, m := range t.Measures {
-		in.Chosen[measureKey(m)] = true
-		if m.HasTarget {
-			in.Targets[measureKey(m)] = m.Target.String()
-		}
-	}
+	in := tenderFormOf(t)
+	in.FromCheck = r.URL.Query().Get("from") == "check"
 	p, err := s.tenderEditPage(r, a, t.ID, in, nil, nil)
 	if err != nil {
 		return err
@@ -133,7 +125,25 @@ func (s *Server) handleEditTender(w http.ResponseWriter, r *http.Request, a tall
 	return s.render(w, r, http.StatusOK, pages.TenderEdit(p))
 }
 
-// handleSaveTender validates and saves a draft (new, or an edit).
+// tenderFormOf is a saved draft as its form shows it.
+func tenderFormOf(t tally.Tender) pages.TenderForm {
+	in := pages.TenderForm{Partner: t.Partner.Slug, Reference: t.Reference, Title: t.Title, Description: t.Description,
+		Category: t.Category, EstimatedValue: t.EstimatedValue.Pounds(), ContractStart: components.DatePartsOf(t.ContractStart),
+		ContractEnd: components.DatePartsOf(t.ContractEnd), Weighting: t.Weighting.String(), WeightingReason: t.WeightingReason,
+		QuantitativeShare: strconv.Itoa(t.QuantitativeShare), Method: string(t.Method), Deadline: londonParts(t.Deadline),
+		Chosen: map[string]bool{}, Targets: map[string]string{}, Version: t.Version}
+	for _, m := range t.Measures {
+		in.Chosen[measureKey(m)] = true
+		if m.HasTarget {
+			in.Targets[measureKey(m)] = m.Target.String()
+		}
+	}
+	return in
+}
+
+// handleSaveTender validates and saves a draft (new, or an edit). An edit
+// of a draft someone else has saved since the form was drawn answers 409
+// with the form as typed and what is saved now.
 func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	var existing tally.Tender
 	if r.URL.Path != route.Path("/o/{org}/tenders/new", a.Org.Slug) {
@@ -159,6 +169,8 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 			return errNotFound
 		}
 		t.ID, t.Partner, in.Partner = existing.ID, partner, partner.Slug
+		t.Version = atoiOr(f.raw("version"), -1)
+		in.Version = t.Version
 	}
 	if t.Partner.ID != 0 {
 		settings, err := s.partnerSettings(r, a, t.Partner.ID)
@@ -170,6 +182,9 @@ func (s *Server) handleSaveTender(w http.ResponseWriter, r *http.Request, a tall
 	var id int64
 	if len(f.Errs) == 0 {
 		id, err = s.store.SaveTender(r.Context(), partnerScope(a, t.Partner), t, choices)
+		if errors.Is(err, tally.ErrConflict) && existing.ID != 0 {
+			return s.tenderConflict(w, r, a, t, in, boxes)
+		}
 		if f.Errs, err = formErrors(err, nil); err != nil {
 			return err
 		}

@@ -235,6 +235,7 @@ func TestPublishChecksAnswersFirst(t *testing.T) {
 	}
 	f := e.boxForm("STK-CHECK")
 	f.Set("from", "check")
+	f.Set("version", formVersion(t, body))
 	f.Set("title", "Grounds and parks STK-CHECK")
 	resp, _ = tnPost(t, buyer, base+"/edit", f)
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/publish") {

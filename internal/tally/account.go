@@ -32,6 +32,10 @@ type PartnerSettings struct {
 	LocalArea        LocalArea // postcode areas and districts that count as local
 	MaxMeasures      int       // most measures a tender may ask for
 	Bands            Bands     // rating bands
+	// Version moves on with every change; 0 while the partner has none
+	// saved (it uses the defaults). A save names the version its form was
+	// drawn from.
+	Version int
 }
 
 // DefaultPartnerSettings are the reference customer's: £50,000, 20%,

@@ -35,6 +35,9 @@ type KPI struct {
 	Plugin   string
 	Quantity Quantity // committed
 	Targets  []KPITarget
+	// Version moves on with every change to the KPI or its targets; a
+	// change names the version its form was drawn from.
+	Version int
 }
 
 // Value is the KPI's committed social value.

@@ -46,10 +46,13 @@ type Return struct {
 	Narrative      string
 	AttestContract bool
 	AttestPeriod   bool
-	Version        int
-	SubmittedAt    time.Time
-	Lines          []ReturnLine
-	Evidence       []Evidence
+	Version        int // the supplier's form: moves on with its changes
+	// DecisionsVersion is the contract managers' form: it moves on with
+	// every decision, and when a queried line goes back to pending.
+	DecisionsVersion int
+	SubmittedAt      time.Time
+	Lines            []ReturnLine
+	Evidence         []Evidence
 }
 
 // ReturnLine is the delivery reported against one KPI.

@@ -71,6 +71,10 @@ type Tender struct {
 	SubmittedOffers   int
 	Measures          []TenderMeasure
 	MeasureCodes      string // in a list that asks for them: the measures' codes, "JOB1, ENV2"
+	// Version moves on with every change to the tender or its measures;
+	// an edit names the version its form was drawn from (read by
+	// Store.Tender only, 0 in lists).
+	Version int
 }
 
 // Editable reports whether the tender is still a draft.
