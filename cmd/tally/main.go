@@ -6,6 +6,7 @@
 //	                    move evidence still in the database to the file store
 //	tally seed --demo   load the demo organisations, accounts and data
 //	tally devdb CMD     start|stop|reset|env a private PostgreSQL under .data/
+//	tally backup verify FILE  restore a pg_dump into a scratch database and check it
 package main
 
 import (
@@ -36,7 +37,7 @@ func main() {
 	}
 }
 
-const usage = `usage: tally serve | worker | migrate | seed [--demo] | devdb start|stop|reset|env`
+const usage = `usage: tally serve | worker | migrate | seed [--demo] | devdb start|stop|reset|env | backup verify FILE`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return seed(ctx, args[1:], getenv, stdout)
 	case "devdb":
 		return devdbCommand(ctx, args[1:], stdout)
+	case "backup":
+		return backupCommand(ctx, args[1:], getenv, stdout)
 	}
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }

@@ -28,7 +28,7 @@ func startServer(ctx context.Context, o options, appURL, ownerURL string) (*serv
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.CommandContext(ctx, o.binary, "serve")
+	cmd := exec.CommandContext(ctx, o.binary, "serve") // #nosec G204 -- the tally binary the benchmark built, without a shell
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+appURL, "MIGRATE_DATABASE_URL="+ownerURL, "ADDR="+addr,
 		"BASE_URL=http://"+addr, "LOG_LEVEL="+o.logLevel)
 	if o.dbMaxConns != "" {

@@ -39,6 +39,10 @@ type Config struct {
 	ClamdAddr       string         // CLAMD_ADDR: clamd's tcp://host:port or unix:/path; empty: no malware scanning
 }
 
+// maxDBConns bounds DB_MAX_CONNS: far above any PostgreSQL's
+// max_connections, and well inside the pool's int32.
+const maxDBConns = 10_000
+
 // Load reads the configuration through getenv (os.Getenv in production).
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
@@ -62,7 +66,14 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	c.SecureCookies = boolean(getenv, "COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"), &errs)
-	c.DBMaxConns = int32(integer(getenv, "DB_MAX_CONNS", 8, &errs))
+	// Bounded before the conversion: a larger number would wrap around
+	// int32 into a small or negative pool size.
+	switch n := integer(getenv, "DB_MAX_CONNS", 8, &errs); {
+	case n > maxDBConns:
+		errs = append(errs, fmt.Errorf("DB_MAX_CONNS: want at most %d, got %d", maxDBConns, n))
+	case n > 0:
+		c.DBMaxConns = int32(n)
+	}
 	c.Workers = 4
 	if s := getenv("WORKERS"); s != "" {
 		v, err := strconv.Atoi(s)

@@ -33,6 +33,7 @@ import (
 const (
 	OwnerRole   = "tally_owner"
 	AppRole     = "tally_app"
+	BackupRole  = "tally_backup"
 	Database    = "tally"
 	devPassword = "tally-dev"
 	superuser   = "postgres"
@@ -82,7 +83,7 @@ func (c Cluster) choosePort() error {
 		}
 		p++
 	}
-	return os.WriteFile(filepath.Join(c.Dir, "port"), []byte(strconv.Itoa(p)+"\n"), 0o644)
+	return os.WriteFile(filepath.Join(c.Dir, "port"), []byte(strconv.Itoa(p)+"\n"), 0o644) // #nosec G306 -- a port number, not a secret
 }
 
 // URLs returns the connection strings for the cluster's roles.
@@ -101,7 +102,7 @@ func (c Cluster) Ensure(ctx context.Context) (URLs, error) {
 	if err != nil {
 		return URLs{}, err
 	}
-	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil { // #nosec G301 -- a development folder: the port and the log; the data and the password file inside are 0700/0600
 		return URLs{}, fmt.Errorf("devdb: %w", err)
 	}
 	unlock, err := lockFile(filepath.Join(c.Dir, "lock"))
@@ -249,8 +250,10 @@ func bootstrap(ctx context.Context, adminURL string) error {
 	roles := map[string]string{
 		OwnerRole: "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE",
 		AppRole:   "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS",
+		// pg_dump's role (README, Deploying): reads every row, writes nothing.
+		BackupRole: "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS",
 	}
-	for _, role := range []string{OwnerRole, AppRole} {
+	for _, role := range []string{OwnerRole, AppRole, BackupRole} {
 		var exists bool
 		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role).Scan(&exists); err != nil {
 			return fmt.Errorf("devdb: %w", err)
@@ -263,6 +266,9 @@ func bootstrap(ctx context.Context, adminURL string) error {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			return fmt.Errorf("devdb: %s role %s: %w", strings.ToLower(verb), role, err)
 		}
+	}
+	if _, err := conn.Exec(ctx, "GRANT pg_read_all_data TO "+BackupRole); err != nil {
+		return fmt.Errorf("devdb: grant pg_read_all_data to %s: %w", BackupRole, err)
 	}
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", Database).Scan(&exists); err != nil {
@@ -278,7 +284,7 @@ func bootstrap(ctx context.Context, adminURL string) error {
 
 // lockFile takes an exclusive lock on path, blocking until it is free.
 func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644) // #nosec G302 G304 -- an empty lock file in the cluster's own folder
 	if err != nil {
 		return nil, fmt.Errorf("devdb: %w", err)
 	}
@@ -303,8 +309,14 @@ func newRunner(dir string) (runner, error) {
 		return runner{}, errors.New("devdb: running as root, but there is no postgres user to run PostgreSQL as " +
 			"(PostgreSQL refuses to run as root). Install the server with: apt-get install -y postgresql")
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	uid, err := strconv.ParseUint(u.Uid, 10, 32)
+	if err != nil {
+		return runner{}, fmt.Errorf("devdb: the postgres user's id %q: %w", u.Uid, err)
+	}
+	gid, err := strconv.ParseUint(u.Gid, 10, 32)
+	if err != nil {
+		return runner{}, fmt.Errorf("devdb: the postgres user's group %q: %w", u.Gid, err)
+	}
 	r := runner{cred: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	if err := r.own(dir); err != nil {
 		return runner{}, err
@@ -313,7 +325,7 @@ func newRunner(dir string) (runner, error) {
 }
 
 func (r runner) cmd(ctx context.Context, name string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := exec.CommandContext(ctx, name, args...) // #nosec G204 -- PostgreSQL's own programs from BinDir, without a shell
 	if r.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: r.cred}
 		cmd.Dir = "/"

@@ -106,7 +106,7 @@ func Ready(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if dirty || uint(version) < latest {
+	if dirty || uint(version) < latest { // #nosec G115 -- golang-migrate stores migration numbers, which are not negative
 		return fmt.Errorf("schema at version %d (dirty %t), want %d or later", version, dirty, latest)
 	}
 	return riverReady(ctx, pool)

@@ -62,7 +62,7 @@ type chunk struct {
 type supplierRows struct{ offers, lines, submissions columns }
 
 func (g *generator) chunk(ctx context.Context, tx pgx.Tx, ids *allocator, pi, fy int) (*chunk, error) {
-	rng := rand.New(rand.NewPCG(uint64(pi+1)*7919, uint64(fy)))
+	rng := rand.New(rand.NewPCG(uint64(pi+1)*7919, uint64(fy))) // #nosec G115 G404 -- a seed from small non-negative indexes, for repeatable synthetic data
 	partner := g.w.partners[pi]
 	year := tally.FinancialYear(fy)
 	start, end := year.Start(), year.End()

@@ -114,7 +114,7 @@ var (
 // createSuppliers adds the generated supplier organisations. Organisations
 // are not tenant data (no row-level security), so one insert does.
 func createSuppliers(ctx context.Context, tx pgx.Tx, size Size) error {
-	rng := rand.New(rand.NewPCG(2026, 100))
+	rng := rand.New(rand.NewPCG(2026, 100)) // #nosec G404 -- synthetic data must repeat exactly; nothing secret
 	var slugs, names, postcodes, sizes, companies []string
 	var vcses []bool
 	for i := range size.Suppliers {

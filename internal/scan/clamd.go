@@ -151,7 +151,7 @@ func (c *Clamd) send(ctx context.Context, conn net.Conn, r io.Reader) error {
 		}
 		n, err := r.Read(buf[4:])
 		if n > 0 {
-			binary.BigEndian.PutUint32(buf[:4], uint32(n))
+			binary.BigEndian.PutUint32(buf[:4], uint32(n)) // #nosec G115 -- n <= chunkSize
 			if _, werr := conn.Write(buf[:4+n]); werr != nil {
 				return werr
 			}

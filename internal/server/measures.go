@@ -188,7 +188,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a tally.Ac
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Import(s.importPage(r, a, map[string]string{"file": msg}, rows)))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, measurecsv.MaxFileSize+64<<10)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
+	if err := r.ParseMultipartForm(1 << 20); err != nil { // #nosec G120 -- the body is bounded by MaxBytesReader above
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return fail(fmt.Sprintf("The file must be smaller than %d MB", measurecsv.MaxFileSize>>20), nil)

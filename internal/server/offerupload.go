@@ -75,7 +75,7 @@ func (s *Server) handleOfferUpload(w http.ResponseWriter, r *http.Request, a tal
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Offer(s.offerPage(r, a, f, t, formFromOffer(f), map[string]string{"file": msg})))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, offerfile.MaxFileSize+64<<10)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
+	if err := r.ParseMultipartForm(1 << 20); err != nil { // #nosec G120 -- the body is bounded by MaxBytesReader above
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return fail("The file must be smaller than 2 MB")

@@ -202,9 +202,9 @@ func allDigits(s string) bool {
 // most negative int64.
 func splitSign(v int64) (string, uint64) {
 	if v < 0 {
-		return "-", uint64(-(v + 1)) + 1
+		return "-", uint64(-(v + 1)) + 1 // #nosec G115 -- -(v+1) is not negative for v < 0, even the most negative
 	}
-	return "", uint64(v)
+	return "", uint64(v) // #nosec G115 -- v >= 0 here
 }
 
 // formatScaled renders v/10^places. trim drops trailing fractional zeros (and

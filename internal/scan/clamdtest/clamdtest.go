@@ -67,14 +67,14 @@ func New(t testing.TB) *Server {
 	}
 	t.Cleanup(func() { os.RemoveAll(sockDir) })
 	s := &Server{t: t, bin: bin, dir: dir, sock: filepath.Join(sockDir, "clamd.sock"), port: freePort(t)}
-	if err := os.Mkdir(filepath.Join(dir, "db"), 0o755); err != nil {
+	if err := os.Mkdir(filepath.Join(dir, "db"), 0o755); err != nil { // #nosec G301 -- clamd, perhaps another user, reads it; a test signature, not a secret
 		t.Fatal(err)
 	}
 	// A body signature (.ndb: name, any file type, any offset, hex bytes)
 	// rather than a whole-file hash, so EICAR is found inside another file
 	// too, as the official signature finds it.
 	ndb := fmt.Sprintf("%s:0:*:%s\n", Signature, hex.EncodeToString(EICAR()))
-	if err := os.WriteFile(filepath.Join(dir, "db", "tally-test.ndb"), []byte(ndb), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "db", "tally-test.ndb"), []byte(ndb), 0o644); err != nil { // #nosec G306 -- clamd reads it; the EICAR signature, not a secret
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
@@ -113,7 +113,7 @@ func (s *Server) writeConfig() {
 		"SelfCheck 0",
 		"",
 	}, "\n")
-	if err := os.WriteFile(filepath.Join(s.dir, "clamd.conf"), []byte(conf), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(s.dir, "clamd.conf"), []byte(conf), 0o644); err != nil { // #nosec G306 -- clamd reads it; a test configuration, not a secret
 		s.t.Fatal(err)
 	}
 }
@@ -185,7 +185,7 @@ func (s *Server) startLocked() error {
 	if s.cmd != nil {
 		return nil
 	}
-	cmd := exec.Command(s.bin, "--config-file="+filepath.Join(s.dir, "clamd.conf"))
+	cmd := exec.Command(s.bin, "--config-file="+filepath.Join(s.dir, "clamd.conf")) // #nosec G204 -- the installed clamd with the test's own configuration, without a shell
 	// If the test binary dies (a panic, a timeout, Ctrl-C) clamd goes too.
 	cmd.SysProcAttr = dieWithParent()
 	if err := cmd.Start(); err != nil {
