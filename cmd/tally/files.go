@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -28,20 +29,27 @@ func openFiles(ctx context.Context, cfg config.Files) (filestore.Store, error) {
 	return s3, nil
 }
 
+// ownerSetup reads what `migrate` and `seed` need: the owner role's
+// connection string and the file store.
+func ownerSetup(ctx context.Context, getenv func(string) string) (string, filestore.Store, error) {
+	url := getenv("MIGRATE_DATABASE_URL")
+	if url == "" {
+		return "", nil, errors.New("MIGRATE_DATABASE_URL is required (the owner role's connection string)")
+	}
+	fcfg, err := config.LoadFiles(getenv)
+	if err != nil {
+		return "", nil, err
+	}
+	files, err := openFiles(ctx, fcfg)
+	return url, files, err
+}
+
 // migrate brings the schema up to date, then moves evidence files still
 // held in the database (from before migration 000024, or written by an
 // older release during a rolling deploy) to the file store. Both steps
 // are safe to run again.
 func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	url := getenv("MIGRATE_DATABASE_URL")
-	if url == "" {
-		return fmt.Errorf("MIGRATE_DATABASE_URL is required (the owner role's connection string)")
-	}
-	fcfg, err := config.LoadFiles(getenv)
-	if err != nil {
-		return err
-	}
-	files, err := openFiles(ctx, fcfg)
+	url, files, err := ownerSetup(ctx, getenv)
 	if err != nil {
 		return err
 	}

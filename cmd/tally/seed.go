@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/tally-sv/tally/internal/config"
 	"github.com/tally-sv/tally/internal/demo"
 	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/scale"
@@ -31,15 +30,7 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	if !*demoData && !scaled {
 		return errors.New("seed: say --demo to load the demo data (there is nothing else to seed)")
 	}
-	url := getenv("MIGRATE_DATABASE_URL")
-	if url == "" {
-		return errors.New("MIGRATE_DATABASE_URL is required (the owner role's connection string)")
-	}
-	fcfg, err := config.LoadFiles(getenv)
-	if err != nil {
-		return err
-	}
-	files, err := openFiles(ctx, fcfg)
+	url, files, err := ownerSetup(ctx, getenv)
 	if err != nil {
 		return err
 	}
