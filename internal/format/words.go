@@ -6,21 +6,6 @@ import (
 	"github.com/tally-sv/tally/internal/tally"
 )
 
-// ProxyExact shows a proxy value as people read money, keeping every
-// decimal place it has and adding none: £28,000, £0.65, £0.7. (Proxy pads
-// pence to two places.)
-func ProxyExact(p tally.Proxy) string {
-	s, sign := p.String(), ""
-	if rest, ok := strings.CutPrefix(s, "-"); ok {
-		sign, s = Minus, rest
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if frac != "" {
-		return sign + "£" + group(whole) + "." + frac
-	}
-	return sign + "£" + group(whole)
-}
-
 // UnitWords names a measure's unit in a sentence: "FTE", "weeks", or
 // "pounds (£)" for money.
 func UnitWords(unit string) string {

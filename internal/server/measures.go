@@ -101,7 +101,7 @@ func measureRow(m tally.Measure) pages.MeasureRow {
 	row := pages.MeasureRow{Code: m.Code, Title: m.Title, Description: m.Description, Unit: m.Unit, Local: m.Local,
 		Plugin: m.Plugin, Retired: m.Retired}
 	if m.HasProxy {
-		row.Proxy = format.ProxyExact(m.Proxy)
+		row.Proxy = format.Proxy(m.Proxy)
 	}
 	if m.HasMax {
 		row.Max = m.MaxPerMillion.String()

@@ -147,7 +147,7 @@ func TestDraftSavesWhateverWasTyped(t *testing.T) {
 	f.Set("version", "1")
 	f.Set(st(0), "Typed in an old tab")
 	resp, body = tnPost(t, supplier, e.ts.URL+path, f)
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Someone else saved this offer while you were editing it") ||
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "This offer was saved since you started editing it") ||
 		!strings.Contains(body, "Typed in an old tab") {
 		t.Errorf("stale save: %d, want 409 keeping what was typed", resp.StatusCode)
 	}

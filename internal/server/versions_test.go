@@ -49,7 +49,7 @@ func staleSave(t *testing.T, ts *testServer, c *http.Client, path string, form u
 		t.Fatalf("stale save of %s: %d, want 409\n%s", path, resp.StatusCode, body)
 	}
 	unchanged(t, "a stale save", before, snapshot(t, ts))
-	want := "Someone else saved " + thing + ". Check their changes below, then save again."
+	want := thing + ", in another tab or by someone else. Compare what is saved now with your form below, then save again."
 	if !strings.Contains(body, html.EscapeString(want)) || !strings.Contains(body, `href="#what-changed"`) {
 		t.Errorf("the 409 page does not say %q in its error summary", want)
 	}
@@ -114,7 +114,7 @@ func TestStaleTenderEdit(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || formVersion(t, body) != vb {
 		t.Errorf("a mistake in a stale form: %d carrying version %s, want 422 carrying %s", resp.StatusCode, formVersion(t, body), vb)
 	}
-	nv := staleSave(t, ts, bob, bobEdit, b, "this tender while you were editing it",
+	nv := staleSave(t, ts, bob, bobEdit, b, "This tender was saved since you started editing it",
 		[]string{"Bob's description of the parks work.", "Grounds maintenance VER-1"},
 		[]string{"Grounds maintenance, as Alice saved it", "JOB1, ENV1, JOB6"})
 	if nv == vb {
@@ -197,7 +197,7 @@ func TestStaleSettingsEdit(t *testing.T) {
 			"max_measures": {"6"}, "band_good": {"95"}, "band_approaching": {"90"}, "band_requires_improvement": {"85"}, "confirmed": {"yes"}}
 	}
 	path := "/o/star/settings/stockport"
-	staleTwice(t, ts, one, other, path, form("60000", "20"), form("50000", "15"), "these settings while you were editing them",
+	staleTwice(t, ts, one, other, path, form("60000", "20"), form("50000", "15"), "These settings were saved since you started editing them",
 		[]string{`value="15"`}, []string{"£60,000.00", "£50,000.00"})
 	var threshold, weighting int64
 	if err := adminPool(t, ts.db).QueryRow(t.Context(), `SELECT threshold_pence, default_weighting_permille FROM partner_settings
@@ -224,7 +224,7 @@ func TestStaleLocalMeasureEdit(t *testing.T) {
 	}
 	path := "/o/star/measures/local/" + itoa64(id)
 	staleTwice(t, ts, one, other, path, form("Residents employed, as first saved", "100"), form("Residents employed", "250"),
-		"this local measure while you were editing it", []string{`value="250"`}, []string{"Residents employed, as first saved"})
+		"This local measure was saved since you started editing it", []string{`value="250"`}, []string{"Residents employed, as first saved"})
 	var title, proxy string
 	if err := adminPool(t, ts.db).QueryRow(t.Context(), `SELECT title, proxy::text FROM local_measures WHERE id = $1`, id).Scan(&title, &proxy); err != nil ||
 		title != "Residents employed" || proxy != "2500000" {
@@ -250,7 +250,7 @@ func TestStaleKPITargetsEdit(t *testing.T) {
 		return f
 	}
 	a, b := form("7.5", "Phase 2 moved, agreed"), form("9.25", "Phase 2 grows")
-	staleTwice(t, ts, one, other, path, a, b, "these targets while you were editing them",
+	staleTwice(t, ts, one, other, path, a, b, "These targets were saved since you started editing them",
 		[]string{`value="9.25"`, "Phase 2 grows"}, []string{"Period " + itoa64(future) + "'s target", "7.5"})
 	if got := e.int(t, `SELECT target FROM kpi_targets WHERE kpi_id = $1 AND period = $2`, kpi, future); got != 9250 {
 		t.Errorf("saved again: target %d, want 9250", got)
@@ -275,7 +275,7 @@ func TestStaleOfferEdit(t *testing.T) {
 	b.Set("bid_price", "123,456")
 	ms := e.measuresOf(t, tender)
 	b.Set("statement-"+itoa64(ms[0]), "Typed in the other tab.")
-	staleTwice(t, ts, one, other, path, a, b, "this offer while you were editing it",
+	staleTwice(t, ts, one, other, path, a, b, "This offer was saved since you started editing it",
 		[]string{`value="123,456"`, "Typed in the other tab."}, []string{"£100,000.00", "£123,456.00", "Delivery statement for JOB1"})
 	if got := e.bidOf(t, offerID(t, path)); got != "12345600" {
 		t.Errorf("saved again: bid %s, want the second form's", got)
@@ -321,7 +321,7 @@ func TestStaleReturnEdit(t *testing.T) {
 	a.Set("narrative", "Saved in the first tab.")
 	b.Set("narrative", "Typed in the other tab.")
 	b.Set(fmt.Sprintf("quantity-%d", p.KPIs[0]), "41")
-	staleTwice(t, ts, one, other, path, a, b, "this return while you were editing it",
+	staleTwice(t, ts, one, other, path, a, b, "This return was saved since you started editing it",
 		[]string{"Typed in the other tab.", `value="41"`}, []string{"Saved in the first tab."})
 	if narrative, _ := rtSaved(t, ts, id); !strings.Contains(narrative, "Typed in the other tab.") {
 		t.Errorf("saved again: %q, want the second form's", narrative)
@@ -351,7 +351,7 @@ func TestStaleReturnDecisions(t *testing.T) {
 		t.Fatalf("first decisions: %d\n%s", resp.StatusCode, body)
 	}
 	nv := staleSave(t, ts, other, page+"/verify", url.Values{"version": {v}, d(k1): {"rejected"}, fmt.Sprintf("note-%d", k1): {"Typed reason."},
-		d(k2): {"verified"}}, "this return while you were checking it", []string{"Rejected: Typed reason."}, []string{"Verified"})
+		d(k2): {"verified"}}, "This return was saved since you started checking it", []string{"Rejected: Typed reason."}, []string{"Verified"})
 	if got := rtDecisions(t, ts, id); !strings.HasPrefix(got, "verified pending") {
 		t.Errorf("after the stale decisions: %s", got)
 	}

@@ -11,8 +11,8 @@ const ConflictID = "what-changed"
 // differs from what this person typed. The form keeps what they typed and
 // carries the current version, so saving again overwrites deliberately.
 type Conflict struct {
-	Thing   string         // "this tender", "these settings": in "Someone else saved this tender"
-	Doing   string         // "checking": in "while you were checking it"; "editing" when empty
+	Thing   string         // "this tender", "these settings": in "This tender was saved since…"
+	Doing   string         // "checking": in "since you started checking it"; "editing" when empty
 	Changes []ConflictItem // only the answers that differ
 }
 
@@ -23,17 +23,19 @@ type ConflictItem struct {
 	Typed    string // as in the form, in words
 }
 
-// Message is the error summary's line for a stale save.
+// Message is the error summary's line for a stale save. It cannot say who
+// saved: often it is the same person, in another tab.
 func (c Conflict) Message() string {
-	it := "it"
+	it, was := "it", "was"
 	if strings.HasPrefix(c.Thing, "these ") {
-		it = "them"
+		it, was = "them", "were"
 	}
 	doing := c.Doing
 	if doing == "" {
 		doing = "editing"
 	}
-	return "Someone else saved " + c.Thing + " while you were " + doing + " " + it + ". Check their changes below, then save again."
+	return strings.ToUpper(c.Thing[:1]) + c.Thing[1:] + " " + was + " saved since you started " + doing + " " + it +
+		", in another tab or by someone else. Compare what is saved now with your form below, then save again."
 }
 
 // Compare adds an item when the saved and typed answers differ. Blank

@@ -17,9 +17,9 @@ func TestConflictComparesAndWords(t *testing.T) {
 		c    Conflict
 		want string
 	}{
-		{Conflict{Thing: "this tender"}, "Someone else saved this tender while you were editing it. Check their changes below, then save again."},
-		{Conflict{Thing: "these settings"}, "Someone else saved these settings while you were editing them. Check their changes below, then save again."},
-		{Conflict{Thing: "this return", Doing: "checking"}, "Someone else saved this return while you were checking it. Check their changes below, then save again."},
+		{Conflict{Thing: "this tender"}, "This tender was saved since you started editing it, in another tab or by someone else. Compare what is saved now with your form below, then save again."},
+		{Conflict{Thing: "these settings"}, "These settings were saved since you started editing them, in another tab or by someone else. Compare what is saved now with your form below, then save again."},
+		{Conflict{Thing: "this return", Doing: "checking"}, "This return was saved since you started checking it, in another tab or by someone else. Compare what is saved now with your form below, then save again."},
 	} {
 		if got := tc.c.Message(); got != tc.want {
 			t.Errorf("%q, want %q", got, tc.want)
