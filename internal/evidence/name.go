@@ -29,3 +29,36 @@ func FileName(name string) string {
 	}
 	return name
 }
+
+// extensions are the file name endings each accepted type may have; the
+// first is added to a name that has none of them.
+var extensions = map[string][]string{
+	typePDF:  {".pdf"},
+	typePNG:  {".png"},
+	typeJPEG: {".jpg", ".jpeg"},
+	typeCSV:  {".csv", ".txt"},
+	typeXLSX: {".xlsx"},
+	typeDOCX: {".docx"},
+}
+
+// NameFor is name (from FileName), given the ending of contentType when
+// it ends as no accepted file does: a PDF named "invoice.exe" is kept as
+// "invoice.exe.pdf", so whoever downloads it never opens it as a program.
+// A name with another accepted ending is kept as typed (a CSV saved as
+// ".txt", or as ".pdf" by mistake, is harmless and the uploader knows it
+// by that name).
+func NameFor(name, contentType string) string {
+	exts := extensions[contentType]
+	if len(exts) == 0 {
+		return name
+	}
+	lower := strings.ToLower(name)
+	for _, all := range extensions {
+		for _, e := range all {
+			if strings.HasSuffix(lower, e) {
+				return name
+			}
+		}
+	}
+	return name + exts[0]
+}

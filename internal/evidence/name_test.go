@@ -27,3 +27,22 @@ func TestFileName(t *testing.T) {
 		}
 	}
 }
+
+func TestNameFor(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, typ, want string }{
+		{"report.pdf", typePDF, "report.pdf"},
+		{"REPORT.PDF", typePDF, "REPORT.PDF"},
+		{"invoicefdp.exe", typePDF, "invoicefdp.exe.pdf"},
+		{"photo", typeJPEG, "photo.jpg"},
+		{"photo.jpeg", typeJPEG, "photo.jpeg"},
+		{"hours.txt", typeCSV, "hours.txt"},
+		{"hours.pdf", typeCSV, "hours.pdf"},
+		{"page.html", typeCSV, "page.html.csv"},
+		{"evidence", "application/unknown", "evidence"},
+	} {
+		if got := NameFor(tt.name, tt.typ); got != tt.want {
+			t.Errorf("NameFor(%q, %s) = %q, want %q", tt.name, tt.typ, got, tt.want)
+		}
+	}
+}

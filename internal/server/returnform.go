@@ -239,6 +239,7 @@ func (s *Server) returnFiles(w http.ResponseWriter, r *http.Request, a tally.Acc
 	if post.file.ContentType, err = evidence.TypeOf(post.file.Content, post.file.Size); err != nil {
 		return tally.FormErrors{"file": err.Error()}
 	}
+	post.file.Name = evidence.NameFor(post.file.Name, post.file.ContentType)
 	allowScan(w)
 	return s.store.AddEvidence(r.Context(), a.Scope, rt.ID, version, *post.file)
 }

@@ -495,6 +495,7 @@ func (s *Server) handleUploadEvidence(w http.ResponseWriter, r *http.Request, a 
 	if file.ContentType, err = evidence.TypeOf(file.Content, file.Size); err != nil {
 		return fail(http.StatusUnprocessableEntity, err.Error())
 	}
+	file.Name = evidence.NameFor(file.Name, file.ContentType)
 	allowScan(w)
 	err = s.store.AddEvidence(r.Context(), a.Scope, rt.ID, version, *file)
 	if errors.Is(err, tally.ErrConflict) {
