@@ -39,6 +39,10 @@ func TypeOf(r io.ReaderAt, size int64) (string, error) {
 	return ct, nil
 }
 
+// errWebPage refuses HTML, SVG or XML whatever the file is called: a
+// browser would run what it holds.
+var errWebPage = errors.New("The file is a web page or drawing (HTML, SVG or XML), whatever its name says: save or print it as a PDF and upload that")
+
 // sniff names the one type the file starts as.
 func sniff(r io.ReaderAt, size int64) (string, error) {
 	head := make([]byte, min(size, 512))
@@ -57,15 +61,21 @@ func sniff(r io.ReaderAt, size int64) (string, error) {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return officeType(r, size)
 	}
-	if !strings.HasPrefix(http.DetectContentType(head), "text/plain") || startsWithTag(head) {
-		return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
+	if startsWithTag(head) {
+		return "", errWebPage
+	}
+	if !strings.HasPrefix(http.DetectContentType(head), "text/plain") {
+		return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX, and this one is none of those: save it as one of them and upload that")
 	}
 	t, err := scanText(r, size)
 	if err != nil {
 		return "", errors.New("The file could not be read: choose the file again")
 	}
-	if t.nul || t.markup {
-		return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX")
+	if t.markup {
+		return "", errWebPage
+	}
+	if t.nul {
+		return "", errors.New("The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX, and this one is none of those: save it as one of them and upload that")
 	}
 	if !t.utf8 {
 		// Text in another encoding, such as a CSV saved by older Excel

@@ -119,8 +119,8 @@ func TestRtEvidenceUploadAndDownload(t *testing.T) {
 	}
 	// HTML named like a PDF is refused.
 	resp, body = rtUpload(t, sup, upload, strconv.Itoa(version), "evidence.pdf", []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"))
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "The file must be a PDF, PNG, JPEG, CSV, XLSX or DOCX") {
-		t.Errorf("HTML named evidence.pdf: %d, want 422 with the allowed types", resp.StatusCode)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "The file is a web page or drawing (HTML, SVG or XML), whatever its name says: save or print it as a PDF and upload that") {
+		t.Errorf("HTML named evidence.pdf: %d, want 422 saying it is a web page", resp.StatusCode)
 	}
 	if got := rtEvidence(t, ts, id); len(got) != 1 {
 		t.Fatalf("refused uploads stored files: %q", got)
