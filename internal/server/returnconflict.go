@@ -25,7 +25,9 @@ func (s *Server) returnConflict(w http.ResponseWriter, r *http.Request, a tally.
 	for _, l := range rt.Lines {
 		id := strconv.FormatInt(l.KPI.ID, 10)
 		q, ok := typed["quantity-"+id]
-		if !ok {
+		// Only the lines the form lets the supplier answer: on a queried
+		// return the others are decided and not in it.
+		if !ok || (rt.Status != tally.ReturnDraft && l.Decision != tally.DecisionQueried) {
 			continue
 		}
 		if v, err := tally.ParseQuantity(q); err == nil && q != "" {
