@@ -38,15 +38,15 @@ func (w *remindersWorker) Work(ctx context.Context, job *river.Job[jobs.Reminder
 // Timeout is a sweep's, not an email's.
 func (w *remindersWorker) Timeout(*river.Job[jobs.Reminders]) time.Duration { return remindersTimeout }
 
-// remindersJob enqueues a sweep every hour, and when a node becomes the
-// leader (RunOnStart), so a leader elected late in the hour does not wait
+// hourly enqueues args every hour, and, with runOnStart, when a node
+// becomes the leader, so a leader elected late in the hour does not wait
 // for the next. River runs periodic jobs on the elected leader alone, but
 // its schedule is kept in memory and starts again with each new leader:
-// UniqueOpts ByPeriod keep it to one sweep an hour (while the last is
-// kept, CompletedJobRetentionPeriod), and the ledger the sweep writes
-// (reminders_sent) keeps each reminder to one send whatever River does.
-func remindersJob() *river.PeriodicJob {
+// UniqueOpts ByPeriod keep it to one job an hour (while the last is kept,
+// CompletedJobRetentionPeriod). The reminders' ledger (reminders_sent)
+// keeps each reminder to one send whatever River does.
+func hourly(id string, args river.JobArgs, runOnStart bool) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
-		return jobs.Reminders{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
-	}, &river.PeriodicJobOpts{ID: "reminders", RunOnStart: true})
+		return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+	}, &river.PeriodicJobOpts{ID: id, RunOnStart: runOnStart})
 }

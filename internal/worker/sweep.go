@@ -35,12 +35,3 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[jobs.SweepFiles])
 
 // Timeout is a sweep's, not an email's.
 func (w *sweepWorker) Timeout(*river.Job[jobs.SweepFiles]) time.Duration { return sweepTimeout }
-
-// sweepJob enqueues a sweep every hour and when a node becomes the leader,
-// at most one an hour (as remindersJob). Two sweeps at once would be
-// harmless: each deletes only what no row names.
-func sweepJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
-		return jobs.SweepFiles{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
-	}, &river.PeriodicJobOpts{ID: "sweep_files", RunOnStart: true})
-}

@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -25,11 +24,4 @@ func (w *tidyWorker) Work(ctx context.Context, _ *river.Job[jobs.Tidy]) error {
 	}
 	w.log.InfoContext(ctx, "tidied", "attempts", t.Attempts, "sign_in_links", t.SignInLinks, "registrations", t.Registrations)
 	return nil
-}
-
-// tidyJob runs Tidy hourly, once however many processes run workers.
-func tidyJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
-		return jobs.Tidy{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
-	}, &river.PeriodicJobOpts{ID: "tidy"})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/tally-sv/tally/internal/jobs"
 	"github.com/tally-sv/tally/internal/notify"
 	"github.com/tally-sv/tally/internal/postgres"
 )
@@ -89,12 +90,15 @@ func New(pool *pgxpool.Pool, store *postgres.Store, cfg Config) (*river.Client[p
 	river.AddWorker(workers, &sweepWorker{store: store, now: now, log: cfg.Log})
 	river.AddWorker(workers, &tidyWorker{store: store, log: cfg.Log})
 	river.AddWorker(workers, &scanWorker{store: store, log: cfg.Log})
-	periodic := []*river.PeriodicJob{tidyJob()}
+	// Tidy waits for its hour; the reminders and the sweep of evidence
+	// objects (two at once would be harmless: each deletes only what no
+	// row names) also run when a node becomes the leader.
+	periodic := []*river.PeriodicJob{hourly("tidy", jobs.Tidy{}, false)}
 	if cfg.Reminders {
-		periodic = append(periodic, remindersJob())
+		periodic = append(periodic, hourly("reminders", jobs.Reminders{}, true))
 	}
 	if cfg.SweepFiles {
-		periodic = append(periodic, sweepJob())
+		periodic = append(periodic, hourly("sweep_files", jobs.SweepFiles{}, true))
 	}
 	rescue := cfg.RescueAfter
 	if rescue == 0 {
