@@ -5,6 +5,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -111,13 +112,16 @@ func (s *Store) InTx(ctx context.Context, scope tally.Scope, fn func(pgx.Tx) err
 
 // scopeSQL sets the scope, transaction-local, as literal SQL (the simple
 // protocol that carries BEGIN takes no parameters). Every value is a
-// decimal id or a {…} list of them (idText, idArray), never user text.
+// decimal id, a {…} list of them (idText, idArray) or hex (hexText), never
+// user text as it was typed.
 func scopeSQL(scope tally.Scope) string {
 	return "SELECT set_config('app.user_id', '" + idText(scope.UserID) + "', true), " +
 		"set_config('app.partner_ids', '" + idArray(scope.PartnerIDs) + "', true), " +
 		"set_config('app.org_ids', '" + idArray(scope.OrgIDs) + "', true), " +
 		"set_config('app.supplier_id', '" + idText(scope.SupplierID) + "', true), " +
-		"set_config('app.measure_org_ids', '" + idArray(scope.MeasureOrgIDs) + "', true)"
+		"set_config('app.measure_org_ids', '" + idArray(scope.MeasureOrgIDs) + "', true), " +
+		"set_config('app.email', convert_from(decode('" + hexText(emailText(scope.Email)) + "', 'hex'), 'UTF8'), true), " +
+		"set_config('app.invitation', '" + hex.EncodeToString(scope.Invitation) + "', true)"
 }
 
 func setScope(ctx context.Context, tx pgx.Tx, scope tally.Scope) error {
@@ -126,14 +130,23 @@ func setScope(ctx context.Context, tx pgx.Tx, scope tally.Scope) error {
 		       set_config('app.partner_ids', $2, true),
 		       set_config('app.org_ids', $3, true),
 		       set_config('app.supplier_id', $4, true),
-		       set_config('app.measure_org_ids', $5, true)`
+		       set_config('app.measure_org_ids', $5, true),
+		       set_config('app.email', $6, true),
+		       set_config('app.invitation', $7, true)`
 	_, err := tx.Exec(ctx, q, idText(scope.UserID), idArray(scope.PartnerIDs), idArray(scope.OrgIDs), idText(scope.SupplierID),
-		idArray(scope.MeasureOrgIDs))
+		idArray(scope.MeasureOrgIDs), emailText(scope.Email), hex.EncodeToString(scope.Invitation))
 	if err != nil {
 		return fmt.Errorf("set scope: %w", err)
 	}
 	return nil
 }
+
+// emailText is a scope's email address as tally_email() compares it: in
+// lower case, as users and invitations store addresses.
+func emailText(email string) string { return strings.ToLower(email) }
+
+// hexText is s in hexadecimal, safe to put between quotes in SQL.
+func hexText(s string) string { return hex.EncodeToString([]byte(s)) }
 
 func idText(id int64) string {
 	if id == 0 {

@@ -16,6 +16,13 @@ type Scope struct {
 	// Roles are the caller's roles in the organisation acted in (Access
 	// fills them). Stores check them again before any change (Require).
 	Roles []Role
+	// Email is a verified email address whose pending invitations are in
+	// reach. Set it only where the person has proved they own it (single
+	// sign-on); stores compare it in lower case.
+	Email string
+	// Invitation is the sha256 digest of the invitation token the person
+	// presented: that invitation is in reach, and no other.
+	Invitation []byte
 }
 
 // HasPartner reports whether partner id is in scope.
