@@ -39,19 +39,40 @@ func benchBurst(ctx context.Context, o options, srv *server, owner *pgxpool.Pool
 	if err != nil {
 		return err
 	}
-	if _, err := owner.Exec(ctx, `
-		WITH s AS (
-			INSERT INTO organisations (kind, slug, name, postcode, size)
-			SELECT 'supplier', format('bench-supplier-%s', lpad(i::text, 4, '0')), format('Bench Supplier %s Ltd', i), 'M1 1AE', 'small'
-			FROM generate_series(1, $1) i
-			ON CONFLICT (slug) DO NOTHING RETURNING id, slug),
-		u AS (
-			INSERT INTO users (email, name, password_hash)
-			SELECT replace(s.slug, 'bench-supplier-', 'bench-') || '@bench.example', 'Bench bidder', $2 FROM s
-			ON CONFLICT (email) DO NOTHING RETURNING id, email)
-		INSERT INTO memberships (user_id, org_id, role)
-		SELECT u.id, s.id, 'supplier' FROM s JOIN u ON u.email = replace(s.slug, 'bench-supplier-', 'bench-') || '@bench.example'`,
-		o.suppliers, hash); err != nil {
+	// The new suppliers' memberships are under row-level security, even for
+	// the owner: they are added in a scope of those suppliers.
+	err = pgx.BeginFunc(ctx, owner, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			WITH s AS (
+				INSERT INTO organisations (kind, slug, name, postcode, size)
+				SELECT 'supplier', format('bench-supplier-%s', lpad(i::text, 4, '0')), format('Bench Supplier %s Ltd', i), 'M1 1AE', 'small'
+				FROM generate_series(1, $1) i
+				ON CONFLICT (slug) DO NOTHING RETURNING id, slug),
+			u AS (
+				INSERT INTO users (email, name, password_hash)
+				SELECT replace(s.slug, 'bench-supplier-', 'bench-') || '@bench.example', 'Bench bidder', $2 FROM s
+				ON CONFLICT (email) DO NOTHING RETURNING id, email)
+			SELECT s.id, u.id FROM s JOIN u ON u.email = replace(s.slug, 'bench-supplier-', 'bench-') || '@bench.example'`,
+			o.suppliers, hash)
+		if err != nil {
+			return err
+		}
+		var orgs, users []int64
+		var org, user int64
+		if _, err := pgx.ForEachRow(rows, []any{&org, &user}, func() error {
+			orgs, users = append(orgs, org), append(users, user)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_ids', coalesce($1::bigint[], '{}')::text, true)`, orgs); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) SELECT unnest($1::bigint[]), unnest($2::bigint[]), 'supplier'`,
+			users, orgs)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("bench suppliers: %w", err)
 	}
 	partner, tenderID, measures, err := openTender(ctx, owner)

@@ -31,47 +31,56 @@ func (s *Store) User(ctx context.Context, id int64) (_ tally.User, err error) {
 }
 
 // Memberships lists the organisations a user belongs to directly, with
-// their roles there, by organisation name.
+// their roles there, by organisation name. It reads in a scope of that
+// user alone: their own memberships and no one else's.
 func (s *Store) Memberships(ctx context.Context, userID int64) (_ []tally.Membership, err error) {
 	defer derrors.Wrap(&err, "Store.Memberships(%d)", userID)
-	rows, err := s.pool.Query(ctx, `
-		SELECT o.id, o.kind, o.slug, o.name, coalesce(o.shared_service_id, 0), array_agg(m.role ORDER BY m.role)
-		FROM memberships m JOIN organisations o ON o.id = m.org_id
-		WHERE m.user_id = $1
-		GROUP BY o.id ORDER BY o.name`, userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Membership, error) {
-		var m tally.Membership
-		err := r.Scan(&m.Org.ID, &m.Org.Kind, &m.Org.Slug, &m.Org.Name, &m.Org.SharedServiceID, &m.Roles)
-		return m, err
+	var ms []tally.Membership
+	err = s.InTx(ctx, tally.Scope{UserID: userID}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT o.id, o.kind, o.slug, o.name, coalesce(o.shared_service_id, 0), array_agg(m.role ORDER BY m.role)
+			FROM memberships m JOIN organisations o ON o.id = m.org_id
+			WHERE m.user_id = $1
+			GROUP BY o.id ORDER BY o.name`, userID)
+		if err != nil {
+			return err
+		}
+		ms, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Membership, error) {
+			var m tally.Membership
+			err := r.Scan(&m.Org.ID, &m.Org.Kind, &m.Org.Slug, &m.Org.Name, &m.Org.SharedServiceID, &m.Roles)
+			return m, err
+		})
+		return err
 	})
+	return ms, translate(err)
 }
 
 // Access resolves what user may do in the organisation with slug: roles held
 // there directly or through its shared service. It returns tally.ErrNotFound
 // when the organisation does not exist or the user holds no role there.
+// It reads in a scope of that user alone.
 func (s *Store) Access(ctx context.Context, userID int64, slug string) (_ tally.Access, err error) {
 	defer derrors.Wrap(&err, "Store.Access(%d, %q)", userID, slug)
 	var a tally.Access
 	var partners []int64
 	var names, slugs []string
-	err = s.pool.QueryRow(ctx, `
-		SELECT o.id, o.kind, o.slug, o.name, coalesce(o.shared_service_id, 0),
-		       array_agg(DISTINCT m.role),
-		       coalesce(p.ids, '{}'), coalesce(p.names, '{}'), coalesce(p.slugs, '{}')
-		FROM organisations o
-		JOIN memberships m ON m.user_id = $1 AND (m.org_id = o.id OR m.org_id = o.shared_service_id)
-		LEFT JOIN LATERAL (
-			SELECT array_agg(c.id ORDER BY c.name) AS ids, array_agg(c.name ORDER BY c.name) AS names,
-			       array_agg(c.slug ORDER BY c.name) AS slugs
-			FROM organisations c
-			WHERE (o.kind = 'shared_service' AND c.shared_service_id = o.id) OR (o.kind = 'partner' AND c.id = o.id)
-		) p ON true
-		WHERE o.slug = $2
-		GROUP BY o.id, p.ids, p.names, p.slugs`, userID, slug).
-		Scan(&a.Org.ID, &a.Org.Kind, &a.Org.Slug, &a.Org.Name, &a.Org.SharedServiceID, &a.Roles, &partners, &names, &slugs)
+	err = s.InTx(ctx, tally.Scope{UserID: userID}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `
+			SELECT o.id, o.kind, o.slug, o.name, coalesce(o.shared_service_id, 0),
+			       array_agg(DISTINCT m.role),
+			       coalesce(p.ids, '{}'), coalesce(p.names, '{}'), coalesce(p.slugs, '{}')
+			FROM organisations o
+			JOIN memberships m ON m.user_id = $1 AND (m.org_id = o.id OR m.org_id = o.shared_service_id)
+			LEFT JOIN LATERAL (
+				SELECT array_agg(c.id ORDER BY c.name) AS ids, array_agg(c.name ORDER BY c.name) AS names,
+				       array_agg(c.slug ORDER BY c.name) AS slugs
+				FROM organisations c
+				WHERE (o.kind = 'shared_service' AND c.shared_service_id = o.id) OR (o.kind = 'partner' AND c.id = o.id)
+			) p ON true
+			WHERE o.slug = $2
+			GROUP BY o.id, p.ids, p.names, p.slugs`, userID, slug).
+			Scan(&a.Org.ID, &a.Org.Kind, &a.Org.Slug, &a.Org.Name, &a.Org.SharedServiceID, &a.Roles, &partners, &names, &slugs)
+	})
 	if err != nil {
 		return tally.Access{}, translate(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,15 +154,12 @@ func (s *Store) AuditTrail(ctx context.Context, scope tally.Scope, f AuditFilter
 		args = append(args, f.Limit, f.Offset)
 		rows, err := tx.Query(ctx, `
 			SELECT a.org_id, o.name, a.seq, a.at, coalesce(a.user_id, 0), coalesce(u.name, ''), coalesce(u.email, ''),
-			       coalesce(r.roles, '{}'), a.action, a.subject, a.detail::text,
+			       '{}'::text[], a.action, a.subject, a.detail::text,
 			       coalesce(t.title, c.title, ''), coalesce(m.name, '')
 			FROM (SELECT * FROM audit_log a WHERE `+where+`
 			      ORDER BY a.at DESC, a.org_id, a.seq DESC LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args))+`) a
 			JOIN organisations o ON o.id = a.org_id
 			LEFT JOIN users u ON u.id = a.user_id
-			LEFT JOIN LATERAL (
-				SELECT array_agg(DISTINCT ms.role ORDER BY ms.role) AS roles FROM memberships ms
-				WHERE ms.user_id = a.user_id AND (ms.org_id = o.id OR ms.org_id = o.shared_service_id)) r ON true
 			LEFT JOIN LATERAL (
 				SELECT tt.title FROM tenders tt
 				WHERE a.subject LIKE 'tender %' AND tt.partner_id = a.org_id
@@ -177,10 +175,45 @@ func (s *Store) AuditTrail(ctx context.Context, scope tally.Scope, f AuditFilter
 		if err != nil {
 			return err
 		}
-		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[AuditRow])
-		return err
+		if list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[AuditRow]); err != nil {
+			return err
+		}
+		return actorRoles(ctx, tx, list)
 	})
 	return list, total, translate(err)
+}
+
+// actorRoles fills in each row's Roles: who acted, and their roles now in
+// the row's organisation or its shared service. A shared service's people
+// act in its partners, outside a partner's scope, so the memberships of
+// the rows' organisations and their shared services are read for this
+// alone.
+func actorRoles(ctx context.Context, tx pgx.Tx, list []AuditRow) error {
+	if len(list) == 0 {
+		return nil
+	}
+	users, orgs := make([]int64, len(list)), make([]int64, len(list))
+	for i, r := range list {
+		users[i], orgs[i] = r.UserID, r.OrgID
+	}
+	return withMembersOf(ctx, tx, orgs, func() error {
+		rows, err := tx.Query(ctx, `
+			SELECT coalesce((
+				SELECT array_agg(DISTINCT ms.role ORDER BY ms.role) FROM memberships ms JOIN organisations o ON o.id = k.org
+				WHERE ms.user_id = k.usr AND (ms.org_id = o.id OR ms.org_id = o.shared_service_id)), '{}')
+			FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS k (usr, org, i) ORDER BY k.i`, users, orgs)
+		if err != nil {
+			return err
+		}
+		roles, err := pgx.CollectRows(rows, pgx.RowTo[[]string])
+		if err != nil {
+			return err
+		}
+		for i := range list {
+			list[i].Roles = roles[i]
+		}
+		return nil
+	})
 }
 
 // AuditPerson is someone who can appear in an audit trail, for its filter.
@@ -190,18 +223,27 @@ type AuditPerson struct {
 	Email string
 }
 
-// AuditPeople lists the members of the organisations given, and of their
-// shared service, by name: the people whose actions an audit trail shows.
-func (s *Store) AuditPeople(ctx context.Context, orgIDs []int64) (_ []AuditPerson, err error) {
+// AuditPeople lists the members of the organisations given that are in
+// scope, and of their shared service, by name: the people whose actions an
+// audit trail shows. An organisation outside the scope adds nobody.
+func (s *Store) AuditPeople(ctx context.Context, scope tally.Scope, orgIDs []int64) (_ []AuditPerson, err error) {
 	defer derrors.Wrap(&err, "Store.AuditPeople()")
-	rows, err := s.pool.Query(ctx, `
-		SELECT DISTINCT u.id, u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.org_id = ANY ($1) OR m.org_id IN (SELECT shared_service_id FROM organisations WHERE id = ANY ($1))
-		ORDER BY u.name, u.email`, orgIDs)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[AuditPerson])
+	orgs := slices.DeleteFunc(slices.Clone(orgIDs), func(id int64) bool { return !slices.Contains(scope.OrgIDs, id) })
+	var people []AuditPerson
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		return withMembersOf(ctx, tx, orgs, func() error {
+			rows, err := tx.Query(ctx, `
+				SELECT DISTINCT u.id, u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+				WHERE m.org_id = ANY ($1) OR m.org_id IN (SELECT shared_service_id FROM organisations WHERE id = ANY ($1))
+				ORDER BY u.name, u.email`, orgs)
+			if err != nil {
+				return err
+			}
+			people, err = pgx.CollectRows(rows, pgx.RowToStructByPos[AuditPerson])
+			return err
+		})
+	})
+	return people, translate(err)
 }
 
 // VerifyAuditChains checks the hash chain of each organisation given (see

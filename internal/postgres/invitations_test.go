@@ -31,10 +31,10 @@ func TestOlderInvitationJobDoesNotReplaceNewerLink(t *testing.T) {
 	}
 
 	// The newer job (7) runs first, then the older (6).
-	if _, err := w.store.InvitationLink(ctx, id, 7, digest("newer")); err != nil {
+	if _, err := w.store.InvitationLink(ctx, w.partner, id, 7, digest("newer")); err != nil {
 		t.Fatalf("newer job: %v", err)
 	}
-	if _, err := w.store.InvitationLink(ctx, id, 6, digest("older")); !errors.Is(err, tally.ErrNotFound) {
+	if _, err := w.store.InvitationLink(ctx, w.partner, id, 6, digest("older")); !errors.Is(err, tally.ErrNotFound) {
 		t.Errorf("older job after the newer one: %v, want nothing to send", err)
 	}
 	if !bytes.Equal(stored(), digest("newer")) {
@@ -45,7 +45,7 @@ func TestOlderInvitationJobDoesNotReplaceNewerLink(t *testing.T) {
 		job   int64
 		token string
 	}{{7, "retried"}, {8, "newest"}} {
-		if _, err := w.store.InvitationLink(ctx, id, step.job, digest(step.token)); err != nil {
+		if _, err := w.store.InvitationLink(ctx, w.partner, id, step.job, digest(step.token)); err != nil {
 			t.Fatalf("job %d: %v", step.job, err)
 		}
 		if !bytes.Equal(stored(), digest(step.token)) {

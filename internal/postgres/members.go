@@ -16,23 +16,27 @@ import (
 	"github.com/tally-sv/tally/internal/tally"
 )
 
-// Members lists the people with a role in an organisation. Memberships are
-// global rows; the caller's access to orgID was checked by the handler, and
-// the query names orgID.
-func (s *Store) Members(ctx context.Context, orgID int64) (_ []tally.Member, err error) {
+// Members lists the people with a role in an organisation, read in scope:
+// an organisation outside the scope has nobody.
+func (s *Store) Members(ctx context.Context, scope tally.Scope, orgID int64) (_ []tally.Member, err error) {
 	defer derrors.Wrap(&err, "Store.Members(%d)", orgID)
-	rows, err := s.pool.Query(ctx, `
-		SELECT u.id, u.email, u.name, array_agg(m.role ORDER BY m.role)
-		FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.org_id = $1 GROUP BY u.id ORDER BY u.name, u.email`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Member, error) {
-		var m tally.Member
-		err := r.Scan(&m.UserID, &m.Email, &m.Name, &m.Roles)
-		return m, err
+	var ms []tally.Member
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT u.id, u.email, u.name, array_agg(m.role ORDER BY m.role)
+			FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE m.org_id = $1 AND m.org_id = ANY (tally_org_ids()) GROUP BY u.id ORDER BY u.name, u.email`, orgID)
+		if err != nil {
+			return err
+		}
+		ms, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Member, error) {
+			var m tally.Member
+			err := r.Scan(&m.UserID, &m.Email, &m.Name, &m.Roles)
+			return m, err
+		})
+		return err
 	})
+	return ms, translate(err)
 }
 
 // SetRoles replaces a member's roles in orgID (an empty list removes them)
@@ -142,40 +146,50 @@ func unusableDigest() []byte {
 
 // InvitationLink gives a pending invitation a new token for the email of
 // job, by its digest (the link emailed before stops working), and returns
-// the invitation with its organisation's name. It returns
-// tally.ErrNotFound when the invitation has been accepted, revoked or has
-// expired, or when a newer job has made its link already: there is
-// nothing to send.
-func (s *Store) InvitationLink(ctx context.Context, id, job int64, digest []byte) (_ Invitation, err error) {
-	defer derrors.Wrap(&err, "Store.InvitationLink(%d, job %d)", id, job)
+// the invitation with its organisation's name. It works in the scope of
+// orgID, the organisation the job names. It returns tally.ErrNotFound
+// when orgID has no such invitation, when the invitation has been
+// accepted, revoked or has expired, or when a newer job has made its link
+// already: there is nothing to send.
+func (s *Store) InvitationLink(ctx context.Context, orgID, id, job int64, digest []byte) (_ Invitation, err error) {
+	defer derrors.Wrap(&err, "Store.InvitationLink(%d, %d, job %d)", orgID, id, job)
 	inv := Invitation{ID: id}
-	err = s.pool.QueryRow(ctx, `
-		UPDATE invitations i SET token_hash = $2, link_job = $3 FROM organisations o
-		WHERE i.id = $1 AND o.id = i.org_id AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
-		  AND (i.link_job IS NULL OR i.link_job <= $3)
-		RETURNING i.email, i.roles, i.expires_at, o.id, o.slug, o.name`, id, digest, job).
-		Scan(&inv.Email, &inv.Roles, &inv.Expires, &inv.Org.ID, &inv.Org.Slug, &inv.Org.Name)
+	err = s.InTx(ctx, tally.Scope{OrgIDs: []int64{orgID}}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `
+			UPDATE invitations i SET token_hash = $2, link_job = $3 FROM organisations o
+			WHERE i.id = $1 AND i.org_id = $4 AND o.id = i.org_id
+			  AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+			  AND (i.link_job IS NULL OR i.link_job <= $3)
+			RETURNING i.email, i.roles, i.expires_at, o.id, o.slug, o.name`, id, digest, job, orgID).
+			Scan(&inv.Email, &inv.Roles, &inv.Expires, &inv.Org.ID, &inv.Org.Slug, &inv.Org.Name)
+	})
 	return inv, translate(err)
 }
 
 // PendingInvitations lists orgID's invitations that are neither accepted,
-// revoked nor expired, newest first. The handler has checked the caller's
-// access to orgID.
-func (s *Store) PendingInvitations(ctx context.Context, orgID int64) (_ []Invitation, err error) {
+// revoked nor expired, newest first, read in scope: an organisation
+// outside the scope has none.
+func (s *Store) PendingInvitations(ctx context.Context, scope tally.Scope, orgID int64) (_ []Invitation, err error) {
 	defer derrors.Wrap(&err, "Store.PendingInvitations(%d)", orgID)
-	rows, err := s.pool.Query(ctx, `
-		SELECT i.id, i.email, i.roles, u.name, i.created_at, i.expires_at
-		FROM invitations i JOIN users u ON u.id = i.invited_by
-		WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
-		ORDER BY i.created_at DESC, i.id DESC`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Invitation, error) {
-		inv := Invitation{Org: tally.Org{ID: orgID}}
-		err := r.Scan(&inv.ID, &inv.Email, &inv.Roles, &inv.InvitedBy, &inv.Sent, &inv.Expires)
-		return inv, err
+	var list []Invitation
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT i.id, i.email, i.roles, u.name, i.created_at, i.expires_at
+			FROM invitations i JOIN users u ON u.id = i.invited_by
+			WHERE i.org_id = $1 AND i.org_id = ANY (tally_org_ids())
+			  AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+			ORDER BY i.created_at DESC, i.id DESC`, orgID)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Invitation, error) {
+			inv := Invitation{Org: tally.Org{ID: orgID}}
+			err := r.Scan(&inv.ID, &inv.Email, &inv.Roles, &inv.InvitedBy, &inv.Sent, &inv.Expires)
+			return inv, err
+		})
+		return err
 	})
+	return list, translate(err)
 }
 
 // ResendInvitation gives a pending invitation a new expiry, stops its link
@@ -229,29 +243,34 @@ func (s *Store) RevokeInvitation(ctx context.Context, scope tally.Scope, orgID, 
 }
 
 // InvitationByToken returns an open invitation, or tally.ErrNotFound when
-// it does not exist, has expired, was revoked or was used.
+// it does not exist, has expired, was revoked or was used. It reads in a
+// scope of that one invitation (its token's digest).
 func (s *Store) InvitationByToken(ctx context.Context, digest []byte) (_ Invitation, err error) {
 	defer derrors.Wrap(&err, "Store.InvitationByToken()")
 	var inv Invitation
-	err = s.pool.QueryRow(ctx, `
-		SELECT i.id, o.id, o.kind, o.slug, o.name, i.email, i.roles, i.expires_at
-		FROM invitations i JOIN organisations o ON o.id = i.org_id
-		WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()`, digest).
-		Scan(&inv.ID, &inv.Org.ID, &inv.Org.Kind, &inv.Org.Slug, &inv.Org.Name, &inv.Email, &inv.Roles, &inv.Expires)
+	err = s.InTx(ctx, tally.Scope{Invitation: digest}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `
+			SELECT i.id, o.id, o.kind, o.slug, o.name, i.email, i.roles, i.expires_at
+			FROM invitations i JOIN organisations o ON o.id = i.org_id
+			WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()`, digest).
+			Scan(&inv.ID, &inv.Org.ID, &inv.Org.Kind, &inv.Org.Slug, &inv.Org.Name, &inv.Email, &inv.Roles, &inv.Expires)
+	})
 	return inv, translate(err)
 }
 
 // DeadInvitation describes an invitation link that no longer works, so the
 // page can say whom to ask for a new one. It returns tally.ErrNotFound for
-// a token that never existed.
+// a token that never existed. It reads in a scope of that one invitation.
 func (s *Store) DeadInvitation(ctx context.Context, digest []byte) (_ Invitation, err error) {
 	defer derrors.Wrap(&err, "Store.DeadInvitation()")
 	var inv Invitation
-	err = s.pool.QueryRow(ctx, `
-		SELECT i.id, o.id, o.kind, o.slug, o.name, i.email, i.roles, u.name, i.expires_at
-		FROM invitations i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by
-		WHERE i.token_hash = $1`, digest).
-		Scan(&inv.ID, &inv.Org.ID, &inv.Org.Kind, &inv.Org.Slug, &inv.Org.Name, &inv.Email, &inv.Roles, &inv.InvitedBy, &inv.Expires)
+	err = s.InTx(ctx, tally.Scope{Invitation: digest}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `
+			SELECT i.id, o.id, o.kind, o.slug, o.name, i.email, i.roles, u.name, i.expires_at
+			FROM invitations i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by
+			WHERE i.token_hash = $1`, digest).
+			Scan(&inv.ID, &inv.Org.ID, &inv.Org.Kind, &inv.Org.Slug, &inv.Org.Name, &inv.Email, &inv.Roles, &inv.InvitedBy, &inv.Expires)
+	})
 	return inv, translate(err)
 }
 
@@ -261,10 +280,12 @@ func (s *Store) DeadInvitation(ctx context.Context, digest []byte) (_ Invitation
 // since the form was shown). Otherwise it adds the role to that existing
 // account, which must have the invitation's email (tally.ErrNotFound if
 // not): an invitation alone never signs anyone in to an existing account.
+// It works in a scope of that one invitation, then, once the account is
+// known, of that person in the invitation's organisation.
 func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int64, name, passwordHash string) (_ tally.User, err error) {
 	defer derrors.Wrap(&err, "Store.AcceptInvitation(%d)", userID)
 	var u tally.User
-	err = s.InTx(ctx, tally.Scope{}, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, tally.Scope{Invitation: digest}, func(tx pgx.Tx) error {
 		var orgID int64
 		var email string
 		var roles []string
@@ -287,11 +308,11 @@ func (s *Store) AcceptInvitation(ctx context.Context, digest []byte, userID int6
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO memberships (user_id, org_id, role) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`, u.ID, orgID, roles); err != nil {
+		if err := setScope(ctx, tx, tally.Scope{UserID: u.ID, OrgIDs: []int64{orgID}}); err != nil {
 			return err
 		}
-		if err := setScope(ctx, tx, tally.Scope{UserID: u.ID, OrgIDs: []int64{orgID}}); err != nil {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO memberships (user_id, org_id, role) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`, u.ID, orgID, roles); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: u.ID, Action: "member.join",

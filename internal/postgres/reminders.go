@@ -293,15 +293,20 @@ func remindedPeople(ctx context.Context, tx pgx.Tx, supplier int64) ([]int64, er
 }
 
 // digestPeople are the contract managers of partner, directly or through
-// its shared service, who have the digest on.
-func digestPeople(ctx context.Context, tx pgx.Tx, partner int64) ([]int64, error) {
-	rows, err := tx.Query(ctx, `
-		SELECT DISTINCT u.id FROM memberships m JOIN users u ON u.id = m.user_id JOIN organisations p ON p.id = $1
-		WHERE m.role = 'contract_manager' AND (m.org_id = p.id OR m.org_id = p.shared_service_id) AND u.email_digest ORDER BY 1`, partner)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
+// its shared service, who have the digest on. The shared service's people
+// are outside the partner's scope: they are read for this alone.
+func digestPeople(ctx context.Context, tx pgx.Tx, partner int64) (ids []int64, err error) {
+	err = withMembersOf(ctx, tx, []int64{partner}, func() error {
+		rows, err := tx.Query(ctx, `
+			SELECT DISTINCT u.id FROM memberships m JOIN users u ON u.id = m.user_id JOIN organisations p ON p.id = $1
+			WHERE m.role = 'contract_manager' AND (m.org_id = p.id OR m.org_id = p.shared_service_id) AND u.email_digest ORDER BY 1`, partner)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	return ids, err
 }
 
 // partnerScope is a transaction's view of one partner's tenant data, as

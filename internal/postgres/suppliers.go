@@ -49,10 +49,11 @@ func createSupplier(ctx context.Context, tx pgx.Tx, n NewSupplier) (tally.User, 
 	if err != nil {
 		return u, o, err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, 'supplier')`, u.ID, o.ID); err != nil {
+	// The new organisation's scope, in which it gains its first member.
+	if err := setScope(ctx, tx, tally.Scope{UserID: u.ID, OrgIDs: []int64{o.ID}, SupplierID: o.ID}); err != nil {
 		return u, o, err
 	}
-	if err := setScope(ctx, tx, tally.Scope{UserID: u.ID, OrgIDs: []int64{o.ID}, SupplierID: o.ID}); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, 'supplier')`, u.ID, o.ID); err != nil {
 		return u, o, err
 	}
 	return u, o, AppendAudit(ctx, tx, tally.AuditEntry{OrgID: o.ID, UserID: u.ID, Action: "supplier.register",

@@ -69,12 +69,15 @@ type recipient struct {
 	orgID   int64
 }
 
-// recipients finds the addresses r names, each once. Accounts and
-// memberships have no row-level security, so this reads the same in any
-// scope.
+// recipients finds the addresses r names, each once. The people of an
+// organisation are usually outside the scope of whoever causes the
+// telling (a supplier's action tells a council's staff), so each look-up
+// reads the memberships of the organisations it names, and no others
+// (withMembersOf).
 func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients, owner int64) ([]recipient, error) {
 	var out []recipient
-	add := func(rows pgx.Rows, err error) error {
+	add := func(q string, args ...any) error {
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -86,32 +89,36 @@ func recipients(ctx context.Context, tx pgx.Tx, r notify.Recipients, owner int64
 		out = append(out, list...)
 		return err
 	}
+	addMembers := func(orgs []int64, q string, args ...any) error {
+		return withMembersOf(ctx, tx, orgs, func() error { return add(q, args...) })
+	}
 	if len(r.Suppliers) > 0 {
-		if err := add(tx.Query(ctx, `
+		if err := addMembers(r.Suppliers, `
 			SELECT DISTINCT ON (u.email) u.email, o.name, o.id FROM memberships m
 			JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.org_id
-			WHERE m.org_id = ANY ($1) AND m.role = 'supplier' ORDER BY u.email, o.name`, r.Suppliers)); err != nil {
+			WHERE m.org_id = ANY ($1) AND m.role = 'supplier' ORDER BY u.email, o.name`, r.Suppliers); err != nil {
 			return nil, err
 		}
 	}
 	if r.Partner != 0 {
-		if err := add(tx.Query(ctx, `
+		if err := addMembers([]int64{r.Partner}, `
 			SELECT DISTINCT ON (u.email) u.email, p.name, p.id FROM memberships m
 			JOIN users u ON u.id = m.user_id JOIN organisations p ON p.id = $1
-			WHERE m.role = $2 AND (m.org_id = p.id OR m.org_id = p.shared_service_id) ORDER BY u.email`, r.Partner, r.Role)); err != nil {
+			WHERE m.role = $2 AND (m.org_id = p.id OR m.org_id = p.shared_service_id) ORDER BY u.email`, r.Partner, r.Role); err != nil {
 			return nil, err
 		}
 	}
 	if r.Inviter != 0 {
-		if err := add(tx.Query(ctx, `
+		// The invitation is the owner's.
+		if err := addMembers([]int64{owner}, `
 			SELECT u.email, o.name, o.id FROM invitations i
 			JOIN users u ON u.id = i.invited_by JOIN organisations o ON o.id = i.org_id
-			WHERE i.id = $1`, r.Inviter)); err != nil {
+			WHERE i.id = $1 AND i.org_id = $2`, r.Inviter, owner); err != nil {
 			return nil, err
 		}
 	}
 	if len(r.Users) > 0 {
-		if err := add(tx.Query(ctx, `SELECT email, '', 0::bigint FROM users WHERE id = ANY ($1)`, r.Users)); err != nil {
+		if err := add(`SELECT email, '', 0::bigint FROM users WHERE id = ANY ($1)`, r.Users); err != nil {
 			return nil, err
 		}
 	}

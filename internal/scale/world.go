@@ -86,6 +86,13 @@ func loadWorld(ctx context.Context, tx pgx.Tx, size Size) (*world, error) {
 	if err := createSuppliers(ctx, tx, size); err != nil {
 		return nil, err
 	}
+	// The demo's suppliers are those a "bids@" account acts for. Memberships
+	// are under row-level security even for the owner: they are read in a
+	// scope of every supplier, for this query alone.
+	if _, err := tx.Exec(ctx, `
+		SELECT set_config('app.org_ids', (SELECT coalesce(array_agg(id), '{}')::text FROM organisations WHERE kind = 'supplier'), true)`); err != nil {
+		return nil, err
+	}
 	rows, err = tx.Query(ctx, `SELECT id, slug, name FROM organisations WHERE kind = 'supplier' AND (slug LIKE $1 || '%' OR id IN (
 		SELECT org_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email LIKE 'bids@%.example')) ORDER BY id`, SupplierSlugPrefix)
 	if err != nil {
@@ -98,7 +105,11 @@ func loadWorld(ctx context.Context, tx pgx.Tx, size Size) (*world, error) {
 		}
 		w.suppliers = append(w.suppliers, o)
 	}
-	return w, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(ctx, `SELECT set_config('app.org_ids', '', true)`)
+	return w, err
 }
 
 // Postcode areas: about half of the generated suppliers are in Greater

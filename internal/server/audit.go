@@ -79,7 +79,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a tally.Acc
 	}
 	f := postgres.AuditFilter{OrgIDs: orgs, Limit: auditPageSize, Offset: (page - 1) * auditPageSize}
 
-	people, err := s.store.AuditPeople(r.Context(), orgs)
+	people, err := s.store.AuditPeople(r.Context(), a.Scope, orgs)
 	if err != nil {
 		return err
 	}

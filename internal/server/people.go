@@ -44,11 +44,11 @@ var roleHints = map[tally.Role]string{
 }
 
 func (s *Server) usersPage(r *http.Request, a tally.Access, in pages.InviteForm, errs map[string]string) (pages.UsersPage, error) {
-	members, err := s.store.Members(r.Context(), a.Org.ID)
+	members, err := s.store.Members(r.Context(), a.Scope, a.Org.ID)
 	if err != nil {
 		return pages.UsersPage{}, err
 	}
-	invs, err := s.store.PendingInvitations(r.Context(), a.Org.ID)
+	invs, err := s.store.PendingInvitations(r.Context(), a.Scope, a.Org.ID)
 	if err != nil {
 		return pages.UsersPage{}, err
 	}
@@ -171,7 +171,7 @@ func (s *Server) handleResendInvitation(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	pending, err := s.store.PendingInvitations(r.Context(), a.Org.ID)
+	pending, err := s.store.PendingInvitations(r.Context(), a.Scope, a.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func (s *Server) member(r *http.Request, a tally.Access) (tally.Member, error) {
 	if err != nil {
 		return tally.Member{}, errNotFound
 	}
-	members, err := s.store.Members(r.Context(), a.Org.ID)
+	members, err := s.store.Members(r.Context(), a.Scope, a.Org.ID)
 	if err != nil {
 		return tally.Member{}, err
 	}

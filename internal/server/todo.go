@@ -77,7 +77,7 @@ func (s *Server) toDo(r *http.Request, a tally.Access) ([]pages.ToDoGroup, error
 		groups = append(groups, g.Finish(td.AwaitingCount))
 	}
 	if a.Can(tally.RoleAdmin) || (a.Org.Kind == tally.Supplier && a.Can(tally.RoleSupplier)) {
-		invs, err := s.store.PendingInvitations(r.Context(), a.Org.ID)
+		invs, err := s.store.PendingInvitations(r.Context(), a.Scope, a.Org.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -28,7 +28,7 @@ type invitationWorker struct {
 
 func (w *invitationWorker) Work(ctx context.Context, job *river.Job[jobs.Invitation]) error {
 	token, digest := auth.NewToken()
-	inv, err := w.store.InvitationLink(ctx, job.Args.ID, job.ID, digest)
+	inv, err := w.store.InvitationLink(ctx, job.Args.Org, job.Args.ID, job.ID, digest)
 	if errors.Is(err, tally.ErrNotFound) {
 		return nil
 	}
