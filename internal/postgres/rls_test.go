@@ -16,8 +16,8 @@ import (
 // globalTables hold no tenant data and need no row-level security. A new
 // table must be added here on purpose, or it must have RLS.
 var globalTables = []string{
-	"organisations", "users", "memberships", "sessions", "schema_migrations",
-	"invitations", "password_resets", "login_failures", "sign_in_links",
+	"organisations", "users", "sessions", "schema_migrations",
+	"password_resets", "login_failures", "sign_in_links",
 	// Registrations waiting for their emailed link: no organisation
 	// exists yet, and they are reached by token, like password_resets.
 	"pending_registrations",
@@ -29,7 +29,8 @@ var globalTables = []string{
 	"river_job", "river_leader", "river_migration", "river_notification", "river_queue",
 }
 
-// twoPartners makes partners A and B with settings and an audit entry each.
+// twoPartners makes partners A and B with settings, an audit entry, a
+// member (member@a.example, member@b.example) and an invitation each.
 func twoPartners(t *testing.T, db *pgtest.DB) (a, b int64) {
 	t.Helper()
 	ctx := context.Background()
@@ -47,6 +48,22 @@ func twoPartners(t *testing.T, db *pgtest.DB) (a, b int64) {
 		scope := tally.Scope{PartnerIDs: []int64{p}, OrgIDs: []int64{p}, Roles: tally.StaffRoles}
 		err := owner.InTx(ctx, scope, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `INSERT INTO partner_settings (partner_id) VALUES ($1)`, p); err != nil {
+				return err
+			}
+			var user int64
+			err := tx.QueryRow(ctx, `
+				INSERT INTO users (email, name) SELECT 'member@' || slug || '.example', 'Member' FROM organisations WHERE id = $1
+				RETURNING id`, p).Scan(&user)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, 'admin')`, user, p); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO invitations (token_hash, org_id, email, role, invited_by, expires_at)
+				SELECT sha256(convert_to(slug, 'UTF8')), id, 'invited@' || slug || '.example', 'buyer', $2, now() + interval '1 day'
+				FROM organisations WHERE id = $1`, p, user); err != nil {
 				return err
 			}
 			return postgres.AppendAudit(ctx, tx, tally.AuditEntry{OrgID: p, Action: "test.setup"})

@@ -159,7 +159,7 @@ func TestBadInputOnEveryForm(t *testing.T) {
 		},
 		func(t *testing.T, ts *testServer) formSpec {
 			token, digest := auth.NewToken()
-			if _, err := ts.db.Owner.Exec(t.Context(), `INSERT INTO invitations (token_hash, org_id, email, role, invited_by, expires_at)
+			if _, err := adminPool(t, ts.db).Exec(t.Context(), `INSERT INTO invitations (token_hash, org_id, email, role, invited_by, expires_at)
 				VALUES ($1, $2, 'new@star.example', 'buyer', $3, $4)`,
 				digest, orgID(t, ts, "star"), userID(t, ts, "admin@star.example"), time.Now().Add(time.Hour)); err != nil {
 				t.Fatal(err)

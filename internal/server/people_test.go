@@ -64,7 +64,7 @@ func TestInvitationWorksOnceAndExpires(t *testing.T) {
 	// An expired link shows the expired page and creates nobody.
 	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"late@star.example"}, "roles": {"director"}})
 	late := lastLink(t, ts, "late@star.example")
-	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'late@star.example'`); err != nil {
+	if _, err := adminPool(t, ts.db).Exec(t.Context(), `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'late@star.example'`); err != nil {
 		t.Fatal(err)
 	}
 	before = snapshot(t, ts)
@@ -441,7 +441,7 @@ func TestDeadLinksOfferANewOne(t *testing.T) {
 	admin := signIn(t, ts, "admin@star.example")
 	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"late@star.example"}, "roles": {"buyer"}})
 	invite := lastLink(t, ts, "late@star.example")
-	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'late@star.example'`); err != nil {
+	if _, err := adminPool(t, ts.db).Exec(t.Context(), `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'late@star.example'`); err != nil {
 		t.Fatal(err)
 	}
 	resp, body = get(t, ts.client(t), ts.URL+invite)
@@ -501,7 +501,7 @@ func TestInvitationTokenIsNeverStored(t *testing.T) {
 	link := lastLink(t, ts, "kept@star.example")
 	token := strings.TrimPrefix(link, "/invite/")
 	var jobs, stored int
-	if err := ts.db.Owner.QueryRow(t.Context(), `
+	if err := adminPool(t, ts.db).QueryRow(t.Context(), `
 		SELECT (SELECT count(*) FROM river_job WHERE args::text LIKE '%' || $1 || '%'),
 		       (SELECT count(*) FROM invitations WHERE token_hash::text LIKE '%' || $1 || '%')`, token).Scan(&jobs, &stored); err != nil {
 		t.Fatal(err)

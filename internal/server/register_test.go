@@ -75,7 +75,7 @@ func TestSupplierRegistersAndSeesWhereItIsLocal(t *testing.T) {
 			t.Errorf("%s in %s: not local to %d partners, want %d", tc.org, tc.postcode, got, 4-tc.local)
 		}
 		var kind, postcode, company, role, size string
-		err := ts.db.Owner.QueryRow(t.Context(), `
+		err := adminPool(t, ts.db).QueryRow(t.Context(), `
 			SELECT o.kind, o.postcode, o.company_number, m.role, o.size
 			FROM organisations o JOIN memberships m ON m.org_id = o.id JOIN users u ON u.id = m.user_id
 			WHERE o.slug = $1 AND u.email = $2`, tc.slug, tc.email).Scan(&kind, &postcode, &company, &role, &size)

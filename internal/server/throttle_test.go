@@ -80,7 +80,7 @@ func TestInvitationsAreThrottled(t *testing.T) {
 
 	// Sending again counts, and is refused in the same way.
 	var id int64
-	if err := ts.db.Owner.QueryRow(t.Context(), `SELECT max(id) FROM invitations WHERE email = 'nia@x.example'`).Scan(&id); err != nil {
+	if err := adminPool(t, ts.db).QueryRow(t.Context(), `SELECT max(id) FROM invitations WHERE email = 'nia@x.example'`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	resp, body = post(t, admin, ts.URL+"/o/star/users/invitations/"+itoa64(id)+"/resend", nil)

@@ -58,7 +58,13 @@ func TestTwoNodesSendEachReminderOnce(t *testing.T) {
 		role tally.Role
 	}{"sam@ws.example": {supplier, tally.RoleSupplier}, "cara@wp.example": {partner, tally.RoleContractManager}} {
 		user := id(`INSERT INTO users (email, name) VALUES ($1, 'Someone') RETURNING id`, email)
-		id(`INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) RETURNING user_id`, user, m.org, m.role)
+		// Memberships are under row-level security, the owner's writes too.
+		if err := postgres.New(db.Owner).InTx(ctx, tally.Scope{OrgIDs: []int64{m.org}}, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)`, user, m.org, m.role)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	staff := tally.Scope{PartnerIDs: []int64{partner}, OrgIDs: []int64{partner}, Roles: tally.StaffRoles}
 	err := postgres.New(db.Owner).InTx(ctx, staff, func(tx pgx.Tx) error {
