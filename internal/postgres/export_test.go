@@ -14,3 +14,6 @@ func TenderListSQL(f TenderFilter) (count string, countArgs []any, page string, 
 	q := tenderList(f)
 	return q.count, q.countArgs, q.page, q.pageArgs
 }
+
+// WithMembersOf is withMembersOf, for the row-level security tests.
+var WithMembersOf = withMembersOf
