@@ -29,8 +29,14 @@ func devdbCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		if args[0] == "env" {
+			key, err := c.SecretKey()
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(stdout, "export DATABASE_URL='%s'\nexport MIGRATE_DATABASE_URL='%s'\nexport TALLY_TEST_ADMIN_URL='%s'\n",
 				urls.App, urls.Owner, urls.Admin)
+			// Only when unset: a key the developer chose wins.
+			fmt.Fprintf(stdout, "export SECRET_KEY=\"${SECRET_KEY:-%s}\"\n", key)
 		}
 		return nil
 	case "stop":

@@ -29,6 +29,7 @@ import (
 	"github.com/tally-sv/tally/internal/filestore/filestoretest"
 	"github.com/tally-sv/tally/internal/pgtest"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/secretbox"
 )
 
 // The Must show of issue 17: twenty 10 MiB evidence files uploaded at once
@@ -197,7 +198,7 @@ func memServe(t *testing.T, dbURL string, filesEnv []string) (int, string) {
 		}
 	}
 	cmd.Env = append(env, childServe+"=1", "DATABASE_URL="+dbURL, "ADDR="+addr, "BASE_URL="+base, "WORKERS=0",
-		"LOG_LEVEL=warn", "TMPDIR="+t.TempDir(), "GODEBUG=gctrace=1")
+		"SECRET_KEY="+secretbox.NewKey(), "LOG_LEVEL=warn", "TMPDIR="+t.TempDir(), "GODEBUG=gctrace=1")
 	cmd.Env = append(cmd.Env, filesEnv...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tally-sv/tally/internal/secretbox"
 )
 
 // server is bin/tally serve, started by the benchmark.
@@ -30,7 +32,7 @@ func startServer(ctx context.Context, o options, appURL, ownerURL string) (*serv
 	l.Close()
 	cmd := exec.CommandContext(ctx, o.binary, "serve") // #nosec G204 -- the tally binary the benchmark built, without a shell
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+appURL, "MIGRATE_DATABASE_URL="+ownerURL, "ADDR="+addr,
-		"BASE_URL=http://"+addr, "LOG_LEVEL="+o.logLevel)
+		"BASE_URL=http://"+addr, "SECRET_KEY="+secretbox.NewKey(), "LOG_LEVEL="+o.logLevel)
 	if o.dbMaxConns != "" {
 		cmd.Env = append(cmd.Env, "DB_MAX_CONNS="+o.dbMaxConns)
 	}

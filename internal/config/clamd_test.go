@@ -15,7 +15,7 @@ func TestClamdAddr(t *testing.T) {
 		{"127.0.0.1:3310", "", "CLAMD_ADDR"},
 		{"unix:clamd.ctl", "", "CLAMD_ADDR"},
 	} {
-		env := map[string]string{"DATABASE_URL": "postgres://app@localhost/tally", "CLAMD_ADDR": tc.value}
+		env := map[string]string{"DATABASE_URL": "postgres://app@localhost/tally", "SECRET_KEY": testKey, "CLAMD_ADDR": tc.value}
 		c, err := Load(func(k string) string { return env[k] })
 		switch {
 		case tc.err == "" && err != nil:

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tally-sv/tally/internal/scan"
+	"github.com/tally-sv/tally/internal/secretbox"
 )
 
 // Config is everything the server needs to start.
@@ -37,6 +38,7 @@ type Config struct {
 	Files           Files          // FILES_DIR, S3_*: where evidence files are kept
 	MetricsAddr     string         // METRICS_ADDR: where to serve Prometheus /metrics (empty: nowhere)
 	ClamdAddr       string         // CLAMD_ADDR: clamd's tcp://host:port or unix:/path; empty: no malware scanning
+	SecretKey       []byte         // SECRET_KEY: 32 bytes in base64, sealing client secrets and TOTP keys (secretbox)
 }
 
 // maxDBConns bounds DB_MAX_CONNS: far above any PostgreSQL's
@@ -107,6 +109,11 @@ func Load(getenv func(string) string) (Config, error) {
 		if _, err := scan.NewClamd(c.ClamdAddr); err != nil {
 			errs = append(errs, fmt.Errorf("CLAMD_ADDR: %w", err))
 		}
+	}
+	if k := getenv("SECRET_KEY"); k == "" {
+		errs = append(errs, errors.New("SECRET_KEY is required (32 random bytes in base64: openssl rand -base64 32)"))
+	} else if c.SecretKey, err = secretbox.ParseKey(k); err != nil {
+		errs = append(errs, fmt.Errorf("SECRET_KEY: %w", err))
 	}
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL is required (the app role's connection string)"))

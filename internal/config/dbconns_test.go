@@ -21,7 +21,7 @@ func TestDBMaxConns(t *testing.T) {
 		{"0", 0, "DB_MAX_CONNS: want a positive whole number"},
 		{"many", 0, "DB_MAX_CONNS: want a positive whole number"},
 	} {
-		env := map[string]string{"DATABASE_URL": "postgres://app@db/tally", "DB_MAX_CONNS": c.value}
+		env := map[string]string{"DATABASE_URL": "postgres://app@db/tally", "SECRET_KEY": testKey, "DB_MAX_CONNS": c.value}
 		cfg, err := Load(func(k string) string { return env[k] })
 		if c.problem == "" {
 			if err != nil || cfg.DBMaxConns != c.want {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -25,6 +26,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tally-sv/tally/internal/secretbox"
 )
 
 // Role names and the development password. The cluster listens on loopback
@@ -365,4 +368,40 @@ func traversable(dir string) error {
 			return nil
 		}
 	}
+}
+
+// SecretKey returns the development SECRET_KEY kept in the cluster's
+// folder, making it on first use, so that sealed values (client secrets,
+// TOTP keys) in the development database open after a restart.
+func (c Cluster) SecretKey() (string, error) {
+	path := filepath.Join(c.Dir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil { // #nosec G304 -- our own .data folder
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return "", err
+	}
+	// Written whole to a temporary file, then linked into place: a second
+	// process never reads a half-written key, and the first link wins.
+	tmp, err := os.CreateTemp(c.Dir, "secret.key.*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	key := secretbox.NewKey()
+	if _, err := tmp.WriteString(key + "\n"); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return c.SecretKey()
+	} else if err != nil {
+		return "", err
+	}
+	return key, nil
 }

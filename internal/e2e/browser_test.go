@@ -61,7 +61,7 @@ func newApp(t *testing.T) *app {
 	logs := &syncBuffer{}
 	cfg := config.Config{
 		Addr: "127.0.0.1:0", DatabaseURL: db.AppURL, BaseURL: "http://127.0.0.1",
-		SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, LogLevel: "info",
+		SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, SecretKey: testSecretKey, LogLevel: "info",
 	}
 	srv := server.New(cfg, postgres.New(db.App).WithFiles(db.Files), slog.New(slog.NewJSONHandler(logs, nil)))
 	ts := httptest.NewServer(srv) // listens on 127.0.0.1
@@ -415,3 +415,6 @@ func (v *visit) name() string {
 	}
 	return "JavaScript off"
 }
+
+// testSecretKey is SECRET_KEY for tests: fixed, so a failure can be replayed.
+var testSecretKey = []byte("tally-test-secret-key-32-bytes!!")

@@ -39,7 +39,7 @@ func seededServer(t *testing.T, opts ...func(*config.Config)) *testServer {
 	logs := &syncBuffer{}
 	cfg := config.Config{
 		Addr: "127.0.0.1:0", DatabaseURL: db.AppURL, BaseURL: "http://localhost",
-		SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, LogLevel: "debug",
+		SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, SecretKey: testSecretKey, LogLevel: "debug",
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -364,3 +364,6 @@ func auditActions(t *testing.T, ts *testServer, slug string) []string {
 	}
 	return out
 }
+
+// testSecretKey is SECRET_KEY for tests: fixed, so a failure can be replayed.
+var testSecretKey = []byte("tally-test-secret-key-32-bytes!!")

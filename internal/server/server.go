@@ -18,6 +18,7 @@ import (
 	"github.com/tally-sv/tally/internal/config"
 	"github.com/tally-sv/tally/internal/metrics"
 	"github.com/tally-sv/tally/internal/postgres"
+	"github.com/tally-sv/tally/internal/secretbox"
 	"github.com/tally-sv/tally/internal/session"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/static"
@@ -35,6 +36,7 @@ type Server struct {
 	hasher   *auth.Hasher
 	draining atomic.Bool // set by Drain: /readyz answers 503
 	metrics  *metrics.Metrics
+	secrets  secretbox.Box // seals client secrets and TOTP keys; not Ready without SECRET_KEY
 }
 
 // New builds a server and its routes.
@@ -54,6 +56,9 @@ func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 	}
 	s := &Server{cfg: cfg, store: store, log: log, sessions: sm, static: static.FS,
 		hasher: auth.NewHasher(max(2, runtime.NumCPU())), metrics: metrics.New(store.Pool())}
+	// Config.Load refuses a key of the wrong size; a Config made without
+	// one (some tests) leaves the box empty, and what needs it says so.
+	s.secrets, _ = secretbox.New(cfg.SecretKey)
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serveError(w, r, err)
 	}
