@@ -23,6 +23,10 @@ var (
 	// It wraps ErrNotFound, so it answers 404 as the route guard does and
 	// handlers need no case of their own.
 	ErrForbidden = fmt.Errorf("role not allowed: %w", ErrNotFound)
+	// ErrAccountDisabled: an administrator has disabled the account, so it
+	// cannot sign in by any route (password, emailed link, single sign-on)
+	// until it is enabled again.
+	ErrAccountDisabled = errors.New("account disabled")
 )
 
 // FormErrors maps a form field's name to a message saying how to fix it.
