@@ -25,6 +25,8 @@ var (
 		"That page cannot be used in that way. Go back and try again."}
 	errConflict = &httpError{http.StatusConflict, "That change could not be made",
 		"Someone may have changed this at the same time. Go back, refresh the page and try again."}
+	errAccountDisabled = &httpError{http.StatusForbidden, "Your account is disabled",
+		"An administrator has disabled your account, so you cannot sign in. Ask an administrator in your organisation to enable it again."}
 	errInternal = &httpError{http.StatusInternalServerError, "Sorry, there is a problem with the service",
 		"Try again later. Nothing you entered has been saved unless you saw a confirmation."}
 )
@@ -59,6 +61,8 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		he = errNotFound
 	case errors.Is(err, tally.ErrConflict):
 		he = errConflict
+	case errors.Is(err, tally.ErrAccountDisabled):
+		he = errAccountDisabled
 	case isUnavailable(err):
 		// The database is down or slow: an outage, not a bug. Tell the
 		// browser when to try again, and log it below error level.
