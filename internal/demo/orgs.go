@@ -61,9 +61,15 @@ func loadOrganisations(ctx context.Context, store *postgres.Store, hash string) 
 	if err != nil {
 		return nil, err
 	}
+	if err := noTwoStep(ctx, store, w.star.ID); err != nil {
+		return nil, err
+	}
 	for _, p := range partnerNames {
 		org, err := store.CreateOrganisation(ctx, tally.Org{Kind: tally.Partner, Slug: p.slug, Name: p.name, SharedServiceID: w.star.ID}, nil)
 		if err != nil {
+			return nil, err
+		}
+		if err := noTwoStep(ctx, store, org.ID); err != nil {
 			return nil, err
 		}
 		settings := tally.DefaultPartnerSettings()
@@ -128,4 +134,11 @@ func loadOrganisations(ctx context.Context, store *postgres.Store, hash string) 
 		w.users[p.email] = u
 	}
 	return w, nil
+}
+
+// noTwoStep asks 2-step verification of nobody in a demo organisation, so
+// that the printed logins work with the password alone. A real new
+// organisation asks it of its administrators.
+func noTwoStep(ctx context.Context, store *postgres.Store, orgID int64) error {
+	return store.SetTwoStepRule(ctx, tally.Scope{OrgIDs: []int64{orgID}, Roles: []tally.Role{tally.RoleAdmin}}, orgID, tally.TwoStepNobody)
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
+	"net/url"
 	"strings"
 	"time"
 
@@ -55,6 +56,14 @@ func NewKey(account string) (Key, error) {
 		return Key{}, fmt.Errorf("mfa: new key: %w", err)
 	}
 	return Key{Secret: k.Secret(), URL: k.URL()}, nil
+}
+
+// URL is the otpauth:// URL of secret for account, which authenticator
+// apps read from a QR code.
+func URL(secret, account string) string {
+	v := url.Values{"secret": {secret}, "issuer": {Issuer}, "algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}
+	u := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + Issuer + ":" + account, RawQuery: v.Encode()}
+	return u.String()
 }
 
 // QRCode is the key's otpauth URL as a PNG data URI, for an <img>.

@@ -18,6 +18,9 @@ import (
 var globalTables = []string{
 	"organisations", "users", "sessions", "schema_migrations",
 	"password_resets", "login_failures", "sign_in_links",
+	// A person's own 2-step verification (key sealed by the app, digests
+	// of recovery codes): no organisation's data, reached by user id.
+	"user_totp", "recovery_codes",
 	// Registrations waiting for their emailed link: no organisation
 	// exists yet, and they are reached by token, like password_resets.
 	"pending_registrations",

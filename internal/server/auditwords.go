@@ -230,6 +230,16 @@ func auditSentence(e postgres.AuditRow) string {
 		return who + " changed the roles of " + member + " from " + listOf("before") + " to " + listOf("after")
 	case "member.remove":
 		return who + " removed " + member + " from " + e.Org
+	case "member.two_step_reset":
+		return who + " reset the 2-step verification of " + member + " and signed them out everywhere"
+	case "settings.two_step":
+		switch str("who") {
+		case "nobody":
+			return who + " stopped asking anyone in " + e.Org + " to use 2-step verification"
+		case "staff":
+			return who + " asked all staff in " + e.Org + " to use 2-step verification"
+		}
+		return who + " asked the administrators of " + e.Org + " to use 2-step verification"
 	case "supplier.register":
 		return e.UserName + " registered the supplier " + ref
 	case "email.retry":

@@ -252,7 +252,11 @@ func (s *Server) handleMember(w http.ResponseWriter, r *http.Request, a tally.Ac
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, pages.Member(s.memberPage(r, a, m, roleStrings(m.Roles), nil)))
+	p := s.memberPage(r, a, m, roleStrings(m.Roles), nil)
+	if p.TwoStep, p.TwoStepReset, err = s.memberTwoStep(r, a, m.UserID); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, pages.Member(p))
 }
 
 // handleSetRoles changes a member's roles; none removes them.

@@ -33,6 +33,12 @@ func (s *Server) routes() chi.Router {
 		r.Get("/login/link/{token}", s.public(s.handleSignInLinkPage))
 		r.Post("/login/link/{token}", s.public(s.handleSignInWithLink))
 		r.Post("/logout", s.public(s.handleLogout))
+		// 2-step verification after the password or link (twostep.go):
+		// public, for the session holds only a pending step.
+		r.Get("/login/code", s.public(s.handleSecondStepForm))
+		r.Post("/login/code", s.public(s.handleSecondStep))
+		r.Get("/login/recovery-code", s.public(s.handleRecoveryCodeForm))
+		r.Post("/login/recovery-code", s.public(s.handleRecoveryCode))
 		r.Get("/register", s.public(s.handleRegisterForm))
 		r.Post("/register", s.public(s.handleRegister))
 		r.Get("/register/confirm/{token}", s.public(s.handleRegisterConfirmForm))
@@ -52,6 +58,11 @@ func (s *Server) routes() chi.Router {
 			r.Post("/account/sign-out-everywhere", s.signedIn(s.handleSignOutEverywhere))
 			r.Post("/account/password", s.signedIn(s.handleChangePassword))
 			r.Post("/account/emails", s.signedIn(s.handleEmailChoices))
+			r.Get("/account/two-factor", s.signedIn(s.handleAccountTwoStep))
+			r.Get("/account/two-factor/setup", s.signedIn(s.handleTwoStepSetupForm))
+			r.Post("/account/two-factor/setup", s.signedIn(s.handleTwoStepSetup))
+			r.Post("/account/two-factor/recovery-codes", s.signedIn(s.handleNewRecoveryCodes))
+			r.Post("/account/two-factor/turn-off", s.signedIn(s.handleTurnOffTwoStep))
 
 			// Inside an organisation: s.org checks membership and the
 			// roles given, and answers 404 to everyone else.
@@ -63,6 +74,10 @@ func (s *Server) routes() chi.Router {
 				r.Post("/users/{user}", s.org(peopleAdmins, s.handleSetRoles))
 				r.Post("/users/invitations/{invitation}/resend", s.org(peopleAdmins, s.handleResendInvitation))
 				r.Post("/users/invitations/{invitation}/revoke", s.org(peopleAdmins, s.handleRevokeInvitation))
+				r.Get("/users/{user}/two-factor/reset", s.org(admins, s.handleTwoStepResetForm))
+				r.Post("/users/{user}/two-factor/reset", s.org(admins, s.handleTwoStepReset))
+				r.Get("/settings/two-factor", s.org(admins, s.handleTwoStepRuleForm))
+				r.Post("/settings/two-factor", s.org(admins, s.handleSaveTwoStepRule))
 				r.Get("/settings", s.org(admins, s.handleSettingsList))
 				r.Get("/settings/{partner}", s.org(admins, s.handleSettingsForm))
 				r.Post("/settings/{partner}", s.org(admins, s.handleSaveSettings))

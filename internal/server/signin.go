@@ -115,6 +115,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rightPassword(r, attempt, limits); err != nil {
 		return err
 	}
+	if asked, err := s.secondStep(w, r, u, p.Next); asked || err != nil { // 2-step verification (twostep.go)
+		return err
+	}
 	if err := s.signIn(r, u); err != nil {
 		return err
 	}

@@ -118,6 +118,10 @@ func (s *Server) handleSignInWithLink(w http.ResponseWriter, r *http.Request) er
 	if err := s.store.ClearLoginFailures(r.Context(), signInLimits(u.Email, s.limitAddr(r))[0].Key); err != nil {
 		return err
 	}
+	// A link is one factor, like a password: 2-step verification follows.
+	if asked, err := s.secondStep(w, r, u, linkNext(next)); asked || err != nil {
+		return err
+	}
 	if err := s.signIn(r, u); err != nil {
 		return err
 	}

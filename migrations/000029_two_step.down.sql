@@ -1,0 +1,3 @@
+DROP TABLE second_factor_rules;
+DROP TABLE recovery_codes;
+DROP TABLE user_totp;

@@ -1,0 +1,56 @@
+-- 2-step verification (issue 18): a security code from an authenticator
+-- app (TOTP) after the password, recovery codes for a lost app, and each
+-- organisation's rule on who must use it.
+
+-- A person's authenticator key, sealed by the app (secretbox, label
+-- "totp:user:<id>"): the database alone cannot make codes. A row without
+-- confirmed_at is a key being set up, not yet proved by a code.
+-- last_step is the last time step (unix seconds / 30) whose code was
+-- accepted: a code works once.
+CREATE TABLE user_totp (
+    user_id      bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    secret       bytea       NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    confirmed_at timestamptz,
+    last_step    bigint      NOT NULL DEFAULT 0 CHECK (last_step >= 0)
+);
+
+-- Recovery codes, each usable once, stored as sha256 digests of random
+-- codes (never as typed).
+CREATE TABLE recovery_codes (
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id   bigint      NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash bytea       NOT NULL CHECK (length(code_hash) = 32),
+    used_at   timestamptz,
+    UNIQUE (user_id, code_hash)
+);
+
+-- Who in an organisation must use 2-step verification. No row counts as
+-- 'administrators': a new organisation starts there.
+CREATE TABLE second_factor_rules (
+    org_id     bigint PRIMARY KEY REFERENCES organisations (id),
+    who        text        NOT NULL CHECK (who IN ('nobody', 'administrators', 'staff')),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- An organisation's rule is read and changed in its scope; a person
+-- signing in reads the rules of the organisations they belong to.
+ALTER TABLE second_factor_rules ENABLE ROW LEVEL SECURITY;
+ALTER TABLE second_factor_rules FORCE ROW LEVEL SECURITY;
+CREATE POLICY second_factor_rules_read ON second_factor_rules FOR SELECT
+    USING (org_id = ANY (tally_org_ids())
+           OR EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = second_factor_rules.org_id AND m.user_id = tally_user_id()));
+CREATE POLICY second_factor_rules_insert ON second_factor_rules FOR INSERT
+    WITH CHECK (org_id = ANY (tally_org_ids()));
+CREATE POLICY second_factor_rules_update ON second_factor_rules FOR UPDATE
+    USING (org_id = ANY (tally_org_ids())) WITH CHECK (org_id = ANY (tally_org_ids()));
+
+-- The narrowest grants that work: keys are set up, confirmed, moved on by
+-- each code used and removed (turned off, reset); recovery codes are
+-- issued, used and replaced; rules are set, never removed.
+GRANT SELECT, INSERT, DELETE ON user_totp TO tally_app;
+GRANT UPDATE (secret, created_at, confirmed_at, last_step) ON user_totp TO tally_app;
+GRANT SELECT, INSERT, DELETE ON recovery_codes TO tally_app;
+GRANT UPDATE (used_at) ON recovery_codes TO tally_app;
+GRANT SELECT, INSERT ON second_factor_rules TO tally_app;
+GRANT UPDATE (who, updated_at) ON second_factor_rules TO tally_app;
