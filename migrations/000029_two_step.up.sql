@@ -3,15 +3,15 @@
 -- organisation's rule on who must use it.
 
 -- A person's authenticator key, sealed by the app (secretbox, label
--- "totp:user:<id>"): the database alone cannot make codes. A row without
--- confirmed_at is a key being set up, not yet proved by a code.
--- last_step is the last time step (unix seconds / 30) whose code was
--- accepted: a code works once.
+-- "totp:user:<id>"): the database alone cannot make codes. A row is
+-- written only once a code has proved the key (confirmed_at); a key being
+-- set up lives in the person's session. last_step is the last time step
+-- (unix seconds / 30) whose code was accepted: a code works once.
 CREATE TABLE user_totp (
     user_id      bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     secret       bytea       NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now(),
-    confirmed_at timestamptz,
+    confirmed_at timestamptz NOT NULL DEFAULT now(),
     last_step    bigint      NOT NULL DEFAULT 0 CHECK (last_step >= 0)
 );
 
@@ -45,11 +45,11 @@ CREATE POLICY second_factor_rules_insert ON second_factor_rules FOR INSERT
 CREATE POLICY second_factor_rules_update ON second_factor_rules FOR UPDATE
     USING (org_id = ANY (tally_org_ids())) WITH CHECK (org_id = ANY (tally_org_ids()));
 
--- The narrowest grants that work: keys are set up, confirmed, moved on by
--- each code used and removed (turned off, reset); recovery codes are
+-- The narrowest grants that work: a key is added, moved on by each code
+-- used and removed (turned off, reset), never changed; recovery codes are
 -- issued, used and replaced; rules are set, never removed.
 GRANT SELECT, INSERT, DELETE ON user_totp TO tally_app;
-GRANT UPDATE (secret, created_at, confirmed_at, last_step) ON user_totp TO tally_app;
+GRANT UPDATE (last_step) ON user_totp TO tally_app;
 GRANT SELECT, INSERT, DELETE ON recovery_codes TO tally_app;
 GRANT UPDATE (used_at) ON recovery_codes TO tally_app;
 GRANT SELECT, INSERT ON second_factor_rules TO tally_app;

@@ -17,22 +17,20 @@ import (
 
 // TwoStep is a person's 2-step verification as stored.
 type TwoStep struct {
-	Secret    []byte // sealed key
-	Confirmed bool   // proved by a code: on
-	LastStep  int64  // the last time step whose code was used
-	Recovery  int    // recovery codes not yet used
+	Secret   []byte // sealed key
+	LastStep int64  // the last time step whose code was used
+	Recovery int    // recovery codes not yet used
 }
 
 // TwoStep returns userID's key and recovery codes left, or
-// tally.ErrNotFound when they have none (2-step verification off and not
-// being set up).
+// tally.ErrNotFound when 2-step verification is off.
 func (s *Store) TwoStep(ctx context.Context, userID int64) (_ TwoStep, err error) {
 	defer derrors.Wrap(&err, "Store.TwoStep(%d)", userID)
 	var t TwoStep
 	err = s.pool.QueryRow(ctx, `
-		SELECT secret, confirmed_at IS NOT NULL, last_step,
+		SELECT secret, last_step,
 		       (SELECT count(*) FROM recovery_codes c WHERE c.user_id = t.user_id AND c.used_at IS NULL)::int
-		FROM user_totp t WHERE user_id = $1`, userID).Scan(&t.Secret, &t.Confirmed, &t.LastStep, &t.Recovery)
+		FROM user_totp t WHERE user_id = $1`, userID).Scan(&t.Secret, &t.LastStep, &t.Recovery)
 	return t, translate(err)
 }
 
@@ -65,36 +63,21 @@ func (s *Store) TwoStepRequired(ctx context.Context, userID int64) (_ bool, err 
 	return required, nil
 }
 
-// StartTwoStep keeps a new sealed key for userID, not yet confirmed,
-// replacing one being set up. When 2-step verification is on already it
-// is tally.ErrConflict and nothing changes.
-func (s *Store) StartTwoStep(ctx context.Context, userID int64, sealed []byte) (err error) {
-	defer derrors.Wrap(&err, "Store.StartTwoStep(%d)", userID)
-	tag, err := s.pool.Exec(ctx, `
-		INSERT INTO user_totp (user_id, secret) VALUES ($1, $2)
-		ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = now(), last_step = 0
-		WHERE user_totp.confirmed_at IS NULL`, userID, sealed)
-	if err == nil && tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w: 2-step verification is on already", tally.ErrConflict)
-	}
-	return translate(err)
-}
-
-// ConfirmTwoStep turns 2-step verification on for userID once a code of
-// time step has proved the key being set up, and gives them the recovery
-// codes with digests (replacing any). It is tally.ErrConflict when there
-// is no key being set up or step was used already.
-func (s *Store) ConfirmTwoStep(ctx context.Context, userID, step int64, digests [][]byte) (err error) {
-	defer derrors.Wrap(&err, "Store.ConfirmTwoStep(%d)", userID)
+// EnableTwoStep turns 2-step verification on for userID with a sealed key
+// that a code of time step has proved, and gives them the recovery codes
+// with digests (replacing any). When it is on already it is
+// tally.ErrConflict and nothing changes.
+func (s *Store) EnableTwoStep(ctx context.Context, userID int64, sealed []byte, step int64, digests [][]byte) (err error) {
+	defer derrors.Wrap(&err, "Store.EnableTwoStep(%d)", userID)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
-			UPDATE user_totp SET confirmed_at = now(), last_step = $2
-			WHERE user_id = $1 AND confirmed_at IS NULL AND last_step < $2`, userID, step)
+			INSERT INTO user_totp (user_id, secret, last_step) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING`,
+			userID, sealed, step)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("%w: no key being set up", tally.ErrConflict)
+			return fmt.Errorf("%w: 2-step verification is on already", tally.ErrConflict)
 		}
 		return replaceRecoveryCodes(ctx, tx, userID, digests)
 	})
@@ -107,7 +90,7 @@ func (s *Store) ConfirmTwoStep(ctx context.Context, userID, step int64, digests 
 func (s *Store) UseTwoStepCode(ctx context.Context, userID, step int64) (err error) {
 	defer derrors.Wrap(&err, "Store.UseTwoStepCode(%d)", userID)
 	tag, err := s.pool.Exec(ctx, `
-		UPDATE user_totp SET last_step = $2 WHERE user_id = $1 AND confirmed_at IS NOT NULL AND last_step < $2`, userID, step)
+		UPDATE user_totp SET last_step = $2 WHERE user_id = $1 AND last_step < $2`, userID, step)
 	if err == nil && tag.RowsAffected() == 0 {
 		return fmt.Errorf("%w: code already used", tally.ErrConflict)
 	}

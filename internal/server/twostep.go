@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,9 @@ const (
 	sessPendingEpoch = "pending_epoch"
 	sessPendingNext  = "pending_next"
 	sessPendingAt    = "pending_at" // when the first factor was passed, Unix seconds
+	// A key being set up, sealed: it is stored for the person only once a
+	// code has proved it, so pages that show it write nothing.
+	sessSetupKey = "totp_setup"
 )
 
 const (
@@ -46,10 +50,10 @@ func codeLimits(userID int64) []postgres.Limit {
 // the request). Whether u's account is disabled is checked when the
 // second step ends, by s.signIn.
 func (s *Server) secondStep(w http.ResponseWriter, r *http.Request, u tally.User, next string) (bool, error) {
-	ts, err := s.store.TwoStep(r.Context(), u.ID)
+	_, err := s.store.TwoStep(r.Context(), u.ID)
 	switch {
-	case err == nil && ts.Confirmed:
-	case err != nil && !errors.Is(err, tally.ErrNotFound):
+	case err == nil:
+	case !errors.Is(err, tally.ErrNotFound):
 		return false, err
 	default:
 		required, err := s.store.TwoStepRequired(r.Context(), u.ID)
@@ -130,11 +134,11 @@ func (s *Server) handleSecondStepForm(w http.ResponseWriter, r *http.Request) er
 		return s.pendingOrLogin(w, r)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	ts, err := s.store.TwoStep(r.Context(), u.ID)
+	_, err = s.store.TwoStep(r.Context(), u.ID)
 	if err != nil && !errors.Is(err, tally.ErrNotFound) {
 		return err
 	}
-	if ts.Confirmed {
+	if err == nil {
 		return s.render(w, r, http.StatusOK, pages.TwoStepCode(pages.TwoStepCodePage{Page: s.page(r, "Enter your security code")}))
 	}
 	p, err := s.setupPage(r, u, "/login/code", nil)
@@ -160,21 +164,31 @@ func (s *Server) handleSecondStep(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	ts, err := s.store.TwoStep(r.Context(), u.ID)
+	on := err == nil
 	if err != nil && !errors.Is(err, tally.ErrNotFound) {
 		return err
 	}
-	if errors.Is(err, tally.ErrNotFound) {
-		// The key being set up has gone (reset meanwhile): start again.
-		http.Redirect(w, r, "/login/code", http.StatusSeeOther)
-		return nil
+	var secret string
+	var sealed []byte
+	if on {
+		secret, err = s.openKey(u, ts.Secret)
+	} else {
+		secret, sealed, err = s.setupSecret(r, u, false)
+		if err == nil && secret == "" {
+			http.Redirect(w, r, "/login/code", http.StatusSeeOther) // no key being set up: show one
+			return nil
+		}
 	}
-	step, msg, status, err := s.checkCode(w, r, u, ts, f.raw("code"))
+	if err != nil {
+		return err
+	}
+	step, msg, status, err := s.checkCode(w, r, u, secret, ts.LastStep, on, f.raw("code"))
 	if err != nil {
 		return err
 	}
 	if msg != "" {
 		errs := map[string]string{"code": msg}
-		if ts.Confirmed {
+		if on {
 			return s.render(w, r, status, pages.TwoStepCode(pages.TwoStepCodePage{Page: s.page(r, "Error: Enter your security code"), Errors: errs}))
 		}
 		p, err := s.setupPage(r, u, "/login/code", errs)
@@ -184,14 +198,18 @@ func (s *Server) handleSecondStep(w http.ResponseWriter, r *http.Request) error 
 		p.Required = true
 		return s.render(w, r, status, pages.TwoStepSetup(p))
 	}
-	if ts.Confirmed {
+	if on {
 		if err := s.finishSignIn(r, u, "two_step_passed"); err != nil {
 			return err
 		}
 		http.Redirect(w, r, next, http.StatusSeeOther) // #nosec G710 -- pendingUser made next safe (safeNext)
 		return nil
 	}
-	codes, err := s.confirmTwoStep(r, u, step)
+	codes, err := s.enableTwoStep(r, u, sealed, step)
+	if errors.Is(err, tally.ErrConflict) {
+		http.Redirect(w, r, "/login/code", http.StatusSeeOther) // turned on meanwhile: ask for a code
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -202,11 +220,12 @@ func (s *Server) handleSecondStep(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, r, http.StatusOK, pages.RecoveryCodes(pages.RecoveryCodesPage{Page: s.page(r, "Save your recovery codes"), Codes: codes, Continue: next}))
 }
 
-// checkCode checks a security code typed by u against their key ts (the
-// first code of a key being set up, or a later one), counting it against
-// codeLimits and using its time step up when it is right. It returns the
-// step, or a message for the code box and the status to answer with.
-func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, u tally.User, ts postgres.TwoStep, code string) (int64, string, int, error) {
+// checkCode checks a security code typed by u against secret, their key
+// (on: in use, whose last step used was lastStep) or one being set up,
+// counting it against codeLimits and, for a key in use, using its time
+// step up when it is right. It returns the step, or a message for the
+// code box and the status to answer with.
+func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, u tally.User, secret string, lastStep int64, on bool, code string) (int64, string, int, error) {
 	if mfa.NormaliseCode(code) == "" {
 		return 0, "Enter the 6-digit security code from your authenticator app", http.StatusUnprocessableEntity, nil
 	}
@@ -218,13 +237,9 @@ func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, u tally.User,
 		retryAfter(w, attempt.Limit)
 		return 0, tooManyCodes(attempt.Limit), http.StatusTooManyRequests, nil
 	}
-	secret, err := s.secrets.Open(ts.Secret, totpLabel(u.ID))
-	if err != nil {
-		return 0, "", 0, err
-	}
-	step, err := mfa.Check(string(secret), code, time.Now(), ts.LastStep)
+	step, err := mfa.Check(secret, code, time.Now(), lastStep)
 	if err == nil {
-		if ts.Confirmed {
+		if on {
 			err = s.store.UseTwoStepCode(r.Context(), u.ID, step)
 			if errors.Is(err, tally.ErrConflict) {
 				err = mfa.ErrReused // a request with the same code won
@@ -255,16 +270,18 @@ func tooManyCodes(l postgres.Limit) string {
 // person's row does not open.
 func totpLabel(userID int64) string { return fmt.Sprintf("totp:user:%d", userID) }
 
-// confirmTwoStep turns u's key being set up on, with the code of step, and
-// returns their new recovery codes.
-func (s *Server) confirmTwoStep(r *http.Request, u tally.User, step int64) ([]string, error) {
+// enableTwoStep turns 2-step verification on for u with the key being set
+// up (sealed), proved by the code of step, and returns their new recovery
+// codes. It is tally.ErrConflict when it is on already.
+func (s *Server) enableTwoStep(r *http.Request, u tally.User, sealed []byte, step int64) ([]string, error) {
 	codes, digests, err := newRecoveryCodes()
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.ConfirmTwoStep(r.Context(), u.ID, step, digests); err != nil {
+	if err := s.store.EnableTwoStep(r.Context(), u.ID, sealed, step, digests); err != nil {
 		return nil, err
 	}
+	s.sessions.Remove(r.Context(), sessSetupKey)
 	s.securityEvent(r, slog.LevelInfo, "two_step_turned_on", u.ID)
 	return codes, nil
 }
@@ -281,34 +298,43 @@ func newRecoveryCodes() ([]string, [][]byte, error) {
 	return codes, digests, nil
 }
 
-// setupPage shows u's key being set up, making one when there is none.
+// openKey opens u's sealed key.
+func (s *Server) openKey(u tally.User, sealed []byte) (string, error) {
+	b, err := s.secrets.Open(sealed, totpLabel(u.ID))
+	return string(b), err
+}
+
+// setupSecret is the key u is setting up, kept sealed in the session
+// until a code proves it, and its sealed form. When there is none (or it
+// is someone else's, from an earlier sign-in in this browser), create
+// makes a new one; otherwise the secret is "".
+func (s *Server) setupSecret(r *http.Request, u tally.User, create bool) (string, []byte, error) {
+	// Kept as base64: the session codec holds strings, not bytes.
+	if sealed, err := base64.StdEncoding.DecodeString(s.sessions.GetString(r.Context(), sessSetupKey)); err == nil && len(sealed) > 0 {
+		if secret, err := s.openKey(u, sealed); err == nil {
+			return secret, sealed, nil
+		}
+	}
+	if !create {
+		return "", nil, nil
+	}
+	k, err := mfa.NewKey(u.Email)
+	if err != nil {
+		return "", nil, err
+	}
+	sealed, err := s.secrets.Seal([]byte(k.Secret), totpLabel(u.ID))
+	if err != nil {
+		return "", nil, err
+	}
+	s.sessions.Put(r.Context(), sessSetupKey, base64.StdEncoding.EncodeToString(sealed))
+	return k.Secret, sealed, nil
+}
+
+// setupPage shows the key u is setting up, making one when there is none.
 func (s *Server) setupPage(r *http.Request, u tally.User, action string, errs map[string]string) (pages.TwoStepSetupPage, error) {
-	ts, err := s.store.TwoStep(r.Context(), u.ID)
-	var secret string
-	switch {
-	case errors.Is(err, tally.ErrNotFound):
-		k, err := mfa.NewKey(u.Email)
-		if err != nil {
-			return pages.TwoStepSetupPage{}, err
-		}
-		sealed, err := s.secrets.Seal([]byte(k.Secret), totpLabel(u.ID))
-		if err != nil {
-			return pages.TwoStepSetupPage{}, err
-		}
-		if err := s.store.StartTwoStep(r.Context(), u.ID, sealed); err != nil {
-			return pages.TwoStepSetupPage{}, err
-		}
-		secret = k.Secret
-	case err != nil:
+	secret, _, err := s.setupSecret(r, u, true)
+	if err != nil {
 		return pages.TwoStepSetupPage{}, err
-	case ts.Confirmed:
-		return pages.TwoStepSetupPage{}, fmt.Errorf("%w: 2-step verification is on already", tally.ErrConflict)
-	default:
-		b, err := s.secrets.Open(ts.Secret, totpLabel(u.ID))
-		if err != nil {
-			return pages.TwoStepSetupPage{}, err
-		}
-		secret = string(b)
 	}
 	qr, err := mfa.QRCode(mfa.URL(secret, u.Email))
 	if err != nil {

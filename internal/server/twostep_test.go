@@ -355,12 +355,12 @@ func TestTwoStepResetByAdmin(t *testing.T) {
 	if resp, _ := get(t, other, ts.URL+reset); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("reset page as a director: %d", resp.StatusCode)
 	}
-	if resp, _ := post(t, other, ts.URL+reset, nil); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := post(t, other, ts.URL+reset, url.Values{"checked": {"yes"}}); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("reset as a director: %d", resp.StatusCode)
 	}
 	// Not a member of this organisation.
 	admin := signIn(t, ts, "admin@star.example")
-	if resp, _ := post(t, admin, ts.URL+fmt.Sprintf("/o/star/users/%d/two-factor/reset", userID(t, ts, "bids@northernbuild.example")), nil); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := post(t, admin, ts.URL+fmt.Sprintf("/o/star/users/%d/two-factor/reset", userID(t, ts, "bids@northernbuild.example")), url.Values{"checked": {"yes"}}); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("reset of a stranger: %d", resp.StatusCode)
 	}
 
@@ -372,7 +372,11 @@ func TestTwoStepResetByAdmin(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Reset 2-step verification for Bilal Buyer") {
 		t.Fatalf("confirmation page: %d", resp.StatusCode)
 	}
-	resp, _ = post(t, admin, ts.URL+reset, nil)
+	resp, body = post(t, admin, ts.URL+reset, nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Confirm you have checked it is really Bilal Buyer asking") {
+		t.Fatalf("reset without the check: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, admin, ts.URL+reset, url.Values{"checked": {"yes"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != page {
 		t.Fatalf("reset: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
 	}

@@ -14,9 +14,9 @@ import (
 
 func (s *Server) accountTwoStepPage(r *http.Request, errs map[string]string) (pages.AccountTwoStepPage, error) {
 	u := userFrom(r.Context())
-	ts, err := s.store.TwoStep(r.Context(), u.ID)
-	if err != nil && !errors.Is(err, tally.ErrNotFound) {
-		return pages.AccountTwoStepPage{}, err
+	ts, tsErr := s.store.TwoStep(r.Context(), u.ID)
+	if tsErr != nil && !errors.Is(tsErr, tally.ErrNotFound) {
+		return pages.AccountTwoStepPage{}, tsErr
 	}
 	required, err := s.store.TwoStepRequired(r.Context(), u.ID)
 	if err != nil {
@@ -26,7 +26,7 @@ func (s *Server) accountTwoStepPage(r *http.Request, errs map[string]string) (pa
 	if len(errs) > 0 {
 		title = "Error: " + title
 	}
-	return pages.AccountTwoStepPage{Page: s.page(r, title), On: ts.Confirmed, Required: required, Recovery: ts.Recovery, Errors: errs}, nil
+	return pages.AccountTwoStepPage{Page: s.page(r, title), On: tsErr == nil, Required: required, Recovery: ts.Recovery, Errors: errs}, nil
 }
 
 func (s *Server) handleAccountTwoStep(w http.ResponseWriter, r *http.Request) error {
@@ -40,11 +40,13 @@ func (s *Server) handleAccountTwoStep(w http.ResponseWriter, r *http.Request) er
 // handleTwoStepSetupForm shows a new key to add to an authenticator app.
 func (s *Server) handleTwoStepSetupForm(w http.ResponseWriter, r *http.Request) error {
 	u := userFrom(r.Context())
-	p, err := s.setupPage(r, *u, "/account/two-factor/setup", nil)
-	if errors.Is(err, tally.ErrConflict) {
-		http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther)
-		return nil
+	if _, err := s.store.TwoStep(r.Context(), u.ID); !errors.Is(err, tally.ErrNotFound) {
+		if err == nil {
+			http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther) // on already
+		}
+		return err
 	}
+	p, err := s.setupPage(r, *u, "/account/two-factor/setup", nil)
 	if err != nil {
 		return err
 	}
@@ -60,15 +62,21 @@ func (s *Server) handleTwoStepSetup(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	ts, err := s.store.TwoStep(r.Context(), u.ID)
-	if errors.Is(err, tally.ErrNotFound) || (err == nil && ts.Confirmed) {
-		http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther)
-		return nil
+	if _, err := s.store.TwoStep(r.Context(), u.ID); !errors.Is(err, tally.ErrNotFound) {
+		if err == nil {
+			http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther) // on already
+		}
+		return err
 	}
+	secret, sealed, err := s.setupSecret(r, *u, false)
 	if err != nil {
 		return err
 	}
-	step, msg, status, err := s.checkCode(w, r, *u, ts, f.raw("code"))
+	if secret == "" {
+		http.Redirect(w, r, "/account/two-factor/setup", http.StatusSeeOther) // no key being set up: show one
+		return nil
+	}
+	step, msg, status, err := s.checkCode(w, r, *u, secret, 0, false, f.raw("code"))
 	if err != nil {
 		return err
 	}
@@ -80,7 +88,11 @@ func (s *Server) handleTwoStepSetup(w http.ResponseWriter, r *http.Request) erro
 		p.Back = "/account/two-factor"
 		return s.render(w, r, status, pages.TwoStepSetup(p))
 	}
-	codes, err := s.confirmTwoStep(r, *u, step)
+	codes, err := s.enableTwoStep(r, *u, sealed, step)
+	if errors.Is(err, tally.ErrConflict) {
+		http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther) // on already
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -98,14 +110,18 @@ func (s *Server) currentCode(w http.ResponseWriter, r *http.Request, field strin
 		return false, err
 	}
 	ts, err := s.store.TwoStep(r.Context(), u.ID)
-	if errors.Is(err, tally.ErrNotFound) || (err == nil && !ts.Confirmed) {
+	if errors.Is(err, tally.ErrNotFound) {
 		http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther)
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	_, msg, status, err := s.checkCode(w, r, *u, ts, f.raw(field))
+	secret, err := s.openKey(*u, ts.Secret)
+	if err != nil {
+		return false, err
+	}
+	_, msg, status, err := s.checkCode(w, r, *u, secret, ts.LastStep, true, f.raw(field))
 	if err != nil || msg == "" {
 		return err == nil, err
 	}

@@ -49,14 +49,21 @@ func (s *Server) handleSaveTwoStepRule(w http.ResponseWriter, r *http.Request, a
 	return nil
 }
 
+func (s *Server) twoStepResetPage(r *http.Request, a tally.Access, m tally.Member, errs map[string]string) pages.TwoStepResetPage {
+	title := "Reset 2-step verification for " + m.Name
+	if len(errs) > 0 {
+		title = "Error: " + title
+	}
+	return pages.TwoStepResetPage{Page: s.page(r, title), Back: route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID),
+		Action: route.Path("/o/{org}/users/{user}/two-factor/reset", a.Org.Slug, m.UserID), Name: m.Name, Email: m.Email, Errors: errs}
+}
+
 func (s *Server) handleTwoStepResetForm(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	m, err := s.member(r, a)
 	if err != nil {
 		return err
 	}
-	back := route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID)
-	return s.render(w, r, http.StatusOK, pages.TwoStepReset(pages.TwoStepResetPage{Page: s.page(r, "Reset 2-step verification for "+m.Name),
-		Back: back, Action: route.Path("/o/{org}/users/{user}/two-factor/reset", a.Org.Slug, m.UserID), Name: m.Name, Email: m.Email}))
+	return s.render(w, r, http.StatusOK, pages.TwoStepReset(s.twoStepResetPage(r, a, m, nil)))
 }
 
 // handleTwoStepReset removes a member's 2-step verification and signs them
@@ -65,6 +72,14 @@ func (s *Server) handleTwoStepReset(w http.ResponseWriter, r *http.Request, a ta
 	m, err := s.member(r, a)
 	if err != nil {
 		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	// Whoever asks may not be the person: the administrator says they checked.
+	if f.choice("checked", "Confirm you have checked it is really "+m.Name+" asking", "yes"); len(f.Errs) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.TwoStepReset(s.twoStepResetPage(r, a, m, f.Errs)))
 	}
 	if err := s.store.ResetTwoStep(r.Context(), a.Scope, a.Org.ID, m.UserID); err != nil {
 		return err
@@ -86,12 +101,12 @@ func (s *Server) handleTwoStepReset(w http.ResponseWriter, r *http.Request, a ta
 // memberTwoStep says whether a member has 2-step verification on, for
 // their page, and where an administrator resets it ("" for others).
 func (s *Server) memberTwoStep(r *http.Request, a tally.Access, userID int64) (string, string, error) {
-	ts, err := s.store.TwoStep(r.Context(), userID)
-	if err != nil && !errors.Is(err, tally.ErrNotFound) {
-		return "", "", err
-	}
-	if !ts.Confirmed {
+	_, err := s.store.TwoStep(r.Context(), userID)
+	if errors.Is(err, tally.ErrNotFound) {
 		return "Off", "", nil
+	}
+	if err != nil {
+		return "", "", err
 	}
 	if !a.Can(admins...) {
 		return "On", "", nil
