@@ -89,6 +89,7 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	throwaway := signIn(t, ts, "director@star.example")
 	p(throwaway, "/account/sign-out-everywhere", url.Values{}).seeOther(t)
 	p(signIn(t, ts, "director@star.example"), "/logout", url.Values{}).seeOther(t)
+	secTwoStep(t, ts, p, admin)
 
 	// Measures: a local measure, and an imported edition chosen for use.
 	local := url.Values{"theme": {long("XSS04", "local measure: theme")}, "outcome": {long("XSS05", "local measure: outcome")},
@@ -319,4 +320,36 @@ func secVersion(t *testing.T, c *http.Client, page string) string {
 		t.Fatalf("GET %s: %d, no version in the form", page, resp.StatusCode)
 	}
 	return m[1]
+}
+
+// secTwoStep goes through 2-step verification (twostep.go) with a person
+// of its own: set up from the account, a security code and a recovery code
+// at sign-in, new recovery codes, turned off, the organisation's rule, and
+// a reset by the administrator.
+func secTwoStep(t *testing.T, ts *testServer, p func(*http.Client, string, url.Values) secResult, admin *http.Client) {
+	t.Helper()
+	const email = "twostep@star.example"
+	id := addUser(t, ts, email, "star", tally.RoleBuyer)
+	c := signIn(t, ts, email)
+	_, _, page := follow(t, ts, c, "/account/two-factor/setup")
+	m := keyOnPage.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no key on the setup page")
+	}
+	key := strings.ReplaceAll(m[1], " ", "")
+	codes := recoveryOnPage.FindAllStringSubmatch(p(c, "/account/two-factor/setup", url.Values{"code": {totpCode(t, key, 0)}}).body, -1)
+	if len(codes) == 0 {
+		t.Fatal("no recovery codes")
+	}
+	half, _ := password(t, ts, email, "/")
+	p(half, "/login/code", url.Values{"code": {totpCode(t, key, 1)}}).seeOther(t)
+	half, _ = password(t, ts, email, "/")
+	p(half, "/login/recovery-code", url.Values{"code": {codes[0][1]}}).seeOther(t)
+	timePasses(t, ts, id)
+	if r := p(c, "/account/two-factor/recovery-codes", url.Values{"code": {totpCode(t, key, 0)}}); r.resp.StatusCode != http.StatusOK {
+		t.Fatalf("new recovery codes: %d", r.resp.StatusCode)
+	}
+	p(c, "/account/two-factor/turn-off", url.Values{"off-code": {totpCode(t, key, 1)}}).seeOther(t)
+	p(admin, "/o/star/settings/two-factor", url.Values{"who": {"nobody"}}).seeOther(t)
+	p(admin, "/o/star/users/"+itoa64(id)+"/two-factor/reset", url.Values{"checked": {"yes"}}).seeOther(t)
 }
