@@ -33,17 +33,13 @@ CREATE TABLE second_factor_rules (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- An organisation's rule is read and changed in its scope; a person
--- signing in reads the rules of the organisations they belong to.
+-- An organisation's rule is read and changed in its scope. Signing in,
+-- the store puts the person's own organisations in scope to read theirs.
 ALTER TABLE second_factor_rules ENABLE ROW LEVEL SECURITY;
 ALTER TABLE second_factor_rules FORCE ROW LEVEL SECURITY;
-CREATE POLICY second_factor_rules_read ON second_factor_rules FOR SELECT
-    USING (org_id = ANY (tally_org_ids())
-           OR EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = second_factor_rules.org_id AND m.user_id = tally_user_id()));
-CREATE POLICY second_factor_rules_insert ON second_factor_rules FOR INSERT
+CREATE POLICY second_factor_rules_scope ON second_factor_rules
+    USING (org_id = ANY (tally_org_ids()))
     WITH CHECK (org_id = ANY (tally_org_ids()));
-CREATE POLICY second_factor_rules_update ON second_factor_rules FOR UPDATE
-    USING (org_id = ANY (tally_org_ids())) WITH CHECK (org_id = ANY (tally_org_ids()));
 
 -- The narrowest grants that work: a key is added, moved on by each code
 -- used and removed (turned off, reset), never changed; recovery codes are

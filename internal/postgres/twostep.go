@@ -37,11 +37,18 @@ func (s *Store) TwoStep(ctx context.Context, userID int64) (_ TwoStep, err error
 // TwoStepRequired reports whether a rule of an organisation where userID
 // holds a role directly asks 2-step verification of them. An organisation
 // without a rule asks it of administrators. It reads in a scope of that
-// user alone.
+// user and their own organisations.
 func (s *Store) TwoStepRequired(ctx context.Context, userID int64) (_ bool, err error) {
 	defer derrors.Wrap(&err, "Store.TwoStepRequired(%d)", userID)
 	var required bool
 	err = s.InTx(ctx, tally.Scope{UserID: userID}, func(tx pgx.Tx) error {
+		// The person's own organisations (their memberships are in reach
+		// by user id) come into scope for their rules.
+		if _, err := tx.Exec(ctx, `
+			SELECT set_config('app.org_ids', coalesce((SELECT array_agg(DISTINCT org_id) FROM memberships WHERE user_id = $1), '{}')::text, true)`,
+			userID); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `
 			SELECT coalesce(r.who, 'administrators'), array_agg(m.role)
 			FROM memberships m LEFT JOIN second_factor_rules r ON r.org_id = m.org_id
