@@ -61,10 +61,13 @@ func (s *Server) secondStep(w http.ResponseWriter, r *http.Request, u tally.User
 			return false, err
 		}
 	}
-	// A new token: what was planted before the password is worthless.
+	// A new token: what was planted before the password is worthless. No
+	// one is signed in here until the second step is passed.
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
 		return false, err
 	}
+	s.sessions.Remove(r.Context(), sessUserID)
+	s.sessions.Remove(r.Context(), sessEpoch)
 	s.sessions.Put(r.Context(), sessPendingUser, u.ID)
 	s.sessions.Put(r.Context(), sessPendingEpoch, u.SessionEpoch)
 	s.sessions.Put(r.Context(), sessPendingNext, next)

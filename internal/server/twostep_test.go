@@ -219,17 +219,6 @@ func TestRecoveryCodeWorksOnce(t *testing.T) {
 	}
 }
 
-// setRule chooses who must use 2-step verification in org as its
-// administrator.
-func setRule(t *testing.T, ts *testServer, admin, org, who string) {
-	t.Helper()
-	c := signIn(t, ts, admin)
-	resp, _ := post(t, c, ts.URL+"/o/"+org+"/settings/two-factor", url.Values{"who": {who}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("set rule %s: %d", who, resp.StatusCode)
-	}
-}
-
 func TestTwoStepRulePage(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
