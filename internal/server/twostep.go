@@ -104,14 +104,13 @@ func (s *Server) endPending(r *http.Request) {
 }
 
 // pendingOrLogin answers a second-step page with no pending step: to the
-// home page when signed in, else to sign in again.
+// home page when signed in, else a page asking to sign in again.
 func (s *Server) pendingOrLogin(w http.ResponseWriter, r *http.Request) error {
-	target := "/login"
 	if userFrom(r.Context()) != nil {
-		target = "/"
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
-	return nil
+	return s.render(w, r, http.StatusForbidden, pages.SignInAgain(s.page(r, "Sign in again")))
 }
 
 // finishSignIn ends the pending step and signs u in. Its error (a disabled
@@ -171,34 +170,37 @@ func (s *Server) handleSecondStep(w http.ResponseWriter, r *http.Request) error 
 	if err != nil && !errors.Is(err, tally.ErrNotFound) {
 		return err
 	}
-	var secret string
+	var secret, msg string
 	var sealed []byte
+	var step int64
+	status := http.StatusUnprocessableEntity
 	if on {
 		secret, err = s.openKey(u, ts.Secret)
 	} else {
 		secret, sealed, err = s.setupSecret(r, u, false)
-		if err == nil && secret == "" {
-			http.Redirect(w, r, "/login/code", http.StatusSeeOther) // no key being set up: show one
-			return nil
+		if secret == "" {
+			msg = noKeyYet // the page below shows one
 		}
 	}
 	if err != nil {
 		return err
 	}
-	step, msg, status, err := s.checkCode(w, r, u, secret, ts.LastStep, on, f.raw("code"))
-	if err != nil {
-		return err
+	if msg == "" {
+		if step, msg, status, err = s.checkCode(w, r, u, secret, ts.LastStep, on, f.raw("code")); err != nil {
+			return err
+		}
 	}
 	if msg != "" {
 		errs := map[string]string{"code": msg}
 		if on {
-			return s.render(w, r, status, pages.TwoStepCode(pages.TwoStepCodePage{Page: s.page(r, "Error: Enter your security code"), Errors: errs}))
+			return s.render(w, r, status, pages.TwoStepCode(pages.TwoStepCodePage{Page: s.page(r, "Error: Enter your security code"),
+				Code: f.raw("code"), Errors: errs}))
 		}
 		p, err := s.setupPage(r, u, "/login/code", errs)
 		if err != nil {
 			return err
 		}
-		p.Required = true
+		p.Required, p.Code = true, f.raw("code")
 		return s.render(w, r, status, pages.TwoStepSetup(p))
 	}
 	if on {
@@ -264,6 +266,10 @@ func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, u tally.User,
 	}
 	return step, "", 0, s.store.ClearLoginFailures(r.Context(), codeLimits(u.ID)[0].Key)
 }
+
+// noKeyYet answers a code for a key being set up when there is none (the
+// session has moved on): the page shows a new one.
+const noKeyYet = "Add Tally to your authenticator app with the QR code or key on this page, then enter the 6-digit security code it shows"
 
 func tooManyCodes(l postgres.Limit) string {
 	return "Too many wrong codes have been tried: wait " + format.Count(int(l.Window.Minutes()), "minute", "minutes") + " and try again"
@@ -378,7 +384,7 @@ func (s *Server) handleRecoveryCode(w http.ResponseWriter, r *http.Request) erro
 	}
 	fail := func(status int, msg string) error {
 		return s.render(w, r, status, pages.TwoStepCode(pages.TwoStepCodePage{Page: s.page(r, "Error: Enter a recovery code"), Recovery: true,
-			Errors: map[string]string{"code": msg}}))
+			Code: f.raw("code"), Errors: map[string]string{"code": msg}}))
 	}
 	code := f.raw("code")
 	if mfa.NormaliseRecoveryCode(code) == "" {

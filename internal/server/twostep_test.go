@@ -99,6 +99,10 @@ func TestTwoStepSignIn(t *testing.T) {
 	const email = "buyer@star.example"
 	secret, _ := turnOn(t, ts, email)
 
+	// No second step under way: a page that says to sign in again.
+	if resp, body := get(t, ts.client(t), ts.URL+"/login/code"); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Sign in again") {
+		t.Errorf("code page with no password given: %d", resp.StatusCode)
+	}
 	c, loc := password(t, ts, email, "/o/star/tenders")
 	if loc != "/login/code" {
 		t.Fatalf("after the password: sent to %s, want /login/code", loc)
@@ -365,6 +369,7 @@ func TestTwoStepResetByAdmin(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Confirm you have checked it is really Bilal Buyer asking") {
 		t.Fatalf("reset without the check: %d", resp.StatusCode)
 	}
+	halfway, _ := password(t, ts, email, "/")
 	resp, _ = post(t, admin, ts.URL+reset, url.Values{"checked": {"yes"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != page {
 		t.Fatalf("reset: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
@@ -376,6 +381,11 @@ func TestTwoStepResetByAdmin(t *testing.T) {
 	// Their sessions have ended.
 	if resp, _ := get(t, person, ts.URL+"/account"); !signedOut(resp) {
 		t.Errorf("the person is still signed in: %d", resp.StatusCode)
+	}
+	// A second step under way when the reset came has ended too.
+	if resp, body := post(t, halfway, ts.URL+"/login/code", url.Values{"code": {totpCode(t, secret, 1)}}); resp.StatusCode != http.StatusForbidden ||
+		!strings.Contains(body, "Sign in again") || signedIn(t, ts, halfway) {
+		t.Errorf("code after the reset: %d", resp.StatusCode)
 	}
 	if got := auditActions(t, ts, "star"); got[len(got)-1] != "member.two_step_reset" {
 		t.Errorf("audit: %v", got)

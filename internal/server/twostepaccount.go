@@ -72,20 +72,19 @@ func (s *Server) handleTwoStepSetup(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if secret == "" {
-		http.Redirect(w, r, "/account/two-factor/setup", http.StatusSeeOther) // no key being set up: show one
-		return nil
-	}
-	step, msg, status, err := s.checkCode(w, r, *u, secret, 0, false, f.raw("code"))
-	if err != nil {
-		return err
+	var step int64
+	msg, status := noKeyYet, http.StatusUnprocessableEntity // the page below shows one
+	if secret != "" {
+		if step, msg, status, err = s.checkCode(w, r, *u, secret, 0, false, f.raw("code")); err != nil {
+			return err
+		}
 	}
 	if msg != "" {
 		p, err := s.setupPage(r, *u, "/account/two-factor/setup", map[string]string{"code": msg})
 		if err != nil {
 			return err
 		}
-		p.Back = "/account/two-factor"
+		p.Back, p.Code = "/account/two-factor", f.raw("code")
 		return s.render(w, r, status, pages.TwoStepSetup(p))
 	}
 	codes, err := s.enableTwoStep(r, *u, sealed, step)
@@ -111,8 +110,12 @@ func (s *Server) currentCode(w http.ResponseWriter, r *http.Request, field strin
 	}
 	ts, err := s.store.TwoStep(r.Context(), u.ID)
 	if errors.Is(err, tally.ErrNotFound) {
-		http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther)
-		return false, nil
+		// A form from before it was turned off: nothing to change.
+		p, err := s.accountTwoStepPage(r, map[string]string{"state": "2-step verification is off, so there is nothing to change"})
+		if err != nil {
+			return false, err
+		}
+		return false, s.render(w, r, http.StatusConflict, pages.AccountTwoStep(p))
 	}
 	if err != nil {
 		return false, err
@@ -129,6 +132,7 @@ func (s *Server) currentCode(w http.ResponseWriter, r *http.Request, field strin
 	if err != nil {
 		return false, err
 	}
+	p.Code, p.OffCode = f.raw("code"), f.raw("off-code")
 	return false, s.render(w, r, status, pages.AccountTwoStep(p))
 }
 
