@@ -207,6 +207,13 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A new account's first sign-in: where a rule asks for 2-step
+	// verification, it is set up first (twostep.go).
+	if existing == 0 {
+		if asked, err := s.secondStep(w, r, u, route.Path("/o/{org}", inv.Org.Slug)); asked || err != nil {
+			return err
+		}
+	}
 	// A new session token either way: new account, or new privileges.
 	if err := s.signIn(r, u); err != nil {
 		return err

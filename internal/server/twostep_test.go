@@ -327,6 +327,16 @@ func TestTwoStepRequiredByRule(t *testing.T) {
 	if _, loc := password(t, ts, email, "/"); loc != "/login/code" {
 		t.Errorf("next sign-in: sent to %s", loc)
 	}
+	// An administrator joining by invitation sets it up before getting in.
+	if resp, _ := post(t, c, ts.URL+"/o/stockport/users", url.Values{"email": {"joiner@stockport.example"}, "roles": {"admin"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite: %d", resp.StatusCode)
+	}
+	joiner := ts.client(t)
+	const strong = "correct horse battery staple"
+	resp, _ = post(t, joiner, ts.URL+lastLink(t, ts, "joiner@stockport.example"), url.Values{"name": {"Jo Iner"}, "password": {strong}, "confirm": {strong}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login/code" || signedIn(t, ts, joiner) {
+		t.Errorf("joining as an administrator: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
 }
 
 func TestTwoStepResetByAdmin(t *testing.T) {
