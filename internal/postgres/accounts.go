@@ -16,8 +16,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (_ tally.User, _ 
 	var u tally.User
 	var hash string
 	err = s.pool.QueryRow(ctx, `
-		SELECT id, email, name, session_epoch, password_hash FROM users WHERE email = lower($1)`, email).
-		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch, &hash)
+		SELECT id, email, name, session_epoch, disabled_at IS NOT NULL, password_hash FROM users WHERE email = lower($1)`, email).
+		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch, &u.Disabled, &hash)
 	return u, hash, translate(err)
 }
 
@@ -25,8 +25,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (_ tally.User, _ 
 func (s *Store) User(ctx context.Context, id int64) (_ tally.User, err error) {
 	defer derrors.Wrap(&err, "Store.User(%d)", id)
 	var u tally.User
-	err = s.pool.QueryRow(ctx, `SELECT id, email, name, session_epoch FROM users WHERE id = $1`, id).
-		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
+	err = s.pool.QueryRow(ctx, `SELECT id, email, name, session_epoch, disabled_at IS NOT NULL FROM users WHERE id = $1`, id).
+		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch, &u.Disabled)
 	return u, translate(err)
 }
 

@@ -76,7 +76,12 @@ func (s *Store) SetRoles(ctx context.Context, scope tally.Scope, orgID, userID i
 		}
 		action := "member.roles"
 		if len(roles) == 0 {
+			// Their last role here: every session of theirs ends, whatever
+			// roles they hold elsewhere (sessions are not per organisation).
 			action = "member.remove"
+			if _, err := endSessions(ctx, tx, userID); err != nil {
+				return err
+			}
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: action,
 			Subject: fmt.Sprintf("user %d", userID), Detail: map[string]any{"before": before, "after": roles}})

@@ -230,10 +230,23 @@ func auditSentence(e postgres.AuditRow) string {
 		return who + " changed the roles of " + member + " from " + listOf("before") + " to " + listOf("after")
 	case "member.remove":
 		return who + " removed " + member + " from " + e.Org
+	case "member.disable":
+		return who + " disabled the account of " + member + ", ending " + format.Count(atoi(str("sessions")), "open session", "open sessions") +
+			" and revoking " + format.Count(atoi(str("invitations")), "pending invitation", "pending invitations")
+	case "member.enable":
+		return who + " enabled the account of " + member
+	case "member.sign_out":
+		return who + " signed " + member + " out of all sessions (" + format.Count(atoi(str("sessions")), "was", "were") + " open)"
 	case "supplier.register":
 		return e.UserName + " registered the supplier " + ref
 	case "email.retry":
 		return who + " sent an email that could not be delivered again: ‘" + e.Subject + "’"
 	}
 	return who + ": " + e.Action + " " + ref
+}
+
+// atoi reads a count from an audit detail; anything else is 0.
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

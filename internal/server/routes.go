@@ -52,6 +52,7 @@ func (s *Server) routes() chi.Router {
 			r.Post("/account/sign-out-everywhere", s.signedIn(s.handleSignOutEverywhere))
 			r.Post("/account/password", s.signedIn(s.handleChangePassword))
 			r.Post("/account/emails", s.signedIn(s.handleEmailChoices))
+			r.Post("/account/sessions/{session}/end", s.signedIn(s.handleEndSession))
 
 			// Inside an organisation: s.org checks membership and the
 			// roles given, and answers 404 to everyone else.
@@ -63,6 +64,9 @@ func (s *Server) routes() chi.Router {
 				r.Post("/users/{user}", s.org(peopleAdmins, s.handleSetRoles))
 				r.Post("/users/invitations/{invitation}/resend", s.org(peopleAdmins, s.handleResendInvitation))
 				r.Post("/users/invitations/{invitation}/revoke", s.org(peopleAdmins, s.handleRevokeInvitation))
+				// Account lifecycle (lifecycle.go).
+				r.Get("/users/{user}/disable", s.org(peopleAdmins, s.handleDisableForm))
+				r.Post("/users/{user}/account", s.org(peopleAdmins, s.handleAccountAction))
 				r.Get("/settings", s.org(admins, s.handleSettingsList))
 				r.Get("/settings/{partner}", s.org(admins, s.handleSettingsForm))
 				r.Post("/settings/{partner}", s.org(admins, s.handleSaveSettings))
