@@ -341,3 +341,10 @@ func TestAdministratorSignsAPersonOut(t *testing.T) {
 		t.Errorf("signing in again: %d", resp.StatusCode)
 	}
 }
+
+// accountBody is the body of a GET.
+func accountBody(t *testing.T, c *http.Client, target string) string {
+	t.Helper()
+	_, body := get(t, c, target)
+	return body
+}

@@ -86,6 +86,17 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 		t.Fatalf("sign-in link request: %d", r.resp.StatusCode)
 	}
 	p(ts.client(t), lastLink(t, ts, "invitee@star.example"), url.Values{}).seeOther(t)
+	// One of two sessions ended from the account page; an account
+	// disabled and enabled again.
+	ender := signIn(t, ts, "director@star.example")
+	signIn(t, ts, "director@star.example")
+	end := endSession.FindStringSubmatch(accountBody(t, ender, ts.URL+"/account"))
+	if end == nil {
+		t.Fatal("the account page offers no session to end")
+	}
+	p(ender, end[1], url.Values{}).seeOther(t)
+	p(admin, "/o/star/users/"+itoa64(j.invitee)+"/account", url.Values{"action": {"disable"}}).seeOther(t)
+	p(admin, "/o/star/users/"+itoa64(j.invitee)+"/account", url.Values{"action": {"enable"}}).seeOther(t)
 	throwaway := signIn(t, ts, "director@star.example")
 	p(throwaway, "/account/sign-out-everywhere", url.Values{}).seeOther(t)
 	p(signIn(t, ts, "director@star.example"), "/logout", url.Values{}).seeOther(t)
