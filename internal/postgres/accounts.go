@@ -128,6 +128,10 @@ func (s *Store) EndAllSessions(ctx context.Context, userID int64) (_ int, err er
 		if err != nil {
 			return err
 		}
+		// Their rows go too, so that no ended session is listed as open.
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
 		return endSignInLinks(ctx, tx, userID)
 	})
 	return epoch, translate(err)

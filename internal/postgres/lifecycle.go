@@ -254,3 +254,38 @@ func (s *Store) EndSession(ctx context.Context, userID int64, id string) (err er
 	}
 	return nil
 }
+
+// SessionClaim is whose a saved session is, and where and when it began.
+type SessionClaim struct {
+	UserID    int64
+	UserAgent string
+	SignedIn  time.Time
+}
+
+// SessionClaimOf reads the claim on the session token; tally.ErrNotFound
+// when it is not saved or claimed.
+func (s *Store) SessionClaimOf(ctx context.Context, token string) (_ SessionClaim, err error) {
+	defer derrors.Wrap(&err, "Store.SessionClaimOf()")
+	var c SessionClaim
+	err = s.pool.QueryRow(ctx, `
+		SELECT user_id, user_agent, signed_in_at FROM sessions
+		WHERE token = $1 AND user_id IS NOT NULL AND signed_in_at IS NOT NULL`, token).Scan(&c.UserID, &c.UserAgent, &c.SignedIn)
+	return c, translate(err)
+}
+
+// MoveSessionClaim puts claim c on the session token, saved under a new
+// token with the same person's session in it: it stays listed as the same
+// session. Sessions of c's person other than token end (keep is false) or
+// stay (keep is true).
+func (s *Store) MoveSessionClaim(ctx context.Context, token string, c SessionClaim, keep bool) (err error) {
+	defer derrors.Wrap(&err, "Store.MoveSessionClaim(%d)", c.UserID)
+	return translate(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			UPDATE sessions SET user_id = $2, user_agent = $3, signed_in_at = $4 WHERE token = $1`, token, c.UserID, c.UserAgent, c.SignedIn)
+		if err != nil || keep {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token <> $2`, c.UserID, token)
+		return err
+	}))
+}

@@ -37,6 +37,28 @@ func (s *Server) claimSession(r *http.Request, userID int64) error {
 	return s.store.ClaimSession(r.Context(), token, userID, userAgent(r))
 }
 
+// renewSession gives the signed-in session a new token (for a new
+// password or new roles) and keeps it listed as the same session. With
+// endOthers, every other session of the person is deleted too (their
+// epoch has moved on: they would end on their next request anyway).
+func (s *Server) renewSession(r *http.Request, endOthers bool) error {
+	claim, err := s.store.SessionClaimOf(r.Context(), s.sessions.Token(r.Context()))
+	if err != nil && !errors.Is(err, tally.ErrNotFound) {
+		return err
+	}
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	if claim.UserID == 0 {
+		return nil // a session from before sessions were claimed: nothing to move
+	}
+	token, _, err := s.sessions.Commit(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.store.MoveSessionClaim(r.Context(), token, claim, !endOthers)
+}
+
 // userAgent is the request's User-Agent as the sessions table keeps it:
 // valid UTF-8 without control characters, at most 500 characters.
 func userAgent(r *http.Request) string {

@@ -348,3 +348,51 @@ func accountBody(t *testing.T, c *http.Client, target string) string {
 	_, body := get(t, c, target)
 	return body
 }
+
+// A session whose row outlived the disabling (saved again by a request in
+// flight) ends on its next request.
+func TestDisabledAccountsSessionEndsOnItsNextRequest(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	c := signIn(t, ts, "director@star.example")
+	if _, err := ts.db.Owner.Exec(t.Context(), `UPDATE users SET disabled_at = now() WHERE email = 'director@star.example'`); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := get(t, c, ts.URL+"/o/star"); !signedOut(resp) {
+		t.Errorf("the disabled account's session still works: %d", resp.StatusCode)
+	}
+}
+
+// A new password, or new roles of one's own, give the session a new token;
+// it stays listed as this device, and a new password ends the others.
+func TestRenewedSessionStaysListed(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	const email = "admin@star.example"
+	here, there := signInFrom(t, ts, email, firefoxWindows), signInFrom(t, ts, email, safariIPhone)
+	self := userID(t, ts, email)
+	if resp, _ := post(t, here, fmt.Sprintf("%s/o/star/users/%d", ts.URL, self), url.Values{"roles": {"admin", "director"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("own roles: %d", resp.StatusCode)
+	}
+	body := accountBody(t, here, ts.URL+"/account")
+	if !strings.Contains(body, "This device") || len(endSession.FindAllString(body, -1)) != 1 {
+		t.Errorf("after new roles, want this device and one other:\n%s", body)
+	}
+	resp, _ := post(t, here, ts.URL+"/account/password", url.Values{"current": {demo.Password}, "password": {newPassword}, "confirm": {newPassword}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change password: %d", resp.StatusCode)
+	}
+	body = accountBody(t, here, ts.URL+"/account")
+	if !strings.Contains(body, "This device") || !strings.Contains(body, "Firefox on Windows") || strings.Contains(body, "Safari on iPhone") {
+		t.Errorf("after a new password, want this device alone:\n%s", body)
+	}
+	if resp, _ := get(t, there, ts.URL+"/o/star"); !signedOut(resp) {
+		t.Errorf("the other session still works: %d", resp.StatusCode)
+	}
+	// Sign out everywhere leaves nothing listed.
+	post(t, here, ts.URL+"/account/sign-out-everywhere", nil)
+	var n int
+	if err := ts.db.Owner.QueryRow(t.Context(), `SELECT count(*) FROM sessions WHERE user_id = $1`, self).Scan(&n); err != nil || n != 0 {
+		t.Errorf("after signing out everywhere, %d sessions are listed (%v)", n, err)
+	}
+}

@@ -306,7 +306,7 @@ func (s *Server) handleSetRoles(w http.ResponseWriter, r *http.Request, a tally.
 	}
 	if m.UserID == userFrom(r.Context()).ID {
 		// Your own roles changed: a new session token for the new privileges.
-		if err := s.sessions.RenewToken(r.Context()); err != nil {
+		if err := s.renewSession(r, false); err != nil {
 			return err
 		}
 	}

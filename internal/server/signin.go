@@ -288,10 +288,10 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
+	s.sessions.Put(r.Context(), sessEpoch, epoch)
+	if err := s.renewSession(r, true); err != nil { // lifecycle.go
 		return err
 	}
-	s.sessions.Put(r.Context(), sessEpoch, epoch)
 	s.logger(r).Info("password changed", "user_id", u.ID)
 	s.flash(r, "Your password has been changed. You have been signed out everywhere else.")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
