@@ -383,6 +383,9 @@ func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash s
 		if err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
 		return endSignInLinks(ctx, tx, userID)
 	})
 	return translate(err)

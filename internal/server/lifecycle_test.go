@@ -396,3 +396,28 @@ func TestRenewedSessionStaysListed(t *testing.T) {
 		t.Errorf("after signing out everywhere, %d sessions are listed (%v)", n, err)
 	}
 }
+
+// A disabled account may choose a new password from a reset link, which
+// signs no one in; the new password then meets the plain page.
+func TestPasswordResetDoesNotSignInADisabledAccount(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	const email = "director@star.example"
+	admin := signIn(t, ts, "admin@star.example")
+	if resp, _ := accountAction(t, ts, admin, "star", userID(t, ts, email), "disable"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disable: %d", resp.StatusCode)
+	}
+	c := ts.client(t)
+	post(t, c, ts.URL+"/password-reset", url.Values{"email": {email}})
+	resp, _ := post(t, c, ts.URL+lastLink(t, ts, email), url.Values{"password": {newPassword}, "confirm": {newPassword}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+		t.Fatalf("reset: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := get(t, c, ts.URL+"/o/star"); !signedOut(resp) {
+		t.Errorf("the reset signed in: %d", resp.StatusCode)
+	}
+	resp, body := post(t, c, ts.URL+"/login", url.Values{"email": {email}, "password": {newPassword}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Your account is disabled") {
+		t.Errorf("sign in with the new password: %d", resp.StatusCode)
+	}
+}
