@@ -23,7 +23,7 @@ func (s *Store) Members(ctx context.Context, scope tally.Scope, orgID int64) (_ 
 	var ms []tally.Member
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
-			SELECT u.id, u.email, u.name, array_agg(m.role ORDER BY m.role)
+			SELECT u.id, u.email, u.name, array_agg(m.role ORDER BY m.role), u.disabled_at IS NOT NULL
 			FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.org_id = $1 AND m.org_id = ANY (tally_org_ids()) GROUP BY u.id ORDER BY u.name, u.email`, orgID)
 		if err != nil {
@@ -31,7 +31,7 @@ func (s *Store) Members(ctx context.Context, scope tally.Scope, orgID int64) (_ 
 		}
 		ms, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Member, error) {
 			var m tally.Member
-			err := r.Scan(&m.UserID, &m.Email, &m.Name, &m.Roles)
+			err := r.Scan(&m.UserID, &m.Email, &m.Name, &m.Roles, &m.Disabled)
 			return m, err
 		})
 		return err

@@ -79,6 +79,9 @@ func TestDisablingAnAccountEndsItsTwoSessions(t *testing.T) {
 	if !strings.Contains(body, "Disabled by Ada Admin on") || !strings.Contains(body, "Enable account") {
 		t.Errorf("the person page after disabling:\n%s", body)
 	}
+	if _, body := get(t, admin, ts.URL+"/o/star/users"); !strings.Contains(body, ">Disabled</strong>") {
+		t.Errorf("the people page does not mark the account disabled")
+	}
 
 	// Both sessions end on their next request.
 	for i, c := range []*http.Client{first, second} {

@@ -59,7 +59,7 @@ func (s *Server) usersPage(r *http.Request, a tally.Access, in pages.InviteForm,
 	p := pages.UsersPage{Page: s.page(r, title), Action: route.Path("/o/{org}/users", a.Org.Slug), Invite: in,
 		Roles: roleOptions(a.Org.Kind), Errors: errs}
 	for _, m := range members {
-		p.Members = append(p.Members, pages.MemberRow{Href: route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID), Name: m.Name, Email: m.Email, Roles: format.Roles(m.Roles)})
+		p.Members = append(p.Members, pages.MemberRow{Href: route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID), Name: m.Name, Email: m.Email, Roles: format.Roles(m.Roles), Disabled: m.Disabled})
 	}
 	for _, inv := range invs {
 		p.Invitations = append(p.Invitations, pages.InvitationRow{Email: inv.Email, Roles: format.Roles(inv.Roles),
