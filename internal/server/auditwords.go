@@ -28,6 +28,7 @@ var auditRoles = map[string][]tally.Role{
 	"member":     {tally.RoleAdmin, tally.RoleSupplier},
 	"supplier":   {tally.RoleSupplier},
 	"email":      {tally.RoleAdmin},
+	"sso":        {tally.RoleAdmin},
 }
 
 // auditActor names who acted, with the role that let them: "Buyer Jane
@@ -204,6 +205,21 @@ func auditSentence(e postgres.AuditRow) string {
 	case "settings.update":
 		return fmt.Sprintf("%s changed the settings of %s: threshold %s, default weighting %s%%, local area %s, at most %s measures a tender",
 			who, e.Org, money("threshold"), str("default_weighting"), str("local_area"), str("max_measures"))
+	case "sso.update":
+		domains := ""
+		if v, ok := d["domains"].([]any); ok {
+			for i, x := range v {
+				if i > 0 {
+					domains += ", "
+				}
+				domains += fmt.Sprint(x)
+			}
+		}
+		s := fmt.Sprintf("%s changed the single sign-on settings: issuer %s, domains %s, required %s", who, str("issuer"), domains, str("required"))
+		if str("secret_changed") == "yes" {
+			s += ", with a new client secret"
+		}
+		return s
 	case "measures.import":
 		n, _ := strconv.Atoi(str("measures"))
 		return who + " imported the measure edition ‘" + ref + "’ with " + format.Count(n, "measure", "measures")

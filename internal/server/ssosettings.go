@@ -96,8 +96,8 @@ func (s *Server) handleSaveSSOSettings(w http.ResponseWriter, r *http.Request, a
 		err = s.store.SaveSSOSettings(r.Context(), a.Scope, st)
 		var taken *postgres.DomainsTakenError
 		if errors.As(err, &taken) {
-			f.Errs.Add("domains", strings.Join(taken.Domains, ", ")+" already "+isAre(len(taken.Domains))+
-				" set up for single sign-on by another organisation: a domain can belong to one organisation only")
+			f.Errs.Add("domains", strings.Join(taken.Domains, ", ")+" "+isAre(len(taken.Domains))+
+				" already set up for single sign-on by another organisation: a domain can belong to one organisation only")
 		} else if err != nil {
 			return err
 		}
