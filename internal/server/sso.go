@@ -156,8 +156,14 @@ func (c ssoClaims) emailVerified(issuer string) bool {
 // the ID token and its nonce, and signs in the account with the verified
 // email.
 func (s *Server) handleSSOCallback(w http.ResponseWriter, r *http.Request) error {
-	flow := s.popSSOFlow(r)
 	q := r.URL.Query()
+	if !q.Has("state") && !q.Has("code") && !q.Has("error") {
+		// No provider's answer: someone opened the address itself (a
+		// bookmark, the back button). Offer to start, and leave any
+		// sign-in under way as it is.
+		return s.handleSSOForm(w, r)
+	}
+	flow := s.popSSOFlow(r)
 	fail := func(event, heading, message string, attrs ...slog.Attr) error {
 		s.securityEvent(r, slog.LevelWarn, event, 0, append(attrs, slog.Int64("org_id", flow.orgID))...)
 		return s.ssoProblem(w, r, http.StatusForbidden, heading, message)

@@ -489,3 +489,19 @@ func TestSSOSettingsOnlyForCouncilAdministrators(t *testing.T) {
 		t.Errorf("shared service admin on a partner: status %d", resp.StatusCode)
 	}
 }
+
+func TestSSOCallbackOpenedByItself(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	p := ssoSetUp(t, ts, "star", false, "star.example")
+	p.SetUser(oidctest.User{Subject: "b", Email: "buyer@star.example", EmailVerified: true})
+	c := ts.client(t)
+	href := ssoStart(t, ts, c, "buyer@star.example")
+	// Opening the bare address offers to start, and spoils nothing.
+	if resp, body := get(t, c, ts.URL+"/login/sso/callback"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Sign in with your council account") {
+		t.Errorf("bare callback: status %d\n%s", resp.StatusCode, body)
+	}
+	if resp, body := ssoCallbackWith(t, ts, c, ssoAuthorize(t, href)); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("callback after the bare one: status %d\n%s", resp.StatusCode, body)
+	}
+}
