@@ -152,6 +152,22 @@ func (s *Store) SSORequired(ctx context.Context, email string) (_ bool, err erro
 	return required, err
 }
 
+// SSOInvited reports whether a verified email (proved through the
+// organisation's provider) has an open invitation to the organisation. It
+// reads in a scope of that address.
+func (s *Store) SSOInvited(ctx context.Context, orgID int64, email string) (_ bool, err error) {
+	defer derrors.Wrap(&err, "Store.SSOInvited(%d)", orgID)
+	email = strings.ToLower(email)
+	var invited bool
+	err = s.InTx(ctx, tally.Scope{Email: email}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `
+			SELECT EXISTS (SELECT 1 FROM invitations
+			               WHERE email = $1 AND org_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now())`,
+			email, orgID).Scan(&invited)
+	})
+	return invited, translate(err)
+}
+
 // SSOMatch is the account a verified email signs in to.
 type SSOMatch struct {
 	User   tally.User

@@ -231,6 +231,15 @@ func (s *Server) handleSSOCallback(w http.ResponseWriter, r *http.Request) error
 	}
 	m, err := s.store.SSOAccount(r.Context(), st.OrgID, email)
 	if errors.Is(err, tally.ErrNotFound) {
+		// Single sign-on makes no accounts: an invitation's emailed link does.
+		invited, err := s.store.SSOInvited(r.Context(), st.OrgID, email)
+		if err != nil {
+			return err
+		}
+		if invited {
+			return fail("sso_no_account", "Accept your invitation first",
+				"No Tally account uses this email address yet. Use the link in your invitation email to create your account; then you can sign in with your council account.")
+		}
 		return fail("sso_no_account", "No Tally account uses this email address",
 			"No Tally account uses this email address; ask your administrator for an invitation.")
 	}

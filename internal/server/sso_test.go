@@ -206,6 +206,15 @@ func TestSSOAcceptsAPendingInvitation(t *testing.T) {
 		t.Errorf("last audit action %v, want member.join", actions[len(actions)-1])
 	}
 
+	// An invitation without an account: its emailed link makes the account.
+	if err := store.Invite(ctx, admin, star, "invited@star.example", []tally.Role{tally.RoleBuyer}, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	p.SetUser(oidctest.User{Subject: "i", Email: "invited@star.example", EmailVerified: true})
+	c = ts.client(t)
+	resp, body = ssoSignIn(t, ts, p, c, "invited@star.example")
+	refused(t, ts, c, resp, body, "Accept your invitation first")
+
 	// Without an account, or without a membership or invitation, nobody
 	// is signed in.
 	p.SetUser(oidctest.User{Subject: "x", Email: "stranger@star.example", EmailVerified: true})
@@ -393,6 +402,7 @@ func TestSSOSettingsPage(t *testing.T) {
 		{"nothing there", form("http://127.0.0.1:1", ssoSecret, "star.example"), "issuer", "could not find an OpenID Connect provider"},
 		{"no secret yet", form(p.URL, "", "star.example"), "client_secret", "Enter the client secret"},
 		{"an email, not a domain", form(p.URL, ssoSecret, "admin@star.example"), "domains", "without the name and @"},
+		{"Entra's shared endpoint", form("https://login.microsoftonline.com/common/v2.0", ssoSecret, "star.example"), "issuer", "Use your Microsoft Entra tenant ID"},
 		{"a domain of another organisation", form(p.URL, ssoSecret, "star.example\nstockport.example"), "domains",
 			"stockport.example is already set up for single sign-on by another organisation"},
 	} {
@@ -409,6 +419,9 @@ func TestSSOSettingsPage(t *testing.T) {
 		}
 		if strings.Contains(body, ssoSecret) {
 			t.Errorf("%s: the secret was sent back", tc.name)
+		}
+		if tc.form.Get("client_secret") != "" && !strings.Contains(body, "Enter the client secret again") {
+			t.Errorf("%s: the page does not ask for the secret again", tc.name)
 		}
 	}
 	unchanged(t, "refused settings", before, snapshot(t, ts))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -71,6 +72,8 @@ func (s *Server) handleSaveSSOSettings(w http.ResponseWriter, r *http.Request, a
 	if f.Errs["issuer"] == "" {
 		if err := tally.CheckIssuer(in.Issuer); err != nil {
 			f.Errs.Add("issuer", err.Error())
+		} else if entraShared(in.Issuer) {
+			f.Errs.Add("issuer", "Use your Microsoft Entra tenant ID in the issuer URL instead of common, organizations or consumers, like https://login.microsoftonline.com/your-tenant-id/v2.0")
 		}
 	}
 	if f.Errs["domains"] == "" {
@@ -104,12 +107,29 @@ func (s *Server) handleSaveSSOSettings(w http.ResponseWriter, r *http.Request, a
 	}
 	if len(f.Errs) > 0 {
 		// The secret is never sent back: a new one must be typed again.
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.SSOSettings(s.ssoSettingsPage(r, a, in, saved, f.Errs)))
+		p := s.ssoSettingsPage(r, a, in, saved, f.Errs)
+		p.SecretTyped = secret != ""
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.SSOSettings(p))
 	}
 	s.logger(r).Info("single sign-on settings saved", "org_id", a.Org.ID, "secret_changed", secret != "")
 	s.flash(r, "Single sign-on settings have been saved.")
 	http.Redirect(w, r, route.Path(ssoSettingsPath, a.Org.Slug), http.StatusSeeOther)
 	return nil
+}
+
+// entraShared reports whether an issuer is one of Entra ID's shared
+// endpoints, whose discovery names a per-tenant issuer instead.
+func entraShared(issuer string) bool {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Hostname() != "login.microsoftonline.com" {
+		return false
+	}
+	tenant, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+	switch strings.ToLower(tenant) {
+	case "common", "organizations", "consumers":
+		return true
+	}
+	return false
 }
 
 func isAre(n int) string {

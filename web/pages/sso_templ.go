@@ -262,6 +262,7 @@ type SSOSettingsPage struct {
 	Org         string
 	RedirectURI string // to register with the provider
 	SecretSaved bool
+	SecretTyped bool // typed into a form that was refused: it must be typed again
 	Form        SSOSettingsForm
 	Errors      map[string]string
 }
@@ -271,6 +272,19 @@ func (p SSOSettingsPage) requiredValues() []string {
 		return []string{"yes"}
 	}
 	return nil
+}
+
+// secretHint says what the empty secret box does.
+func (p SSOSettingsPage) secretHint() string {
+	switch {
+	case p.SecretSaved && p.SecretTyped:
+		return "A secret is saved. Tally does not send a secret back to your browser: enter the new one again to replace it, or leave this empty to keep the saved one."
+	case p.SecretSaved:
+		return "A secret is saved. Leave this empty to keep it, or enter a new one to replace it."
+	case p.SecretTyped:
+		return "Enter the client secret again: Tally does not send it back to your browser."
+	}
+	return "Tally keeps it encrypted and never shows it again."
 }
 
 func SSOSettings(p SSOSettingsPage) templ.Component {
@@ -321,7 +335,7 @@ func SSOSettings(p SSOSettingsPage) templ.Component {
 			var templ_7745c5c3_Var12 string
 			templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(p.Org)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/sso.templ`, Line: 120, Col: 41}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/sso.templ`, Line: 134, Col: 41}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 			if templ_7745c5c3_Err != nil {
@@ -334,7 +348,7 @@ func SSOSettings(p SSOSettingsPage) templ.Component {
 			var templ_7745c5c3_Var13 string
 			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(p.RedirectURI)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/sso.templ`, Line: 124, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/sso.templ`, Line: 138, Col: 47}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 			if templ_7745c5c3_Err != nil {
@@ -347,7 +361,7 @@ func SSOSettings(p SSOSettingsPage) templ.Component {
 			var templ_7745c5c3_Var14 string
 			templ_7745c5c3_Var14, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(p.Action)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/sso.templ`, Line: 125, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/sso.templ`, Line: 139, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var14)
 			if templ_7745c5c3_Err != nil {
@@ -367,18 +381,9 @@ func SSOSettings(p SSOSettingsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if p.SecretSaved {
-				templ_7745c5c3_Err = components.Input(components.Field{Name: "client_secret", Label: "Client secret", Type: "password", Autocomplete: "off", Error: p.Errors["client_secret"],
-					Hint: "A secret is saved. Leave this empty to keep it, or enter a new one to replace it."}).Render(ctx, templ_7745c5c3_Buffer)
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-			} else {
-				templ_7745c5c3_Err = components.Input(components.Field{Name: "client_secret", Label: "Client secret", Type: "password", Autocomplete: "off", Error: p.Errors["client_secret"],
-					Hint: "Tally keeps it encrypted and never shows it again."}).Render(ctx, templ_7745c5c3_Buffer)
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "client_secret", Label: "Client secret", Type: "password", Autocomplete: "off", Error: p.Errors["client_secret"], Hint: p.secretHint()}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.Textarea(components.Field{Name: "domains", Label: "Email domains", Spellcheck: boolPtr(false), Value: p.Form.Domains, Error: p.Errors["domains"], Rows: 3,
 				Hint: "The part of your staff’s email addresses after the @, like council.gov.uk. One a line, or separated by commas."}).Render(ctx, templ_7745c5c3_Buffer)
