@@ -16,6 +16,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/tally-sv/tally/internal/postgres"
 	"github.com/tally-sv/tally/internal/tally"
 	"github.com/tally-sv/tally/web/pages"
 )
@@ -73,6 +74,18 @@ func (s *Server) handleSSOStart(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := pages.SSOStartPage{Page: s.page(r, "Sign in with your council account"), Email: f.email("email", true),
 		Next: linkNext(f.raw("next")), Errors: f.Errs}
+	// Each start may ask a provider for its discovery document: limited
+	// per client address, so Tally cannot be used to flood a provider.
+	attempt, err := s.throttle(r, "sso_start_throttled", 0, ssoStartLimits(s.limitAddr(r)))
+	if err != nil {
+		return err
+	}
+	if attempt.Refused {
+		retryAfter(w, attempt.Limit)
+		f.Errs.Add("email", "There have been too many attempts to sign in with a council account from here: wait 15 minutes and try again")
+		p.Title = "Error: " + p.Title
+		return s.render(w, r, http.StatusTooManyRequests, pages.SSOStart(p))
+	}
 	var st tally.SSOSettings
 	if len(f.Errs) == 0 {
 		st, err = s.store.SSOForDomain(r.Context(), tally.EmailDomain(p.Email))
@@ -111,6 +124,11 @@ func (s *Server) handleSSOStart(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Refresh", "0; url="+href)
 	return s.render(w, r, http.StatusOK, pages.SSOContinue(pages.SSOContinuePage{Page: s.page(r, "Continue to your council’s sign-in"), Href: href}))
+}
+
+// ssoStartLimits limit starts of single sign-on from a client address.
+func ssoStartLimits(addr string) []postgres.Limit {
+	return []postgres.Limit{{Name: "address", Key: "sso:addr:" + addr, Max: 30, Window: 15 * time.Minute}}
 }
 
 // ssoFlow is what the session kept between the start and the callback.

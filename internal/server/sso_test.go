@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -516,5 +517,44 @@ func TestSSOCallbackOpenedByItself(t *testing.T) {
 	}
 	if resp, body := ssoCallbackWith(t, ts, c, ssoAuthorize(t, href)); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("callback after the bare one: status %d\n%s", resp.StatusCode, body)
+	}
+}
+
+func TestSSOStartsAreLimited(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	c := ts.client(t)
+	for i := range 30 {
+		if resp, _ := post(t, c, ts.URL+"/login/sso", url.Values{"email": {"someone@nowhere.example"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("attempt %d: status %d", i+1, resp.StatusCode)
+		}
+	}
+	resp, body := post(t, c, ts.URL+"/login/sso", url.Values{"email": {"someone@nowhere.example"}})
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "too many attempts") ||
+		!strings.Contains(body, `value="someone@nowhere.example"`) {
+		t.Errorf("past the limit: status %d\n%s", resp.StatusCode, body)
+	}
+}
+
+func TestSSOProviderDownIsAPlainPage(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t)
+	saveSSO(t, ts, "star", "http://127.0.0.1:1", false, "star.example") // nothing listens there
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/login/sso", strings.NewReader(url.Values{"email": {"buyer@star.example"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := ts.client(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(b.String(), "Your council’s sign-in cannot be reached") ||
+		!strings.Contains(b.String(), "Try again") || strings.Contains(b.String(), "127.0.0.1:1") {
+		t.Errorf("provider down: status %d\n%s", resp.StatusCode, b.String())
 	}
 }

@@ -390,7 +390,7 @@ func SSOSettings(p SSOSettingsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Checkboxes(components.Field{Name: "required", Label: "Passwords", Values: p.requiredValues(), Error: p.Errors["required"], Width: "govuk-checkboxes--small"},
+			templ_7745c5c3_Err = components.Checkboxes(components.Field{Name: "required", Label: "Requiring single sign-on", Values: p.requiredValues(), Error: p.Errors["required"], Width: "govuk-checkboxes--small"},
 				[]components.Option{{Value: "yes", Text: "Require single sign-on for these domains",
 					Hint: "Staff in these domains cannot then sign in with a password or an emailed link."}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
