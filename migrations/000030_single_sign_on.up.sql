@@ -35,7 +35,7 @@ ALTER TABLE sso_domains FORCE ROW LEVEL SECURITY;
 CREATE POLICY sso_domains_scope ON sso_domains
     USING (org_id = ANY (tally_org_ids())) WITH CHECK (org_id = ANY (tally_org_ids()));
 
-GRANT SELECT, INSERT, UPDATE ON sso_settings TO tally_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sso_settings TO tally_app;
 GRANT SELECT, INSERT, DELETE ON sso_domains TO tally_app;
 
 -- Before anyone is signed in, which organisation's provider covers an

@@ -115,6 +115,31 @@ func (s *Store) SaveSSOSettings(ctx context.Context, scope tally.Scope, st tally
 	return translate(err)
 }
 
+// RemoveSSOSettings turns an organisation's single sign-on off: its
+// settings and domains go, and the change is audited. tally.ErrNotFound
+// when it has none. The scope must hold an administrator's role there.
+func (s *Store) RemoveSSOSettings(ctx context.Context, scope tally.Scope, orgID int64) (err error) {
+	defer derrors.Wrap(&err, "Store.RemoveSSOSettings(%d)", orgID)
+	if err := scope.Require(tally.Admins...); err != nil {
+		return err
+	}
+	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
+		st, err := ssoSettings(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sso_domains WHERE org_id = $1`, orgID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sso_settings WHERE org_id = $1 AND org_id = ANY (tally_org_ids())`, orgID); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: "sso.remove",
+			Detail: map[string]any{"issuer": st.Issuer, "domains": st.Domains}})
+	})
+	return translate(err)
+}
+
 // SSOForDomain returns the single sign-on settings that cover an email
 // domain, for signing in before anyone is known, or tally.ErrNotFound. It
 // learns the organisation from the domain alone (sso_domain_org), then

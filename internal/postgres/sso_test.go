@@ -136,3 +136,38 @@ func TestSSOAccountAcceptsInvitations(t *testing.T) {
 		t.Errorf("a member: %+v %v", m, err)
 	}
 }
+
+func TestRemoveSSOSettings(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	a, b := twoPartners(t, db)
+	ctx := context.Background()
+	store := postgres.New(db.App)
+	admin := func(org int64) tally.Scope {
+		return tally.Scope{UserID: userID(t, db, "member@a.example"), OrgIDs: []int64{org}, Roles: []tally.Role{tally.RoleAdmin}}
+	}
+	st := tally.SSOSettings{OrgID: a, Issuer: "https://login.a.example", ClientID: "a", SecretSealed: []byte("s"), Domains: []string{"a.example"}}
+	if err := store.SaveSSOSettings(ctx, admin(a), st); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RemoveSSOSettings(ctx, admin(b), a); !errors.Is(err, tally.ErrNotFound) {
+		t.Errorf("removing A's from B's scope: %v, want not found", err)
+	}
+	if err := store.RemoveSSOSettings(ctx, tally.Scope{OrgIDs: []int64{a}, Roles: []tally.Role{tally.RoleBuyer}}, a); !errors.Is(err, tally.ErrNotFound) {
+		t.Errorf("removing as a buyer: %v, want not found", err)
+	}
+	if err := store.RemoveSSOSettings(ctx, admin(a), a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.SSOForDomain(ctx, "a.example"); !errors.Is(err, tally.ErrNotFound) {
+		t.Errorf("after removing: %v", err)
+	}
+	// The domain is free for another organisation.
+	st.OrgID = b
+	if err := store.SaveSSOSettings(ctx, admin(b), st); err != nil {
+		t.Errorf("B taking the freed domain: %v", err)
+	}
+	if actions := auditOf(t, db, a); !slices.Equal(actions, []string{"test.setup", "sso.update", "sso.remove"}) {
+		t.Errorf("audit of A: %v", actions)
+	}
+}

@@ -69,6 +69,7 @@ func (s *Server) routes() chi.Router {
 				r.Get("/settings", s.org(admins, s.handleSettingsList))
 				r.Get("/settings/single-sign-on", s.org(admins, s.handleSSOSettings))
 				r.Post("/settings/single-sign-on", s.org(admins, s.handleSaveSSOSettings))
+				r.Post("/settings/single-sign-on/remove", s.org(admins, s.handleRemoveSSO))
 				r.Get("/settings/{partner}", s.org(admins, s.handleSettingsForm))
 				r.Post("/settings/{partner}", s.org(admins, s.handleSaveSettings))
 				r.Get("/audit", s.org(auditReaders, s.handleAudit))

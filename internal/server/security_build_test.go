@@ -67,6 +67,9 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	if r := p(ts.client(t), "/login/sso", url.Values{"email": {"someone@sso.star.example"}}); r.resp.StatusCode != http.StatusOK {
 		t.Fatalf("start single sign-on: %d", r.resp.StatusCode)
 	}
+	if r := p(admin, "/o/star/settings/single-sign-on/remove", url.Values{}); r.resp.StatusCode != http.StatusOK {
+		t.Fatalf("ask to turn off single sign-on: %d", r.resp.StatusCode)
+	}
 	// An invitation with two roles, sent again and revoked; its first,
 	// dead link asks for another.
 	p(admin, "/o/star/users", url.Values{"email": {"twice@star.example"}, "roles": {"buyer", "director"}}).seeOther(t)

@@ -475,12 +475,38 @@ func TestSSOSettingsPage(t *testing.T) {
 	if resp, body := ssoSignIn(t, ts, p, c, "admin@star.example"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("sign-in with the kept secret: status %d\n%s", resp.StatusCode, body)
 	}
+
+	// Turning it off asks first, then frees the domain.
+	remove := page + "/remove"
+	if _, body := get(t, admin, page); !strings.Contains(body, `action="`+"/o/star/settings/single-sign-on/remove"+`"`) {
+		t.Error("no way to turn single sign-on off")
+	}
+	resp, body = post(t, admin, remove, url.Values{})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Are you sure you want to turn off single sign-on?") || !strings.Contains(body, "<li>star.example</li>") {
+		t.Fatalf("turn off: status %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := post(t, admin, remove, url.Values{"confirmed": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("turn off, confirmed: status %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, ts.client(t), ts.URL+"/login/sso", url.Values{"email": {"admin@star.example"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("starting single sign-on after it was turned off: status %d", resp.StatusCode)
+	}
+	if _, body := get(t, admin, page); strings.Contains(body, "A secret is saved") || strings.Contains(body, "Turn off single sign-on") {
+		t.Error("the page still shows settings after turning single sign-on off")
+	}
+	if resp, _ := post(t, admin, remove, url.Values{"confirmed": {"yes"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("turning off what is off: status %d, want 404", resp.StatusCode)
+	}
+	if _, body := get(t, admin, ts.URL+"/o/star/audit"); !strings.Contains(body, "turned off single sign-on for star.example") {
+		t.Error("the audit trail does not say single sign-on was turned off")
+	}
 }
 
 func TestSSOSettingsOnlyForCouncilAdministrators(t *testing.T) {
 	t.Parallel()
 	ts := seededServer(t)
 	addUser(t, ts, "owner@northernbuild.example", "northernbuild", tally.RoleAdmin)
+	saveSSO(t, ts, "star", "https://login.star.example", false, "star.example") // something to turn off
 	for _, tc := range []struct{ email, slug string }{
 		{"buyer@star.example", "star"},
 		{"director@star.example", "star"},
@@ -489,11 +515,13 @@ func TestSSOSettingsOnlyForCouncilAdministrators(t *testing.T) {
 		{"admin@star.example", "northernbuild"},
 	} {
 		c := signIn(t, ts, tc.email)
-		for _, method := range []string{http.MethodGet, http.MethodPost} {
-			resp, _ := send(t, c, method, ts.URL+"/o/"+tc.slug+"/settings/single-sign-on",
-				url.Values{"issuer": {"https://x.example"}}, map[string]string{"Sec-Fetch-Site": "same-origin"})
+		for _, r := range []struct{ method, path string }{
+			{http.MethodGet, ""}, {http.MethodPost, ""}, {http.MethodPost, "/remove"},
+		} {
+			resp, _ := send(t, c, r.method, ts.URL+"/o/"+tc.slug+"/settings/single-sign-on"+r.path,
+				url.Values{"issuer": {"https://x.example"}, "confirmed": {"yes"}}, map[string]string{"Sec-Fetch-Site": "same-origin"})
 			if resp.StatusCode != http.StatusNotFound {
-				t.Errorf("%s %s in %s: status %d, want 404", method, tc.email, tc.slug, resp.StatusCode)
+				t.Errorf("%s %s%s as %s in %s: status %d, want 404", r.method, "single-sign-on", r.path, tc.email, tc.slug, resp.StatusCode)
 			}
 		}
 	}

@@ -29,7 +29,11 @@ func (s *Server) handleSSOSettings(w http.ResponseWriter, r *http.Request, a tal
 		return err
 	}
 	in := pages.SSOSettingsForm{Issuer: st.Issuer, ClientID: st.ClientID, Domains: strings.Join(st.Domains, "\n"), Required: st.Required}
-	return s.render(w, r, http.StatusOK, pages.SSOSettings(s.ssoSettingsPage(r, a, in, st.SecretSealed != nil, nil)))
+	p := s.ssoSettingsPage(r, a, in, st.SecretSealed != nil, nil)
+	if st.SecretSealed != nil {
+		p.RemoveAction = route.Path(ssoSettingsPath+"/remove", a.Org.Slug)
+	}
+	return s.render(w, r, http.StatusOK, pages.SSOSettings(p))
 }
 
 func (s *Server) ssoSettingsPage(r *http.Request, a tally.Access, in pages.SSOSettingsForm, secretSaved bool, errs map[string]string) pages.SSOSettingsPage {
@@ -137,4 +141,32 @@ func isAre(n int) string {
 		return "is"
 	}
 	return "are"
+}
+
+// handleRemoveSSO turns an organisation's single sign-on off, once the
+// administrator has confirmed it on the page this asks first.
+func (s *Server) handleRemoveSSO(w http.ResponseWriter, r *http.Request, a tally.Access) error {
+	if a.Org.Kind == tally.Supplier {
+		return errNotFound
+	}
+	st, err := s.store.SSOSettings(r.Context(), a.Scope, a.Org.ID)
+	if err != nil {
+		return err // not set up: 404
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	back := route.Path(ssoSettingsPath, a.Org.Slug)
+	if f.raw("confirmed") != "yes" {
+		return s.render(w, r, http.StatusOK, pages.SSORemove(pages.SSORemovePage{Page: s.page(r, "Turn off single sign-on"),
+			Org: a.Org.Name, Action: route.Path(ssoSettingsPath+"/remove", a.Org.Slug), Back: back, Domains: st.Domains}))
+	}
+	if err := s.store.RemoveSSOSettings(r.Context(), a.Scope, a.Org.ID); err != nil {
+		return err
+	}
+	s.logger(r).Info("single sign-on turned off", "org_id", a.Org.ID)
+	s.flash(r, "Single sign-on has been turned off.")
+	http.Redirect(w, r, back, http.StatusSeeOther)
+	return nil
 }
