@@ -150,8 +150,11 @@ func (s *Server) handleRemoveSSO(w http.ResponseWriter, r *http.Request, a tally
 		return errNotFound
 	}
 	st, err := s.store.SSOSettings(r.Context(), a.Scope, a.Org.ID)
+	if errors.Is(err, tally.ErrNotFound) {
+		return errConflict // turned off already, perhaps in another tab
+	}
 	if err != nil {
-		return err // not set up: 404
+		return err
 	}
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -162,7 +165,9 @@ func (s *Server) handleRemoveSSO(w http.ResponseWriter, r *http.Request, a tally
 		return s.render(w, r, http.StatusOK, pages.SSORemove(pages.SSORemovePage{Page: s.page(r, "Turn off single sign-on"),
 			Org: a.Org.Name, Action: route.Path(ssoSettingsPath+"/remove", a.Org.Slug), Back: back, Domains: st.Domains}))
 	}
-	if err := s.store.RemoveSSOSettings(r.Context(), a.Scope, a.Org.ID); err != nil {
+	if err := s.store.RemoveSSOSettings(r.Context(), a.Scope, a.Org.ID); errors.Is(err, tally.ErrNotFound) {
+		return errConflict
+	} else if err != nil {
 		return err
 	}
 	s.logger(r).Info("single sign-on turned off", "org_id", a.Org.ID)
