@@ -74,7 +74,9 @@ func (s *Server) handleSaveSSOSettings(w http.ResponseWriter, r *http.Request, a
 	}
 	st := tally.SSOSettings{OrgID: a.Org.ID, Issuer: in.Issuer, ClientID: in.ClientID, Required: in.Required}
 	if f.Errs["issuer"] == "" {
-		if err := tally.CheckIssuer(in.Issuer); err != nil {
+		// http://localhost issuers only where Tally itself is not on https:
+		// in production no one can point discovery at this machine.
+		if err := tally.CheckIssuer(in.Issuer, !strings.HasPrefix(s.cfg.BaseURL, "https://")); err != nil {
 			f.Errs.Add("issuer", err.Error())
 		} else if entraShared(in.Issuer) {
 			f.Errs.Add("issuer", "Use your Microsoft Entra tenant ID in the issuer URL instead of common, organizations or consumers, like https://login.microsoftonline.com/your-tenant-id/v2.0")

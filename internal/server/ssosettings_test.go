@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tally-sv/tally/internal/config"
 	"github.com/tally-sv/tally/internal/oidctest"
 	"github.com/tally-sv/tally/internal/secretbox"
 	"github.com/tally-sv/tally/internal/tally"
@@ -172,5 +173,23 @@ func TestSSOSettingsOnlyForCouncilAdministrators(t *testing.T) {
 	c := signIn(t, ts, "admin@star.example")
 	if resp, _ := get(t, c, ts.URL+"/o/stockport/settings/single-sign-on"); resp.StatusCode != http.StatusOK {
 		t.Errorf("shared service admin on a partner: status %d", resp.StatusCode)
+	}
+}
+
+// Served over https, Tally refuses a plain http issuer even on this
+// machine, before any discovery: production discovery never reaches it.
+func TestSSOSettingsOverHTTPSRefuseLoopback(t *testing.T) {
+	t.Parallel()
+	ts := seededServer(t, func(c *config.Config) { c.BaseURL = "https://tally.example" })
+	p := oidctest.New(t, ssoClient, ssoSecret)
+	admin := signIn(t, ts, "admin@star.example")
+	resp, body := post(t, admin, ts.URL+"/o/star/settings/single-sign-on", url.Values{"issuer": {p.URL}, "client_id": {ssoClient},
+		"client_secret": {ssoSecret}, "domains": {"star.example"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(body, "issuer") || !strings.Contains(body, "starts with https://") ||
+		!strings.Contains(body, "https://tally.example/login/sso/callback") {
+		t.Errorf("status %d\n%s", resp.StatusCode, body)
+	}
+	if len(p.Authorizations()) != 0 || strings.Contains(ts.log.String(), "discovery failed") {
+		t.Error("the provider was asked")
 	}
 }

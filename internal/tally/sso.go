@@ -67,10 +67,12 @@ func EmailDomain(email string) string {
 }
 
 // CheckIssuer checks an OpenID Connect issuer URL: https, a host, no
-// query or fragment. Plain http is allowed only for a provider on this
-// machine (127.0.0.1, ::1 or localhost), which is what tests run. The
-// issuer is kept as typed: it must match the provider's own exactly.
-func CheckIssuer(issuer string) error {
+// query or fragment. Plain http is allowed only with loopbackHTTP, and then
+// only for a provider on this machine (127.0.0.1, ::1 or localhost): that
+// is what tests and development run, and the server allows it only when
+// it is not itself served over https. The issuer is kept as typed: it must
+// match the provider's own exactly.
+func CheckIssuer(issuer string, loopbackHTTP bool) error {
 	u, err := url.Parse(issuer)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(issuer, " \t") {
 		return errors.New("Enter the issuer as a web address, like https://login.microsoftonline.com/your-tenant-id/v2.0")
@@ -79,7 +81,7 @@ func CheckIssuer(issuer string) error {
 	case "https":
 		return nil
 	case "http":
-		if h := u.Hostname(); h == "127.0.0.1" || h == "::1" || h == "localhost" {
+		if h := u.Hostname(); loopbackHTTP && (h == "127.0.0.1" || h == "::1" || h == "localhost") {
 			return nil
 		}
 	}

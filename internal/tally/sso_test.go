@@ -2,6 +2,7 @@ package tally
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -54,8 +55,12 @@ func TestCheckIssuer(t *testing.T) {
 		{"https://user:pw@login.example.com", false},
 		{"http://127.0.0.1.example.com", false},
 	} {
-		if err := CheckIssuer(tc.in); (err == nil) != tc.ok {
+		if err := CheckIssuer(tc.in, true); (err == nil) != tc.ok {
 			t.Errorf("CheckIssuer(%q) = %v, want ok %t", tc.in, err, tc.ok)
+		}
+		// Served over https, Tally takes no plain http issuer at all.
+		if err := CheckIssuer(tc.in, false); err == nil && !strings.HasPrefix(tc.in, "https://") {
+			t.Errorf("CheckIssuer(%q, false) accepted it", tc.in)
 		}
 	}
 }
