@@ -83,6 +83,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if password == "" && f.Errs["password"] == "" {
 		f.Errs.Add("password", "Enter your password")
 	}
+	if err := s.ssoCheck(r, email, f.Errs); err != nil { // single sign-on required (sso.go)
+		return err
+	}
 	p := loginPage(s.page(r, "Sign in"), email, f.raw("next"), f.Errs)
 	if len(f.Errs) > 0 {
 		p.Title = "Error: Sign in"
