@@ -16,8 +16,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (_ tally.User, _ 
 	var u tally.User
 	var hash string
 	err = s.pool.QueryRow(ctx, `
-		SELECT id, email, name, session_epoch, password_hash FROM users WHERE email = lower($1)`, email).
-		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch, &hash)
+		SELECT id, email, name, session_epoch, disabled_at IS NOT NULL, password_hash FROM users WHERE email = lower($1)`, email).
+		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch, &u.Disabled, &hash)
 	return u, hash, translate(err)
 }
 
@@ -25,8 +25,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (_ tally.User, _ 
 func (s *Store) User(ctx context.Context, id int64) (_ tally.User, err error) {
 	defer derrors.Wrap(&err, "Store.User(%d)", id)
 	var u tally.User
-	err = s.pool.QueryRow(ctx, `SELECT id, email, name, session_epoch FROM users WHERE id = $1`, id).
-		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch)
+	err = s.pool.QueryRow(ctx, `SELECT id, email, name, session_epoch, disabled_at IS NOT NULL FROM users WHERE id = $1`, id).
+		Scan(&u.ID, &u.Email, &u.Name, &u.SessionEpoch, &u.Disabled)
 	return u, translate(err)
 }
 
@@ -126,6 +126,10 @@ func (s *Store) EndAllSessions(ctx context.Context, userID int64) (_ int, err er
 		err := tx.QueryRow(ctx, `
 			UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch`, userID).Scan(&epoch)
 		if err != nil {
+			return err
+		}
+		// Their rows go too, so that no ended session is listed as open.
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 			return err
 		}
 		return endSignInLinks(ctx, tx, userID)

@@ -23,7 +23,7 @@ func (s *Store) Members(ctx context.Context, scope tally.Scope, orgID int64) (_ 
 	var ms []tally.Member
 	err = s.InTx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
-			SELECT u.id, u.email, u.name, array_agg(m.role ORDER BY m.role)
+			SELECT u.id, u.email, u.name, array_agg(m.role ORDER BY m.role), u.disabled_at IS NOT NULL
 			FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.org_id = $1 AND m.org_id = ANY (tally_org_ids()) GROUP BY u.id ORDER BY u.name, u.email`, orgID)
 		if err != nil {
@@ -31,7 +31,7 @@ func (s *Store) Members(ctx context.Context, scope tally.Scope, orgID int64) (_ 
 		}
 		ms, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Member, error) {
 			var m tally.Member
-			err := r.Scan(&m.UserID, &m.Email, &m.Name, &m.Roles)
+			err := r.Scan(&m.UserID, &m.Email, &m.Name, &m.Roles, &m.Disabled)
 			return m, err
 		})
 		return err
@@ -76,7 +76,12 @@ func (s *Store) SetRoles(ctx context.Context, scope tally.Scope, orgID, userID i
 		}
 		action := "member.roles"
 		if len(roles) == 0 {
+			// Their last role here: every session of theirs ends, whatever
+			// roles they hold elsewhere (sessions are not per organisation).
 			action = "member.remove"
+			if _, err := endSessions(ctx, tx, userID); err != nil {
+				return err
+			}
 		}
 		return AppendAudit(ctx, tx, tally.AuditEntry{OrgID: orgID, UserID: scope.UserID, Action: action,
 			Subject: fmt.Sprintf("user %d", userID), Detail: map[string]any{"before": before, "after": roles}})
@@ -376,6 +381,9 @@ func (s *Store) ResetPassword(ctx context.Context, digest []byte, passwordHash s
 		_, err = tx.Exec(ctx, `
 			UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, userID, passwordHash)
 		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 			return err
 		}
 		return endSignInLinks(ctx, tx, userID)

@@ -219,7 +219,8 @@ func TestInvitationReachedByTokenOrEmailOnly(t *testing.T) {
 }
 
 // The app role changes only the columns of users the code changes, and
-// deletes no account; of sessions it changes only the data and expiry.
+// deletes no account; of sessions it changes only the data and expiry
+// (scs), and whose session it is (Store.ClaimSession).
 func TestAppRoleGrantsOnUsersAndSessions(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
@@ -229,6 +230,8 @@ func TestAppRoleGrantsOnUsersAndSessions(t *testing.T) {
 	allowed := []string{
 		`UPDATE users SET password_hash = 'x', session_epoch = session_epoch + 1 WHERE id = $1`,
 		`UPDATE users SET email_reminders = false, email_digest = false WHERE id = $1`,
+		`UPDATE users SET disabled_at = now(), disabled_by = $1, last_sign_in_at = now() WHERE id = $1`,
+		`UPDATE sessions SET user_id = $1, user_agent = 'Firefox', signed_in_at = now() WHERE token = 'none'`,
 	}
 	for _, q := range allowed {
 		if _, err := db.App.Exec(ctx, q, id); err != nil {
@@ -241,6 +244,7 @@ func TestAppRoleGrantsOnUsersAndSessions(t *testing.T) {
 		`UPDATE users SET created_at = now() WHERE id = $1`,
 		`DELETE FROM users WHERE id = $1`,
 		`UPDATE sessions SET token = 'other' WHERE token = 'none'`,
+		`UPDATE sessions SET seen_at = now() WHERE token = 'none'`,
 		`TRUNCATE sessions`,
 	}
 	for _, q := range refused {

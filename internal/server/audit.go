@@ -39,6 +39,7 @@ var auditActions = []components.Option{
 	{Value: "return.rejected", Text: "Return line rejected"},
 	{Value: "evidence.infected", Text: "Evidence file with a virus refused or removed"},
 	{Value: "settings.update", Text: "Settings changed"},
+	{Value: "sso.", Text: "Single sign-on changed or turned off"},
 	{Value: "measures.", Text: "Measures and editions"},
 	{Value: "member.", Text: "People and roles"},
 	{Value: "supplier.register", Text: "Supplier registered"},

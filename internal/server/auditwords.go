@@ -28,6 +28,7 @@ var auditRoles = map[string][]tally.Role{
 	"member":     {tally.RoleAdmin, tally.RoleSupplier},
 	"supplier":   {tally.RoleSupplier},
 	"email":      {tally.RoleAdmin},
+	"sso":        {tally.RoleAdmin},
 }
 
 // auditActor names who acted, with the role that let them: "Buyer Jane
@@ -121,6 +122,15 @@ func auditSentence(e postgres.AuditRow) string {
 		}
 		return format.Roles(out)
 	}
+	texts := func(k string) string { // a list of strings, "a, b"
+		var out []string
+		if v, ok := d[k].([]any); ok {
+			for _, x := range v {
+				out = append(out, fmt.Sprint(x))
+			}
+		}
+		return strings.Join(out, ", ")
+	}
 	// "tender STK-2026-014 ‘Grounds maintenance’", or as much as is known.
 	ref := strings.TrimSpace(e.Subject)
 	thing := ref
@@ -204,6 +214,14 @@ func auditSentence(e postgres.AuditRow) string {
 	case "settings.update":
 		return fmt.Sprintf("%s changed the settings of %s: threshold %s, default weighting %s%%, local area %s, at most %s measures a tender",
 			who, e.Org, money("threshold"), str("default_weighting"), str("local_area"), str("max_measures"))
+	case "sso.update":
+		s := fmt.Sprintf("%s changed the single sign-on settings: issuer %s, domains %s, required %s", who, str("issuer"), texts("domains"), str("required"))
+		if str("secret_changed") == "yes" {
+			s += ", with a new client secret"
+		}
+		return s
+	case "sso.remove":
+		return who + " turned off single sign-on for " + texts("domains")
 	case "measures.import":
 		n, _ := strconv.Atoi(str("measures"))
 		return who + " imported the measure edition ‘" + ref + "’ with " + format.Count(n, "measure", "measures")
@@ -240,10 +258,23 @@ func auditSentence(e postgres.AuditRow) string {
 			return who + " asked all staff in " + e.Org + " to use 2-step verification"
 		}
 		return who + " asked the administrators of " + e.Org + " to use 2-step verification"
+	case "member.disable":
+		return who + " disabled the account of " + member + ", ending " + format.Count(atoi(str("sessions")), "open session", "open sessions") +
+			" and revoking " + format.Count(atoi(str("invitations")), "pending invitation", "pending invitations")
+	case "member.enable":
+		return who + " enabled the account of " + member
+	case "member.sign_out":
+		return who + " signed " + member + " out of all sessions (" + format.Count(atoi(str("sessions")), "was", "were") + " open)"
 	case "supplier.register":
 		return e.UserName + " registered the supplier " + ref
 	case "email.retry":
 		return who + " sent an email that could not be delivered again: ‘" + e.Subject + "’"
 	}
 	return who + ": " + e.Action + " " + ref
+}
+
+// atoi reads a count from an audit detail; anything else is 0.
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

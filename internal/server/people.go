@@ -59,7 +59,7 @@ func (s *Server) usersPage(r *http.Request, a tally.Access, in pages.InviteForm,
 	p := pages.UsersPage{Page: s.page(r, title), Action: route.Path("/o/{org}/users", a.Org.Slug), Invite: in,
 		Roles: roleOptions(a.Org.Kind), Errors: errs}
 	for _, m := range members {
-		p.Members = append(p.Members, pages.MemberRow{Href: route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID), Name: m.Name, Email: m.Email, Roles: format.Roles(m.Roles)})
+		p.Members = append(p.Members, pages.MemberRow{Href: route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID), Name: m.Name, Email: m.Email, Roles: format.Roles(m.Roles), Disabled: m.Disabled})
 	}
 	for _, inv := range invs {
 		p.Invitations = append(p.Invitations, pages.InvitationRow{Email: inv.Email, Roles: format.Roles(inv.Roles),
@@ -241,10 +241,19 @@ func (s *Server) member(r *http.Request, a tally.Access) (tally.Member, error) {
 	return members[i], nil
 }
 
-func (s *Server) memberPage(r *http.Request, a tally.Access, m tally.Member, values []string, errs map[string]string) pages.MemberPage {
+func (s *Server) memberPage(r *http.Request, a tally.Access, m tally.Member, values []string, errs map[string]string) (pages.MemberPage, error) {
+	acc, err := s.memberAccount(r, a, m) // lifecycle.go
+	if err != nil {
+		return pages.MemberPage{}, err
+	}
+	acc.Error = errs["account"]
+	title := m.Name
+	if len(errs) > 0 {
+		title = "Error: " + title
+	}
 	base := route.Path("/o/{org}/users", a.Org.Slug)
-	return pages.MemberPage{Page: s.page(r, m.Name), Back: base, Action: route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID),
-		Name: m.Name, Email: m.Email, Roles: roleOptions(a.Org.Kind), Values: values, Errors: errs}
+	return pages.MemberPage{Page: s.page(r, title), Back: base, Action: route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID),
+		Name: m.Name, Email: m.Email, Roles: roleOptions(a.Org.Kind), Values: values, Errors: errs, Account: acc}, nil
 }
 
 func (s *Server) handleMember(w http.ResponseWriter, r *http.Request, a tally.Access) error {
@@ -252,14 +261,19 @@ func (s *Server) handleMember(w http.ResponseWriter, r *http.Request, a tally.Ac
 	if err != nil {
 		return err
 	}
-	p := s.memberPage(r, a, m, roleStrings(m.Roles), nil)
+	p, err := s.memberPage(r, a, m, roleStrings(m.Roles), nil)
+	if err != nil {
+		return err
+	}
 	if p.TwoStep, p.TwoStepReset, err = s.memberTwoStep(r, a, m.UserID); err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, pages.Member(p))
 }
 
-// handleSetRoles changes a member's roles; none removes them.
+// handleSetRoles changes a member's roles; none removes them, and ends
+// every session of theirs (Store.SetRoles): sessions are not kept per
+// organisation, so losing their last role here signs them out everywhere.
 func (s *Server) handleSetRoles(w http.ResponseWriter, r *http.Request, a tally.Access) error {
 	m, err := s.member(r, a)
 	if err != nil {
@@ -287,11 +301,15 @@ func (s *Server) handleSetRoles(w http.ResponseWriter, r *http.Request, a tally.
 		}
 	}
 	if len(f.Errs) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, pages.Member(s.memberPage(r, a, m, f.r.PostForm["roles"], f.Errs)))
+		p, err := s.memberPage(r, a, m, f.r.PostForm["roles"], f.Errs)
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, pages.Member(p))
 	}
 	if m.UserID == userFrom(r.Context()).ID {
 		// Your own roles changed: a new session token for the new privileges.
-		if err := s.sessions.RenewToken(r.Context()); err != nil {
+		if err := s.renewSession(r, false); err != nil {
 			return err
 		}
 	}

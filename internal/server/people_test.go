@@ -74,11 +74,19 @@ func TestInvitationWorksOnceAndExpires(t *testing.T) {
 	expired(t, resp, body, "POST an expired invitation")
 	unchanged(t, "an expired invitation", before, snapshot(t, ts))
 
-	// Removing every role removes access at once.
+	// Removing every role removes access at once, and ends the person's
+	// sessions; signed in again, they reach nothing.
 	nia := itoa64(userID(t, ts, "nia@star.example"))
 	resp, _ = post(t, admin, ts.URL+"/o/star/users/"+nia, url.Values{})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("remove: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, c, ts.URL+"/o/star"); !signedOut(resp) {
+		t.Errorf("removed member: still signed in: %d", resp.StatusCode)
+	}
+	c = ts.client(t)
+	if resp, _ := post(t, c, ts.URL+"/login", url.Values{"email": {"nia@star.example"}, "password": {newPassword}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("removed member signs in again: %d", resp.StatusCode)
 	}
 	for _, path := range []string{"/o/star", "/o/stockport", "/o/star/audit"} {
 		if resp, _ := get(t, c, ts.URL+path); resp.StatusCode != http.StatusNotFound {
@@ -229,7 +237,9 @@ func TestInvitationForAnExistingAccountNeedsItsSignIn(t *testing.T) {
 	link := lastLink(t, ts, "buyer@stockport.example")
 	accept := url.Values{"name": {"Mallory"}, "password": {newPassword}, "confirm": {newPassword}}
 
-	// The link alone signs nobody in to the existing account.
+	// The link alone signs nobody in to the existing account. (Signing
+	// in records the time on the account: other signs in first.)
+	other := signIn(t, ts, "bids@northernbuild.example")
 	before := snapshot(t, ts)
 	anon := ts.client(t)
 	resp, body := get(t, anon, ts.URL+link)
@@ -241,7 +251,6 @@ func TestInvitationForAnExistingAccountNeedsItsSignIn(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Set-Cookie") != "" {
 		t.Errorf("accept signed out: %d, cookie %q", resp.StatusCode, resp.Header.Get("Set-Cookie"))
 	}
-	other := signIn(t, ts, "bids@northernbuild.example")
 	if _, body := get(t, other, ts.URL+link); !strings.Contains(body, "you are signed in as bids@northernbuild.example") {
 		t.Errorf("signed in as someone else:\n%s", body)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tally-sv/tally/internal/oidctest"
 	"github.com/tally-sv/tally/internal/tally"
 )
 
@@ -58,6 +59,17 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 	p(admin, "/o/star/settings/stockport", withVersion(t, ts, admin, "/o/star/settings/stockport", url.Values{"threshold": {"50000"}, "default_weighting": {"20"},
 		"local_area": {"M, SK, OL, WN, BL, WA"}, "max_measures": {"10"}, "band_good": {"95"}, "band_approaching": {"85"},
 		"band_requires_improvement": {"70"}, "confirmed": {"yes"}})).seeOther(t)
+	// Single sign-on through a provider started here, and a sign-in
+	// started with it.
+	idp := oidctest.New(t, "journey-client", "journey-secret")
+	p(admin, "/o/star/settings/single-sign-on", url.Values{"issuer": {idp.URL}, "client_id": {long("XSS30", "single sign-on: client id")},
+		"client_secret": {"journey-secret"}, "domains": {"sso.star.example"}}).seeOther(t)
+	if r := p(ts.client(t), "/login/sso", url.Values{"email": {"someone@sso.star.example"}}); r.resp.StatusCode != http.StatusOK {
+		t.Fatalf("start single sign-on: %d", r.resp.StatusCode)
+	}
+	if r := p(admin, "/o/star/settings/single-sign-on/remove", url.Values{}); r.resp.StatusCode != http.StatusOK {
+		t.Fatalf("ask to turn off single sign-on: %d", r.resp.StatusCode)
+	}
 	// An invitation with two roles, sent again and revoked; its first,
 	// dead link asks for another.
 	p(admin, "/o/star/users", url.Values{"email": {"twice@star.example"}, "roles": {"buyer", "director"}}).seeOther(t)
@@ -86,6 +98,17 @@ func secBuildJourney(t *testing.T, ts *testServer, extras url.Values) *secJourne
 		t.Fatalf("sign-in link request: %d", r.resp.StatusCode)
 	}
 	p(ts.client(t), lastLink(t, ts, "invitee@star.example"), url.Values{}).seeOther(t)
+	// One of two sessions ended from the account page; an account
+	// disabled and enabled again.
+	ender := signIn(t, ts, "director@star.example")
+	signIn(t, ts, "director@star.example")
+	end := endSession.FindStringSubmatch(accountBody(t, ender, ts.URL+"/account"))
+	if end == nil {
+		t.Fatal("the account page offers no session to end")
+	}
+	p(ender, end[1], url.Values{}).seeOther(t)
+	p(admin, "/o/star/users/"+itoa64(j.invitee)+"/account", url.Values{"action": {"disable"}}).seeOther(t)
+	p(admin, "/o/star/users/"+itoa64(j.invitee)+"/account", url.Values{"action": {"enable"}}).seeOther(t)
 	throwaway := signIn(t, ts, "director@star.example")
 	p(throwaway, "/account/sign-out-everywhere", url.Values{}).seeOther(t)
 	p(signIn(t, ts, "director@star.example"), "/logout", url.Values{}).seeOther(t)

@@ -49,6 +49,10 @@ func secDemoWorld(t *testing.T, ts *testServer) secDemo {
 		"table": "measures", "format": "csv",
 	}
 	post(t, admin, ts.URL+"/o/star/users", url.Values{"email": {"pending-invite@star.example"}, "roles": {"buyer"}})
+	// Someone else's session: ending it must fail quietly for everyone here.
+	signIn(t, ts, "evaluator@star.example")
+	w["session"] = secStrings(t, ts, `SELECT encode(sha256(convert_to(token, 'UTF8')), 'hex') FROM sessions WHERE user_id = $1`,
+		userID(t, ts, "evaluator@star.example"))[0]
 	w["invitation"] = itoa64(secInt(t, ts, `SELECT id FROM invitations WHERE email = 'pending-invite@star.example'`))
 	w["email"] = itoa64(undeliveredEmail(t, ts, orgID(t, ts, "star"), orgID(t, ts, "star"), "gone@star.example", "Secret subject"))
 	w["kpi"] = itoa64(secInt(t, ts, `SELECT min(id) FROM kpis WHERE contract_id = $1`, secInt(t, ts, `SELECT id FROM contracts WHERE tender_id = $1`, awarded)))

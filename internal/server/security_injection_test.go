@@ -15,7 +15,7 @@ var secInjections = []string{"' OR 1=1 --", "'; DROP TABLE tenders; --", "1 UNIO
 	"a\x00b", "%", "_", "\xff\xfe", "9223372036854775808"}
 
 // secQueryParams are every query parameter a handler reads.
-var secQueryParams = []string{"q", "status", "partner", "fy", "page", "theme", "plugin", "category", "format", "next", "table"}
+var secQueryParams = []string{"q", "status", "partner", "fy", "page", "theme", "plugin", "category", "format", "next", "table", "state", "code", "error"}
 
 // secFormFields are every field name a form handler reads; fields named
 // for records (quantity-12) are added from the records the test uses.
@@ -25,7 +25,7 @@ var secFormFields = []string{"email", "password", "confirm", "name", "org_name",
 	"chosen", "plugins", "partner", "reference", "category", "estimated_value", "contract_start", "contract_end", "weighting",
 	"weighting_reason", "quantitative_share", "scoring_method", "deadline_date", "deadline_time", "measure", "reason", "offer",
 	"accepted", "supplier", "value", "start", "end", "awarded_on", "quantity", "period", "version", "action", "narrative",
-	"attest_contract", "attest_period", "bid_price", "next", "file"}
+	"attest_contract", "attest_period", "bid_price", "next", "file", "issuer", "client_id", "client_secret", "domains", "required"}
 
 // TestSecInjectionNeverFails puts each injection string into every query
 // parameter of every GET route, into every path parameter of every route,

@@ -41,7 +41,8 @@ func accessFrom(ctx context.Context) tally.Access {
 }
 
 // loadUser puts the signed-in user in the context. A session from before
-// "sign out everywhere" (an older epoch) or for a removed user is ended.
+// "sign out everywhere" (an older epoch), or for a removed or disabled
+// user, is ended.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s.sessions.GetInt64(r.Context(), sessUserID)
@@ -51,7 +52,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		}
 		u, err := s.store.User(r.Context(), id)
 		switch {
-		case errors.Is(err, tally.ErrNotFound) || (err == nil && u.SessionEpoch != s.sessions.GetInt(r.Context(), sessEpoch)):
+		case errors.Is(err, tally.ErrNotFound) || (err == nil && (u.Disabled || u.SessionEpoch != s.sessions.GetInt(r.Context(), sessEpoch))):
 			if err := s.sessions.Destroy(r.Context()); err != nil {
 				s.serveError(w, r, err)
 				return

@@ -27,7 +27,7 @@ func (s *Server) handleSettingsList(w http.ResponseWriter, r *http.Request, a ta
 	if a.Org.Kind != tally.SharedService {
 		return errNotFound
 	}
-	p := pages.SettingsListPage{Page: s.page(r, "Partner settings")}
+	p := pages.SettingsListPage{Page: s.page(r, "Partner settings"), SSOHref: route.Path(ssoSettingsPath, a.Org.Slug)}
 	for _, partner := range a.Partners {
 		p.Partners = append(p.Partners, pages.OrgLink{Label: partner.Name, Href: route.Path("/o/{org}/settings/{partner}", a.Org.Slug, partner.Slug)})
 	}
@@ -43,6 +43,8 @@ func (s *Server) settingsPage(r *http.Request, a tally.Access, partner tally.Org
 		Partner: partner.Name, Form: in, Errors: errs}
 	if a.Org.Kind == tally.SharedService {
 		p.Back = route.Path("/o/{org}/settings", a.Org.Slug)
+	} else if partner.ID == a.Org.ID {
+		p.SSOHref = route.Path(ssoSettingsPath, a.Org.Slug)
 	}
 	return p
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -82,6 +83,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if password == "" && f.Errs["password"] == "" {
 		f.Errs.Add("password", "Enter your password")
 	}
+	if err := s.ssoCheck(r, email, f.Errs); err != nil { // single sign-on required (sso.go)
+		return err
+	}
 	p := loginPage(s.page(r, "Sign in"), email, f.raw("next"), f.Errs)
 	if len(f.Errs) > 0 {
 		p.Title = "Error: Sign in"
@@ -147,15 +151,26 @@ func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, l postgres.Limi
 }
 
 // signIn starts a fresh session for u: a new token, so a token planted
-// before sign-in is worthless afterwards.
+// before sign-in is worthless afterwards. A disabled account (read fresh
+// here) is refused with tally.ErrAccountDisabled, whatever the route; the
+// session is saved at once and claimed for u (its browser and time
+// recorded), so that it can be listed and ended (lifecycle.go).
 func (s *Server) signIn(r *http.Request, u tally.User) error {
+	u, err := s.store.User(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	if u.Disabled {
+		s.securityEvent(r, slog.LevelWarn, "sign_in_disabled", u.ID)
+		return fmt.Errorf("sign in as user %d: %w", u.ID, tally.ErrAccountDisabled)
+	}
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
 		return err
 	}
 	s.sessions.Put(r.Context(), sessUserID, u.ID)
 	s.sessions.Put(r.Context(), sessEpoch, u.SessionEpoch)
 	s.sessions.Put(r.Context(), sessSeen, time.Now().Unix())
-	return nil
+	return s.claimSession(r, u.ID)
 }
 
 // handleLogout ends the session on the server, not just in the browser.
@@ -200,11 +215,16 @@ func (s *Server) accountPage(r *http.Request, errs map[string]string) (pages.Acc
 	if err != nil {
 		return pages.AccountPage{}, err
 	}
+	sessions, err := s.accountSessions(r, u) // lifecycle.go
+	if err != nil {
+		return pages.AccountPage{}, err
+	}
 	title := "Your account"
 	if len(errs) > 0 {
 		title = "Error: " + title
 	}
-	return pages.AccountPage{Page: s.page(r, title), Name: u.Name, Email: u.Email, Orgs: chooserOrgs(ms), Errors: errs, Emails: accountEmails(ms, emails)}, nil
+	return pages.AccountPage{Page: s.page(r, title), Name: u.Name, Email: u.Email, Orgs: chooserOrgs(ms), Errors: errs,
+		Emails: accountEmails(ms, emails), Sessions: sessions}, nil
 }
 
 // handleChangePassword changes the signed-in person's password after
@@ -274,10 +294,10 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
+	s.sessions.Put(r.Context(), sessEpoch, epoch)
+	if err := s.renewSession(r, true); err != nil { // lifecycle.go
 		return err
 	}
-	s.sessions.Put(r.Context(), sessEpoch, epoch)
 	s.logger(r).Info("password changed", "user_id", u.ID)
 	s.flash(r, "Your password has been changed. You have been signed out everywhere else.")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)

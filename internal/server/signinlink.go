@@ -60,6 +60,9 @@ func (s *Server) handleSignInLinkRequest(w http.ResponseWriter, r *http.Request)
 	}
 	p := pages.SignInLinkPage{Page: s.page(r, "Sign in with a link"), Action: signInLinkPath,
 		Email: f.email("email", true), Next: linkNext(f.raw("next")), Errors: f.Errs}
+	if err := s.ssoCheck(r, p.Email, f.Errs); err != nil { // single sign-on required (sso.go)
+		return err
+	}
 	if len(f.Errs) > 0 {
 		p.Title = "Error: Sign in with a link"
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.SignInLink(p))
@@ -114,6 +117,9 @@ func (s *Server) handleSignInWithLink(w http.ResponseWriter, r *http.Request) er
 	}
 	if err != nil {
 		return err
+	}
+	if required, err := s.ssoRequired(r, u.Email); required || err != nil { // a link sent before single sign-on was required
+		return s.ssoRequiredPage(w, r, err)
 	}
 	if err := s.store.ClearLoginFailures(r.Context(), signInLimits(u.Email, s.limitAddr(r))[0].Key); err != nil {
 		return err

@@ -34,6 +34,9 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	email := f.email("email", true)
+	if err := s.ssoCheck(r, email, f.Errs); err != nil { // single sign-on required (sso.go)
+		return err
+	}
 	if len(f.Errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.ResetRequest(pages.ResetRequestPage{
 			Page: s.page(r, "Error: Reset your password"), Email: email, Errors: f.Errs}))

@@ -47,9 +47,12 @@ func codeLimits(userID int64) []postgres.Limit {
 
 // secondStep starts the second step of signing in u, going on to next
 // afterwards, when u needs one. It reports whether it did (and answered
-// the request). Whether u's account is disabled is checked when the
-// second step ends, by s.signIn.
+// the request). A disabled account gets none: the caller's s.signIn
+// refuses it (and s.signIn checks again when the second step ends).
 func (s *Server) secondStep(w http.ResponseWriter, r *http.Request, u tally.User, next string) (bool, error) {
+	if fresh, err := s.store.User(r.Context(), u.ID); err != nil || fresh.Disabled {
+		return false, err
+	}
 	_, err := s.store.TwoStep(r.Context(), u.ID)
 	switch {
 	case err == nil:

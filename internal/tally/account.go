@@ -76,8 +76,9 @@ func IsSME(size string) bool { return size == SizeMicro || size == SizeSmall || 
 
 // Member is a person's membership of an organisation, for administration.
 type Member struct {
-	UserID int64
-	Email  string
-	Name   string
-	Roles  []Role
+	UserID   int64
+	Email    string
+	Name     string
+	Roles    []Role
+	Disabled bool // the account is disabled
 }

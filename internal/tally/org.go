@@ -63,6 +63,7 @@ type User struct {
 	Email        string
 	Name         string
 	SessionEpoch int
+	Disabled     bool // an administrator has disabled the account: it cannot sign in
 }
 
 // Membership is what one user may do in one organisation.
