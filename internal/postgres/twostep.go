@@ -34,8 +34,9 @@ func (s *Store) TwoStep(ctx context.Context, userID int64) (_ TwoStep, err error
 	return t, translate(err)
 }
 
-// TwoStepRequired reports whether a rule of an organisation where userID
-// holds a role directly asks 2-step verification of them. An organisation
+// TwoStepRequired reports whether a rule of a council or shared service
+// where userID holds a role directly asks 2-step verification of them
+// (supplier organisations have no staff, so no rule). An organisation
 // without a rule asks it of administrators. It reads in a scope of that
 // user and their own organisations.
 func (s *Store) TwoStepRequired(ctx context.Context, userID int64) (_ bool, err error) {
@@ -51,7 +52,8 @@ func (s *Store) TwoStepRequired(ctx context.Context, userID int64) (_ bool, err 
 		}
 		rows, err := tx.Query(ctx, `
 			SELECT coalesce(r.who, 'administrators'), array_agg(m.role)
-			FROM memberships m LEFT JOIN second_factor_rules r ON r.org_id = m.org_id
+			FROM memberships m JOIN organisations o ON o.id = m.org_id AND o.kind <> 'supplier'
+			LEFT JOIN second_factor_rules r ON r.org_id = m.org_id
 			WHERE m.user_id = $1 GROUP BY m.org_id, r.who`, userID)
 		if err != nil {
 			return err
