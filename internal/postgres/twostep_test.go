@@ -59,6 +59,27 @@ func TestTwoStepRulesAreScoped(t *testing.T) {
 	if n := count(t, ctx, db.App, "second_factor_rules"); n != 0 {
 		t.Errorf("%d rules visible without a scope", n)
 	}
+
+	// A supplier organisation has no staff: no rule asks anything of its
+	// people, whatever their role.
+	owner := postgres.New(db.Owner)
+	sup, err := owner.CreateOrganisation(ctx, tally.Org{Kind: tally.Supplier, Slug: "sup", Name: "Sup Ltd"},
+		&tally.SupplierDetails{Name: "Sup Ltd", Postcode: dbPostcode(t, "M1 1AE"), Size: tally.SizeSmall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := owner.CreateUser(ctx, "owner@sup.example", "Owner", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range []tally.Role{tally.RoleSupplier, tally.RoleAdmin} {
+		if err := owner.AddRole(ctx, tally.Scope{OrgIDs: []int64{sup.ID}, Roles: []tally.Role{tally.RoleAdmin}}, u.ID, sup.ID, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if req, err := store.TwoStepRequired(ctx, u.ID); err != nil || req {
+		t.Errorf("a supplier organisation's administrator: required %t, %v", req, err)
+	}
 }
 
 // A code's time step is used once; a recovery code works once; a reset
