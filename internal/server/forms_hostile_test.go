@@ -33,6 +33,7 @@ var emptyMaySucceed = map[string]string{
 	"POST /o/{org}/users/{user}":                            "checkboxes: no role ticked removes the person, and says so",
 	"POST /o/{org}/users/invitations/{invitation}/resend":   "a button",
 	"POST /o/{org}/users/invitations/{invitation}/revoke":   "a button",
+	"POST /account/sessions/{session}/end":                  "a button",
 	"POST /account/emails":                                  "checkboxes: nothing ticked turns reminders and the digest off, and says so",
 }
 
