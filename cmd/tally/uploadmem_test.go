@@ -33,7 +33,7 @@ import (
 )
 
 // The Must show of issue 17: twenty 10 MiB evidence files uploaded at once
-// keep the server within its 100 MiB memory limit, with each driver.
+// keep the server within its 100 MiB memory budget, with each driver.
 //
 // How the measurement is kept honest: the server is `tally serve` (run,
 // with the memory limit main sets) in a child process, and two figures
@@ -45,7 +45,8 @@ import (
 // /proc/PID/status, the kernel's count of every page it held, the binary's
 // own pages too), reset after sign-in (whose password hashing takes 19 MiB
 // at once) so it covers the uploads and downloads. Both must stay under
-// 100 MiB. The fake
+// their bounds: the runtime its soft limit (75 MiB), the resident set the
+// 100 MiB budget. The fake
 // S3 server (gofakes3, which keeps the 200 MiB it receives in memory) and
 // the clients generating the files run in the test's process, so neither
 // is counted. Uploads are spooled to the child's TMPDIR, a folder on disk
@@ -53,8 +54,9 @@ import (
 // heap, which is why the README asks for disk.
 
 const (
-	memFiles = 20
-	memLimit = 100 << 20 // cmd/tally's defaultMemoryLimit
+	memFiles  = 20
+	memLimit  = defaultMemoryLimit // the Go runtime's soft limit
+	memBudget = 100 << 20          // the whole process's resident memory
 )
 
 func TestUploadMemoryFolder(t *testing.T) {
@@ -135,8 +137,8 @@ func testUploadMemory(t *testing.T, filesEnv []string) {
 	if goPeak >= memLimit {
 		t.Errorf("the server's Go runtime held %.1f MiB, want under its %d MiB limit", mib(goPeak), memLimit>>20)
 	}
-	if peak >= memLimit {
-		t.Errorf("the server's peak RSS was %.1f MiB, want under %d MiB", mib(peak), memLimit>>20)
+	if peak >= memBudget {
+		t.Errorf("the server's peak RSS was %.1f MiB, want under its %d MiB budget", mib(peak), memBudget>>20)
 	}
 }
 
