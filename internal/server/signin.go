@@ -219,12 +219,17 @@ func (s *Server) accountPage(r *http.Request, errs map[string]string) (pages.Acc
 	if err != nil {
 		return pages.AccountPage{}, err
 	}
+	_, err = s.store.TwoStep(r.Context(), u.ID)
+	if err != nil && !errors.Is(err, tally.ErrNotFound) {
+		return pages.AccountPage{}, err
+	}
+	twoStepOn := err == nil
 	title := "Your account"
 	if len(errs) > 0 {
 		title = "Error: " + title
 	}
 	return pages.AccountPage{Page: s.page(r, title), Name: u.Name, Email: u.Email, Orgs: chooserOrgs(ms), Errors: errs,
-		Emails: accountEmails(ms, emails), Sessions: sessions}, nil
+		Emails: accountEmails(ms, emails), Sessions: sessions, TwoStepOn: twoStepOn}, nil
 }
 
 // handleChangePassword changes the signed-in person's password after

@@ -440,8 +440,8 @@ func TestAccountTwoStep(t *testing.T) {
 	ts := seededServer(t)
 	const email = "admin@star.example"
 	c := signIn(t, ts, email)
-	if _, _, body := follow(t, ts, c, "/account"); !strings.Contains(body, `href="/account/two-factor"`) {
-		t.Error("no link from the account page")
+	if _, _, body := follow(t, ts, c, "/account"); !strings.Contains(body, `href="/account/two-factor"`) || !strings.Contains(body, "2-step verification is off") {
+		t.Error("the account page does not say 2-step verification is off, with a link to set it up")
 	}
 	_, _, body := follow(t, ts, c, "/account/two-factor")
 	if !strings.Contains(body, "2-step verification is off") {
@@ -452,6 +452,9 @@ func TestAccountTwoStep(t *testing.T) {
 	_, _, body = follow(t, ts, c, "/account/two-factor")
 	if !strings.Contains(body, "2-step verification is on") || !strings.Contains(body, "You have 10 recovery codes left") {
 		t.Fatalf("after setting up:\n%s", body)
+	}
+	if _, _, body := follow(t, ts, c, "/account"); !strings.Contains(body, "2-step verification is on") {
+		t.Error("the account page does not say 2-step verification is on")
 	}
 	if resp, _ := post(t, c, ts.URL+"/account/two-factor/recovery-codes", url.Values{"code": {"000000"}}); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("new codes with a wrong code: %d", resp.StatusCode)
