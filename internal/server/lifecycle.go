@@ -155,17 +155,17 @@ func (s *Server) handleAccountAction(w http.ResponseWriter, r *http.Request, a t
 	if err != nil {
 		return err
 	}
-	var msg string
+	var msg, done string // done is the log's words: never what was posted
 	switch f.raw("action") {
 	case "disable":
 		err = s.store.DisableAccount(r.Context(), a.Scope, a.Org.ID, m.UserID)
-		msg = m.Name + "’s account has been disabled. They have been signed out everywhere."
+		msg, done = m.Name+"’s account has been disabled. They have been signed out everywhere.", "account disabled"
 	case "enable":
 		err = s.store.EnableAccount(r.Context(), a.Scope, a.Org.ID, m.UserID)
-		msg = m.Name + "’s account has been enabled. They can sign in again."
+		msg, done = m.Name+"’s account has been enabled. They can sign in again.", "account enabled"
 	case "sign-out":
 		_, err = s.store.SignOutMember(r.Context(), a.Scope, a.Org.ID, m.UserID)
-		msg = m.Name + " has been signed out of all sessions."
+		msg, done = m.Name+" has been signed out of all sessions.", "account signed out"
 	default:
 		return &httpError{http.StatusBadRequest, "The form could not be read", "Go back, check what you entered and try again."}
 	}
@@ -179,7 +179,7 @@ func (s *Server) handleAccountAction(w http.ResponseWriter, r *http.Request, a t
 		}
 		return s.render(w, r, http.StatusUnprocessableEntity, pages.Member(p))
 	}
-	s.logger(r).Info("account "+f.raw("action"), "member_id", m.UserID)
+	s.logger(r).Info(done, "member_id", m.UserID)
 	s.flash(r, msg)
 	http.Redirect(w, r, route.Path("/o/{org}/users/{user}", a.Org.Slug, m.UserID), http.StatusSeeOther)
 	return nil
